@@ -5,6 +5,7 @@ package operators
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/weirdb/weir/catalog"
@@ -94,4 +95,13 @@ type PartitionedSource interface {
 	Partitions() []int32
 	// Ended reports partitions that reached their end since the last call.
 	Ended() []int32
+}
+
+// Checkpointer is an Operator (or Source) whose state must survive a restart.
+// Snapshot writes the complete state as of the last processed message;
+// Restore, called before any input instead of starting empty, reads it back.
+// The encoding is the implementation's own and versioned by it.
+type Checkpointer interface {
+	Snapshot(w io.Writer) error
+	Restore(r io.Reader) error
 }
