@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/operators"
+	"github.com/weirdb/weir/operators/sink/stdout"
+	"github.com/weirdb/weir/runtime"
+	"github.com/weirdb/weir/sql"
+)
+
+// runMain implements `weir run [flags] FILE.sql...`.
+func runMain(args []string, out, errw io.Writer) int {
+	fs := flag.NewFlagSet("weir run", flag.ContinueOnError)
+	fs.SetOutput(errw)
+	format := fs.String("format", "", "result format on stdout: table, jsonl or csv (default: table on a terminal, jsonl otherwise)")
+	configPath := fs.String("config", "", "YAML configuration file")
+	stateDir := fs.String("state-dir", "", "directory for state and checkpoints (default: a fresh temporary directory)")
+	ckptInterval := fs.Duration("checkpoint-interval", 0, "checkpoint interval (overrides checkpointing.interval)")
+	fs.Usage = func() {
+		fmt.Fprintf(errw, "Usage: weir run [flags] FILE.sql...\n\nRuns the statements of the files in order. Each bare SELECT is a continuous\nquery whose rows go to stdout; the run ends when every query's sources are\nbounded and have been read to the end.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(errw, "weir run: no .sql file given")
+		fs.Usage()
+		return exitUsage
+	}
+	cfg := runtime.Defaults()
+	if *configPath != "" {
+		var err error
+		if cfg, err = runtime.LoadConfig(*configPath); err != nil {
+			fmt.Fprintf(errw, "weir run: %v\n", err)
+			return exitUsage
+		}
+	}
+	if *stateDir != "" {
+		cfg.State.Dir = *stateDir
+	}
+	if *ckptInterval > 0 {
+		cfg.Checkpointing.Interval = *ckptInterval
+	}
+	if *format == "" {
+		*format = "jsonl"
+		if isTerminal(os.Stdout) && out == io.Writer(os.Stdout) {
+			*format = "table"
+		}
+	}
+	switch *format {
+	case "table", "jsonl", "csv":
+	default:
+		fmt.Fprintf(errw, "weir run: --format must be table, jsonl or csv, got %q\n", *format)
+		return exitUsage
+	}
+
+	type file struct {
+		name  string
+		stmts []sql.Statement
+	}
+	var files []file
+	selects := 0
+	for _, name := range fs.Args() {
+		text, err := os.ReadFile(name)
+		if err != nil {
+			fmt.Fprintf(errw, "weir run: %v\n", err)
+			return exitFailed
+		}
+		stmts, err := sql.Parse(string(text))
+		if err != nil {
+			fmt.Fprintf(errw, "%s: %v\n", name, err)
+			return exitSQLError
+		}
+		for _, s := range stmts {
+			if _, ok := s.(*sql.SelectStmt); ok {
+				selects++
+			}
+		}
+		files = append(files, file{name, stmts})
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	eng := runtime.New(runtime.Options{Config: cfg, Stderr: errw})
+	shared := &lineWriter{w: out}
+	queryIndex := 0
+	var queries []*runtime.Query
+	for _, f := range files {
+		for _, s := range f.stmts {
+			var output runtime.OutputFunc
+			if _, ok := s.(*sql.SelectStmt); ok {
+				queryIndex++
+				idx := 0
+				if selects > 1 {
+					idx = queryIndex
+				}
+				output = func(schema catalog.Schema) (operators.Operator, error) {
+					return stdout.New(shared, *format, schema, idx)
+				}
+			}
+			res, err := eng.Exec(ctx, s, output)
+			if err != nil {
+				eng.Close()
+				fmt.Fprintf(errw, "%s: %v\n", f.name, err)
+				return exitSQLError
+			}
+			if res.Query != nil {
+				queries = append(queries, res.Query)
+			}
+			if len(res.Columns) > 0 && res.Query == nil {
+				printResult(shared, res)
+			}
+		}
+	}
+
+	stopProgress := func() {}
+	if isTerminal(os.Stderr) && errw == io.Writer(os.Stderr) && len(queries) > 0 {
+		stopProgress = startProgress(errw, queries)
+	}
+	code := exitOK
+	for _, q := range queries {
+		select {
+		case <-q.Done():
+		case <-ctx.Done():
+			<-q.Done()
+		}
+		if err := q.Err(); err != nil {
+			fmt.Fprintf(errw, "weir run: query %s failed: %v\n", q.ID, err)
+			code = exitFailed
+		}
+	}
+	stopProgress()
+	if err := eng.Close(); err != nil {
+		fmt.Fprintf(errw, "weir run: %v\n", err)
+		code = exitFailed
+	}
+	shared.Flush()
+	return code
+}
+
+// printResult prints the rows of a SHOW, DESCRIBE or EXPLAIN.
+func printResult(w io.Writer, r *runtime.Result) {
+	var b strings.Builder
+	if r.Tag == "EXPLAIN" {
+		for _, row := range r.Rows {
+			b.WriteString(row[0])
+			b.WriteByte('\n')
+		}
+	} else {
+		b.WriteString(strings.Join(r.Columns.Names(), "\t"))
+		b.WriteByte('\n')
+		for _, row := range r.Rows {
+			b.WriteString(strings.Join(row, "\t"))
+			b.WriteByte('\n')
+		}
+	}
+	io.WriteString(w, b.String())
+}
+
+// lineWriter serializes whole lines from several queries' sinks onto one
+// writer, so that rows of concurrent queries never interleave mid-line.
+type lineWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	buf []byte
+}
+
+// Write passes on every complete line and keeps the rest.
+func (l *lineWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf = append(l.buf, p...)
+	if i := lastNewline(l.buf); i >= 0 {
+		if _, err := l.w.Write(l.buf[:i+1]); err != nil {
+			return 0, err
+		}
+		l.buf = append(l.buf[:0], l.buf[i+1:]...)
+	}
+	return len(p), nil
+}
+
+// Flush writes any incomplete last line.
+func (l *lineWriter) Flush() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.buf) > 0 {
+		l.w.Write(l.buf)
+		l.buf = l.buf[:0]
+	}
+}
+
+func lastNewline(b []byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] == '\n' {
+			return i
+		}
+	}
+	return -1
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// startProgress prints a progress line on stderr (a terminal) every second.
+func startProgress(w io.Writer, qs []*runtime.Query) func() {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				fmt.Fprint(w, "\r\033[K")
+				return
+			case <-t.C:
+				var events, rows int64
+				for _, q := range qs {
+					events += q.Counters.EventsIn.Load()
+					rows += q.Counters.RowsOut.Load()
+				}
+				fmt.Fprintf(w, "\r\033[Kevents read: %d  rows out: %d  watermark: %s", events, rows, runtime.WatermarkSummary(qs))
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}

@@ -1,0 +1,128 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/operators"
+	"github.com/weirdb/weir/operators/project"
+	"github.com/weirdb/weir/operators/sink/deadletter"
+	filesink "github.com/weirdb/weir/operators/sink/file"
+	"github.com/weirdb/weir/operators/source/datagen"
+	"github.com/weirdb/weir/operators/source/file"
+	"github.com/weirdb/weir/operators/watermark"
+	"github.com/weirdb/weir/operators/window"
+	"github.com/weirdb/weir/planner"
+)
+
+// newSource opens the connector of a declared source.
+func (e *Engine) newSource(def *catalog.Source) (operators.Source, error) {
+	switch def.Connector {
+	case "file":
+		return file.New(def)
+	case "datagen":
+		return datagen.New(def)
+	}
+	return nil, fmt.Errorf("runtime: connector %q is not available for sources", def.Connector)
+}
+
+// newSink opens the connector of a declared sink.
+func (e *Engine) newSink(def *catalog.Sink, schema catalog.Schema) (operators.Operator, error) {
+	switch def.Connector {
+	case "file":
+		return filesink.New(def, schema)
+	case "":
+		return nil, fmt.Errorf("sink %s: missing option connector (file, kafka or postgres)", def.Name)
+	}
+	return nil, fmt.Errorf("sink %s: connector %q is not available", def.Name, def.Connector)
+}
+
+// newOperators instantiates the operators of a chain of plan nodes.
+func (e *Engine) newOperators(nodes []*planner.Node) ([]operators.Operator, error) {
+	ops := make([]operators.Operator, 0, len(nodes))
+	for _, n := range nodes {
+		var op operators.Operator
+		var err error
+		switch n.Kind {
+		case planner.NodeFilter:
+			op = project.NewFilter(n.Filter)
+		case planner.NodeProject:
+			op = project.NewProject(n.Exprs)
+		case planner.NodeWindowAgg:
+			op, err = window.New(*n.Window)
+		default:
+			err = fmt.Errorf("runtime: unexpected plan node %v in an operator chain", n.Kind)
+		}
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, op)
+	}
+	return ops, nil
+}
+
+// defaultMaxFutureSkew is SEMANTICS.md §7's default.
+const defaultMaxFutureSkew = time.Hour
+
+// watermarkConfig derives a source's watermark assigner configuration from
+// its options, the engine configuration and the plan.
+func (e *Engine) watermarkConfig(def *catalog.Source, src operators.Source, n *planner.Node) (watermark.Config, error) {
+	cfg := watermark.Config{
+		TimeCol:       n.TimeCol,
+		DelayMs:       n.DelayMs,
+		IdleTimeout:   e.cfg.Watermarks.IdleTimeout,
+		MaxFutureSkew: defaultMaxFutureSkew,
+		Clock:         e.clock,
+	}
+	if v, ok := def.Options.Get("idle_timeout"); ok {
+		d, err := planner.ParseDuration(v)
+		if err != nil {
+			return cfg, fmt.Errorf("source %s: idle_timeout: %w", def.Name, err)
+		}
+		cfg.IdleTimeout = d
+	}
+	if v, ok := def.Options.Get("idle_advance"); ok {
+		cfg.IdleAdvance = strings.EqualFold(v, "true")
+	}
+	if v, ok := def.Options.Get("max_future_skew"); ok {
+		d, err := planner.ParseDuration(v)
+		if err != nil {
+			return cfg, fmt.Errorf("source %s: max_future_skew: %w", def.Name, err)
+		}
+		cfg.MaxFutureSkew = d
+	}
+	if ps, ok := src.(operators.PartitionedSource); ok {
+		cfg.Partitions = ps.Partitions()
+	}
+	return cfg, nil
+}
+
+// routeDeadLetters sets up a source's dead-letter destination.
+func (e *Engine) routeDeadLetters(def *catalog.Source) error {
+	if p, ok := def.Options.Get("dead_letter_path"); ok && p != "" {
+		f, err := deadletter.NewFile(p)
+		if err != nil {
+			return fmt.Errorf("source %s: dead_letter_path: %w", def.Name, err)
+		}
+		e.deadLetters.route(def.Name, f)
+	}
+	return nil
+}
+
+func newDeadLetterLogger(w interface{ Write([]byte) (int, error) }, clock operators.Clock) operators.DeadLetterSink {
+	return deadletter.NewLogger(w, dlLogEvery, clock)
+}
+
+// fmtTime renders epoch milliseconds as RFC 3339, with ±∞ spelled out.
+func fmtTime(ms int64) string {
+	switch ms {
+	case math.MinInt64:
+		return "-inf"
+	case math.MaxInt64:
+		return "+inf"
+	}
+	return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z")
+}

@@ -1,0 +1,461 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/operators"
+	"github.com/weirdb/weir/operators/watermark"
+	"github.com/weirdb/weir/planner"
+)
+
+// batchesPerInput is how many batches a source goroutine may have in
+// flight; it bounds memory and gives backpressure.
+const batchesPerInput = 4
+
+// Query is one running continuous query: a goroutine per source that reads,
+// decodes and assigns watermarks, and one goroutine that runs every other
+// operator of the DAG in order, ending in the sink.
+type Query struct {
+	ID       string
+	SQL      string
+	Plan     *planner.Plan
+	Counters operators.Counters
+	Started  time.Time
+
+	inputs []*input
+	union  []int64 // per input: its current watermark
+	branch [][]operators.Operator
+	chain  []operators.Operator
+	outs   []operators.Emitter // outs[k] feeds chain[k+1]; the last is a no-op
+	unionW int64
+	wm     atomic.Int64 // unionW, readable from other goroutines
+
+	sinkName string
+	cancel   context.CancelFunc
+	done     chan struct{}
+	mu       sync.Mutex
+	err      error
+	state    string
+}
+
+// input is one source leaf of the DAG with its watermark assigner.
+type input struct {
+	idx  int
+	def  *catalog.Source
+	src  operators.Source
+	asg  *watermark.Assigner // nil when the source has no event time
+	free chan *coldata.Batch
+}
+
+// State returns "running", "finished", "failed: ..." or "cancelled".
+func (q *Query) State() string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.state
+}
+
+// Err returns the query's error once it has stopped (nil on success).
+func (q *Query) Err() error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.err
+}
+
+// Done is closed when the query has stopped.
+func (q *Query) Done() <-chan struct{} { return q.done }
+
+// Cancel stops the query.
+func (q *Query) Cancel() { q.cancel() }
+
+// Watermarks returns each input's partition status for SHOW WATERMARKS.
+func (q *Query) Watermarks() map[string][]watermark.PartitionStatus {
+	out := map[string][]watermark.PartitionStatus{}
+	for _, in := range q.inputs {
+		if in.asg != nil {
+			out[in.def.Name] = in.asg.Status()
+		}
+	}
+	return out
+}
+
+// start opens every operator and starts the goroutines.
+func (q *Query) start(parent context.Context, e *Engine, sink operators.Operator) error {
+	ctx, cancel := context.WithCancel(parent)
+	q.cancel = cancel
+	q.done = make(chan struct{})
+	q.state = "running"
+	q.Started = e.clock.Now()
+	opctx := &operators.Context{Ctx: ctx, Query: q.ID, Clock: e.clock, DeadLetters: e.deadLetters, Counters: &q.Counters}
+
+	if err := q.build(e, opctx, sink); err != nil {
+		cancel()
+		return err
+	}
+	ch := make(chan message, batchesPerInput*len(q.inputs)+len(q.inputs))
+	var wg sync.WaitGroup
+	for _, in := range q.inputs {
+		wg.Add(1)
+		go func(in *input) {
+			defer wg.Done()
+			in.run(ctx, e.clock, ch, &q.Counters)
+		}(in)
+	}
+	go func() {
+		err := q.loop(ctx, e, ch)
+		cancel()
+		wg.Wait()
+		for _, in := range q.inputs {
+			if cerr := in.src.Close(); err == nil && cerr != nil {
+				err = cerr
+			}
+		}
+		q.finish(err)
+	}()
+	return nil
+}
+
+func (q *Query) finish(err error) {
+	q.mu.Lock()
+	switch {
+	case err == nil:
+		q.state = "finished"
+	case errors.Is(err, context.Canceled):
+		q.state = "cancelled"
+		err = nil
+	default:
+		q.state = "failed: " + err.Error()
+	}
+	q.err = err
+	q.mu.Unlock()
+	close(q.done)
+}
+
+// build instantiates the DAG's operators: source leaves, per-branch
+// operators between a watermark assigner and the union, and the main chain.
+func (q *Query) build(e *Engine, opctx *operators.Context, sink operators.Operator) error {
+	// Walk down from the root along the main chain to the union or leaf.
+	var chainNodes []*planner.Node
+	n := q.Plan.Root
+	for n.Kind != planner.NodeUnion && n.Kind != planner.NodeWatermark && n.Kind != planner.NodeSource {
+		chainNodes = append(chainNodes, n)
+		n = n.Inputs[0]
+	}
+	var leaves []*planner.Node // the union's inputs, or the single leaf path
+	if n.Kind == planner.NodeUnion {
+		leaves = n.Inputs
+	} else {
+		leaves = []*planner.Node{n}
+	}
+	for i, leaf := range leaves {
+		var branchNodes []*planner.Node
+		m := leaf
+		for m.Kind != planner.NodeWatermark && m.Kind != planner.NodeSource {
+			branchNodes = append(branchNodes, m)
+			m = m.Inputs[0]
+		}
+		in := &input{idx: i, free: make(chan *coldata.Batch, batchesPerInput)}
+		wmNode := (*planner.Node)(nil)
+		if m.Kind == planner.NodeWatermark {
+			wmNode = m
+			m = m.Inputs[0]
+		}
+		in.def = m.Source
+		src, err := e.newSource(m.Source)
+		if err != nil {
+			return err
+		}
+		in.src = src
+		if err := src.Open(opctx); err != nil {
+			return fmt.Errorf("source %s: %w", m.Source.Name, err)
+		}
+		if wmNode != nil {
+			cfg, err := e.watermarkConfig(m.Source, src, wmNode)
+			if err != nil {
+				return err
+			}
+			in.asg = watermark.NewAssigner(cfg, opctx)
+		}
+		for k := 0; k < batchesPerInput; k++ {
+			in.free <- coldata.NewBatch(src.Schema(), coldata.DefaultBatchSize)
+		}
+		q.inputs = append(q.inputs, in)
+		ops, err := e.newOperators(reverse(branchNodes))
+		if err != nil {
+			return err
+		}
+		q.branch = append(q.branch, ops)
+		q.union = append(q.union, math.MinInt64)
+	}
+	q.unionW = math.MinInt64
+	q.wm.Store(math.MinInt64)
+	ops, err := e.newOperators(reverse(chainNodes))
+	if err != nil {
+		return err
+	}
+	q.chain = append(ops, sink)
+	for _, op := range q.chain {
+		if err := op.Open(opctx); err != nil {
+			return err
+		}
+	}
+	for _, br := range q.branch {
+		for _, op := range br {
+			if err := op.Open(opctx); err != nil {
+				return err
+			}
+		}
+	}
+	q.outs = make([]operators.Emitter, len(q.chain))
+	for k := range q.chain {
+		if k+1 < len(q.chain) {
+			next, nextOut := q.chain[k+1], k+1
+			q.outs[k] = operators.EmitterFunc(func(b *coldata.Batch) error {
+				return next.Process(b, q.outs[nextOut])
+			})
+		} else {
+			q.outs[k] = operators.EmitterFunc(func(b *coldata.Batch) error {
+				q.Counters.RowsOut.Add(int64(b.Live()))
+				return nil
+			})
+		}
+	}
+	return nil
+}
+
+func reverse(ns []*planner.Node) []*planner.Node {
+	out := make([]*planner.Node, len(ns))
+	for i, n := range ns {
+		out[len(ns)-1-i] = n
+	}
+	return out
+}
+
+// run is the source goroutine: read, assign watermarks, hand batches over.
+func (in *input) run(ctx context.Context, clock operators.Clock, out chan<- message, c *operators.Counters) {
+	send := func(m message) bool {
+		select {
+		case out <- m:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	ps, _ := in.src.(operators.PartitionedSource)
+	lastWm := int64(math.MinInt64)
+	for {
+		var b *coldata.Batch
+		select {
+		case b = <-in.free:
+		case <-ctx.Done():
+			return
+		}
+		err := in.src.Read(ctx, b)
+		if ps != nil && in.asg != nil {
+			for _, p := range ps.Ended() {
+				in.asg.PartitionEnded(p)
+			}
+		}
+		if err == io.EOF {
+			if b.Live() > 0 {
+				in.process(b, clock, c)
+				if !send(message{kind: msgBatch, input: in.idx, batch: b}) {
+					return
+				}
+			}
+			send(message{kind: msgWatermark, input: in.idx, wm: math.MaxInt64})
+			send(message{kind: msgEOS, input: in.idx})
+			return
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				send(message{kind: msgErr, input: in.idx, err: fmt.Errorf("source %s: %w", in.def.Name, err)})
+			}
+			return
+		}
+		in.process(b, clock, c)
+		if b.Live() > 0 {
+			if !send(message{kind: msgBatch, input: in.idx, batch: b}) {
+				return
+			}
+		} else {
+			in.free <- b
+		}
+		if in.asg != nil {
+			if w := in.asg.Watermark(); w > lastWm {
+				lastWm = w
+				if !send(message{kind: msgWatermark, input: in.idx, wm: w}) {
+					return
+				}
+			}
+		}
+	}
+}
+
+func (in *input) process(b *coldata.Batch, clock operators.Clock, c *operators.Counters) {
+	c.EventsIn.Add(int64(b.Len))
+	if in.asg != nil {
+		in.asg.Process(b)
+		in.asg.Tick(clock.Now())
+	}
+}
+
+// timerInterval is how often processing-time triggers are checked.
+const timerInterval = 100 * time.Millisecond
+
+// loop is the operator goroutine.
+func (q *Query) loop(ctx context.Context, e *Engine, ch <-chan message) error {
+	var timers []operators.TimerOperator
+	for _, op := range q.chain {
+		if t, ok := op.(operators.TimerOperator); ok {
+			timers = append(timers, t)
+		}
+	}
+	var tick <-chan time.Time
+	if len(timers) > 0 {
+		t := time.NewTicker(timerInterval)
+		defer t.Stop()
+		tick = t.C
+	}
+	live := len(q.inputs)
+	for live > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick:
+			now := e.clock.Now()
+			for k, op := range q.chain {
+				if t, ok := op.(operators.TimerOperator); ok {
+					if err := t.OnTimer(now, q.outs[k]); err != nil {
+						return err
+					}
+				}
+			}
+		case m := <-ch:
+			switch m.kind {
+			case msgBatch:
+				err := q.onBatch(m.input, m.batch)
+				q.inputs[m.input].free <- m.batch
+				if err != nil {
+					return err
+				}
+			case msgWatermark:
+				if err := q.onWatermark(m.input, m.wm); err != nil {
+					return err
+				}
+			case msgEOS:
+				live--
+			case msgErr:
+				return m.err
+			}
+		}
+	}
+	for _, br := range q.branch {
+		for _, op := range br {
+			if err := op.Close(); err != nil {
+				return err
+			}
+		}
+	}
+	for _, op := range q.chain {
+		if err := op.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// onBatch runs a batch of input i through its branch and into the chain.
+func (q *Query) onBatch(i int, b *coldata.Batch) error {
+	into := operators.EmitterFunc(func(b *coldata.Batch) error {
+		if len(q.inputs) > 1 {
+			q.clampWmBefore(i, b)
+		}
+		return q.chain[0].Process(b, q.outs[0])
+	})
+	br := q.branch[i]
+	if len(br) == 0 {
+		return into(b)
+	}
+	outs := make([]operators.Emitter, len(br))
+	for k := range br {
+		if k+1 < len(br) {
+			next, nk := br[k+1], k+1
+			outs[k] = operators.EmitterFunc(func(b *coldata.Batch) error { return next.Process(b, outs[nk]) })
+		} else {
+			outs[k] = into
+		}
+	}
+	return br[0].Process(b, outs[0])
+}
+
+// clampWmBefore applies the union rule (SEMANTICS.md §1: an operator with
+// several inputs forwards the minimum of its inputs' watermarks) to the
+// per-row watermarks of a batch from input i.
+func (q *Query) clampWmBefore(i int, b *coldata.Batch) {
+	other := int64(math.MaxInt64)
+	for j, w := range q.union {
+		if j != i && w < other {
+			other = w
+		}
+	}
+	for k := range b.WmBefore {
+		if b.WmBefore[k] > other {
+			b.WmBefore[k] = other
+		}
+	}
+}
+
+// onWatermark records input i's watermark and, when the union's minimum
+// advances, passes it down the chain.
+func (q *Query) onWatermark(i int, w int64) error {
+	if w <= q.union[i] {
+		return nil
+	}
+	q.union[i] = w
+	for _, op := range q.branch[i] {
+		if err := op.OnWatermark(w, operators.EmitterFunc(func(*coldata.Batch) error { return nil })); err != nil {
+			return err
+		}
+	}
+	min := int64(math.MaxInt64)
+	for _, u := range q.union {
+		if u < min {
+			min = u
+		}
+	}
+	if min <= q.unionW {
+		return nil
+	}
+	q.unionW = min
+	q.wm.Store(min)
+	for k, op := range q.chain {
+		if err := op.OnWatermark(min, q.outs[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Watermark returns the query's current watermark (math.MinInt64 before
+// the first, math.MaxInt64 after end of input).
+func (q *Query) Watermark() int64 { return q.wm.Load() }
+
+// WatermarkSummary renders the lowest watermark of the queries.
+func WatermarkSummary(qs []*Query) string {
+	min := int64(math.MaxInt64)
+	for _, q := range qs {
+		if w := q.Watermark(); w < min {
+			min = w
+		}
+	}
+	return fmtTime(min)
+}
