@@ -1,0 +1,62 @@
+package kafka
+
+import "github.com/weirdb/weir/coldata"
+
+// chunk is what a partition fetcher hands to Read: up to
+// coldata.DefaultBatchSize raw records of one partition, in offset order,
+// or a control message (end of a bounded partition, or a fatal error).
+// Chunks are recycled through Source.free, so a steady stream allocates
+// nothing.
+type chunk struct {
+	part    int     // index into Source.parts
+	buf     []byte  // payloads, back to back
+	ends    []int32 // ends[i] is the end of record i's payload in buf
+	offsets []int64 // offsets[i] is record i's Kafka offset
+	ended   bool    // the partition reached its bounded end
+	err     error   // a fatal error of the partition
+}
+
+const (
+	chunkRecords  = coldata.DefaultBatchSize
+	chunkBufStart = 512 << 10 // initial payload buffer of a chunk
+	minSpare      = 64 << 10  // spare room wanted before reading the next record
+	maxRecordSize = 64 << 20  // a record larger than this is an error
+)
+
+func newChunk() *chunk {
+	return &chunk{
+		buf:     make([]byte, 0, chunkBufStart),
+		ends:    make([]int32, 0, chunkRecords),
+		offsets: make([]int64, 0, chunkRecords),
+	}
+}
+
+func (c *chunk) reset(part int) {
+	c.part = part
+	c.buf = c.buf[:0]
+	c.ends = c.ends[:0]
+	c.offsets = c.offsets[:0]
+	c.ended = false
+	c.err = nil
+}
+
+func (c *chunk) full() bool { return len(c.ends) >= chunkRecords }
+
+// payload returns record i's bytes.
+func (c *chunk) payload(i int) []byte {
+	start := int32(0)
+	if i > 0 {
+		start = c.ends[i-1]
+	}
+	return c.buf[start:c.ends[i]]
+}
+
+// grow makes sure at least n bytes are free after the payloads.
+func (c *chunk) grow(n int) {
+	if cap(c.buf)-len(c.buf) >= n {
+		return
+	}
+	nb := make([]byte, len(c.buf), 2*cap(c.buf)+n)
+	copy(nb, c.buf)
+	c.buf = nb
+}

@@ -1,0 +1,148 @@
+package kafka
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/weirdb/weir/catalog"
+)
+
+// StartOffset says where a partition without a restored offset starts.
+type StartOffset uint8
+
+// The start offsets of the `start_offset` option.
+const (
+	StartEarliest StartOffset = iota // the first offset still retained
+	StartLatest                      // the end of the partition at Open
+)
+
+// Options are a Kafka source's parsed WITH options (SPEC.md, connector
+// 'kafka'). The runtime reads IdleTimeout and IdleAdvance to configure the
+// source's watermark assigner.
+type Options struct {
+	Topic   string
+	Brokers []string
+	// GroupID, when set, is the consumer group the source commits its
+	// checkpointed offsets to, for monitoring only (see Source.CommitSnapshot).
+	// Partitions are never assigned through the group.
+	GroupID     string
+	StartOffset StartOffset
+	// Bounded is true with bounded = 'latest': each partition is read up to
+	// the end offset seen at Open, then ends.
+	Bounded bool
+	// IdleTimeout is the idle_timeout option; zero when absent (the engine
+	// default applies).
+	IdleTimeout time.Duration
+	// IdleAdvance is idle_advance = 'true'.
+	IdleAdvance bool
+	// DeadLetterTopic is the dead_letter_topic option, "" when absent.
+	DeadLetterTopic string
+}
+
+// ParseOptions validates a Kafka source's or sink's common options. Unknown
+// options are rejected so that a typo does not pass silently.
+func ParseOptions(opts catalog.Options) (Options, error) {
+	var o Options
+	for k, v := range opts {
+		switch strings.ToLower(k) {
+		case "connector":
+		case "topic":
+			o.Topic = strings.TrimSpace(v)
+		case "brokers", "bootstrap.servers", "properties.bootstrap.servers":
+			for _, b := range strings.Split(v, ",") {
+				if b = strings.TrimSpace(b); b != "" {
+					o.Brokers = append(o.Brokers, b)
+				}
+			}
+		case "group_id", "properties.group.id":
+			o.GroupID = strings.TrimSpace(v)
+		case "start_offset", "scan.startup.mode":
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "earliest", "earliest-offset":
+				o.StartOffset = StartEarliest
+			case "latest", "latest-offset":
+				o.StartOffset = StartLatest
+			default:
+				return o, fmt.Errorf("kafka: start_offset must be 'earliest' or 'latest', got %q", v)
+			}
+		case "bounded":
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "latest", "true":
+				o.Bounded = true
+			case "", "false", "none":
+				o.Bounded = false
+			default:
+				return o, fmt.Errorf("kafka: bounded must be 'latest', got %q", v)
+			}
+		case "format":
+			if !strings.EqualFold(strings.TrimSpace(v), "json") {
+				return o, fmt.Errorf("kafka: format %q is not supported (only 'json')", v)
+			}
+		case "idle_timeout":
+			d, err := ParseDuration(v)
+			if err != nil {
+				return o, fmt.Errorf("kafka: idle_timeout: %w", err)
+			}
+			o.IdleTimeout = d
+		case "idle_advance":
+			b, err := strconv.ParseBool(strings.TrimSpace(v))
+			if err != nil {
+				return o, fmt.Errorf("kafka: idle_advance must be 'true' or 'false', got %q", v)
+			}
+			o.IdleAdvance = b
+		case "dead_letter_topic":
+			o.DeadLetterTopic = strings.TrimSpace(v)
+		default:
+			return o, fmt.Errorf("kafka: unknown option %q", k)
+		}
+	}
+	if o.Topic == "" {
+		return o, fmt.Errorf("kafka: option 'topic' is required")
+	}
+	if len(o.Brokers) == 0 {
+		return o, fmt.Errorf("kafka: option 'brokers' is required")
+	}
+	return o, nil
+}
+
+// ParseDuration reads a duration written as Go does ("5m", "300s",
+// "1h30m"), as a number with a unit word ("5 minutes", "300 seconds"), or as a
+// bare number of seconds ("300").
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if d, err := time.ParseDuration(s); err == nil {
+		if d < 0 {
+			return 0, fmt.Errorf("negative duration %q", s)
+		}
+		return d, nil
+	}
+	num, unit := s, ""
+	if i := strings.IndexFunc(s, func(r rune) bool { return r == ' ' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') }); i >= 0 {
+		num, unit = strings.TrimSpace(s[:i]), strings.ToLower(strings.TrimSpace(s[i:]))
+	}
+	n, err := strconv.ParseFloat(num, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("invalid duration %q", s)
+	}
+	var u time.Duration
+	switch strings.TrimSuffix(unit, "s") {
+	case "m", "ms", "millisecond":
+		u = time.Millisecond
+		if unit == "m" {
+			u = time.Minute
+		}
+	case "", "second", "sec":
+		u = time.Second
+	case "minute", "min":
+		u = time.Minute
+	case "hour", "h":
+		u = time.Hour
+	case "day", "d":
+		u = 24 * time.Hour
+	default:
+		return 0, fmt.Errorf("invalid duration %q", s)
+	}
+	return time.Duration(n * float64(u)), nil
+}
