@@ -1,0 +1,244 @@
+// Package kafka is weir's Kafka sink (CREATE SINK ... WITH (connector =
+// 'kafka')): each result row becomes one message whose value is a JSON
+// object of the output columns plus "_emit", and whose key identifies the
+// window and group key, so that a compacted topic or an upserting consumer
+// keeps the latest emission of each window.
+package kafka
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/operators"
+)
+
+// Config is what the planner may tell the sink beyond its declaration.
+type Config struct {
+	// KeyCols are the output columns that form the message key, in order
+	// (window_start, window_end, then the group keys). Nil derives them; see
+	// New.
+	KeyCols []int
+}
+
+// Sink writes result batches to a topic. It is an operators.Operator: the
+// runtime calls it from one goroutine. Process returns once the batch's
+// messages are acknowledged by all in-sync replicas (RequiredAcks = all),
+// after kafka-go's retries with backoff; any error that remains is returned,
+// never swallowed.
+type Sink struct {
+	name    string
+	schema  catalog.Schema
+	topic   string
+	brokers []string
+	keyCols []int
+	names   [][]byte // `"name":` per column, precomputed
+
+	w    *kafkago.Writer
+	ctx  context.Context
+	msgs []kafkago.Message
+	buf  []byte
+	ends []int // per message: end of key, end of value in buf
+}
+
+var _ operators.Operator = (*Sink)(nil)
+
+// New validates a Kafka sink declaration for rows of schema. Options:
+// topic, brokers, and optionally key_columns (comma-separated output column
+// names). Without key_columns, the key is window_start and window_end
+// (when present) followed by every VARCHAR and BOOLEAN column, which are the
+// group keys of the usual windowed query; the planner should pass the exact
+// group keys with NewWithConfig.
+func New(def *catalog.Sink, schema catalog.Schema) (operators.Operator, error) {
+	return NewWithConfig(def, schema, Config{})
+}
+
+// NewWithConfig is New with planner-provided settings; cfg.KeyCols wins
+// over the key_columns option.
+func NewWithConfig(def *catalog.Sink, schema catalog.Schema, cfg Config) (*Sink, error) {
+	s := &Sink{name: def.Name, schema: schema}
+	var keyOpt string
+	for k, v := range def.Options {
+		switch strings.ToLower(k) {
+		case "connector":
+		case "topic":
+			s.topic = strings.TrimSpace(v)
+		case "brokers", "bootstrap.servers", "properties.bootstrap.servers":
+			for _, b := range strings.Split(v, ",") {
+				if b = strings.TrimSpace(b); b != "" {
+					s.brokers = append(s.brokers, b)
+				}
+			}
+		case "format":
+			if !strings.EqualFold(strings.TrimSpace(v), "json") {
+				return nil, fmt.Errorf("kafka: sink %s: format %q is not supported (only 'json')", def.Name, v)
+			}
+		case "key_columns":
+			keyOpt = v
+		default:
+			return nil, fmt.Errorf("kafka: sink %s: unknown option %q", def.Name, k)
+		}
+	}
+	if s.topic == "" {
+		return nil, fmt.Errorf("kafka: sink %s: option 'topic' is required", def.Name)
+	}
+	if len(s.brokers) == 0 {
+		return nil, fmt.Errorf("kafka: sink %s: option 'brokers' is required", def.Name)
+	}
+	switch {
+	case cfg.KeyCols != nil:
+		for _, c := range cfg.KeyCols {
+			if c < 0 || c >= len(schema) {
+				return nil, fmt.Errorf("kafka: sink %s: key column %d out of range", def.Name, c)
+			}
+		}
+		s.keyCols = append([]int(nil), cfg.KeyCols...)
+	case strings.TrimSpace(keyOpt) != "":
+		for _, n := range strings.Split(keyOpt, ",") {
+			n = strings.TrimSpace(n)
+			c := schema.Index(n)
+			if c < 0 {
+				return nil, fmt.Errorf("kafka: sink %s: key column %q is not an output column", def.Name, n)
+			}
+			s.keyCols = append(s.keyCols, c)
+		}
+	default:
+		s.keyCols = deriveKeyCols(schema)
+	}
+	s.names = make([][]byte, len(schema))
+	for i, c := range schema {
+		s.names[i] = append(appendJSONString(nil, c.Name), ':')
+	}
+	return s, nil
+}
+
+// deriveKeyCols is the key used when neither the planner nor key_columns
+// names one: window bounds, then VARCHAR and BOOLEAN columns.
+func deriveKeyCols(schema catalog.Schema) []int {
+	var out []int
+	for _, n := range []string{"window_start", "window_end"} {
+		if c := schema.Index(n); c >= 0 {
+			out = append(out, c)
+		}
+	}
+	for i, c := range schema {
+		if c.Type == catalog.Varchar || c.Type == catalog.Boolean {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// KeyCols returns the columns that form the message key.
+func (s *Sink) KeyCols() []int { return s.keyCols }
+
+// Open creates the producer.
+func (s *Sink) Open(ctx *operators.Context) error {
+	s.ctx = context.Background()
+	if ctx != nil && ctx.Ctx != nil {
+		s.ctx = ctx.Ctx
+	}
+	s.w = &kafkago.Writer{
+		Addr:                   kafkago.TCP(s.brokers...),
+		Topic:                  s.topic,
+		RequiredAcks:           kafkago.RequireAll,
+		Balancer:               &kafkago.Murmur2Balancer{Consistent: true},
+		MaxAttempts:            10,
+		WriteBackoffMin:        50 * time.Millisecond,
+		WriteBackoffMax:        2 * time.Second,
+		BatchSize:              coldata.DefaultBatchSize,
+		BatchBytes:             16 << 20,
+		BatchTimeout:           5 * time.Millisecond,
+		WriteTimeout:           30 * time.Second,
+		AllowAutoTopicCreation: false,
+	}
+	return nil
+}
+
+// Process writes every live row of b as one message and waits for the
+// broker's acknowledgement.
+func (s *Sink) Process(b *coldata.Batch, _ operators.Emitter) error {
+	if s.w == nil {
+		return fmt.Errorf("kafka: sink %s: Process before Open", s.name)
+	}
+	if b.Live() == 0 {
+		return nil
+	}
+	s.buf = s.buf[:0]
+	s.ends = s.ends[:0]
+	b.ForEach(func(i int) {
+		s.buf = s.appendKey(s.buf, b, i)
+		s.ends = append(s.ends, len(s.buf))
+		s.buf = s.appendValue(s.buf, b, i)
+		s.ends = append(s.ends, len(s.buf))
+	})
+	s.msgs = s.msgs[:0]
+	start := 0
+	for j := 0; j < len(s.ends); j += 2 {
+		k, v := s.ends[j], s.ends[j+1]
+		s.msgs = append(s.msgs, kafkago.Message{Key: s.buf[start:k:k], Value: s.buf[k:v:v]})
+		start = v
+	}
+	if err := s.w.WriteMessages(s.ctx, s.msgs...); err != nil {
+		return fmt.Errorf("kafka: sink %s: writing %d messages to topic %q: %w", s.name, len(s.msgs), s.topic, err)
+	}
+	return nil
+}
+
+// appendKey appends row i's key: a JSON object of the key columns, e.g.
+// {"window_start":"2026-11-09T14:35:00.000Z","window_end":"...","model":"m"}.
+func (s *Sink) appendKey(buf []byte, b *coldata.Batch, i int) []byte {
+	buf = append(buf, '{')
+	for j, c := range s.keyCols {
+		if j > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, s.names[c]...)
+		buf = appendJSONValue(buf, b.Cols[c], i)
+	}
+	return append(buf, '}')
+}
+
+// appendValue appends row i's value: every output column, then "_emit".
+func (s *Sink) appendValue(buf []byte, b *coldata.Batch, i int) []byte {
+	buf = append(buf, '{')
+	for c := range s.schema {
+		buf = append(buf, s.names[c]...)
+		buf = appendJSONValue(buf, b.Cols[c], i)
+		buf = append(buf, ',')
+	}
+	buf = append(buf, `"_emit":`...)
+	kind := coldata.EmitNone
+	if i < len(b.Emit) {
+		kind = b.Emit[i]
+	}
+	if kind == coldata.EmitNone {
+		buf = append(buf, "null"...)
+	} else {
+		buf = append(buf, '"')
+		buf = append(buf, kind.String()...)
+		buf = append(buf, '"')
+	}
+	return append(buf, '}')
+}
+
+// OnWatermark does nothing: a sink writes rows as they come.
+func (s *Sink) OnWatermark(int64, operators.Emitter) error { return nil }
+
+// Close flushes and closes the producer, returning any write error.
+func (s *Sink) Close() error {
+	if s.w == nil {
+		return nil
+	}
+	err := s.w.Close()
+	s.w = nil
+	if err != nil {
+		return fmt.Errorf("kafka: sink %s: closing producer: %w", s.name, err)
+	}
+	return nil
+}
