@@ -1,0 +1,96 @@
+package runtime
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metricsCollector exports the engine's counters in Prometheus form
+// (SPEC.md "Metrics"). Values are read at scrape time from the queries'
+// atomic counters, so the data path never touches Prometheus.
+type metricsCollector struct {
+	e *Engine
+
+	eventsIn, rowsOut, late, dropped                *prometheus.Desc
+	windowsCreated, windowsCompleted, windowsPruned *prometheus.Desc
+	deadLetters, wmLag, wmIdle, hotBytes, warmBytes *prometheus.Desc
+	evictions                                       *prometheus.Desc
+}
+
+func newMetricsCollector(e *Engine) *metricsCollector {
+	q := []string{"query"}
+	d := func(name, help string, labels []string) *prometheus.Desc {
+		return prometheus.NewDesc("weir_"+name, help, labels, nil)
+	}
+	return &metricsCollector{
+		e:                e,
+		eventsIn:         d("events_in_total", "Events read by the query's sources.", q),
+		rowsOut:          d("rows_out_total", "Result rows the query emitted.", q),
+		late:             d("late_events_total", "Events late for at least one window (SEMANTICS.md §4).", q),
+		dropped:          d("dropped_events_total", "Events too late for every window they belong to.", q),
+		windowsCreated:   d("windows_created_total", "Windows (per group key) created.", q),
+		windowsCompleted: d("windows_completed_total", "Windows (per group key) that fired their final row.", q),
+		windowsPruned:    d("windows_pruned_total", "Windows (per group key) whose state was purged.", q),
+		deadLetters:      d("dead_letter_events_total", "Events sent to dead letters, all sources.", nil),
+		wmLag:            d("watermark_lag_seconds", "Wall clock minus the partition's watermark.", []string{"query", "source", "partition"}),
+		wmIdle:           d("watermark_idle_partitions", "Partitions currently idle, per source.", []string{"query", "source"}),
+		hotBytes:         d("hot_state_size_bytes", "Bytes of window state held in memory.", nil),
+		warmBytes:        d("warm_state_size_bytes", "Bytes of window state spilled to Pebble.", nil),
+		evictions:        d("state_evictions_total", "State entries spilled from memory to Pebble.", nil),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (m *metricsCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{m.eventsIn, m.rowsOut, m.late, m.dropped, m.windowsCreated,
+		m.windowsCompleted, m.windowsPruned, m.deadLetters, m.wmLag, m.wmIdle, m.hotBytes, m.warmBytes, m.evictions} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (m *metricsCollector) Collect(ch chan<- prometheus.Metric) {
+	counter := func(d *prometheus.Desc, v int64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	now := m.e.clock.Now().UnixMilli()
+	for _, q := range m.e.Queries() {
+		c := &q.Counters
+		counter(m.eventsIn, c.EventsIn.Load(), q.ID)
+		counter(m.rowsOut, c.RowsOut.Load(), q.ID)
+		counter(m.late, c.LateEvents.Load(), q.ID)
+		counter(m.dropped, c.DroppedEvents.Load(), q.ID)
+		counter(m.windowsCreated, c.WindowsCreated.Load(), q.ID)
+		counter(m.windowsCompleted, c.WindowsCompleted.Load(), q.ID)
+		counter(m.windowsPruned, c.WindowsPruned.Load(), q.ID)
+		for src, parts := range q.Watermarks() {
+			idle := 0
+			for _, p := range parts {
+				if p.Idle {
+					idle++
+				}
+				if p.Watermark != math.MinInt64 && p.Watermark != math.MaxInt64 {
+					gauge(m.wmLag, float64(now-p.Watermark)/1000, q.ID, src, strconv.Itoa(int(p.Partition)))
+				}
+			}
+			gauge(m.wmIdle, float64(idle), q.ID, src)
+		}
+	}
+	counter(m.deadLetters, m.e.deadLetters.total.Load())
+	gauge(m.hotBytes, 0)
+	gauge(m.warmBytes, 0)
+	counter(m.evictions, 0)
+}
+
+// Registry returns a Prometheus registry with the engine's metrics and the
+// Go runtime's.
+func (e *Engine) Registry() *prometheus.Registry {
+	r := prometheus.NewRegistry()
+	r.MustRegister(newMetricsCollector(e), prometheus.NewGoCollector())
+	return r
+}
