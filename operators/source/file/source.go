@@ -1,0 +1,274 @@
+// Package file is the file source connector: a JSON-lines file read in large
+// chunks, bounded (end of file is end of input) or tailed (follow = 'true').
+package file
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/operators"
+	"github.com/weirdb/weir/operators/source/jsondec"
+)
+
+const (
+	// chunkSize is how much the source reads from the file at once.
+	chunkSize = 1 << 20
+	// maxLineBytes bounds one line; a longer line is dead-lettered
+	// (its first maxDeadPayload bytes as payload) and skipped.
+	maxLineBytes   = 16 << 20
+	maxDeadPayload = 4096
+	// defaultPoll is how long Read waits for new data in follow mode
+	// before returning an empty batch.
+	defaultPoll = 100 * time.Millisecond
+)
+
+// Source reads one JSON-lines file. All rows are partition 0; Batch.Offset
+// is the 1-based line number. Blank lines are skipped; a last line without a
+// trailing newline is read at end of file (bounded mode) and held back until
+// its newline arrives (follow mode). Malformed lines go to the Context's
+// dead letters with reason "malformed" and never stop the source.
+//
+// Options: path (required), follow ('true' | 'false', default false),
+// format ('json', the default and only one). The dead_letter_path option is
+// the runtime's: it picks the DeadLetterSink given at Open.
+//
+// Source implements operators.Checkpointer: its position is the byte offset
+// of the first unread line and that line's number, so a restart seeks there.
+type Source struct {
+	name   string
+	schema catalog.Schema
+	path   string
+	follow bool
+	poll   time.Duration
+	dec    *jsondec.Decoder
+
+	octx *operators.Context
+	f    *os.File
+
+	buf        []byte
+	start, end int   // unconsumed bytes are buf[start:end]
+	readOff    int64 // file offset of buf[end]
+	line       int64 // number of the last consumed line
+	discarding bool  // skipping the rest of an over-long line
+	discardOff int64 // file offset where the skipped line starts
+	longLine   []byte
+	eof        bool
+
+	restored   bool
+	restoreOff int64
+}
+
+var (
+	_ operators.Source       = (*Source)(nil)
+	_ operators.Checkpointer = (*Source)(nil)
+)
+
+// New returns the file source declared by def (connector 'file').
+func New(def *catalog.Source) (operators.Source, error) {
+	path, ok := def.Options.Get("path")
+	if !ok || path == "" {
+		return nil, fmt.Errorf("file: source %q: option path is required", def.Name)
+	}
+	s := &Source{name: def.Name, schema: def.Schema, path: path, poll: defaultPoll}
+	if v, ok := def.Options.Get("follow"); ok {
+		switch v {
+		case "true":
+			s.follow = true
+		case "false":
+		default:
+			return nil, fmt.Errorf("file: source %q: option follow must be 'true' or 'false', got %q", def.Name, v)
+		}
+	}
+	if v, ok := def.Options.Get("format"); ok && v != "json" {
+		return nil, fmt.Errorf("file: source %q: unsupported format %q (only 'json')", def.Name, v)
+	}
+	timeCol := -1
+	if def.Watermark != nil {
+		timeCol = def.Schema.Index(def.Watermark.Column)
+		if timeCol < 0 {
+			return nil, fmt.Errorf("file: source %q: watermark column %q is not declared", def.Name, def.Watermark.Column)
+		}
+	}
+	s.dec = jsondec.New(def.Schema, timeCol)
+	return s, nil
+}
+
+// Schema returns the declared columns.
+func (s *Source) Schema() catalog.Schema { return s.schema }
+
+// Open opens the file, seeking to the restored position if any.
+func (s *Source) Open(ctx *operators.Context) error {
+	s.octx = ctx
+	f, err := os.Open(s.path)
+	if err != nil {
+		return fmt.Errorf("file: source %q: %w", s.name, err)
+	}
+	s.f = f
+	if s.buf == nil {
+		s.buf = make([]byte, chunkSize)
+	}
+	if s.restored {
+		if _, err := f.Seek(s.restoreOff, io.SeekStart); err != nil {
+			return fmt.Errorf("file: source %q: seek to %d: %w", s.name, s.restoreOff, err)
+		}
+		s.readOff = s.restoreOff
+	}
+	return nil
+}
+
+// Close closes the file.
+func (s *Source) Close() error {
+	if s.f == nil {
+		return nil
+	}
+	err := s.f.Close()
+	s.f = nil
+	return err
+}
+
+// Read fills b with up to coldata.DefaultBatchSize rows. In bounded mode it
+// returns io.EOF once the whole file has been delivered; in follow mode it
+// never does, and returns an empty batch when no complete new line arrived
+// within the poll interval.
+func (s *Source) Read(ctx context.Context, b *coldata.Batch) error {
+	if s.f == nil {
+		return fmt.Errorf("file: source %q: Read before Open", s.name)
+	}
+	b.Reset(0)
+	b.Source = s.name
+	b.Partition = 0
+	for b.Len < coldata.DefaultBatchSize {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if nl := bytes.IndexByte(s.buf[s.start:s.end], '\n'); nl >= 0 {
+			line := s.buf[s.start : s.start+nl]
+			s.start += nl + 1
+			s.consume(b, line)
+			continue
+		}
+		if s.eof && !s.follow {
+			break
+		}
+		n, err := s.fill()
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("file: source %q: %w", s.name, err)
+		}
+		if n > 0 {
+			continue
+		}
+		// End of the file as it stands now.
+		if !s.follow {
+			s.eof = true
+			if s.start < s.end { // a last line without newline
+				line := s.buf[s.start:s.end]
+				s.start = s.end
+				s.consume(b, line)
+			}
+			break
+		}
+		if b.Len > 0 {
+			return nil
+		}
+		return s.wait(ctx)
+	}
+	if b.Len == 0 && s.eof && s.start == s.end {
+		return io.EOF
+	}
+	return nil
+}
+
+// wait blocks for the poll interval or until ctx is done.
+func (s *Source) wait(ctx context.Context) error {
+	t := time.NewTimer(s.poll)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// fill reads the next chunk, first moving unconsumed bytes to the front (or
+// growing the buffer when one line fills it).
+func (s *Source) fill() (int, error) {
+	if s.start > 0 {
+		n := copy(s.buf, s.buf[s.start:s.end])
+		s.start, s.end = 0, n
+	}
+	if s.end == len(s.buf) {
+		if len(s.buf) >= maxLineBytes {
+			s.startDiscard()
+		} else {
+			grown := make([]byte, 2*len(s.buf))
+			copy(grown, s.buf[:s.end])
+			s.buf = grown
+		}
+	}
+	n, err := s.f.Read(s.buf[s.end:])
+	s.end += n
+	s.readOff += int64(n)
+	return n, err
+}
+
+// startDiscard drops the buffered head of an over-long line; consume
+// dead-letters the line when its newline is reached.
+func (s *Source) startDiscard() {
+	if !s.discarding {
+		s.discarding = true
+		s.discardOff = s.readOff - int64(s.end)
+		s.longLine = append(s.longLine[:0], s.buf[:maxDeadPayload]...)
+	}
+	s.start, s.end = 0, 0
+}
+
+// consume handles one line (without its newline).
+func (s *Source) consume(b *coldata.Batch, line []byte) {
+	s.line++
+	if s.discarding {
+		s.discarding = false
+		s.deadLetter(s.longLine, fmt.Sprintf("file: line longer than %d bytes", maxLineBytes))
+		return
+	}
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	if len(bytes.TrimSpace(line)) == 0 {
+		return
+	}
+	if err := s.dec.Append(b, line, s.line); err != nil {
+		s.deadLetter(line, err.Error())
+	}
+}
+
+func (s *Source) deadLetter(payload []byte, detail string) {
+	ctx := s.octx
+	if ctx == nil {
+		return
+	}
+	if ctx.Counters != nil {
+		ctx.Counters.DeadLetters.Add(1)
+	}
+	if ctx.DeadLetters == nil {
+		return
+	}
+	d := operators.DeadLetter{
+		Source:  s.name,
+		Offset:  s.line,
+		Reason:  operators.ReasonMalformed,
+		Detail:  detail,
+		Payload: payload,
+	}
+	if ctx.Clock != nil {
+		d.TimeMs = ctx.Clock.Now().UnixMilli()
+	}
+	ctx.DeadLetters.DeadLetter(&d)
+}
