@@ -202,7 +202,9 @@ func each(sel []int, n int, f func(i int)) {
 }
 
 // String returns "(L op R)".
-func (a *Arith) String() string { return "(" + fmt.Sprint(a.L) + " " + a.Op.String() + " " + fmt.Sprint(a.R) + ")" }
+func (a *Arith) String() string {
+	return "(" + fmt.Sprint(a.L) + " " + a.Op.String() + " " + fmt.Sprint(a.R) + ")"
+}
 
 // Neg is unary minus on BIGINT or DOUBLE (BIGINT wraps: -MinInt64 is
 // MinInt64).

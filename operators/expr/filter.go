@@ -12,10 +12,10 @@ import (
 // AND is applied one conjunct at a time, each on the rows the previous ones
 // kept.
 type Filter struct {
-	Pred  Expr
-	conj  []Expr
-	vecs  []*coldata.Vec // one per conjunct
-	sel   []int
+	Pred Expr
+	conj []Expr
+	vecs []*coldata.Vec // one per conjunct
+	sel  []int
 }
 
 // NewFilter returns a filter for pred, which must be BOOLEAN.
