@@ -1,0 +1,164 @@
+package window
+
+import (
+	"math"
+
+	"github.com/weirdb/weir/coldata"
+)
+
+const minTime = math.MinInt64
+
+// firePanes emits final rows for every window with end ≤ W, in (end,
+// start) order and key first-seen order within a window, then purges the
+// windows and panes past their lateness.
+func (o *op) firePanes() error {
+	ps := &o.pane
+	L := o.spec.Trigger.LatenessMs
+	for i := range ps.wins {
+		w := &ps.wins[i]
+		if w.end > o.wm {
+			break
+		}
+		if w.fired {
+			continue
+		}
+		w.fired = true
+		n, err := o.emitWindow(w.start, w.end, coldata.EmitFinal)
+		if err != nil {
+			return err
+		}
+		o.cnt.WindowsCompleted.Add(int64(n))
+		o.trig.windowFinal(w.start, w.end)
+	}
+	// Purge windows past lateness (a prefix: sorted by end).
+	j := 0
+	for j < len(ps.wins) && satAdd(ps.wins[j].end, L) <= o.wm {
+		j++
+	}
+	if j > 0 {
+		ps.wins = append(ps.wins[:0], ps.wins[j:]...)
+	}
+	// Purge panes past lateness (a prefix: lastEnd grows with start).
+	j = 0
+	for j < len(ps.panes) && satAdd(ps.panes[j].lastEnd, L) <= o.wm {
+		o.purgePane(ps.panes[j])
+		j++
+	}
+	if j > 0 {
+		clear(ps.panes[:j])
+		ps.panes = append(ps.panes[:0], ps.panes[j:]...)
+	}
+	o.updateNextAct()
+	return nil
+}
+
+func (o *op) purgePane(pn *pane) {
+	ps := &o.pane
+	for _, g := range pn.groups {
+		k := o.groupKey[g]
+		if ps.keyGroup[k] == g && ps.keyPane[k] == pn.start {
+			ps.keyPane[k] = minTime
+		}
+		delete(ps.groups, paneGroupKey{pn.start, k})
+		o.freeGroup(g)
+		o.keys.unref(k)
+	}
+	o.cnt.WindowsPruned.Add(int64(len(pn.groups)))
+	delete(ps.byTime, pn.start)
+}
+
+// panesOf calls f for every existing pane of window [s, e), in order.
+func (o *op) panesOf(s, e int64, f func(pn *pane)) {
+	ps := &o.pane
+	if e-s == ps.size {
+		if pn := ps.byTime[s]; pn != nil {
+			f(pn)
+		}
+		return
+	}
+	for p := s; p < e; p += ps.size {
+		if pn := ps.byTime[p]; pn != nil {
+			f(pn)
+		}
+	}
+}
+
+// emitWindow appends the rows of every key of window [s, e) with the
+// given kind and returns their number.
+func (o *op) emitWindow(s, e int64, kind coldata.EmitKind) (int, error) {
+	ps := &o.pane
+	if e-s == ps.size { // one pane: its groups are the window's rows
+		pn := ps.byTime[s]
+		if pn == nil {
+			return 0, nil
+		}
+		for _, g := range pn.groups {
+			if err := o.appendRow(s, e, o.groupKey[g], g, kind); err != nil {
+				return 0, err
+			}
+		}
+		return len(pn.groups), nil
+	}
+	// Merge each key's pane groups into a scratch group.
+	ps.stamp++
+	if ps.stamp == 0 {
+		clear(ps.keyStamp)
+		ps.stamp = 1
+	}
+	order := ps.order[:0]
+	o.panesOf(s, e, func(pn *pane) {
+		for _, g := range pn.groups {
+			k := o.groupKey[g]
+			for int(k) >= len(ps.keyStamp) {
+				ps.keyStamp = append(ps.keyStamp, 0)
+				ps.keyScratch = append(ps.keyScratch, 0)
+			}
+			if ps.keyStamp[k] != ps.stamp {
+				ps.keyStamp[k] = ps.stamp
+				ps.keyScratch[k] = o.newGroup(k)
+				order = append(order, k)
+			}
+			for _, a := range o.accs {
+				a.Merge(ps.keyScratch[k], g)
+			}
+		}
+	})
+	ps.order = order
+	var err error
+	for _, k := range order {
+		sg := ps.keyScratch[k]
+		if err == nil {
+			err = o.appendRow(s, e, k, sg, kind)
+		}
+		o.freeGroup(sg)
+	}
+	return len(order), err
+}
+
+// emitWindowKey appends key k's row of window [s, e), if k has state in it.
+func (o *op) emitWindowKey(s, e int64, k uint32, kind coldata.EmitKind) error {
+	ps := &o.pane
+	if e-s == ps.size {
+		g, ok := ps.groups[paneGroupKey{s, k}]
+		if !ok {
+			return nil
+		}
+		return o.appendRow(s, e, k, g, kind)
+	}
+	sg := o.newGroup(k)
+	found := false
+	for p := s; p < e; p += ps.size {
+		if g, ok := ps.groups[paneGroupKey{p, k}]; ok {
+			found = true
+			for _, a := range o.accs {
+				a.Merge(sg, g)
+			}
+		}
+	}
+	var err error
+	if found {
+		err = o.appendRow(s, e, k, sg, kind)
+	}
+	o.freeGroup(sg)
+	return err
+}

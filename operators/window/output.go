@@ -1,0 +1,35 @@
+package window
+
+import (
+	"github.com/weirdb/weir/coldata"
+)
+
+// appendRow appends the row of group g (key k) of window [s, e) to the
+// output batch, emitting the batch when it is full.
+func (o *op) appendRow(s, e int64, k, g uint32, kind coldata.EmitKind) error {
+	out := o.out
+	out.Cols[0].I64 = append(out.Cols[0].I64, s)
+	out.Cols[1].I64 = append(out.Cols[1].I64, e)
+	o.keys.appendKey(k, o.outKeys)
+	for a, acc := range o.accs {
+		acc.Result(g, o.outAggs[a])
+	}
+	out.Emit = append(out.Emit, kind)
+	out.Len++
+	if out.Len >= coldata.DefaultBatchSize {
+		return o.flushOut()
+	}
+	return nil
+}
+
+// flushOut emits the pending output rows, if any.
+func (o *op) flushOut() error {
+	out := o.out
+	if out == nil || out.Len == 0 {
+		return nil
+	}
+	o.cnt.RowsOut.Add(int64(out.Len))
+	err := o.emitter.Emit(out)
+	out.Reset(0)
+	return err
+}

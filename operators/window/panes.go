@@ -1,0 +1,227 @@
+package window
+
+import (
+	"math"
+	"slices"
+)
+
+// pane is a slice of event time [start, start+size) that every window of
+// the query either contains whole or not at all: the window for TUMBLE,
+// gcd(slide, size) for HOP, the step for CUMULATE. It holds one group per
+// key that has events in it.
+type pane struct {
+	start    int64
+	firstEnd int64    // the smallest end of a window containing the pane
+	lastEnd  int64    // the largest end; the pane is purged at W ≥ lastEnd + L
+	groups   []uint32 // in creation order: the key first-seen order
+}
+
+// win is a window that has (or had) state: it is emitted final when
+// W ≥ end and forgotten when W ≥ end + L.
+type win struct {
+	start, end int64
+	fired      bool
+}
+
+// paneGroupKey addresses the group of one key in one pane.
+type paneGroupKey struct {
+	start int64
+	key   uint32
+}
+
+type paneState struct {
+	kind         Kind
+	size, offset int64 // pane size and alignment
+	winSize      int64
+	slide        int64
+
+	panes  []*pane // by start; the purge order
+	byTime map[int64]*pane
+	groups map[paneGroupKey]uint32
+	wins   []win // by (end, start)
+
+	// Per-key cache of the last pane used: most events of a key land in
+	// the same pane as the previous one.
+	keyPane  []int64
+	keyGroup []uint32
+
+	// Window-row scratch: per key, a stamp and a merge group.
+	stamp      uint32
+	keyStamp   []uint32
+	keyScratch []uint32
+	order      []uint32
+}
+
+func (ps *paneState) init(s *Spec) {
+	ps.kind = s.Kind
+	ps.byTime = make(map[int64]*pane)
+	ps.groups = make(map[paneGroupKey]uint32)
+	switch s.Kind {
+	case Tumble:
+		ps.size, ps.winSize = s.Size, s.Size
+		ps.offset = floorMod(s.Offset, s.Size)
+	case Hop:
+		ps.size, ps.winSize, ps.slide = gcd(s.Slide, s.Size), s.Size, s.Slide
+	case Cumulate:
+		ps.size, ps.winSize, ps.slide = s.Slide, s.Size, s.Slide
+	}
+}
+
+func gcd(a, b int64) int64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+func floorMod(a, b int64) int64 { return a - floorDiv(a, b)*b }
+
+// paneOf returns the start of the pane holding event time t.
+func (ps *paneState) paneOf(t int64) int64 {
+	return floorDiv(t-ps.offset, ps.size)*ps.size + ps.offset
+}
+
+// bounds returns the smallest and largest end of the windows containing
+// the pane starting at p.
+func (ps *paneState) bounds(p int64) (firstEnd, lastEnd int64) {
+	switch ps.kind {
+	case Hop:
+		// Window starts s: multiples of slide with p−size < s ≤ p.
+		first := floorDiv(p-ps.winSize, ps.slide)*ps.slide + ps.slide
+		last := floorDiv(p, ps.slide) * ps.slide
+		return first + ps.winSize, last + ps.winSize
+	case Cumulate:
+		s := floorDiv(p, ps.winSize) * ps.winSize
+		return p + ps.size, s + ps.winSize
+	}
+	return p + ps.size, p + ps.size
+}
+
+// forWindows calls f for every window [s, e) containing the pane at p,
+// by ascending end.
+func (ps *paneState) forWindows(p int64, f func(s, e int64)) {
+	switch ps.kind {
+	case Hop:
+		last := floorDiv(p, ps.slide) * ps.slide
+		for s := floorDiv(p-ps.winSize, ps.slide)*ps.slide + ps.slide; s <= last; s += ps.slide {
+			f(s, s+ps.winSize)
+		}
+	case Cumulate:
+		s := floorDiv(p, ps.winSize) * ps.winSize
+		for e := p + ps.size; e <= s+ps.winSize; e += ps.size {
+			f(s, e)
+		}
+	default:
+		f(p, p+ps.size)
+	}
+}
+
+// getPane returns the pane at p, creating it and registering its windows
+// that are not past their lateness.
+func (o *op) getPane(p int64) *pane {
+	ps := &o.pane
+	if pn := ps.byTime[p]; pn != nil {
+		return pn
+	}
+	pn := &pane{start: p}
+	pn.firstEnd, pn.lastEnd = ps.bounds(p)
+	ps.byTime[p] = pn
+	i, _ := slices.BinarySearchFunc(ps.panes, p, func(x *pane, t int64) int { return cmp64(x.start, t) })
+	ps.panes = slices.Insert(ps.panes, i, pn)
+	L := o.spec.Trigger.LatenessMs
+	ps.forWindows(p, func(s, e int64) {
+		if satAdd(e, L) <= o.wm {
+			return // too late: purged or never to be emitted
+		}
+		o.addWindow(s, e)
+	})
+	o.updateNextAct()
+	return pn
+}
+
+func cmp64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// satAdd is a + b saturating at math.MaxInt64 (b ≥ 0).
+func satAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// addWindow registers window [s, e) unless present. A window created at
+// W ≥ e (by a late event) never fires final: its rows go out as late.
+func (o *op) addWindow(s, e int64) {
+	ps := &o.pane
+	i, found := slices.BinarySearchFunc(ps.wins, win{start: s, end: e}, func(x, y win) int {
+		if c := cmp64(x.end, y.end); c != 0 {
+			return c
+		}
+		return cmp64(x.start, y.start)
+	})
+	if found {
+		return
+	}
+	ps.wins = slices.Insert(ps.wins, i, win{start: s, end: e, fired: e <= o.wm})
+}
+
+// updateNextAct recomputes the watermark at which the next window fires
+// or the next state is purged.
+func (o *op) updateNextAct() {
+	ps := &o.pane
+	L := o.spec.Trigger.LatenessMs
+	next := int64(math.MaxInt64)
+	for i := range ps.wins {
+		w := &ps.wins[i]
+		if !w.fired {
+			next = min(next, w.end)
+			break
+		}
+	}
+	if len(ps.wins) > 0 {
+		next = min(next, satAdd(ps.wins[0].end, L))
+	}
+	if len(ps.panes) > 0 {
+		next = min(next, satAdd(ps.panes[0].lastEnd, L))
+	}
+	o.nextAct = next
+}
+
+// groupFor returns the group of key k in the pane at p, creating it.
+func (o *op) groupFor(p int64, k uint32) uint32 {
+	ps := &o.pane
+	if int(k) < len(ps.keyPane) && ps.keyPane[k] == p {
+		return ps.keyGroup[k]
+	}
+	g, ok := ps.groups[paneGroupKey{p, k}]
+	if !ok {
+		pn := o.getPane(p)
+		g = o.newGroup(k)
+		o.keys.ref(k)
+		pn.groups = append(pn.groups, g)
+		ps.groups[paneGroupKey{p, k}] = g
+		o.cnt.WindowsCreated.Add(1)
+	}
+	for int(k) >= len(ps.keyPane) {
+		ps.keyPane = append(ps.keyPane, math.MinInt64)
+		ps.keyGroup = append(ps.keyGroup, 0)
+	}
+	ps.keyPane[k], ps.keyGroup[k] = p, g
+	return g
+}

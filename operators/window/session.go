@@ -1,0 +1,377 @@
+package window
+
+import (
+	"container/heap"
+	"math"
+	"slices"
+
+	"github.com/weirdb/weir/coldata"
+)
+
+// session is one session window of a key: first and last event times f
+// and l, and its group of accumulators.
+type session struct {
+	f, l   int64
+	g      uint32
+	key    uint32
+	seq    uint64 // creation order, for a stable emission order
+	gen    uint32 // incarnation of this slot
+	heapAt int64  // the time of its pending heap entry
+	live   bool
+	fired  bool // final emitted at the current end
+	dirty  bool // changed since its last emission (EARLY EVERY)
+}
+
+// sessHeapEntry schedules a session's next action: firing at its end, or
+// purging at end + L. Entries whose at differs from the session's heapAt
+// are stale.
+type sessHeapEntry struct {
+	at, start int64
+	seq       uint64
+	id        int32
+	gen       uint32
+}
+
+type sessHeap []sessHeapEntry
+
+func (h sessHeap) Len() int { return len(h) }
+func (h sessHeap) Less(i, j int) bool {
+	if h[i].at != h[j].at {
+		return h[i].at < h[j].at
+	}
+	if h[i].start != h[j].start {
+		return h[i].start < h[j].start
+	}
+	return h[i].seq < h[j].seq
+}
+func (h sessHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *sessHeap) Push(x any)   { *h = append(*h, x.(sessHeapEntry)) }
+func (h *sessHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+type sessionState struct {
+	list     []session
+	free     []int32
+	freeNext []int32   // freed during a batch; reusable after flushLate
+	byKey    [][]int32 // by key id: its live sessions
+	heap     sessHeap
+	seq      uint64
+	late     []int32
+	cands    []int32
+}
+
+func (ss *sessionState) init() {}
+
+func (o *op) sessionEnd(f, l int64) int64 {
+	e := satAdd(l, o.spec.Gap)
+	if m := o.spec.MaxDuration; m > 0 {
+		e = min(e, satAdd(f, m))
+	}
+	return e
+}
+
+// actionAt is when session s next needs attention: its end until it
+// fired, then end + L.
+func (o *op) actionAt(s *session) int64 {
+	e := o.sessionEnd(s.f, s.l)
+	if s.fired {
+		return satAdd(e, o.spec.Trigger.LatenessMs)
+	}
+	return e
+}
+
+// schedule makes sure session id has a heap entry no later than its next
+// action.
+func (o *op) schedule(id int32) {
+	ss := &o.sess
+	s := &ss.list[id]
+	at := o.actionAt(s)
+	if at < s.heapAt {
+		s.heapAt = at
+		heap.Push(&ss.heap, sessHeapEntry{at: at, start: s.f, seq: s.seq, id: id, gen: s.gen})
+		if at < o.nextAct {
+			o.nextAct = at
+		}
+	}
+}
+
+// spanOK reports whether a session spanning [f, l] respects MaxDuration.
+func (o *op) spanOK(f, l int64) bool {
+	return o.spec.MaxDuration <= 0 || l-f < o.spec.MaxDuration
+}
+
+// processSessions runs a batch through SESSION windows (SEMANTICS.md §2).
+func (o *op) processSessions(b *coldata.Batch) error {
+	o.segBatch = b
+	ss := &o.sess
+	gap, L := o.spec.Gap, o.spec.Trigger.LatenessMs
+	var when *coldata.Vec
+	if c := o.spec.Trigger.EarlyWhenCol; c >= 0 {
+		when = b.Cols[c]
+	}
+	step := func(i int) error {
+		if wb := b.WmBefore[i]; wb > o.wm {
+			if wb >= o.nextAct {
+				if err := o.advance(wb); err != nil {
+					return err
+				}
+			} else {
+				o.wm = wb
+			}
+		}
+		t := b.EventTime[i]
+		k, _ := o.keys.lookup(o.keys.encode(b, o.spec.KeyCols, i))
+		for int(k) >= len(ss.byKey) {
+			ss.byKey = append(ss.byKey, nil)
+		}
+		// Sessions the event can join.
+		cands := ss.cands[:0]
+		F, Lm := t, t
+		for _, id := range ss.byKey[k] {
+			s := &ss.list[id]
+			if s.f-gap <= t && t <= satAdd(s.l, gap) && o.spanOK(min(s.f, t), max(s.l, t)) {
+				cands = append(cands, id)
+				F, Lm = min(F, s.f), max(Lm, s.l)
+			}
+		}
+		ss.cands = cands
+		target := int32(-1)
+		merge := false
+		f, l := t, t
+		switch {
+		case len(cands) == 1:
+			target = cands[0]
+		case len(cands) > 1:
+			if o.spanOK(F, Lm) {
+				merge = true
+				target = cands[0]
+			} else {
+				for _, id := range cands { // the latest f
+					if target < 0 || ss.list[id].f > ss.list[target].f {
+						target = id
+					}
+				}
+			}
+		}
+		if merge {
+			f, l = F, Lm
+		} else if target >= 0 {
+			s := &ss.list[target]
+			f, l = min(s.f, t), max(s.l, t)
+		}
+		end := o.sessionEnd(f, l)
+		if o.wm >= satAdd(end, L) {
+			if len(ss.byKey[k]) == 0 && o.keys.refs[k] == 0 {
+				o.keys.unref(k) // a key created for nothing
+			}
+			o.tooLate(b, i)
+			return nil
+		}
+		if target < 0 {
+			target = o.newSession(k, t)
+		} else if merge {
+			o.addSegment()
+			for _, id := range cands {
+				if id != target {
+					o.mergeSession(target, id)
+				}
+			}
+		}
+		s := &ss.list[target]
+		s.f, s.l = f, l
+		s.dirty = true
+		late := o.wm >= end
+		s.fired = late
+		o.schedule(target)
+		o.segRows = append(o.segRows, i)
+		o.segGroups = append(o.segGroups, s.g)
+		if late {
+			o.cnt.LateEvents.Add(1)
+			o.markLateSession(target)
+		}
+		if when != nil && !late && !when.Nulls.IsNull(i) && when.Bool[i] {
+			o.addSegment()
+			s.dirty = false
+			return o.appendRow(s.f, end, s.key, s.g, coldata.EmitEarly)
+		}
+		return nil
+	}
+	var err error
+	if b.Sel != nil {
+		for _, i := range b.Sel {
+			if err = step(i); err != nil {
+				break
+			}
+		}
+	} else {
+		for i := 0; i < b.Len; i++ {
+			if err = step(i); err != nil {
+				break
+			}
+		}
+	}
+	o.addSegment()
+	return err
+}
+
+func (o *op) newSession(k uint32, t int64) int32 {
+	ss := &o.sess
+	var id int32
+	if n := len(ss.free); n > 0 {
+		id = ss.free[n-1]
+		ss.free = ss.free[:n-1]
+	} else {
+		id = int32(len(ss.list))
+		ss.list = append(ss.list, session{})
+	}
+	gen := ss.list[id].gen + 1
+	ss.seq++
+	ss.list[id] = session{f: t, l: t, g: o.newGroup(k), key: k, seq: ss.seq, gen: gen,
+		heapAt: math.MaxInt64, live: true}
+	o.keys.ref(k)
+	ss.byKey[k] = append(ss.byKey[k], id)
+	o.cnt.WindowsCreated.Add(1)
+	return id
+}
+
+// mergeSession merges session src into dst and removes src.
+func (o *op) mergeSession(dst, src int32) {
+	ss := &o.sess
+	d, s := &ss.list[dst], &ss.list[src]
+	for _, a := range o.accs {
+		a.Merge(d.g, s.g)
+	}
+	d.f, d.l = min(d.f, s.f), max(d.l, s.l)
+	if s.seq < d.seq {
+		d.seq = s.seq // the merged session keeps the earliest first-seen
+	}
+	o.removeSession(src)
+}
+
+func (o *op) removeSession(id int32) {
+	ss := &o.sess
+	s := &ss.list[id]
+	list := ss.byKey[s.key]
+	for j, x := range list {
+		if x == id {
+			list = append(list[:j], list[j+1:]...)
+			break
+		}
+	}
+	ss.byKey[s.key] = list
+	o.freeGroup(s.g)
+	o.keys.unref(s.key)
+	s.live = false
+	ss.freeNext = append(ss.freeNext, id)
+}
+
+func (o *op) markLateSession(id int32) {
+	o.sess.late = append(o.sess.late, id)
+}
+
+// flushLateSessions emits each session that took a late event once.
+func (o *op) flushLateSessions() error {
+	ss := &o.sess
+	o.addSegment()
+	var err error
+	for j, id := range ss.late {
+		s := &ss.list[id]
+		if !s.live || err != nil {
+			continue
+		}
+		dup := false
+		for _, x := range ss.late[:j] {
+			if x == id {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			err = o.appendRow(s.f, o.sessionEnd(s.f, s.l), s.key, s.g, coldata.EmitLate)
+			s.dirty = false
+		}
+	}
+	ss.late = ss.late[:0]
+	ss.free = append(ss.free, ss.freeNext...)
+	ss.freeNext = ss.freeNext[:0]
+	return err
+}
+
+// fireSessions fires and purges the sessions due at W.
+func (o *op) fireSessions() error {
+	ss := &o.sess
+	L := o.spec.Trigger.LatenessMs
+	for len(ss.heap) > 0 && ss.heap[0].at <= o.wm {
+		e := heap.Pop(&ss.heap).(sessHeapEntry)
+		s := &ss.list[e.id]
+		if !s.live || s.gen != e.gen || s.heapAt != e.at {
+			continue
+		}
+		s.heapAt = math.MaxInt64
+		if at := o.actionAt(s); at != e.at {
+			o.schedule(e.id) // the session grew since: re-queue in order
+			continue
+		}
+		end := o.sessionEnd(s.f, s.l)
+		if !s.fired {
+			if err := o.appendRow(s.f, end, s.key, s.g, coldata.EmitFinal); err != nil {
+				return err
+			}
+			o.cnt.WindowsCompleted.Add(1)
+			s.fired = true
+			s.dirty = false
+		}
+		if satAdd(end, L) <= o.wm {
+			o.removeSession(e.id)
+			o.cnt.WindowsPruned.Add(1)
+			continue
+		}
+		o.schedule(e.id)
+	}
+	ss.free = append(ss.free, ss.freeNext...)
+	ss.freeNext = ss.freeNext[:0]
+	o.nextAct = math.MaxInt64
+	if len(ss.heap) > 0 {
+		o.nextAct = ss.heap[0].at
+	}
+	return nil
+}
+
+// fireEarlySessions emits every open session changed since its last
+// emission (EARLY EVERY).
+func (o *op) fireEarlySessions() error {
+	ss := &o.sess
+	var ids []int32
+	for id := range ss.list {
+		if s := &ss.list[id]; s.live && s.dirty && !s.fired {
+			ids = append(ids, int32(id))
+		}
+	}
+	sortSessions(ss, ids, o)
+	for _, id := range ids {
+		s := &ss.list[id]
+		s.dirty = false
+		if err := o.appendRow(s.f, o.sessionEnd(s.f, s.l), s.key, s.g, coldata.EmitEarly); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sortSessions orders session ids by (end, start, first-seen).
+func sortSessions(ss *sessionState, ids []int32, o *op) {
+	slices.SortFunc(ids, func(a, b int32) int {
+		x, y := &ss.list[a], &ss.list[b]
+		if c := cmp64(o.sessionEnd(x.f, x.l), o.sessionEnd(y.f, y.l)); c != 0 {
+			return c
+		}
+		if c := cmp64(x.f, y.f); c != 0 {
+			return c
+		}
+		return cmp64(int64(x.seq), int64(y.seq))
+	})
+}

@@ -1,0 +1,354 @@
+package window
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/weirdb/weir/catalog"
+)
+
+// snapshotVersion is the version of the Snapshot encoding.
+const snapshotVersion = 1
+
+var errCorruptSnapshot = errors.New("window: corrupt snapshot")
+
+// Snapshot implements operators.Checkpointer: it writes the watermark,
+// the key table, every group's accumulator state, the panes and windows
+// (or sessions) and the early-trigger bookkeeping. Pending late rows are
+// always flushed when Process returns, so there are none to save.
+func (o *op) Snapshot(w io.Writer) error {
+	var e enc
+	e.u(snapshotVersion)
+	e.u(uint64(o.spec.Kind))
+	e.i(o.wm)
+	if o.keys == nil {
+		e.u(0)
+	} else {
+		e.u(1)
+		kt := o.keys
+		e.u(uint64(len(kt.types)))
+		for _, t := range kt.types {
+			e.u(uint64(t))
+		}
+		e.u(uint64(len(kt.enc)))
+		for id, s := range kt.enc {
+			live := kt.refs[id] > 0
+			e.bool(live)
+			if live {
+				e.str(s)
+				e.i(int64(kt.refs[id]))
+			}
+		}
+	}
+	// Groups.
+	e.u(uint64(len(o.groupKey)))
+	for g, k := range o.groupKey {
+		e.u(uint64(k))
+		for _, a := range o.accs {
+			e.b = a.Encode(e.b, uint32(g))
+		}
+	}
+	e.u(uint64(len(o.gFree)))
+	for _, g := range o.gFree {
+		e.u(uint64(g))
+	}
+	// Triggers.
+	t := &o.trig
+	e.bool(t.started)
+	e.i(t.last.UnixNano())
+	e.u(t.seq)
+	if t.everyOn {
+		for _, s := range t.touchSeq {
+			e.u(s)
+		}
+		e.u(uint64(len(t.touched)))
+		for _, tg := range t.touched {
+			e.i(tg.pane)
+			e.u(uint64(tg.group))
+		}
+		e.u(uint64(len(t.emitSeq)))
+		for lk, s := range t.emitSeq {
+			e.i(lk.start)
+			e.i(lk.end)
+			e.u(uint64(lk.key))
+			e.u(s)
+		}
+	}
+	if o.spec.Kind == Session {
+		ss := &o.sess
+		e.u(uint64(len(ss.list)))
+		for _, s := range ss.list {
+			e.bool(s.live)
+			e.u(uint64(s.gen))
+			if s.live {
+				e.i(s.f)
+				e.i(s.l)
+				e.u(uint64(s.g))
+				e.u(uint64(s.key))
+				e.u(s.seq)
+				e.bool(s.fired)
+				e.bool(s.dirty)
+			}
+		}
+		e.u(ss.seq)
+	} else {
+		ps := &o.pane
+		e.u(uint64(len(ps.panes)))
+		for _, pn := range ps.panes {
+			e.i(pn.start)
+			e.u(uint64(len(pn.groups)))
+			for _, g := range pn.groups {
+				e.u(uint64(g))
+			}
+		}
+		e.u(uint64(len(ps.wins)))
+		for _, w := range ps.wins {
+			e.i(w.start)
+			e.i(w.end)
+			e.bool(w.fired)
+		}
+	}
+	_, err := w.Write(e.b)
+	return err
+}
+
+// Restore implements operators.Checkpointer; it must be called before
+// any input.
+func (o *op) Restore(r io.Reader) (err error) {
+	data, err := io.ReadAll(bufio.NewReader(r))
+	if err != nil {
+		return fmt.Errorf("window: restore: %w", err)
+	}
+	d := &dec{b: data}
+	if v := d.u(); v != snapshotVersion {
+		return fmt.Errorf("window: restore: unsupported snapshot version %d", v)
+	}
+	if Kind(d.u()) != o.spec.Kind {
+		return fmt.Errorf("window: restore: snapshot of another window kind")
+	}
+	o.wm = d.i()
+	if d.u() == 1 {
+		types := make([]catalog.Type, d.n(1))
+		for k := range types {
+			types[k] = catalog.Type(d.u())
+		}
+		o.setKeys(types)
+		kt := o.keys
+		n := d.n(1)
+		for id := 0; id < n && d.err == nil; id++ {
+			if !d.bool() {
+				kt.insert(fmt.Sprint("\x00free", id)) // placeholder, freed below
+				kt.refs[id] = 0
+				continue
+			}
+			s := d.str()
+			got := kt.insert(s)
+			if got != uint32(id) {
+				return errCorruptSnapshot
+			}
+			kt.refs[id] = int32(d.i())
+			if err := kt.decodeInto(uint32(id), s); err != nil {
+				return err
+			}
+		}
+		for id := n - 1; id >= 0 && d.err == nil; id-- {
+			if kt.refs[id] == 0 {
+				kt.unref(uint32(id))
+			}
+		}
+	}
+	ng := d.n(1)
+	o.groupKey = make([]uint32, ng)
+	for _, a := range o.accs {
+		a.Grow(ng)
+	}
+	o.trig.grow(ng)
+	for g := 0; g < ng && d.err == nil; g++ {
+		o.groupKey[g] = uint32(d.u())
+		for _, a := range o.accs {
+			rest, err := a.Decode(uint32(g), d.b)
+			if err != nil {
+				return fmt.Errorf("window: restore: %w", err)
+			}
+			d.b = rest
+		}
+	}
+	o.gFree = make([]uint32, d.n(1))
+	for j := range o.gFree {
+		o.gFree[j] = d.group(ng)
+	}
+	t := &o.trig
+	t.started = d.bool()
+	t.last = time.Unix(0, d.i())
+	t.seq = d.u()
+	if t.everyOn {
+		for g := 0; g < ng; g++ {
+			t.touchSeq[g] = d.u()
+		}
+		t.touched = t.touched[:0]
+		for range d.n(2) {
+			tg := touchedGroup{pane: d.i(), group: d.group(ng)}
+			t.touched = append(t.touched, tg)
+			if d.err == nil {
+				t.inList[tg.group] = true
+			}
+		}
+		for range d.n(4) {
+			lk := lateKey{start: d.i(), end: d.i(), key: uint32(d.u())}
+			t.emitSeq[lk] = d.u()
+		}
+	}
+	if o.spec.Kind == Session {
+		o.restoreSessions(d, ng)
+	} else {
+		o.restorePanes(d, ng)
+	}
+	if d.err == nil && len(d.b) != 0 {
+		d.err = errCorruptSnapshot
+	}
+	return d.err
+}
+
+func (o *op) restorePanes(d *dec, ng int) {
+	ps := &o.pane
+	for range d.n(2) {
+		p := d.i()
+		pn := &pane{start: p}
+		pn.firstEnd, pn.lastEnd = ps.bounds(p)
+		for range d.n(1) {
+			g := d.group(ng)
+			pn.groups = append(pn.groups, g)
+			if d.err == nil {
+				ps.groups[paneGroupKey{p, o.groupKey[g]}] = g
+			}
+		}
+		ps.byTime[p] = pn
+		ps.panes = append(ps.panes, pn)
+	}
+	for range d.n(3) {
+		ps.wins = append(ps.wins, win{start: d.i(), end: d.i(), fired: d.bool()})
+	}
+	o.updateNextAct()
+}
+
+func (o *op) restoreSessions(d *dec, ng int) {
+	ss := &o.sess
+	n := d.n(2)
+	ss.list = make([]session, n)
+	o.nextAct = math.MaxInt64
+	for id := 0; id < n && d.err == nil; id++ {
+		s := &ss.list[id]
+		s.live = d.bool()
+		s.gen = uint32(d.u())
+		s.heapAt = math.MaxInt64
+		if !s.live {
+			ss.free = append(ss.free, int32(id))
+			continue
+		}
+		s.f, s.l = d.i(), d.i()
+		s.g = d.group(ng)
+		s.key = uint32(d.u())
+		s.seq = d.u()
+		s.fired, s.dirty = d.bool(), d.bool()
+		if o.keys == nil || int(s.key) >= len(o.keys.enc) {
+			d.err = errCorruptSnapshot
+			return
+		}
+		for int(s.key) >= len(ss.byKey) {
+			ss.byKey = append(ss.byKey, nil)
+		}
+		ss.byKey[s.key] = append(ss.byKey[s.key], int32(id))
+		o.schedule(int32(id))
+	}
+	ss.seq = d.u()
+}
+
+// enc and dec are the snapshot's varint codec.
+type enc struct{ b []byte }
+
+func (e *enc) u(x uint64)   { e.b = binary.AppendUvarint(e.b, x) }
+func (e *enc) i(x int64)    { e.b = binary.AppendVarint(e.b, x) }
+func (e *enc) str(s string) { e.u(uint64(len(s))); e.b = append(e.b, s...) }
+func (e *enc) bool(x bool) {
+	if x {
+		e.b = append(e.b, 1)
+	} else {
+		e.b = append(e.b, 0)
+	}
+}
+
+type dec struct {
+	b   []byte
+	err error
+}
+
+func (d *dec) u() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	x, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = errCorruptSnapshot
+		return 0
+	}
+	d.b = d.b[n:]
+	return x
+}
+
+func (d *dec) i() int64 {
+	if d.err != nil {
+		return 0
+	}
+	x, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = errCorruptSnapshot
+		return 0
+	}
+	d.b = d.b[n:]
+	return x
+}
+
+// n reads a count whose items take at least minBytes each.
+func (d *dec) n(minBytes int) int {
+	x := d.u()
+	if x > uint64(len(d.b)/minBytes) {
+		d.err = errCorruptSnapshot
+		return 0
+	}
+	return int(x)
+}
+
+func (d *dec) group(ng int) uint32 {
+	g := d.u()
+	if g >= uint64(ng) {
+		d.err = errCorruptSnapshot
+		return 0
+	}
+	return uint32(g)
+}
+
+func (d *dec) str() string {
+	n := d.u()
+	if d.err != nil || n > uint64(len(d.b)) {
+		d.err = errCorruptSnapshot
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+func (d *dec) bool() bool {
+	if d.err != nil || len(d.b) == 0 {
+		d.err = errCorruptSnapshot
+		return false
+	}
+	x := d.b[0]
+	d.b = d.b[1:]
+	return x == 1
+}
