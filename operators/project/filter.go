@@ -13,18 +13,20 @@ import (
 // operators.Operator) and emits that same batch; a batch left with no live
 // row is not emitted.
 type Filter struct {
-	f *expr.Filter
+	f   *expr.Filter
+	err error // a predicate that is not BOOLEAN, reported by Process
 }
 
 var _ operators.Operator = (*Filter)(nil)
 
-// NewFilter returns a filter on pred.
-func NewFilter(pred expr.Expr) (*Filter, error) {
+// NewFilter returns a filter on pred. The planner only builds BOOLEAN
+// predicates; any other makes Process return an error.
+func NewFilter(pred expr.Expr) *Filter {
 	f, err := expr.NewFilter(pred)
 	if err != nil {
-		return nil, fmt.Errorf("project: %w", err)
+		return &Filter{err: fmt.Errorf("project: %w", err)}
 	}
-	return &Filter{f: f}, nil
+	return &Filter{f: f}
 }
 
 // Open does nothing: a filter has no state.
@@ -32,6 +34,9 @@ func (f *Filter) Open(*operators.Context) error { return nil }
 
 // Process filters b and emits it when rows remain.
 func (f *Filter) Process(b *coldata.Batch, out operators.Emitter) error {
+	if f.err != nil {
+		return f.err
+	}
 	f.f.Apply(b)
 	if b.Live() == 0 {
 		return nil
@@ -46,4 +51,9 @@ func (f *Filter) OnWatermark(int64, operators.Emitter) error { return nil }
 func (f *Filter) Close() error { return nil }
 
 // String returns the predicate.
-func (f *Filter) String() string { return "Filter " + f.f.String() }
+func (f *Filter) String() string {
+	if f.err != nil {
+		return "Filter <invalid>"
+	}
+	return "Filter " + f.f.String()
+}

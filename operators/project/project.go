@@ -1,8 +1,6 @@
 package project
 
 import (
-	"fmt"
-
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
 	"github.com/weirdb/weir/operators"
@@ -18,29 +16,20 @@ import (
 // instead of being copied: the receiver must copy what it keeps and must
 // not write into the batch (operators.Emitter's contract).
 type Project struct {
-	exprs  []expr.Expr
-	schema catalog.Schema
-	out    *coldata.Batch
+	exprs []expr.Expr
+	out   *coldata.Batch
 }
 
 var _ operators.Operator = (*Project)(nil)
 
-// NewProject returns a projection of exprs; schema names the output
-// columns and must match the expressions' types.
-func NewProject(exprs []expr.Expr, schema catalog.Schema) (*Project, error) {
-	if len(exprs) != len(schema) {
-		return nil, fmt.Errorf("project: %d expressions for %d output columns", len(exprs), len(schema))
-	}
+// NewProject returns a projection computing exprs, in order.
+func NewProject(exprs []expr.Expr) *Project {
+	types := make(catalog.Schema, len(exprs))
 	for i, e := range exprs {
-		if e.Type() != schema[i].Type {
-			return nil, fmt.Errorf("project: column %q is %s but its expression %v is %s", schema[i].Name, schema[i].Type, e, e.Type())
-		}
+		types[i].Type = e.Type()
 	}
-	return &Project{exprs: exprs, schema: schema, out: coldata.NewBatch(schema, 0)}, nil
+	return &Project{exprs: exprs, out: coldata.NewBatch(types, 0)}
 }
-
-// Schema returns the output columns.
-func (p *Project) Schema() catalog.Schema { return p.schema }
 
 // Open does nothing: a projection has no state.
 func (p *Project) Open(*operators.Context) error { return nil }
