@@ -1,0 +1,340 @@
+package pgwire
+
+import (
+	"context"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// This file answers the pg_catalog and information_schema queries psql's
+// `\d` family and Grafana send, from the Engine's Cataloger. It does not
+// evaluate SQL: it recognises each query by its shape, then fills every
+// item of the query's SELECT list by what the item names (attname,
+// format_type, relkind, table_name, ...), NULL when it names nothing known.
+// Other catalog queries get an empty result with the right column names.
+
+var (
+	catalogTableRe = regexp.MustCompile(`(?i)\b(pg_catalog\.|information_schema\.|pg_(class|namespace|type|attribute|database|settings|roles|user|proc|tables|views|matviews|index|description|am|policy|inherits|statistic_ext|publication)\b)`)
+	attrelidRe     = regexp.MustCompile(`(?i)\ba\.attrelid\s*=\s*'?(\d+)'?`)
+	oidEqRe        = regexp.MustCompile(`(?i)\bc\.oid\s*=\s*'?(\d+)'?`)
+	relnameRe      = regexp.MustCompile(`(?i)\brelname\s+operator\s*\(\s*pg_catalog\.~\s*\)\s*'((?:[^']|'')*)'`)
+	relkindInRe    = regexp.MustCompile(`(?i)\brelkind\s+in\s*\(([^)]*)\)`)
+	tableNameEqRe  = regexp.MustCompile(`(?i)\btable_name\)?\s*=\s*'((?:[^']|'')*)'`)
+	wordRe         = regexp.MustCompile(`[a-z_][a-z0-9_]*`)
+)
+
+// looksLikeCatalogQuery reports whether stmt reads Postgres system catalogs.
+func looksLikeCatalogQuery(stmt string) bool { return catalogTableRe.MatchString(stmt) }
+
+// relkind is the pg_class relkind pgwire reports for a relation kind.
+func relkind(k RelationKind) string {
+	switch k {
+	case RelView:
+		return "m"
+	case RelSystemView:
+		return "v"
+	}
+	return "r"
+}
+
+func relkindName(k RelationKind) string {
+	switch k {
+	case RelView:
+		return "materialized view"
+	case RelSystemView:
+		return "view"
+	}
+	return "table"
+}
+
+func tableType(k RelationKind) string {
+	if k == RelSource {
+		return "BASE TABLE"
+	}
+	return "VIEW"
+}
+
+// firstOID is the OID of the first relation (sorted by name); Postgres
+// starts user OIDs there too.
+const firstOID = 16384
+
+// itemRule fills a SELECT item that names word.
+type itemRule struct {
+	word string
+	val  func(r *Relation, col int) *string
+}
+
+func constVal(s string) func(*Relation, int) *string {
+	return func(*Relation, int) *string { return sp(s) }
+}
+
+var nullVal = func(*Relation, int) *string { return nil }
+
+func (c *conn) relations(ctx context.Context) []Relation {
+	cat, ok := c.srv.eng.(Cataloger)
+	if !ok {
+		return nil
+	}
+	rels := append([]Relation(nil), cat.Relations(ctx)...)
+	sort.SliceStable(rels, func(i, j int) bool { return rels[i].Name < rels[j].Name })
+	return rels
+}
+
+// catalogQuery answers a catalog query.
+func (c *conn) catalogQuery(ctx context.Context, stmt string) (Result, error) {
+	lower := strings.ToLower(stmt)
+	items := selectItems(stmt)
+	rels := c.relations(ctx)
+	byOID := func(m []string) *Relation {
+		if m == nil {
+			return nil
+		}
+		n, err := strconv.Atoi(m[1])
+		if err != nil || n < firstOID || n-firstOID >= len(rels) {
+			return nil
+		}
+		return &rels[n-firstOID]
+	}
+	fromClass := strings.Contains(lower, "pg_catalog.pg_class c")
+	user := c.sess.User()
+	switch {
+	case strings.Contains(lower, "pg_catalog.pg_attribute a") && attrelidRe.MatchString(stmt):
+		// psql \d name: the columns.
+		r := byOID(attrelidRe.FindStringSubmatch(stmt))
+		var targets []target
+		if r != nil {
+			for i := range r.Columns {
+				targets = append(targets, target{r, i})
+			}
+		}
+		return fill(items, targets, attributeRules), nil
+	case fromClass && oidEqRe.MatchString(stmt) && strings.Contains(lower, "relkind"):
+		// psql \d name: the relation's flags.
+		var targets []target
+		if r := byOID(oidEqRe.FindStringSubmatch(stmt)); r != nil {
+			targets = append(targets, target{r, -1})
+		}
+		return fill(items, targets, relInfoRules), nil
+	case fromClass && strings.Contains(lower, `as "name"`):
+		// psql \d, \dt, \dv, \dm: the list of relations.
+		targets := filterRelations(rels, stmt)
+		return fill(items, targets, listRules(user)), nil
+	case fromClass && relnameRe.MatchString(stmt):
+		// psql \d name: look the name up.
+		targets := filterRelations(rels, stmt)
+		return fill(items, targets, lookupRules(rels)), nil
+	case strings.Contains(lower, "information_schema.columns"):
+		var targets []target
+		for _, t := range filterByTableName(rels, stmt) {
+			for i := range t.rel.Columns {
+				targets = append(targets, target{t.rel, i})
+			}
+		}
+		return fill(items, targets, infoColumnRules(c.sess.Database())), nil
+	case strings.Contains(lower, "information_schema.tables"):
+		return fill(items, filterByTableName(rels, stmt), infoTableRules(c.sess.Database())), nil
+	}
+	return fill(items, nil, nil), nil
+}
+
+// target is one output row: a relation, and a column index for per-column
+// queries (-1 otherwise).
+type target struct {
+	rel *Relation
+	col int
+}
+
+func filterRelations(rels []Relation, stmt string) []target {
+	var kinds map[string]bool
+	if m := relkindInRe.FindStringSubmatch(stmt); m != nil {
+		kinds = map[string]bool{}
+		for _, q := range strings.Split(m[1], ",") {
+			kinds[strings.Trim(strings.TrimSpace(q), "'")] = true
+		}
+	}
+	var name *regexp.Regexp
+	if m := relnameRe.FindStringSubmatch(stmt); m != nil {
+		re, err := regexp.Compile(strings.ReplaceAll(m[1], "''", "'"))
+		if err != nil {
+			return nil
+		}
+		name = re
+	}
+	var out []target
+	for i := range rels {
+		r := &rels[i]
+		if kinds != nil && !kinds[relkind(r.Kind)] {
+			continue
+		}
+		if name != nil && !name.MatchString(r.Name) {
+			continue
+		}
+		out = append(out, target{r, -1})
+	}
+	return out
+}
+
+func filterByTableName(rels []Relation, stmt string) []target {
+	want := ""
+	if m := tableNameEqRe.FindStringSubmatch(stmt); m != nil {
+		want = strings.ReplaceAll(m[1], "''", "'")
+	}
+	var out []target
+	for i := range rels {
+		if want == "" || rels[i].Name == want {
+			out = append(out, target{&rels[i], -1})
+		}
+	}
+	return out
+}
+
+// fill builds the result: one row per target, one text column per item,
+// named as Postgres would name it.
+func fill(items []string, targets []target, rules []itemRule) *staticResult {
+	names := make([]string, len(items))
+	pick := make([]func(*Relation, int) *string, len(items))
+	for i, item := range items {
+		names[i] = itemName(item)
+		pick[i] = ruleFor(item, rules)
+	}
+	rows := make([][]*string, len(targets))
+	for i, t := range targets {
+		row := make([]*string, len(items))
+		for j := range items {
+			row[j] = pick[j](t.rel, t.col)
+		}
+		rows[i] = row
+	}
+	return textRows(names, rows)
+}
+
+// ruleFor picks the rule for an item: by its alias first, then by the first
+// rule whose word the item mentions; a bare literal is its own value.
+func ruleFor(item string, rules []itemRule) func(*Relation, int) *string {
+	expr, alias, aliased := splitAlias(item)
+	if !aliased {
+		expr = item
+	}
+	if aliased {
+		for _, r := range rules {
+			if strings.EqualFold(r.word, alias) {
+				return r.val
+			}
+		}
+	}
+	e := strings.TrimSpace(expr)
+	if len(e) >= 2 && e[0] == '\'' && skipLiteral(e, 0) == len(e) {
+		return constVal(strings.ReplaceAll(e[1:len(e)-1], "''", "'"))
+	}
+	switch strings.ToLower(e) {
+	case "false":
+		return constVal("f")
+	case "true":
+		return constVal("t")
+	}
+	words := map[string]bool{}
+	for _, w := range wordRe.FindAllString(strings.ToLower(e), -1) {
+		words[w] = true
+	}
+	for _, r := range rules {
+		if words[strings.ToLower(r.word)] {
+			return r.val
+		}
+	}
+	return nullVal
+}
+
+func relName(r *Relation, _ int) *string { return sp(r.Name) }
+func colName(r *Relation, i int) *string { return sp(r.Columns[i].Name) }
+func colType(r *Relation, i int) *string { return sp(pgTypeName(r.Columns[i].Type)) }
+
+// lookupRules fill psql's name lookup: the OID is firstOID plus the
+// relation's index in rels (sorted by name).
+func lookupRules(rels []Relation) []itemRule {
+	return []itemRule{
+		{"nspname", constVal("public")},
+		{"relname", relName},
+		{"oid", func(r *Relation, _ int) *string {
+			for i := range rels {
+				if &rels[i] == r {
+					return sp(strconv.Itoa(firstOID + i))
+				}
+			}
+			return nil
+		}},
+	}
+}
+
+var relInfoRules = []itemRule{
+	{"reloftype", constVal("")},
+	{"relchecks", constVal("0")},
+	{"relkind", func(r *Relation, _ int) *string { return sp(relkind(r.Kind)) }},
+	{"relhasindex", constVal("f")},
+	{"relhasrules", constVal("f")},
+	{"relhastriggers", constVal("f")},
+	{"relrowsecurity", constVal("f")},
+	{"relforcerowsecurity", constVal("f")},
+	{"relhasoids", constVal("f")},
+	{"relispartition", constVal("f")},
+	{"reltablespace", constVal("0")},
+	{"relpersistence", constVal("p")},
+	{"relreplident", constVal("d")},
+	{"amname", nullVal},
+}
+
+var attributeRules = []itemRule{
+	{"pg_get_expr", nullVal},
+	{"collname", nullVal},
+	{"attcollation", nullVal},
+	{"col_description", nullVal},
+	{"attname", colName},
+	{"format_type", colType},
+	{"attnotnull", constVal("f")},
+	{"attidentity", constVal("")},
+	{"attgenerated", constVal("")},
+	{"attstorage", constVal("p")},
+	{"attstattarget", constVal("-1")},
+	{"attcompression", constVal("")},
+	{"attnum", func(_ *Relation, i int) *string { return sp(strconv.Itoa(i + 1)) }},
+}
+
+func listRules(owner string) []itemRule {
+	return []itemRule{
+		{"Schema", constVal("public")},
+		{"Name", relName},
+		{"Type", func(r *Relation, _ int) *string { return sp(relkindName(r.Kind)) }},
+		{"Owner", constVal(owner)},
+		{"Persistence", constVal("permanent")},
+		{"Access method", nullVal},
+		{"Size", constVal("0 bytes")},
+		{"Description", nullVal},
+	}
+}
+
+func infoTableRules(db string) []itemRule {
+	return []itemRule{
+		{"table", relName},
+		{"table_name", relName},
+		{"table_schema", constVal("public")},
+		{"table_catalog", constVal(db)},
+		{"table_type", func(r *Relation, _ int) *string { return sp(tableType(r.Kind)) }},
+	}
+}
+
+func infoColumnRules(db string) []itemRule {
+	return []itemRule{
+		{"column_name", colName},
+		{"data_type", colType},
+		{"udt_name", func(r *Relation, i int) *string {
+			return sp(map[uint32]string{oidInt8: "int8", oidFloat8: "float8", oidBool: "bool", oidTimestamptz: "timestamptz", oidText: "text"}[typeOID(r.Columns[i].Type)])
+		}},
+		{"table_name", relName},
+		{"table_schema", constVal("public")},
+		{"table_catalog", constVal(db)},
+		{"ordinal_position", func(_ *Relation, i int) *string { return sp(strconv.Itoa(i + 1)) }},
+		{"is_nullable", constVal("YES")},
+		{"column_default", nullVal},
+	}
+}

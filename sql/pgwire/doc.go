@@ -1,0 +1,15 @@
+// Package pgwire is weir's Postgres wire endpoint: it speaks protocol 3.0
+// through github.com/jackc/pgx/v5/pgproto3 (startup, TLS, SCRAM-SHA-256,
+// cancel requests, the simple and extended query protocols) so that psql,
+// pgx, lib/pq, JDBC and Grafana can talk to weir. It knows no operators: every
+// statement it does not answer itself goes to an Engine.
+//
+// pgwire answers these itself, because drivers and psql send them and they
+// mean nothing to the engine: BEGIN/START TRANSACTION, COMMIT/END,
+// ROLLBACK/ABORT (no-ops that keep the transaction status drivers expect),
+// SET/RESET/DISCARD/DEALLOCATE, SHOW of session settings, constant SELECTs
+// (`SELECT 1`, `version()`, `current_setting(...)`, `current_database()`, ...)
+// and the pg_catalog / information_schema queries of psql's `\d` family and
+// Grafana's table and column lists, answered from the Engine's optional
+// Cataloger ability.
+package pgwire

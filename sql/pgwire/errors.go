@@ -1,0 +1,87 @@
+package pgwire
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+	"github.com/weirdb/weir/sql"
+)
+
+// SQLSTATE codes pgwire sends.
+const (
+	codeSyntaxError          = "42601"
+	codeUndefinedTable       = "42P01"
+	codeFeatureNotSupported  = "0A000"
+	codeQueryCanceled        = "57014"
+	codeInvalidPassword      = "28P01"
+	codeInvalidAuthorization = "28000"
+	codeProtocolViolation    = "08P01"
+	codeInternal             = "XX000"
+	codeInvalidSQLStmtName   = "26000"
+	codeUndefinedCursor      = "34000"
+	codeDuplicatePrepared    = "42P05"
+	codeDuplicateCursor      = "42P03"
+	codeInFailedTx           = "25P02"
+	codeInvalidParamValue    = "22P02"
+	codeProgramLimitExceeded = "54000"
+	codeUndefinedObject      = "42704"
+	codeAdminShutdown        = "57P01"
+	codeTooManyConnections   = "53300"
+)
+
+// Error is an error with a SQLSTATE code that an Engine may return (or wrap)
+// for failures that are not *sql.Error; pgwire sends Code, Msg, Detail and
+// Hint in the ErrorResponse.
+type Error struct {
+	Code   string
+	Msg    string
+	Detail string
+	Hint   string
+}
+
+// Error returns "pgwire: <msg> (SQLSTATE <code>)".
+func (e *Error) Error() string { return "pgwire: " + e.Msg + " (SQLSTATE " + e.Code + ")" }
+
+func errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
+// toErrorResponse maps err to an ErrorResponse. stmt is the statement text
+// the engine saw and pos maps a byte offset in it to a 1-based character
+// position in the client's query string (nil: no position).
+func toErrorResponse(err error, canceled bool, stmt string, pos func(int) int) *pgproto3.ErrorResponse {
+	r := &pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR"}
+	var se *sql.Error
+	var pe *Error
+	var coded interface{ SQLState() string }
+	switch {
+	case canceled || errors.Is(err, context.Canceled):
+		r.Code, r.Message = codeQueryCanceled, "canceling statement due to user request"
+	case errors.As(err, &se):
+		r.Code, r.Message = se.Code, se.Msg
+		if r.Code == "" {
+			r.Code = codeSyntaxError
+		}
+		if se.At.Line > 0 && pos != nil && se.At.Offset >= 0 && se.At.Offset <= len(stmt) {
+			r.Position = int32(pos(se.At.Offset))
+		}
+	case errors.As(err, &pe):
+		r.Code, r.Message, r.Detail, r.Hint = pe.Code, pe.Msg, pe.Detail, pe.Hint
+	case errors.As(err, &coded):
+		r.Code, r.Message = coded.SQLState(), err.Error()
+	default:
+		r.Code, r.Message = codeInternal, err.Error()
+	}
+	if !utf8.ValidString(r.Message) {
+		r.Message = string([]rune(r.Message))
+	}
+	return r
+}
+
+// fatal builds a FATAL ErrorResponse, sent before the connection closes.
+func fatal(code, msg string) *pgproto3.ErrorResponse {
+	return &pgproto3.ErrorResponse{Severity: "FATAL", SeverityUnlocalized: "FATAL", Code: code, Message: msg}
+}

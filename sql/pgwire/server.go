@@ -1,0 +1,204 @@
+package pgwire
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+	"github.com/xdg-go/scram"
+)
+
+// ErrServerClosed is returned by Serve after Close.
+var ErrServerClosed = errors.New("pgwire: server closed")
+
+// Server is the Postgres wire endpoint. It is safe for concurrent use; each
+// connection runs on its own goroutine, which Close stops and waits for.
+type Server struct {
+	cfg      Config
+	eng      Engine
+	defaults map[string]string
+	tlsConf  *tls.Config
+	setupErr error
+	users    map[string]scram.StoredCredentials
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu        sync.Mutex
+	closed    bool
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+	sessions  map[uint32]*conn
+	wg        sync.WaitGroup
+}
+
+// NewServer returns a server for eng. Configuration errors (an unreadable
+// certificate, an unknown Auth mode) are returned by Serve.
+func NewServer(cfg Config, eng Engine) *Server {
+	cfg = cfg.withDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		cfg:       cfg,
+		eng:       eng,
+		defaults:  defaultSettings(cfg.ServerVersion),
+		ctx:       ctx,
+		cancel:    cancel,
+		listeners: map[net.Listener]struct{}{},
+		conns:     map[*conn]struct{}{},
+		sessions:  map[uint32]*conn{},
+		users:     map[string]scram.StoredCredentials{},
+	}
+	if cfg.Auth != AuthTrust && cfg.Auth != AuthSCRAM {
+		s.setupErr = fmt.Errorf("pgwire: unknown auth mode %q (want %q or %q)", cfg.Auth, AuthTrust, AuthSCRAM)
+	}
+	if cfg.TLSCertFile != "" || cfg.TLSKeyFile != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			s.setupErr = fmt.Errorf("pgwire: loading TLS certificate: %w", err)
+		} else {
+			s.tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		}
+	}
+	for _, u := range cfg.Users {
+		creds, err := storedCredentials(u.Password)
+		if err != nil {
+			s.setupErr = fmt.Errorf("pgwire: user %q: %w", u.Name, err)
+			continue
+		}
+		s.users[u.Name] = creds
+	}
+	return s
+}
+
+// Serve accepts connections on ln until Close (then it returns
+// ErrServerClosed) or until Accept fails. It may be called for several
+// listeners.
+func (s *Server) Serve(ln net.Listener) error {
+	if s.setupErr != nil {
+		return s.setupErr
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	s.listeners[ln] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, ln)
+		s.mu.Unlock()
+	}()
+	var backoff time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closed := s.closed
+			s.mu.Unlock()
+			if closed {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				t := time.NewTimer(backoff)
+				select {
+				case <-t.C:
+				case <-s.ctx.Done():
+					t.Stop()
+				}
+				continue
+			}
+			return fmt.Errorf("pgwire: accept: %w", err)
+		}
+		backoff = 0
+		s.serveConn(nc)
+	}
+}
+
+// serveConn runs one connection on its own goroutine.
+func (s *Server) serveConn(nc net.Conn) {
+	c := &conn{srv: s, raw: nc, rw: nc}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		_ = nc.Close()
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		c.run()
+		s.mu.Lock()
+		delete(s.conns, c)
+		if c.sess != nil && s.sessions[c.sess.id] == c {
+			delete(s.sessions, c.sess.id)
+		}
+		s.mu.Unlock()
+	}()
+}
+
+// Close stops accepting, cancels every running statement, closes every
+// connection and waits for their goroutines to end.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	for ln := range s.listeners {
+		_ = ln.Close()
+	}
+	for c := range s.conns {
+		_ = c.raw.Close()
+	}
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+	return nil
+}
+
+// register gives c a unique random process id and secret key and makes it
+// reachable by CancelRequest.
+func (s *Server) register(c *conn) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return err
+		}
+		pid := binary.BigEndian.Uint32(b[:4]) & 0x7fffffff
+		if pid == 0 || s.sessions[pid] != nil {
+			continue
+		}
+		c.sess.id = pid
+		copy(c.secret[:], b[4:])
+		s.sessions[pid] = c
+		return nil
+	}
+}
+
+// cancelRequest cancels the running statement of the session the request
+// names when its secret key matches (compared in constant time). As in
+// Postgres, nothing is answered either way.
+func (s *Server) cancelRequest(m *pgproto3.CancelRequest) {
+	s.mu.Lock()
+	c := s.sessions[m.ProcessID]
+	s.mu.Unlock()
+	if c == nil {
+		return
+	}
+	if subtle.ConstantTimeCompare(c.secret[:], m.SecretKey) != 1 {
+		return
+	}
+	c.cancelStatement()
+}
