@@ -1,0 +1,292 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/weirdb/weir/operators"
+)
+
+const baseTs = int64(1_700_000_000_000)
+
+// models are the group keys; each lives in one partition, as a keyed
+// producer would put it.
+var models = []string{"gpt-4", "claude", "llama"}
+
+// keyedEvents returns n events; event i has model models[i%3] (and goes to
+// partition i%3), ts = baseTs + 100·i and latency i.
+func keyedEvents(n int) []rec {
+	out := make([]rec, n)
+	for i := range n {
+		out[i] = rec{partition: int32(i % 3), value: event(baseTs+100*int64(i), models[i%3], int64(i))}
+	}
+	return out
+}
+
+// checkKeyedRows checks rows against keyedEvents(n): every event exactly
+// once, in its model's partition, at its offset (i/3 within the partition),
+// and per partition in offset order.
+func checkKeyedRows(t *testing.T, rows []row, n int, firstOffset int64) {
+	t.Helper()
+	require.Len(t, rows, n)
+	lastOff := map[int32]int64{0: firstOffset - 1, 1: firstOffset - 1, 2: firstOffset - 1}
+	seen := make([]bool, n)
+	for _, r := range rows {
+		i := int(r.latency)
+		require.False(t, seen[i], "event %d twice", i)
+		seen[i] = true
+		require.Equal(t, int32(i%3), r.partition, "%v", r)
+		require.Equal(t, models[i%3], r.model, "%v", r)
+		require.Equal(t, baseTs+100*int64(i), r.ts, "%v", r)
+		require.Equal(t, firstOffset+int64(i/3), r.offset, "%v", r)
+		require.Equal(t, lastOff[r.partition]+1, r.offset, "partition %d out of order", r.partition)
+		lastOff[r.partition] = r.offset
+	}
+}
+
+func TestBoundedThreePartitionsKeyedByModel(t *testing.T) {
+	_, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
+	const n = 6000 // 2000 per partition: more than one batch each
+	produce(t, addr, "llm-metrics", keyedEvents(n))
+	// Two malformed events at the end of partition 1 (offsets 2000, 2001).
+	produce(t, addr, "llm-metrics", []rec{{1, `{"ts":"yesterday","model":"claude"}`}, {1, `not json`}})
+
+	dl := &deadLetters{}
+	s := openSource(t, sourceDef(addr, "llm-metrics", "bounded", "latest"), dl, nil)
+	require.Equal(t, []int32{0, 1, 2}, s.Partitions())
+
+	rows, ended, err := readUntil(t, s, never)
+	require.ErrorIs(t, err, io.EOF)
+	checkKeyedRows(t, rows, n, 0)
+	sort.Slice(ended, func(i, j int) bool { return ended[i] < ended[j] })
+	require.Equal(t, []int32{0, 1, 2}, ended)
+
+	got := dl.all()
+	require.Len(t, got, 2)
+	for i, d := range got {
+		require.Equal(t, "metrics", d.Source)
+		require.Equal(t, int32(1), d.Partition)
+		require.Equal(t, int64(2000+i), d.Offset)
+		require.Equal(t, operators.ReasonMalformed, d.Reason)
+		require.NotEmpty(t, d.Detail)
+	}
+	require.Equal(t, `{"ts":"yesterday","model":"claude"}`, string(got[0].Payload))
+	require.Equal(t, `not json`, string(got[1].Payload))
+
+	// Bounded and drained: further reads keep returning io.EOF.
+	require.ErrorIs(t, s.Read(context.Background(), newBatch()), io.EOF)
+}
+
+func TestBoundedEmptyTopicEndsAtOnce(t *testing.T) {
+	_, addr := newCluster(t, map[string]int32{"empty": 2})
+	s := openSource(t, sourceDef(addr, "empty", "bounded", "latest"), nil, nil)
+	rows, ended, err := readUntil(t, s, never)
+	require.ErrorIs(t, err, io.EOF)
+	require.Empty(t, rows)
+	require.ElementsMatch(t, []int32{0, 1}, ended)
+}
+
+func TestStartLatestSkipsExistingRecords(t *testing.T) {
+	_, addr := newCluster(t, map[string]int32{"t": 3})
+	produce(t, addr, "t", keyedEvents(30))
+	s := openSource(t, sourceDef(addr, "t", "start_offset", "latest"), nil, nil)
+	// Produced after Open: these, and only these, are read.
+	more := keyedEvents(60)[30:]
+	produce(t, addr, "t", more)
+	rows, _, err := readUntil(t, s, func(r []row) bool { return len(r) >= 30 })
+	require.NoError(t, err)
+	require.Len(t, rows, 30)
+	for _, r := range rows {
+		require.GreaterOrEqual(t, r.latency, int64(30))
+		require.Equal(t, int64(r.latency/3), r.offset)
+	}
+}
+
+func TestRestoreFromSnapshot(t *testing.T) {
+	_, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
+	produce(t, addr, "llm-metrics", keyedEvents(30)) // offsets 0..9 in each partition
+
+	s1 := openSource(t, sourceDef(addr, "llm-metrics", "bounded", "latest"), nil, nil)
+	rows, _, err := readUntil(t, s1, never)
+	require.ErrorIs(t, err, io.EOF)
+	checkKeyedRows(t, rows, 30, 0)
+	var snap bytesBuffer
+	require.NoError(t, s1.Snapshot(&snap))
+	require.NoError(t, s1.Close())
+
+	// 15 more events: 5 per partition at offsets 10..14.
+	all := keyedEvents(45)
+	produce(t, addr, "llm-metrics", all[30:])
+
+	s2 := openSource(t, sourceDef(addr, "llm-metrics", "bounded", "latest"), nil, snap.b)
+	rows, _, err = readUntil(t, s2, never)
+	require.ErrorIs(t, err, io.EOF)
+	require.Len(t, rows, 15)
+	for _, r := range rows {
+		i := int(r.latency)
+		require.GreaterOrEqual(t, i, 30)
+		require.Equal(t, int32(i%3), r.partition)
+		require.Equal(t, int64(i/3), r.offset)
+	}
+
+	// Restore also works after Open, before the first Read.
+	s3, err := NewSource(sourceDef(addr, "llm-metrics", "bounded", "latest"))
+	require.NoError(t, err)
+	defer s3.Close()
+	require.NoError(t, s3.Open(&operators.Context{Ctx: context.Background()}))
+	require.NoError(t, s3.Restore(bytesReader(snap.b)))
+	rows, _, err = readUntil(t, s3, never)
+	require.ErrorIs(t, err, io.EOF)
+	require.Len(t, rows, 15)
+
+	// A snapshot of another topic is refused.
+	other, err := NewSource(sourceDef(addr, "other", "bounded", "latest"))
+	require.NoError(t, err)
+	require.ErrorContains(t, other.Restore(bytesReader(snap.b)), `snapshot is of topic "llm-metrics"`)
+	require.Error(t, other.Restore(bytesReader([]byte("junk"))))
+	require.Error(t, other.Restore(bytesReader(snap.b[:len(snap.b)-1])))
+}
+
+func TestOffsetOutOfRangeIsAnError(t *testing.T) {
+	_, addr := newCluster(t, map[string]int32{"short": 1})
+	recs := make([]rec, 10)
+	for i := range recs {
+		recs[i] = rec{0, event(baseTs+int64(i), "m", int64(i))}
+	}
+	produce(t, addr, "short", recs)
+
+	// A checkpoint taken when the partition started at offset 0 ...
+	s1 := openSource(t, sourceDef(addr, "short"), nil, nil)
+	var snap bytesBuffer
+	require.NoError(t, s1.Snapshot(&snap))
+	require.NoError(t, s1.Close())
+
+	// ... and retention deleting offsets 0..4 since.
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	require.NoError(t, err)
+	defer cl.Close()
+	req := kmsg.NewPtrDeleteRecordsRequest()
+	req.Topics = []kmsg.DeleteRecordsRequestTopic{{Topic: "short", Partitions: []kmsg.DeleteRecordsRequestTopicPartition{{Partition: 0, Offset: 5}}}}
+	resp, err := req.RequestWith(context.Background(), cl)
+	require.NoError(t, err)
+	require.NoError(t, kerr.ErrorForCode(resp.Topics[0].Partitions[0].ErrorCode))
+
+	s2 := openSource(t, sourceDef(addr, "short"), nil, snap.b)
+	_, _, err = readUntil(t, s2, never)
+	var oor *OffsetOutOfRangeError
+	require.ErrorAs(t, err, &oor)
+	require.Equal(t, OffsetOutOfRangeError{Topic: "short", Partition: 0, Offset: 0, Earliest: 5, Latest: 10}, *oor)
+	require.ErrorContains(t, err, `partition 0: offset 0 is out of range`)
+}
+
+func TestIdlePartitionReturnsEmptyBatches(t *testing.T) {
+	_, addr := newCluster(t, map[string]int32{"t": 3})
+	// Partition 2 gets nothing.
+	recs := keyedEvents(30)
+	var busy []rec
+	for _, r := range recs {
+		if r.partition != 2 {
+			busy = append(busy, r)
+		}
+	}
+	produce(t, addr, "t", busy)
+	s := openSource(t, sourceDef(addr, "t"), nil, nil)
+	require.Equal(t, []int32{0, 1, 2}, s.Partitions())
+	rows, _, err := readUntil(t, s, func(r []row) bool { return len(r) >= 20 })
+	require.NoError(t, err)
+	require.Len(t, rows, 20)
+	// Nothing more arrives: Read returns an empty batch after the poll
+	// interval rather than blocking, so the runtime can detect idleness.
+	b := newBatch()
+	for range 3 {
+		require.NoError(t, s.Read(context.Background(), b))
+		require.Equal(t, 0, b.Len)
+	}
+	// A cancelled context ends a Read at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.ErrorIs(t, s.Read(ctx, b), context.Canceled)
+}
+
+func TestFetchFaultsLoseNothing(t *testing.T) {
+	c, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
+	const n = 3000
+	produce(t, addr, "llm-metrics", keyedEvents(n))
+
+	// The first fetch has its connection dropped by the broker; the next
+	// two fail with a retriable error code (leadership moving).
+	dropped := 0
+	c.ControlKey(int16(kmsg.Fetch), func(kmsg.Request) (kmsg.Response, error, bool) {
+		dropped++
+		return nil, errors.New("injected: connection dropped"), true
+	})
+	h := c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Fetch}, Err: kerr.NotLeaderForPartition, Count: 2})
+
+	s := openSource(t, sourceDef(addr, "llm-metrics", "bounded", "latest"), nil, nil)
+	rows, _, err := readUntil(t, s, never)
+	require.ErrorIs(t, err, io.EOF)
+	checkKeyedRows(t, rows, n, 0)
+	require.Equal(t, 2, h.Hits())
+	require.Equal(t, 1, dropped)
+}
+
+func TestOptionErrors(t *testing.T) {
+	for _, tc := range []struct {
+		opts []string
+		err  string
+	}{
+		{[]string{"start_offset", "middle"}, "start_offset must be"},
+		{[]string{"bounded", "forever"}, "bounded must be"},
+		{[]string{"format", "avro"}, `format "avro" is not supported`},
+		{[]string{"idle_timeout", "soon"}, "idle_timeout"},
+		{[]string{"idle_advance", "maybe"}, "idle_advance must be"},
+		{[]string{"colour", "red"}, `unknown option "colour"`},
+		{[]string{"topic", ""}, "'topic' is required"},
+		{[]string{"brokers", " , "}, "'brokers' is required"},
+	} {
+		_, err := New(sourceDef("127.0.0.1:1", "t", tc.opts...))
+		require.ErrorContains(t, err, tc.err, "%v", tc.opts)
+	}
+	s, err := NewSource(sourceDef("a:1, b:2", "t", "idle_timeout", "5 minutes", "idle_advance", "true",
+		"group_id", "g", "dead_letter_topic", "dlq", "bounded", "latest"))
+	require.NoError(t, err)
+	require.Equal(t, Options{Topic: "t", Brokers: []string{"a:1", "b:2"}, GroupID: "g", Bounded: true,
+		IdleTimeout: 5 * 60e9, IdleAdvance: true, DeadLetterTopic: "dlq"}, s.Options())
+
+	def := sourceDef("127.0.0.1:1", "t")
+	def.Watermark.Column = "nope"
+	_, err = New(def)
+	require.ErrorContains(t, err, `watermark column "nope"`)
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]float64{
+		"5m": 300, "300s": 300, "1h30m": 5400, "300": 300, "5 minutes": 300, "2 hours": 7200,
+		"1 second": 1, "250ms": 0.25, "1.5 min": 90, "1 day": 86400,
+	} {
+		d, err := ParseDuration(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, d.Seconds(), in)
+	}
+	for _, in := range []string{"", "soon", "-5s", "5 fortnights", "m"} {
+		_, err := ParseDuration(in)
+		require.Error(t, err, in)
+	}
+}
+
+func TestUnknownTopicAndUnreachableBroker(t *testing.T) {
+	_, addr := newCluster(t, map[string]int32{"t": 1})
+	s, err := New(sourceDef(addr, "missing"))
+	require.NoError(t, err)
+	require.ErrorContains(t, s.Open(&operators.Context{Ctx: context.Background()}), `topic "missing"`)
+	require.NoError(t, s.Close())
+}
