@@ -1,0 +1,197 @@
+package sql
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Printing precedence, matching how TiDB's grammar (in weir's ANSI mode)
+// binds: a child is parenthesized when it binds looser than its slot needs.
+const (
+	precOr    = 1
+	precAnd   = 2
+	precNot   = 3
+	precPred  = 4 // comparisons, IS NULL, IN, BETWEEN, LIKE
+	precAdd   = 5
+	precMul   = 6
+	precCat   = 7
+	precUnary = 8 // unary minus and negative literals
+	precAtom  = 9
+)
+
+func binPrec(op BinOp) int {
+	switch op {
+	case OpOr:
+		return precOr
+	case OpAnd:
+		return precAnd
+	case OpAdd, OpSub:
+		return precAdd
+	case OpMul, OpDiv, OpMod:
+		return precMul
+	case OpCat:
+		return precCat
+	}
+	return precPred
+}
+
+// prec is the binding strength of e when printed.
+func prec(e Expr) int {
+	switch e := e.(type) {
+	case *Binary:
+		return binPrec(e.Op)
+	case *Unary:
+		if e.Op == OpNot {
+			return precNot
+		}
+		return precUnary
+	case *IsNull, *In, *Between, *Like:
+		return precPred
+	case *Literal:
+		if (e.Kind == LitInt && e.I < 0) || (e.Kind == LitFloat && (e.F < 0 || math.Signbit(e.F))) {
+			return precUnary
+		}
+	}
+	return precAtom
+}
+
+// expr prints e, in parentheses when it binds looser than min.
+func (f *formatter) expr(e Expr, min int) {
+	if e == nil {
+		f.WriteString("NULL")
+		return
+	}
+	if prec(e) < min {
+		f.WriteString("(")
+		defer f.WriteString(")")
+	}
+	switch e := e.(type) {
+	case *ColumnRef:
+		if e.Table != "" {
+			f.ident(e.Table)
+			f.WriteString(".")
+		}
+		f.ident(e.Name)
+	case *Literal:
+		f.literal(e)
+	case *Binary:
+		p := binPrec(e.Op)
+		left, right := p, p+1
+		if p == precPred {
+			left, right = precAdd, precAdd
+		}
+		f.expr(e.L, left)
+		f.WriteString(" " + string(e.Op) + " ")
+		f.expr(e.R, right)
+	case *Unary:
+		if e.Op == OpNot {
+			f.WriteString("NOT ")
+			f.expr(e.X, precNot)
+		} else {
+			f.WriteString("-")
+			f.expr(e.X, precAtom)
+		}
+	case *IsNull:
+		f.expr(e.X, precAdd)
+		if e.Not {
+			f.WriteString(" IS NOT NULL")
+		} else {
+			f.WriteString(" IS NULL")
+		}
+	case *In:
+		f.expr(e.X, precAdd)
+		if e.Not {
+			f.WriteString(" NOT")
+		}
+		f.WriteString(" IN (")
+		for i, x := range e.List {
+			if i > 0 {
+				f.WriteString(", ")
+			}
+			f.expr(x, 0)
+		}
+		f.WriteString(")")
+	case *Between:
+		f.expr(e.X, precAdd)
+		if e.Not {
+			f.WriteString(" NOT")
+		}
+		f.WriteString(" BETWEEN ")
+		f.expr(e.Lo, precAdd)
+		f.WriteString(" AND ")
+		f.expr(e.Hi, precAdd)
+	case *Like:
+		f.expr(e.X, precAdd)
+		if e.Not {
+			f.WriteString(" NOT")
+		}
+		f.WriteString(" LIKE ")
+		f.expr(e.Pattern, precAdd)
+	case *Case:
+		f.WriteString("CASE")
+		if e.Operand != nil {
+			f.WriteString(" ")
+			f.expr(e.Operand, 0)
+		}
+		for _, w := range e.Whens {
+			f.WriteString(" WHEN ")
+			f.expr(w.Cond, 0)
+			f.WriteString(" THEN ")
+			f.expr(w.Then, 0)
+		}
+		if e.Else != nil {
+			f.WriteString(" ELSE ")
+			f.expr(e.Else, 0)
+		}
+		f.WriteString(" END")
+	case *Cast:
+		f.WriteString("CAST(")
+		f.expr(e.X, 0)
+		f.WriteString(" AS " + e.To.String() + ")")
+	case *Func:
+		f.WriteString(e.Name + "(")
+		switch {
+		case e.Star:
+			f.WriteString("*")
+		default:
+			if e.Distinct {
+				f.WriteString("DISTINCT ")
+			}
+			for i, a := range e.Args {
+				if i > 0 {
+					f.WriteString(", ")
+				}
+				f.expr(a, 0)
+			}
+		}
+		f.WriteString(")")
+	default:
+		f.WriteString("<unformattable expression>")
+	}
+}
+
+func (f *formatter) literal(l *Literal) {
+	switch l.Kind {
+	case LitNull:
+		f.WriteString("NULL")
+	case LitInt:
+		f.WriteString(strconv.FormatInt(l.I, 10))
+	case LitFloat:
+		s := strconv.FormatFloat(l.F, 'g', -1, 64)
+		if !strings.ContainsAny(s, ".eIN") {
+			s += ".0"
+		}
+		f.WriteString(s)
+	case LitString:
+		f.str(l.S)
+	case LitBool:
+		if l.B {
+			f.WriteString("TRUE")
+		} else {
+			f.WriteString("FALSE")
+		}
+	case LitInterval:
+		f.interval(l.Ms)
+	}
+}

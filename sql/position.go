@@ -1,0 +1,44 @@
+package sql
+
+import "sort"
+
+// lineIndex maps byte offsets of a script to line and column positions.
+type lineIndex struct {
+	starts []int // byte offset of the start of each line
+}
+
+func newLineIndex(src string) *lineIndex {
+	starts := []int{0}
+	for i := 0; i < len(src); i++ {
+		if src[i] == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return &lineIndex{starts: starts}
+}
+
+// pos returns the position of byte offset off.
+func (l *lineIndex) pos(off int) Pos {
+	if off < 0 {
+		off = 0
+	}
+	line := sort.Search(len(l.starts), func(i int) bool { return l.starts[i] > off }) - 1
+	if line < 0 {
+		line = 0
+	}
+	return Pos{Offset: off, Line: line + 1, Col: off - l.starts[line] + 1}
+}
+
+// offset returns the byte offset of a 1-based line and column, clamped.
+func (l *lineIndex) offset(line, col int) int {
+	if line < 1 {
+		line = 1
+	}
+	if line > len(l.starts) {
+		line = len(l.starts)
+	}
+	if col < 1 {
+		col = 1
+	}
+	return l.starts[line-1] + col - 1
+}
