@@ -147,6 +147,7 @@ func (s *Sink) Open(ctx *operators.Context) error {
 		Addr:                   kafkago.TCP(s.brokers...),
 		Topic:                  s.topic,
 		RequiredAcks:           kafkago.RequireAll,
+		Transport:              &kafkago.Transport{ClientID: "weir"},
 		Balancer:               &kafkago.Murmur2Balancer{Consistent: true},
 		MaxAttempts:            10,
 		WriteBackoffMin:        50 * time.Millisecond,
@@ -236,6 +237,7 @@ func (s *Sink) Close() error {
 		return nil
 	}
 	err := s.w.Close()
+	s.w.Transport.(*kafkago.Transport).CloseIdleConnections()
 	s.w = nil
 	if err != nil {
 		return fmt.Errorf("kafka: sink %s: closing producer: %w", s.name, err)

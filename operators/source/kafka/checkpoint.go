@@ -130,7 +130,9 @@ func (s *Source) CommitSnapshot(ctx context.Context) error {
 	for _, p := range sortedKeys(offs) {
 		commits = append(commits, kafkago.OffsetCommit{Partition: int(p), Offset: offs[p]})
 	}
-	client := &kafkago.Client{Addr: kafkago.TCP(s.opts.Brokers...), Timeout: ioTimeout}
+	transport := &kafkago.Transport{ClientID: "weir"}
+	defer transport.CloseIdleConnections()
+	client := &kafkago.Client{Addr: kafkago.TCP(s.opts.Brokers...), Timeout: ioTimeout, Transport: transport}
 	resp, err := client.OffsetCommit(ctx, &kafkago.OffsetCommitRequest{
 		GroupID:      s.opts.GroupID,
 		GenerationID: -1,

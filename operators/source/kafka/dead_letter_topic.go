@@ -51,6 +51,7 @@ func NewDeadLetterTopic(brokers []string, topic, sourceTopic string) *DeadLetter
 		Addr:            kafkago.TCP(brokers...),
 		Topic:           topic,
 		RequiredAcks:    kafkago.RequireAll,
+		Transport:       &kafkago.Transport{ClientID: "weir"},
 		Balancer:        &kafkago.Murmur2Balancer{Consistent: true},
 		MaxAttempts:     10,
 		WriteBackoffMin: 50 * time.Millisecond,
@@ -140,5 +141,8 @@ func (d *DeadLetterTopic) Close() error {
 	d.closed = true
 	d.mu.Unlock()
 	cerr := d.w.Close()
+	// The writer's own transport is only used for produce requests; ours
+	// also serves its metadata requests and must be closed here.
+	d.w.Transport.(*kafkago.Transport).CloseIdleConnections()
 	return errors.Join(d.Err(), cerr)
 }

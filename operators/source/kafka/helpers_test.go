@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	kafkago "github.com/segmentio/kafka-go"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -188,3 +189,30 @@ type bytesBuffer struct{ b []byte }
 func (w *bytesBuffer) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
 
 func newBatch() *coldata.Batch { return coldata.NewBatch(metricsSchema, coldata.DefaultBatchSize) }
+
+// readTopic reads n messages of one partition from offset 0 with a plain
+// kafka-go connection.
+func readTopic(t testing.TB, addr, topic string, partition, n int) []kafkago.Message {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	conn, err := kafkago.DialLeader(ctx, "tcp", addr, topic, partition)
+	require.NoError(t, err)
+	defer conn.Close()
+	var out []kafkago.Message
+	for len(out) < n {
+		require.NoError(t, conn.SetReadDeadline(time.Now().Add(testDeadline)))
+		batch := conn.ReadBatch(1, 1<<20)
+		for {
+			m, err := batch.ReadMessage()
+			if err != nil {
+				break
+			}
+			out = append(out, m)
+		}
+		_ = batch.Close()
+		require.NoError(t, ctx.Err())
+	}
+	require.Len(t, out, n)
+	return out
+}

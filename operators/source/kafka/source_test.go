@@ -290,3 +290,74 @@ func TestUnknownTopicAndUnreachableBroker(t *testing.T) {
 	require.ErrorContains(t, s.Open(&operators.Context{Ctx: context.Background()}), `topic "missing"`)
 	require.NoError(t, s.Close())
 }
+
+func TestCommitSnapshotToGroup(t *testing.T) {
+	_, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
+	produce(t, addr, "llm-metrics", keyedEvents(30))
+	s := openSource(t, sourceDef(addr, "llm-metrics", "bounded", "latest", "group_id", "weir-monitor"), nil, nil)
+	_, _, err := readUntil(t, s, never)
+	require.ErrorIs(t, err, io.EOF)
+	// Before any snapshot there is nothing to commit.
+	require.NoError(t, s.CommitSnapshot(context.Background()))
+	var snap bytesBuffer
+	require.NoError(t, s.Snapshot(&snap))
+	require.NoError(t, s.CommitSnapshot(context.Background()))
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	require.NoError(t, err)
+	defer cl.Close()
+	req := kmsg.NewPtrOffsetFetchRequest()
+	req.Group = "weir-monitor"
+	req.Topics = []kmsg.OffsetFetchRequestTopic{{Topic: "llm-metrics", Partitions: []int32{0, 1, 2}}}
+	resp, err := req.RequestWith(context.Background(), cl)
+	require.NoError(t, err)
+	require.NoError(t, kerr.ErrorForCode(resp.ErrorCode))
+	got := map[int32]int64{}
+	for _, tp := range resp.Topics {
+		for _, p := range tp.Partitions {
+			require.NoError(t, kerr.ErrorForCode(p.ErrorCode))
+			got[p.Partition] = p.Offset
+		}
+	}
+	require.Equal(t, map[int32]int64{0: 10, 1: 10, 2: 10}, got)
+}
+
+func TestDeadLetterTopicHeaders(t *testing.T) {
+	_, addr := newCluster(t, map[string]int32{"llm-metrics": 3, "llm-metrics-dlq": 1})
+	def := sourceDef(addr, "llm-metrics", "dead_letter_topic", "llm-metrics-dlq")
+	dlt, err := DeadLetterSinkFor(def)
+	require.NoError(t, err)
+	require.NotNil(t, dlt)
+	payload := []byte(`{"ts":"yesterday"}`)
+	dlt.DeadLetter(&operators.DeadLetter{Source: "metrics", Partition: 2, Offset: 41, Reason: operators.ReasonMalformed,
+		Detail: `column "ts": expected TIMESTAMP`, Payload: payload})
+	payload[0] = 'X' // the sink copied it
+	dlt.DeadLetter(&operators.DeadLetter{Source: "metrics", Partition: 0, Offset: 7, Reason: operators.ReasonTooLate,
+		Detail: "window [0, 300000) closed", Payload: []byte(`{"ts":1}`)})
+	require.NoError(t, dlt.Close())
+	require.Equal(t, int64(2), dlt.Written())
+	require.Equal(t, int64(0), dlt.Failed())
+
+	msgs := readTopic(t, addr, "llm-metrics-dlq", 0, 2)
+	type dlq struct {
+		value   string
+		headers map[string]string
+	}
+	var got []dlq
+	for _, m := range msgs {
+		h := map[string]string{}
+		for _, kv := range m.Headers {
+			h[kv.Key] = string(kv.Value)
+		}
+		got = append(got, dlq{string(m.Value), h})
+	}
+	require.Equal(t, []dlq{
+		{`{"ts":"yesterday"}`, map[string]string{"reason": "malformed", "source_topic": "llm-metrics", "partition": "2", "offset": "41", "detail": `column "ts": expected TIMESTAMP`}},
+		{`{"ts":1}`, map[string]string{"reason": "too_late", "source_topic": "llm-metrics", "partition": "0", "offset": "7", "detail": "window [0, 300000) closed"}},
+	}, got)
+
+	// Without the option there is no dead-letter topic.
+	none, err := DeadLetterSinkFor(sourceDef(addr, "llm-metrics"))
+	require.NoError(t, err)
+	require.Nil(t, none)
+}
