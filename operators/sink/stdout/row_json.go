@@ -1,0 +1,99 @@
+package stdout
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/coldata"
+)
+
+// RowJSON appends row i of b as one JSON object to dst and returns it: keys
+// are the schema's column names in order; TIMESTAMP as an RFC 3339 UTC
+// string with milliseconds, BIGINT and DOUBLE as JSON numbers (NaN and ±Inf
+// as null), BOOLEAN as true/false, VARCHAR as a JSON string, NULL as null.
+// It is the payload of dead letters from sources without raw payloads
+// (datagen) and the base of the jsonl format.
+func RowJSON(b *coldata.Batch, schema catalog.Schema, i int, dst []byte) []byte {
+	dst = append(dst, '{')
+	dst = appendFields(dst, b, schema, i)
+	return append(dst, '}')
+}
+
+// appendFields appends `"name":value` pairs, comma-separated.
+func appendFields(dst []byte, b *coldata.Batch, schema catalog.Schema, i int) []byte {
+	for c, col := range schema {
+		if c > 0 {
+			dst = append(dst, ',')
+		}
+		dst = AppendJSONString(dst, col.Name)
+		dst = append(dst, ':')
+		dst = AppendJSONValue(dst, b.Cols[c], i)
+	}
+	return dst
+}
+
+// AppendJSONValue appends row i of v as a JSON value.
+func AppendJSONValue(dst []byte, v *coldata.Vec, i int) []byte {
+	if v.Nulls.IsNull(i) {
+		return append(dst, "null"...)
+	}
+	switch v.Type {
+	case catalog.Bigint:
+		return strconv.AppendInt(dst, v.I64[i], 10)
+	case catalog.Timestamp:
+		dst = append(dst, '"')
+		dst = AppendTimestamp(dst, v.I64[i])
+		return append(dst, '"')
+	case catalog.Double:
+		f := v.F64[i]
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return append(dst, "null"...)
+		}
+		return AppendDouble(dst, f)
+	case catalog.Varchar:
+		return AppendJSONString(dst, v.Str[i])
+	case catalog.Boolean:
+		return strconv.AppendBool(dst, v.Bool[i])
+	}
+	return append(dst, "null"...)
+}
+
+// appendText appends row i of v as plain text for csv and table output;
+// it reports false for NULL (nothing appended).
+func appendText(dst []byte, v *coldata.Vec, i int) ([]byte, bool) {
+	if v.Nulls.IsNull(i) {
+		return dst, false
+	}
+	switch v.Type {
+	case catalog.Bigint:
+		return strconv.AppendInt(dst, v.I64[i], 10), true
+	case catalog.Timestamp:
+		return AppendTimestamp(dst, v.I64[i]), true
+	case catalog.Double:
+		f := v.F64[i]
+		switch {
+		case math.IsNaN(f):
+			return append(dst, "NaN"...), true
+		case math.IsInf(f, 1):
+			return append(dst, "Infinity"...), true
+		case math.IsInf(f, -1):
+			return append(dst, "-Infinity"...), true
+		}
+		return AppendDouble(dst, f), true
+	case catalog.Varchar:
+		return append(dst, v.Str[i]...), true
+	case catalog.Boolean:
+		return strconv.AppendBool(dst, v.Bool[i]), true
+	}
+	return dst, false
+}
+
+// emitKind returns row i's emission kind; EmitNone for rows of batches
+// without Emit (non-windowed queries).
+func emitKind(b *coldata.Batch, i int) coldata.EmitKind {
+	if i < len(b.Emit) {
+		return b.Emit[i]
+	}
+	return coldata.EmitNone
+}
