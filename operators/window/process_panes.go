@@ -51,9 +51,8 @@ func (o *op) processPanes(b *coldata.Batch) error {
 		if early {
 			o.trig.touch(g, p)
 		}
-		if o.wm >= firstEnd {
+		if o.wm >= firstEnd && o.markLatePane(p, k) {
 			o.cnt.LateEvents.Add(1)
-			o.markLatePane(p, k)
 		}
 		if when != nil && !when.Nulls.IsNull(i) && when.Bool[i] {
 			o.addSegment()
@@ -80,14 +79,19 @@ func (o *op) processPanes(b *coldata.Batch) error {
 }
 
 // markLatePane records, for key k, every window containing the pane at p
-// that has fired and is not past its lateness, for a late re-emission.
-func (o *op) markLatePane(p int64, k uint32) {
+// for which the event is late (e ≤ W < e + L), for a late re-emission,
+// and reports whether there was one. Windows for which it is too late
+// just do not see it: they are purged.
+func (o *op) markLatePane(p int64, k uint32) bool {
 	L := o.spec.Trigger.LatenessMs
+	late := false
 	o.pane.forWindows(p, func(s, e int64) {
 		if e <= o.wm && o.wm < satAdd(e, L) {
 			o.trig.markLate(lateKey{start: s, end: e, key: k})
+			late = true
 		}
 	})
+	return late
 }
 
 // fireWhenPane emits, at once and as early, key k's row of every open
