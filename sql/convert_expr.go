@@ -111,7 +111,7 @@ func (c *converter) expr(n ast.ExprNode) (Expr, error) {
 		if e.Order != nil {
 			return nil, c.unsupported(off, "ORDER BY inside an aggregate is not supported")
 		}
-		f := &Func{At: at, Name: strings.ToLower(e.F), Distinct: e.Distinct}
+		f := &Func{At: at, Name: c.userFuncName(off, e.F), Distinct: e.Distinct}
 		if f.Name == "count" && !e.Distinct && c.starArg(off) {
 			f.Star = true
 			return f, nil
@@ -299,5 +299,16 @@ func (c *converter) funcCall(e *ast.FuncCallExpr, off int) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Func{At: at, Name: name, Args: args}, nil
+	return &Func{At: at, Name: c.userFuncName(off, name), Args: args}, nil
+}
+
+// userFuncName returns the function name as the user wrote it, lower-cased:
+// TiDB renames some (STDDEV to stddev_pop, VARIANCE to var_pop), which
+// would change their meaning in weir.
+func (c *converter) userFuncName(off int, tidbName string) string {
+	i := c.tokIndex(c.rw.orig(off))
+	if i >= 0 && i+1 < len(c.toks) && c.toks[i].isName() && c.toks[i+1].isOp("(") {
+		return strings.ToLower(c.toks[i].val)
+	}
+	return strings.ToLower(tidbName)
 }
