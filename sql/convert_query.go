@@ -70,7 +70,8 @@ func (c *converter) query(rs ast.ResultSetNode) (*Query, error) {
 	}
 	if limit != nil {
 		if limit.Offset != nil {
-			return nil, c.unsupported(limit.Offset.OriginTextPosition(), "LIMIT with OFFSET is not supported")
+			at := c.posOfFirst(func(t token) bool { return t.is("OFFSET") })
+			return nil, &Error{At: at, Code: CodeUnsupported, Msg: "LIMIT with OFFSET is not supported"}
 		}
 		e, err := c.expr(limit.Count)
 		if err != nil {
@@ -97,7 +98,8 @@ func (c *converter) unionAll(q *Query, list *ast.SetOprSelectList, first bool) e
 			op = s.AfterSetOperator
 		}
 		if (i > 0 || !first) && op != nil && *op != ast.UnionAll {
-			return c.unsupported(0, "only UNION ALL is supported, found "+op.String())
+			at := c.posOfFirst(func(t token) bool { return t.is("UNION") || t.is("EXCEPT") || t.is("INTERSECT") })
+			return &Error{At: at, Code: CodeUnsupported, Msg: "only UNION ALL is supported, found " + op.String()}
 		}
 		switch s := n.(type) {
 		case *ast.SelectStmt:
@@ -133,7 +135,12 @@ func (c *converter) selectBlock(n *ast.SelectStmt) (*Select, error) {
 	case n.With != nil:
 		return nil, c.unsupported(first, "WITH (common table expressions) is not supported")
 	case n.Distinct:
-		return nil, c.unsupported(first, "SELECT DISTINCT is not supported; use GROUP BY")
+		sel := c.selectKeywordPos(first)
+		at := c.p.lines.pos(sel.Offset + len("SELECT"))
+		if i := c.tokIndex(sel.Offset); i >= 0 && i+1 < len(c.toks) {
+			at = c.p.lines.pos(c.toks[i+1].start)
+		}
+		return nil, &Error{At: at, Code: CodeUnsupported, Msg: "SELECT DISTINCT is not supported; use GROUP BY"}
 	case len(n.WindowSpecs) > 0:
 		return nil, c.unsupported(first, "WINDOW clauses are not supported; use a window TVF such as TUMBLE in FROM")
 	case n.LockInfo != nil, n.SelectIntoOpt != nil:
@@ -224,6 +231,36 @@ func (c *converter) fromTokenAfter(firstField int) int {
 	return -1
 }
 
+// findTopLevel returns the index of the first token from index i on, at
+// the nesting depth of toks[i], that satisfies pred, or -1.
+func (c *converter) findTopLevel(i int, pred func(token) bool) int {
+	depth := 0
+	for ; i < len(c.toks); i++ {
+		t := c.toks[i]
+		switch {
+		case depth == 0 && pred(t):
+			return i
+		case t.isOp("("):
+			depth++
+		case t.isOp(")"):
+			depth--
+			if depth < 0 {
+				return -1
+			}
+		}
+	}
+	return -1
+}
+
+// posOfFirst positions an error at the first top-level token of the query
+// satisfying pred, or at the query's start.
+func (c *converter) posOfFirst(pred func(token) bool) Pos {
+	if j := c.findTopLevel(0, pred); j >= 0 {
+		return c.p.lines.pos(c.toks[j].start)
+	}
+	return c.origPos(0)
+}
+
 // from converts the FROM clause: one table, view, window TVF or subquery.
 func (c *converter) from(refs *ast.Join, firstField int) (FromItem, error) {
 	after := c.fromTokenAfter(firstField)
@@ -231,12 +268,15 @@ func (c *converter) from(refs *ast.Join, firstField int) (FromItem, error) {
 	if after >= 0 {
 		at = c.p.lines.pos(c.toks[after].start)
 	}
-	if refs.Right != nil {
-		return nil, &Error{At: at, Code: CodeUnsupported, Msg: "joins are not supported yet: FROM takes one source, view, window TVF or subquery"}
-	}
 	ts, ok := refs.Left.(*ast.TableSource)
-	if !ok {
-		return nil, &Error{At: at, Code: CodeUnsupported, Msg: "joins are not supported yet: FROM takes one source, view, window TVF or subquery"}
+	if refs.Right != nil || !ok {
+		joinAt := at
+		if after >= 0 {
+			if j := c.findTopLevel(after, func(t token) bool { return t.is("JOIN") || t.isOp(",") }); j >= 0 {
+				joinAt = c.p.lines.pos(c.toks[j].start)
+			}
+		}
+		return nil, &Error{At: joinAt, Code: CodeUnsupported, Msg: "joins are not supported yet: FROM takes one source, view, window TVF or subquery"}
 	}
 	alias := ts.AsName.O
 	switch src := ts.Source.(type) {

@@ -6,8 +6,8 @@ import "strings"
 // names allowed) or string literals and are lower-cased; values are string
 // literals, numbers or bare words, kept as text.
 func (p *parser) options() ([]Option, error) {
-	if _, err := p.expect("WITH"); err != nil {
-		return nil, err
+	if !p.accept("WITH") {
+		return nil, p.syntaxErr(p.peek(), "WITH (connector = ...)")
 	}
 	if _, err := p.expectOp("("); err != nil {
 		return nil, err
