@@ -1,0 +1,342 @@
+package planner
+
+import (
+	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/operators/expr"
+	"github.com/weirdb/weir/sql"
+)
+
+var arithOps = map[sql.BinOp]expr.ArithOp{
+	sql.OpAdd: expr.Add, sql.OpSub: expr.Sub, sql.OpMul: expr.Mul, sql.OpDiv: expr.Div, sql.OpMod: expr.Mod,
+}
+
+var cmpOps = map[sql.BinOp]expr.CmpOp{
+	sql.OpEq: expr.EQ, sql.OpNe: expr.NE, sql.OpLt: expr.LT, sql.OpLe: expr.LE, sql.OpGt: expr.GT, sql.OpGe: expr.GE,
+}
+
+func bindBinary(x *sql.Binary, sc *scope) (bound, error) {
+	l, err := bind(x.L, sc)
+	if err != nil {
+		return bound{}, err
+	}
+	r, err := bind(x.R, sc)
+	if err != nil {
+		return bound{}, err
+	}
+	if op, ok := arithOps[x.Op]; ok {
+		return bindArith(x, op, l, r)
+	}
+	if op, ok := cmpOps[x.Op]; ok {
+		le, re, err := comparable(l, r, x.At)
+		if err != nil {
+			return bound{}, err
+		}
+		c, err := expr.NewCompare(op, le, re)
+		if err != nil {
+			return bound{}, errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
+		}
+		return fold(c, le, re), nil
+	}
+	switch x.Op {
+	case sql.OpAnd, sql.OpOr:
+		for i, side := range []bound{l, r} {
+			if t := side.typ(); (t != catalog.Boolean && t != catalog.Unknown) || side.interval {
+				pos := x.L.ExprPos()
+				if i == 1 {
+					pos = x.R.ExprPos()
+				}
+				return bound{}, errf(pos, codeDatatypeMismatch, "argument of %s must be BOOLEAN, not %s", x.Op, typeName(side))
+			}
+		}
+		var e expr.Expr
+		if x.Op == sql.OpAnd {
+			e, err = expr.NewAnd(l.e, r.e)
+		} else {
+			e, err = expr.NewOr(l.e, r.e)
+		}
+		if err != nil {
+			return bound{}, errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
+		}
+		return fold(e, l.e, r.e), nil
+	case sql.OpCat:
+		if l.interval || r.interval {
+			return bound{}, errf(x.At, codeDatatypeMismatch, "operator || cannot be applied to INTERVAL")
+		}
+		le, re := castTo(l.e, catalog.Varchar), castTo(r.e, catalog.Varchar)
+		c, err := expr.NewConcatOp(le, re)
+		if err != nil {
+			return bound{}, errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
+		}
+		return fold(c, le, re), nil
+	}
+	return bound{}, errf(x.At, codeUnsupported, "unsupported operator %s", x.Op)
+}
+
+// bindArith types an arithmetic operator: numbers (BIGINT op DOUBLE is
+// DOUBLE, `/` is always DOUBLE), TIMESTAMP ± INTERVAL (TIMESTAMP),
+// INTERVAL ± INTERVAL, and TIMESTAMP - TIMESTAMP (BIGINT milliseconds).
+func bindArith(x *sql.Binary, op expr.ArithOp, l, r bound) (bound, error) {
+	lt, rt := l.typ(), r.typ()
+	mismatch := func() (bound, error) {
+		return bound{}, errf(x.At, codeDatatypeMismatch, "operator %s cannot be applied to %s and %s", x.Op, typeName(l), typeName(r))
+	}
+	build := func(le, re expr.Expr, res catalog.Type, interval bool) (bound, error) {
+		a, err := expr.NewArith(op, le, re, res)
+		if err != nil {
+			return mismatch()
+		}
+		b := fold(a, le, re)
+		b.interval = interval
+		return b, nil
+	}
+	addSub := op == expr.Add || op == expr.Sub
+	switch {
+	case l.interval && r.interval && addSub:
+		return build(l.e, r.e, catalog.Bigint, true)
+	case lt == catalog.Timestamp && r.interval && addSub:
+		return build(l.e, r.e, catalog.Timestamp, false)
+	case l.interval && rt == catalog.Timestamp && op == expr.Add:
+		return build(r.e, l.e, catalog.Timestamp, false)
+	case lt == catalog.Timestamp && rt == catalog.Timestamp && op == expr.Sub:
+		return build(l.e, r.e, catalog.Bigint, false)
+	case l.interval || r.interval:
+		return mismatch()
+	}
+	// An untyped NULL takes the other side's type.
+	if lt == catalog.Unknown && rt == catalog.Unknown {
+		return bound{e: expr.ConstNull(catalog.Bigint)}, nil
+	}
+	if lt == catalog.Unknown {
+		lt = rt
+	}
+	if rt == catalog.Unknown {
+		rt = lt
+	}
+	if !lt.Numeric() || !rt.Numeric() {
+		return mismatch()
+	}
+	res := catalog.Bigint
+	if op == expr.Div || lt == catalog.Double || rt == catalog.Double {
+		res = catalog.Double
+	}
+	return build(castTo(l.e, res), castTo(r.e, res), res, false)
+}
+
+func bindUnary(x *sql.Unary, sc *scope) (bound, error) {
+	v, err := bind(x.X, sc)
+	if err != nil {
+		return bound{}, err
+	}
+	if x.Op == sql.OpNot {
+		if t := v.typ(); (t != catalog.Boolean && t != catalog.Unknown) || v.interval {
+			return bound{}, errf(x.X.ExprPos(), codeDatatypeMismatch, "argument of NOT must be BOOLEAN, not %s", typeName(v))
+		}
+		n, err := expr.NewNot(v.e)
+		if err != nil {
+			return bound{}, errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
+		}
+		return fold(n, v.e), nil
+	}
+	if v.typ() == catalog.Unknown {
+		return v, nil
+	}
+	if !v.typ().Numeric() {
+		return bound{}, errf(x.At, codeDatatypeMismatch, "operator - cannot be applied to %s", typeName(v))
+	}
+	n, err := expr.NewNeg(v.e)
+	if err != nil {
+		return bound{}, errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
+	}
+	b := fold(n, v.e)
+	b.interval = v.interval
+	return b, nil
+}
+
+// bindIn compiles X IN (list): a set lookup when the list is constant,
+// otherwise an OR of equalities.
+func bindIn(x *sql.In, sc *scope) (bound, error) {
+	v, err := bindScalar(x.X, sc)
+	if err != nil {
+		return bound{}, err
+	}
+	items := make([]expr.Expr, len(x.List))
+	t := v.Type()
+	for i, it := range x.List {
+		if items[i], err = bindScalar(it, sc); err != nil {
+			return bound{}, err
+		}
+		if t.Numeric() && items[i].Type() == catalog.Double {
+			t = catalog.Double
+		}
+		if t == catalog.Unknown {
+			t = items[i].Type()
+		}
+	}
+	v = castTo(v, t)
+	allConst := true
+	for i, it := range items {
+		at := x.List[i].ExprPos()
+		le, re, err := comparable(bound{e: v}, bound{e: it}, at)
+		if err != nil {
+			return bound{}, err
+		}
+		if le.Type() != t && le.Type() != catalog.Unknown {
+			return bound{}, errf(at, codeDatatypeMismatch, "IN list value %s is %s, expected %s", canon(x.List[i]), it.Type(), t)
+		}
+		items[i] = re
+		allConst = allConst && isConst(re)
+	}
+	if allConst && t != catalog.Unknown {
+		consts := make([]*expr.Const, len(items))
+		for i, it := range items {
+			consts[i] = it.(*expr.Const)
+		}
+		in, err := expr.NewInList(v, consts, x.Not)
+		if err != nil {
+			return bound{}, errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
+		}
+		return fold(in, v), nil
+	}
+	var or expr.Expr
+	for _, it := range items {
+		eq, err := expr.NewCompare(expr.EQ, v, it)
+		if err != nil {
+			return bound{}, errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
+		}
+		if or == nil {
+			or = eq
+		} else if or, err = expr.NewOr(or, eq); err != nil {
+			return bound{}, errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
+		}
+	}
+	if x.Not {
+		n, _ := expr.NewNot(or)
+		return bound{e: n}, nil
+	}
+	return bound{e: or}, nil
+}
+
+// bindBetween compiles X BETWEEN Lo AND Hi as X >= Lo AND X <= Hi.
+func bindBetween(x *sql.Between, sc *scope) (bound, error) {
+	v, err := bind(x.X, sc)
+	if err != nil {
+		return bound{}, err
+	}
+	var parts [2]expr.Expr
+	for i, side := range []sql.Expr{x.Lo, x.Hi} {
+		s, err := bind(side, sc)
+		if err != nil {
+			return bound{}, err
+		}
+		le, re, err := comparable(v, s, side.ExprPos())
+		if err != nil {
+			return bound{}, err
+		}
+		op := expr.GE
+		if i == 1 {
+			op = expr.LE
+		}
+		if parts[i], err = expr.NewCompare(op, le, re); err != nil {
+			return bound{}, errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
+		}
+	}
+	and, err := expr.NewAnd(parts[0], parts[1])
+	if err != nil {
+		return bound{}, errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
+	}
+	if x.Not {
+		n, _ := expr.NewNot(and)
+		return bound{e: n}, nil
+	}
+	return bound{e: and}, nil
+}
+
+func bindLike(x *sql.Like, sc *scope) (bound, error) {
+	v, err := bindScalar(x.X, sc)
+	if err != nil {
+		return bound{}, err
+	}
+	if t := v.Type(); t != catalog.Varchar && t != catalog.Unknown {
+		return bound{}, errf(x.X.ExprPos(), codeDatatypeMismatch, "LIKE needs a VARCHAR operand, not %s", t)
+	}
+	p, err := bindScalar(x.Pattern, sc)
+	if err != nil {
+		return bound{}, err
+	}
+	c, ok := p.(*expr.Const)
+	if !ok || (c.T != catalog.Varchar && !c.Null) {
+		return bound{}, errf(x.Pattern.ExprPos(), codeUnsupported, "LIKE pattern must be a constant string")
+	}
+	if c.Null {
+		return bound{e: expr.ConstNull(catalog.Boolean)}, nil
+	}
+	l, err := expr.NewLike(v, c.S, x.Not)
+	if err != nil {
+		return bound{}, errf(x.Pattern.ExprPos(), "22025", "%s", errMsg(err))
+	}
+	return fold(l, v), nil
+}
+
+// bindCase compiles CASE; the simple form CASE x WHEN v ... becomes
+// CASE WHEN x = v .... The result type is the common type of the branches.
+func bindCase(x *sql.Case, sc *scope) (bound, error) {
+	var operand bound
+	if x.Operand != nil {
+		var err error
+		if operand, err = bind(x.Operand, sc); err != nil {
+			return bound{}, err
+		}
+	}
+	whens := make([]expr.When, len(x.Whens))
+	var types []catalog.Type
+	for i, w := range x.Whens {
+		var cond expr.Expr
+		if x.Operand != nil {
+			v, err := bind(w.Cond, sc)
+			if err != nil {
+				return bound{}, err
+			}
+			le, re, err := comparable(operand, v, w.Cond.ExprPos())
+			if err != nil {
+				return bound{}, err
+			}
+			if cond, err = expr.NewCompare(expr.EQ, le, re); err != nil {
+				return bound{}, errf(w.Cond.ExprPos(), codeDatatypeMismatch, "%s", errMsg(err))
+			}
+		} else {
+			var err error
+			if cond, err = bindBool(w.Cond, &scope{cols: sc.cols, tables: sc.tables, clause: "CASE WHEN", windowed: sc.windowed, subst: sc.subst, pre: sc.pre}); err != nil {
+				return bound{}, err
+			}
+		}
+		then, err := bindScalar(w.Then, sc)
+		if err != nil {
+			return bound{}, err
+		}
+		whens[i] = expr.When{Cond: cond, Then: then}
+		types = append(types, then.Type())
+	}
+	var els expr.Expr
+	if x.Else != nil {
+		var err error
+		if els, err = bindScalar(x.Else, sc); err != nil {
+			return bound{}, err
+		}
+		types = append(types, els.Type())
+	}
+	t, err := expr.CommonType(types...)
+	if err != nil {
+		return bound{}, errf(x.At, codeDatatypeMismatch, "CASE branches: %s", err)
+	}
+	for i := range whens {
+		whens[i].Then = castTo(whens[i].Then, t)
+	}
+	if els != nil {
+		els = castTo(els, t)
+	}
+	c, err := expr.NewCase(whens, els, t)
+	if err != nil {
+		return bound{}, errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
+	}
+	return bound{e: c}, nil
+}

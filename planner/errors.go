@@ -1,0 +1,71 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/weirdb/weir/sql"
+)
+
+// SQLSTATE codes of planning errors.
+const (
+	codeUndefinedTable    = "42P01"
+	codeUndefinedColumn   = "42703"
+	codeAmbiguousColumn   = "42702"
+	codeGrouping          = "42803"
+	codeDatatypeMismatch  = "42804"
+	codeUndefinedFunction = "42883"
+	codeCannotCoerce      = "42846"
+	codeDuplicateColumn   = "42701"
+	codeUndefinedObject   = "42704"
+	codeInvalidParameter  = "22023"
+	codeOutOfRange        = "22003"
+	codeInvalidText       = "22P02"
+	codeInvalidDefinition = "42P16"
+	codeUnsupported       = "0A000"
+	codeSyntax            = "42601"
+)
+
+// errf returns a positioned planning error.
+func errf(at sql.Pos, code, format string, args ...any) *sql.Error {
+	return &sql.Error{At: at, Code: code, Msg: "planner: " + fmt.Sprintf(format, args...)}
+}
+
+// didYouMean returns ` (did you mean "x"?)` when one of candidates is close
+// to name, else "".
+func didYouMean(name string, candidates []string) string {
+	best, bestD := "", 0
+	lname := strings.ToLower(name)
+	for _, c := range candidates {
+		d := editDistance(lname, strings.ToLower(c))
+		if best == "" || d < bestD {
+			best, bestD = c, d
+		}
+	}
+	limit := max(1, len(name)/3)
+	if best == "" || bestD > limit {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance between a and b (bytes).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

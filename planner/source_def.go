@@ -1,0 +1,205 @@
+package planner
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/operators/expr"
+	"github.com/weirdb/weir/sql"
+)
+
+// optKind is how an option's value is checked.
+type optKind uint8
+
+const (
+	optString optKind = iota
+	optDuration
+	optBool
+	optUint
+	optInt
+	optTimestamp
+)
+
+// optSpec describes one connector option.
+type optSpec struct {
+	kind     optKind
+	required bool
+	oneOf    []string // allowed values (lower case), when set
+}
+
+// commonSourceOptions are accepted by every connector.
+var commonSourceOptions = map[string]optSpec{
+	"connector":       {kind: optString, required: true},
+	"format":          {kind: optString, oneOf: []string{"json"}},
+	"max_future_skew": {kind: optDuration},
+	"idle_timeout":    {kind: optDuration},
+}
+
+// connectorOptions lists each source connector's own options (SPEC.md,
+// "Connectors").
+var connectorOptions = map[string]map[string]optSpec{
+	"kafka": {
+		"topic":             {kind: optString, required: true},
+		"brokers":           {kind: optString, required: true},
+		"group_id":          {kind: optString},
+		"start_offset":      {kind: optString, oneOf: []string{"earliest", "latest"}},
+		"bounded":           {kind: optString, oneOf: []string{"latest"}},
+		"idle_advance":      {kind: optBool},
+		"dead_letter_topic": {kind: optString},
+	},
+	"file": {
+		"path":             {kind: optString, required: true},
+		"follow":           {kind: optBool},
+		"dead_letter_path": {kind: optString},
+	},
+	"datagen": {
+		"kind": {kind: optString, required: true, oneOf: []string{
+			"llm_metrics", "llm_feedback", "system_health", "bid", "auction", "person"}},
+		"rate":             {kind: optUint},
+		"count":            {kind: optUint},
+		"seed":             {kind: optInt},
+		"max_out_of_order": {kind: optDuration},
+		"start_time":       {kind: optTimestamp},
+		"dead_letter_path": {kind: optString},
+	},
+}
+
+// SourceDef validates CREATE SOURCE and returns the catalog definition:
+// known types and unique names for the columns, a WATERMARK on an existing
+// TIMESTAMP column with a non-negative delay, a known connector (file,
+// datagen, kafka) with its required options, no unknown or repeated option,
+// and well-formed option values (durations such as '5m', '300s' or
+// '2 minutes'; booleans; counts). Errors are *sql.Error positioned at the
+// offending column or option.
+func SourceDef(s *sql.CreateSource) (*catalog.Source, error) {
+	src := &catalog.Source{Name: s.Name, Options: catalog.Options{}, SQL: s.Text()}
+	if len(s.Columns) == 0 {
+		return nil, errf(s.StmtPos(), codeInvalidDefinition, "source %q has no columns", s.Name)
+	}
+	for _, c := range s.Columns {
+		if src.Schema.Index(c.Name) >= 0 {
+			return nil, errf(c.At, codeDuplicateColumn, "column %q specified more than once", c.Name)
+		}
+		if c.Type == catalog.Unknown {
+			return nil, errf(c.At, codeUndefinedObject, "column %q has no known type (expected BIGINT, DOUBLE, VARCHAR, BOOLEAN or TIMESTAMP)", c.Name)
+		}
+		src.Schema = append(src.Schema, catalog.Column{Name: c.Name, Type: c.Type})
+	}
+	if w := s.Watermark; w != nil {
+		i := src.Schema.Index(w.Column)
+		if i < 0 {
+			return nil, errf(w.At, codeUndefinedColumn, "watermark column %q is not a column of %q%s", w.Column, s.Name, didYouMean(w.Column, src.Schema.Names()))
+		}
+		if t := src.Schema[i].Type; t != catalog.Timestamp {
+			return nil, errf(w.At, codeDatatypeMismatch, "watermark column %q must be TIMESTAMP, not %s", w.Column, t)
+		}
+		if w.Delay.Ms < 0 {
+			return nil, errf(w.Delay.At, codeInvalidParameter, "watermark delay must not be negative")
+		}
+		src.Watermark = &catalog.Watermark{Column: src.Schema[i].Name, DelayMs: w.Delay.Ms}
+	}
+	opts := map[string]sql.Option{}
+	for _, o := range s.Options {
+		k := strings.ToLower(o.Key)
+		if _, dup := opts[k]; dup {
+			return nil, errf(o.At, codeInvalidParameter, "option %q specified more than once", o.Key)
+		}
+		opts[k] = o
+		src.Options[k] = o.Value
+	}
+	conn, ok := opts["connector"]
+	if !ok {
+		return nil, errf(s.StmtPos(), codeInvalidParameter, "source %q needs a connector option: WITH (connector = 'kafka' | 'file' | 'datagen', ...)", s.Name)
+	}
+	src.Connector = strings.ToLower(conn.Value)
+	specs, ok := connectorOptions[src.Connector]
+	if !ok {
+		return nil, errf(conn.At, codeInvalidParameter, "unknown connector %q (expected kafka, file or datagen)%s", conn.Value, didYouMean(conn.Value, []string{"kafka", "file", "datagen"}))
+	}
+	known := func(k string) (optSpec, bool) {
+		if sp, ok := specs[k]; ok {
+			return sp, true
+		}
+		sp, ok := commonSourceOptions[k]
+		return sp, ok
+	}
+	for _, o := range s.Options {
+		k := strings.ToLower(o.Key)
+		sp, ok := known(k)
+		if !ok {
+			names := optionNames(specs)
+			return nil, errf(o.At, codeInvalidParameter, "unknown option %q for connector %q%s (known: %s)", o.Key, src.Connector, didYouMean(o.Key, names), strings.Join(names, ", "))
+		}
+		if err := checkOption(o, sp); err != nil {
+			return nil, err
+		}
+	}
+	for _, k := range optionNames(specs) {
+		if sp, _ := known(k); sp.required {
+			if _, ok := opts[k]; !ok {
+				return nil, errf(s.StmtPos(), codeInvalidParameter, "connector %q needs option %q", src.Connector, k)
+			}
+		}
+	}
+	return src, nil
+}
+
+// optionNames lists the options of a connector and the common ones, sorted.
+func optionNames(specs map[string]optSpec) []string {
+	var out []string
+	for k := range specs {
+		out = append(out, k)
+	}
+	for k := range commonSourceOptions {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// checkOption validates one option's value.
+func checkOption(o sql.Option, sp optSpec) error {
+	v := strings.TrimSpace(o.Value)
+	bad := func(expected string) error {
+		return errf(o.At, codeInvalidParameter, "option %s = '%s': expected %s", o.Key, o.Value, expected)
+	}
+	if sp.oneOf != nil {
+		for _, a := range sp.oneOf {
+			if strings.EqualFold(v, a) {
+				return nil
+			}
+		}
+		return bad("one of " + strings.Join(sp.oneOf, ", "))
+	}
+	switch sp.kind {
+	case optString:
+		if v == "" {
+			return bad("a non-empty value")
+		}
+	case optDuration:
+		if _, err := ParseDuration(v); err != nil {
+			return bad("a duration such as '5m', '300s' or '2 minutes'")
+		}
+	case optBool:
+		if _, ok := expr.ParseBool(v); !ok {
+			return bad("true or false")
+		}
+	case optUint:
+		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 {
+			return bad("a non-negative integer")
+		}
+	case optInt:
+		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+			return bad("an integer")
+		}
+	case optTimestamp:
+		if _, ok := expr.ParseTimestamp(v); !ok {
+			if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+				return bad("a timestamp such as '2026-11-09T14:35:00Z' or epoch milliseconds")
+			}
+		}
+	}
+	return nil
+}
