@@ -56,7 +56,7 @@ func (o *op) purgePane(pn *pane) {
 	ps := &o.pane
 	for _, g := range pn.groups {
 		k := o.groupKey[g]
-		if ps.keyGroup[k] == g && ps.keyPane[k] == pn.start {
+		if int(k) < len(ps.keyPane) && ps.keyGroup[k] == g && ps.keyPane[k] == pn.start {
 			ps.keyPane[k] = minTime
 		}
 		delete(ps.groups, paneGroupKey{pn.start, k})

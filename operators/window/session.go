@@ -280,8 +280,8 @@ func (o *op) flushLateSessions() error {
 	var err error
 	for j, id := range ss.late {
 		s := &ss.list[id]
-		if !s.live || err != nil {
-			continue
+		if !s.live || !s.fired || err != nil {
+			continue // merged away, or reopened by a later on-time event: its final row will tell
 		}
 		dup := false
 		for _, x := range ss.late[:j] {
