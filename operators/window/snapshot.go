@@ -170,6 +170,9 @@ func (o *op) Restore(r io.Reader) (err error) {
 	o.trig.grow(ng)
 	for g := 0; g < ng && d.err == nil; g++ {
 		o.groupKey[g] = uint32(d.u())
+		if o.keys == nil || int(o.groupKey[g]) >= len(o.keys.enc) {
+			return errCorruptSnapshot
+		}
 		for _, a := range o.accs {
 			rest, err := a.Decode(uint32(g), d.b)
 			if err != nil {
