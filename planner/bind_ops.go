@@ -48,6 +48,14 @@ func bindBinary(x *sql.Binary, sc *scope) (bound, error) {
 				return bound{}, errf(pos, codeDatatypeMismatch, "argument of %s must be BOOLEAN, not %s", x.Op, typeName(side))
 			}
 		}
+		// TRUE AND x is x; FALSE OR x is x (x is BOOLEAN here).
+		neutral := x.Op == sql.OpAnd
+		if isBoolConst(l.e, neutral) && r.typ() == catalog.Boolean {
+			return r, nil
+		}
+		if isBoolConst(r.e, neutral) && l.typ() == catalog.Boolean {
+			return l, nil
+		}
 		var e expr.Expr
 		if x.Op == sql.OpAnd {
 			e, err = expr.NewAnd(l.e, r.e)
@@ -339,4 +347,10 @@ func bindCase(x *sql.Case, sc *scope) (bound, error) {
 		return bound{}, errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
 	}
 	return bound{e: c}, nil
+}
+
+// isBoolConst reports whether e is the non-NULL BOOLEAN constant v.
+func isBoolConst(e expr.Expr, v bool) bool {
+	c, ok := e.(*expr.Const)
+	return ok && !c.Null && c.T == catalog.Boolean && c.B == v
 }

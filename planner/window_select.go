@@ -114,7 +114,12 @@ func (b *builder) windowSelect(s *sql.Select, tvf *sql.WindowTVF, in *rel, emit 
 	if err := b.trigger(spec, emit, inSc, &pre, &preNames); err != nil {
 		return nil, err
 	}
-	proj := b.project(r, pre, uniqueNames(preNames))
+	// With nothing to compute (COUNT(*) without keys) the window reads
+	// its input directly: it needs only the event times.
+	proj := r
+	if len(pre) > 0 {
+		proj = b.project(r, pre, uniqueNames(preNames))
+	}
 
 	// The window aggregation: [window_start, window_end, keys..., aggs...].
 	out := catalog.Schema{{Name: "window_start", Type: catalog.Timestamp}, {Name: "window_end", Type: catalog.Timestamp}}
