@@ -141,6 +141,7 @@ func (s *Source) Read(ctx context.Context, b *coldata.Batch) error {
 	if s.f == nil {
 		return fmt.Errorf("file: source %q: Read before Open", s.name)
 	}
+	fitColumns(b, s.schema)
 	b.Reset(0)
 	b.Source = s.name
 	b.Partition = 0
@@ -271,4 +272,16 @@ func (s *Source) deadLetter(payload []byte, detail string) {
 		d.TimeMs = ctx.Clock.Now().UnixMilli()
 	}
 	ctx.DeadLetters.DeadLetter(&d)
+}
+
+// fitColumns gives b one vector per schema column, of the column's type,
+// replacing b.Cols when it does not match.
+func fitColumns(b *coldata.Batch, schema catalog.Schema) {
+	ok := len(b.Cols) == len(schema)
+	for i := 0; ok && i < len(schema); i++ {
+		ok = b.Cols[i] != nil && b.Cols[i].Type == schema[i].Type
+	}
+	if !ok {
+		b.Cols = coldata.NewBatch(schema, coldata.DefaultBatchSize).Cols
+	}
 }
