@@ -18,6 +18,7 @@ import (
 //	source          one CREATE SOURCE: prints the catalog definition.
 //	explain         one query: prints the output schema and EXPLAIN.
 //	error           one query: prints the planning error.
+//	view name=N     stores a view definition without checking it.
 func TestPlanner(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
 		cat := catalog.New()
@@ -36,6 +37,14 @@ func TestPlanner(t *testing.T) {
 					out = append(out, "ok")
 				}
 				return strings.Join(out, "\n") + "\n"
+			case "view":
+				// Stores a view without checking it.
+				var name string
+				d.ScanArgs(t, "name", &name)
+				if err := cat.AddView(&catalog.View{Name: name, SQL: d.Input}); err != nil {
+					return fmtErr(err)
+				}
+				return "ok\n"
 			case "source":
 				cs, ok := stmts[0].(*sql.CreateSource)
 				if !ok {
