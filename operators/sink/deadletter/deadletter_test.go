@@ -1,0 +1,113 @@
+package deadletter
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/weirdb/weir/operators"
+)
+
+func TestFileFormat(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dlq.jsonl")
+	f, err := NewFile(path)
+	require.NoError(t, err)
+	// 1767225600000 ms is 2026-01-01T00:00:00Z.
+	f.DeadLetter(&operators.DeadLetter{Source: "metrics", Partition: 0, Offset: 3, Reason: operators.ReasonMalformed,
+		Detail: `jsondec: column "tokens": expected BIGINT, got string`, Payload: []byte(`{"tokens":"x"}`), TimeMs: 1767225600000})
+	f.DeadLetter(&operators.DeadLetter{Source: "clicks", Partition: 2, Offset: 1234, Reason: operators.ReasonTooLate,
+		Payload: []byte("bad\xffbyte\n"), TimeMs: 1767225601250})
+	got, err := os.ReadFile(path) // written through before Close
+	require.NoError(t, err)
+	want := `{"time":"2026-01-01T00:00:00.000Z","source":"metrics","partition":0,"offset":3,"reason":"malformed","detail":"jsondec: column \"tokens\": expected BIGINT, got string","payload":"{\"tokens\":\"x\"}"}` + "\n" +
+		`{"time":"2026-01-01T00:00:01.250Z","source":"clicks","partition":2,"offset":1234,"reason":"too_late","detail":"","payload":"bad\ufffdbyte\n"}` + "\n"
+	require.Equal(t, want, string(got))
+	require.NoError(t, f.Close())
+	require.NoError(t, f.Close())
+	f.DeadLetter(&operators.DeadLetter{Source: "late"}) // after Close: ignored, no panic
+
+	_, err = NewFile(filepath.Join(path, "nope"))
+	require.Error(t, err)
+}
+
+func TestFileConcurrent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dlq.jsonl")
+	f, err := NewFile(path)
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 100; i++ {
+				f.DeadLetter(&operators.DeadLetter{Source: "s", Partition: int32(g), Offset: int64(i),
+					Reason: operators.ReasonMalformed, Payload: bytes.Repeat([]byte{'x'}, 500)})
+			}
+		}()
+	}
+	wg.Wait()
+	require.NoError(t, f.Close())
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	require.Len(t, lines, 800)
+	for _, l := range lines {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &m), l)
+	}
+}
+
+type manualClock struct{ now time.Time }
+
+func (c *manualClock) Now() time.Time { return c.now }
+
+func TestLoggerRateLimited(t *testing.T) {
+	clock := &manualClock{now: time.Unix(1000, 0)}
+	var out bytes.Buffer
+	l := NewLogger(&out, 10*time.Second, clock)
+	dl := func(src, reason, detail string) {
+		l.DeadLetter(&operators.DeadLetter{Source: src, Reason: reason, Detail: detail})
+	}
+	dl("metrics", "malformed", "bad json") // first one: logged at once
+	clock.now = clock.now.Add(time.Second)
+	dl("metrics", "malformed", "bad ts")
+	dl("metrics", "too_late", "")
+	dl("clicks", "malformed", "x")
+	clock.now = clock.now.Add(8 * time.Second) // 9s since the last line: still quiet
+	dl("metrics", "malformed", "bad ts 2")
+	clock.now = clock.now.Add(time.Second) // 10s: the pending four go out
+	dl("metrics", "too_late", "")
+	clock.now = clock.now.Add(3 * time.Second)
+	dl("clicks", "malformed", "y")
+	l.Flush()
+	l.Flush() // nothing pending: no line
+	want := "weir: 1 dead letter: metrics malformed=1 (last: bad json)\n" +
+		"weir: 5 dead letters in the last 10s: clicks malformed=1 (last: x), metrics malformed=2 (last: bad ts 2), metrics too_late=2\n" +
+		"weir: 1 dead letter in the last 3s: clicks malformed=1 (last: y)\n"
+	require.Equal(t, want, out.String())
+	require.Equal(t, int64(3), l.Total("metrics", "malformed"))
+	require.Equal(t, int64(2), l.Total("clicks", "malformed"))
+}
+
+type counting struct{ n int }
+
+func (c *counting) DeadLetter(*operators.DeadLetter) { c.n++ }
+
+func TestRouter(t *testing.T) {
+	a, fb := &counting{}, &counting{}
+	r := NewRouter(fb)
+	r.Route("Metrics", a)
+	r.DeadLetter(&operators.DeadLetter{Source: "metrics"})
+	r.DeadLetter(&operators.DeadLetter{Source: "other"})
+	r.Route("metrics", nil)
+	r.DeadLetter(&operators.DeadLetter{Source: "METRICS"})
+	require.Equal(t, 1, a.n)
+	require.Equal(t, 2, fb.n)
+	NewRouter(nil).DeadLetter(&operators.DeadLetter{Source: "x"}) // no destination: no panic
+}

@@ -1,0 +1,93 @@
+// Package file is the file sink connector: result rows appended to a file
+// as JSON lines, in the jsonl format of stdout results.
+package file
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+
+	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/operators"
+	"github.com/weirdb/weir/operators/sink/stdout"
+)
+
+// Sink appends one JSON object per result row to a file: the output columns
+// in order plus "_emit" (stdout.AppendJSONLine). The file is created if
+// missing and appended to otherwise; each batch is flushed to the file when
+// Process returns. At-least-once: after a restart from a checkpoint, rows
+// emitted since that checkpoint may be written again (SEMANTICS.md §6).
+type Sink struct {
+	name   string
+	path   string
+	schema catalog.Schema
+	f      *os.File
+	w      *bufio.Writer
+	buf    []byte
+}
+
+var _ operators.Operator = (*Sink)(nil)
+
+// New returns the file sink declared by def (option path, required).
+func New(def *catalog.Sink, schema catalog.Schema) (operators.Operator, error) {
+	path, ok := def.Options.Get("path")
+	if !ok || path == "" {
+		return nil, fmt.Errorf("file: sink %q: option path is required", def.Name)
+	}
+	if v, ok := def.Options.Get("format"); ok && v != "json" {
+		return nil, fmt.Errorf("file: sink %q: unsupported format %q (only 'json')", def.Name, v)
+	}
+	return &Sink{name: def.Name, path: path, schema: schema}, nil
+}
+
+// Open opens (or creates) the file for appending.
+func (s *Sink) Open(*operators.Context) error {
+	f, err := os.OpenFile(s.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("file: sink %q: %w", s.name, err)
+	}
+	s.f, s.w = f, bufio.NewWriterSize(f, 64<<10)
+	return nil
+}
+
+// Process appends b's live rows and flushes them to the file.
+func (s *Sink) Process(b *coldata.Batch, _ operators.Emitter) error {
+	if s.w == nil {
+		return fmt.Errorf("file: sink %q: Process before Open", s.name)
+	}
+	var err error
+	b.ForEach(func(i int) {
+		if err == nil {
+			s.buf = stdout.AppendJSONLine(s.buf[:0], b, s.schema, i)
+			_, err = s.w.Write(s.buf)
+		}
+	})
+	if err == nil {
+		err = s.w.Flush()
+	}
+	if err != nil {
+		return fmt.Errorf("file: sink %q: %w", s.name, err)
+	}
+	return nil
+}
+
+// OnWatermark does nothing: rows are written as they arrive.
+func (s *Sink) OnWatermark(int64, operators.Emitter) error { return nil }
+
+// Close flushes and closes the file.
+func (s *Sink) Close() error {
+	if s.f == nil {
+		return nil
+	}
+	ferr := s.w.Flush()
+	cerr := s.f.Close()
+	s.f, s.w = nil, nil
+	if ferr != nil {
+		return fmt.Errorf("file: sink %q: %w", s.name, ferr)
+	}
+	if cerr != nil {
+		return fmt.Errorf("file: sink %q: %w", s.name, cerr)
+	}
+	return nil
+}
