@@ -116,7 +116,7 @@ func SourceDef(s *sql.CreateSource) (*catalog.Source, error) {
 	src.Connector = strings.ToLower(conn.Value)
 	specs, ok := connectorOptions[src.Connector]
 	if !ok {
-		return nil, errf(conn.At, codeInvalidParameter, "unknown connector %q (expected kafka, file or datagen)%s", conn.Value, didYouMean(conn.Value, []string{"kafka", "file", "datagen"}))
+		return nil, errf(conn.At, codeInvalidParameter, "unknown connector %q%s; expected kafka, file or datagen", conn.Value, didYouMean(conn.Value, []string{"kafka", "file", "datagen"}))
 	}
 	known := func(k string) (optSpec, bool) {
 		if sp, ok := specs[k]; ok {
@@ -130,7 +130,7 @@ func SourceDef(s *sql.CreateSource) (*catalog.Source, error) {
 		sp, ok := known(k)
 		if !ok {
 			names := optionNames(specs)
-			return nil, errf(o.At, codeInvalidParameter, "unknown option %q for connector %q%s (known: %s)", o.Key, src.Connector, didYouMean(o.Key, names), strings.Join(names, ", "))
+			return nil, errf(o.At, codeInvalidParameter, "unknown option %q for connector %q%s; known options: %s", o.Key, src.Connector, didYouMean(o.Key, names), strings.Join(names, ", "))
 		}
 		if err := checkOption(o, sp); err != nil {
 			return nil, err
