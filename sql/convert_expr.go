@@ -185,6 +185,12 @@ func (c *converter) column(n *ast.ColumnName, off int) (Expr, error) {
 			}
 		}
 	}
+	if err := c.checkName(n.Table.O, off); err != nil {
+		return nil, err
+	}
+	if err := c.checkName(n.Name.O, off); err != nil {
+		return nil, err
+	}
 	return &ColumnRef{At: c.origPos(off), Table: n.Table.O, Name: n.Name.O}, nil
 }
 
@@ -291,6 +297,9 @@ func (c *converter) funcCall(e *ast.FuncCallExpr, off int) (Expr, error) {
 		}
 	case ast.TimeLiteral:
 		return nil, c.unsupported(off, "TIME literals are not supported")
+	}
+	if err := c.checkName(name, off); err != nil {
+		return nil, err
 	}
 	if strings.HasPrefix(name, "'") {
 		return nil, c.unsupported(off, "this expression is not supported")

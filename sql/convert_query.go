@@ -29,6 +29,25 @@ func (c *converter) tokIndex(orig int) int {
 	return -1
 }
 
+// checkName rejects a placeholder where TiDB read a name: the user put an
+// interval, window TVF or CAST where a name belongs.
+func (c *converter) checkName(name string, off int) error {
+	if !strings.HasPrefix(strings.ToLower(name), placeholderPrefix) {
+		return nil
+	}
+	at := c.origPos(off)
+	if rest, ok := strings.CutPrefix(name, phInterval); ok {
+		if k, err := strconv.Atoi(rest); err == nil && k < len(c.lf.intervals) {
+			at = c.lf.intervals[k].At
+		}
+	} else if rest, ok := strings.CutPrefix(name, phTVF); ok {
+		if k, err := strconv.Atoi(rest); err == nil && k < len(c.lf.tvfs) {
+			at = c.lf.tvfs[k].At
+		}
+	}
+	return &Error{At: at, Code: CodeSyntax, Msg: "expected a name, found an interval, window TVF or CAST"}
+}
+
 // unsupported reports an unsupported construct at a rewritten-text offset.
 func (c *converter) unsupported(off int, what string) *Error {
 	return &Error{At: c.origPos(off), Code: CodeUnsupported, Msg: what}
@@ -159,6 +178,9 @@ func (c *converter) selectBlock(n *ast.SelectStmt) (*Select, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := c.checkName(f.AsName.O, f.Offset); err != nil {
+			return nil, err
+		}
 		s.Items = append(s.Items, SelectItem{At: c.origPos(f.Offset), Expr: e, Alias: f.AsName.O})
 	}
 	if n.From != nil {
@@ -279,6 +301,9 @@ func (c *converter) from(refs *ast.Join, firstField int) (FromItem, error) {
 		return nil, &Error{At: joinAt, Code: CodeUnsupported, Msg: "joins are not supported yet: FROM takes one source, view, window TVF or subquery"}
 	}
 	alias := ts.AsName.O
+	if err := c.checkName(alias, 0); err != nil {
+		return nil, err
+	}
 	switch src := ts.Source.(type) {
 	case *ast.TableName:
 		if src.Schema.O != "" {
@@ -292,6 +317,10 @@ func (c *converter) from(refs *ast.Join, firstField int) (FromItem, error) {
 			tvf := c.lf.tvfs[k]
 			tvf.Alias = alias
 			return tvf, nil
+		}
+		if err := c.checkName(src.Name.O, 0); err != nil {
+			err.(*Error).At = at
+			return nil, err
 		}
 		return &TableRef{At: at, Name: src.Name.O, Alias: alias}, nil
 	case *ast.SelectStmt, *ast.SetOprStmt:

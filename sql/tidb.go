@@ -23,9 +23,17 @@ var tidbParsers = sync.Pool{New: func() any {
 
 // tidbParse parses text, one SELECT statement, with TiDB. On a syntax error
 // it returns the offset in text where TiDB stopped.
-func tidbParse(text string) (ast.StmtNode, int, bool) {
+func tidbParse(text string) (node ast.StmtNode, off int, ok bool) {
 	tp := tidbParsers.Get().(*tidb.Parser)
-	defer tidbParsers.Put(tp)
+	defer func() {
+		// A panic inside TiDB's parser is reported as a syntax error at the
+		// start; the parser, in an unknown state, is not reused.
+		if r := recover(); r != nil {
+			node, off, ok = nil, 0, false
+			return
+		}
+		tidbParsers.Put(tp)
+	}()
 	stmts, _, err := tp.Parse(text, "", "")
 	if err != nil {
 		return nil, tidbErrorOffset(text, err.Error()), false
