@@ -61,6 +61,7 @@ var connectorOptions = map[string]map[string]optSpec{
 		"count":            {kind: optUint},
 		"seed":             {kind: optInt},
 		"max_out_of_order": {kind: optDuration},
+		"event_interval":   {kind: optDuration},
 		"start_time":       {kind: optTimestamp},
 		"dead_letter_path": {kind: optString},
 	},
