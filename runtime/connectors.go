@@ -3,16 +3,19 @@ package runtime
 import (
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/coldata"
 	"github.com/weirdb/weir/operators"
 	"github.com/weirdb/weir/operators/project"
 	"github.com/weirdb/weir/operators/sink/deadletter"
 	filesink "github.com/weirdb/weir/operators/sink/file"
+	kafkasink "github.com/weirdb/weir/operators/sink/kafka"
+	"github.com/weirdb/weir/operators/sink/stdout"
 	"github.com/weirdb/weir/operators/source/datagen"
 	"github.com/weirdb/weir/operators/source/file"
+	"github.com/weirdb/weir/operators/source/kafka"
 	"github.com/weirdb/weir/operators/watermark"
 	"github.com/weirdb/weir/operators/window"
 	"github.com/weirdb/weir/planner"
@@ -25,6 +28,8 @@ func (e *Engine) newSource(def *catalog.Source) (operators.Source, error) {
 		return file.New(def)
 	case "datagen":
 		return datagen.New(def)
+	case "kafka":
+		return kafka.New(def)
 	}
 	return nil, fmt.Errorf("runtime: connector %q is not available for sources", def.Connector)
 }
@@ -34,6 +39,8 @@ func (e *Engine) newSink(def *catalog.Sink, schema catalog.Schema) (operators.Op
 	switch def.Connector {
 	case "file":
 		return filesink.New(def, schema)
+	case "kafka":
+		return kafkasink.New(def, schema)
 	case "":
 		return nil, fmt.Errorf("sink %s: missing option connector (file, kafka or postgres)", def.Name)
 	}
@@ -64,39 +71,20 @@ func (e *Engine) newOperators(nodes []*planner.Node) ([]operators.Operator, erro
 	return ops, nil
 }
 
-// defaultMaxFutureSkew is SEMANTICS.md §7's default.
-const defaultMaxFutureSkew = time.Hour
-
 // watermarkConfig derives a source's watermark assigner configuration from
-// its options, the engine configuration and the plan.
+// its options (watermark.ConfigFromSource), the engine configuration and the
+// source's partitions.
 func (e *Engine) watermarkConfig(def *catalog.Source, src operators.Source, n *planner.Node) (watermark.Config, error) {
-	cfg := watermark.Config{
-		TimeCol:       n.TimeCol,
-		DelayMs:       n.DelayMs,
-		IdleTimeout:   e.cfg.Watermarks.IdleTimeout,
-		MaxFutureSkew: defaultMaxFutureSkew,
-		Clock:         e.clock,
+	cfg, err := watermark.ConfigFromSource(def, e.cfg.Watermarks.IdleTimeout, e.clock)
+	if err != nil {
+		return cfg, fmt.Errorf("source %s: %w", def.Name, err)
 	}
-	if v, ok := def.Options.Get("idle_timeout"); ok {
-		d, err := planner.ParseDuration(v)
-		if err != nil {
-			return cfg, fmt.Errorf("source %s: idle_timeout: %w", def.Name, err)
-		}
-		cfg.IdleTimeout = d
-	}
-	if v, ok := def.Options.Get("idle_advance"); ok {
-		cfg.IdleAdvance = strings.EqualFold(v, "true")
-	}
-	if v, ok := def.Options.Get("max_future_skew"); ok {
-		d, err := planner.ParseDuration(v)
-		if err != nil {
-			return cfg, fmt.Errorf("source %s: max_future_skew: %w", def.Name, err)
-		}
-		cfg.MaxFutureSkew = d
-	}
+	cfg.TimeCol, cfg.DelayMs = n.TimeCol, n.DelayMs
 	if ps, ok := src.(operators.PartitionedSource); ok {
 		cfg.Partitions = ps.Partitions()
 	}
+	schema := src.Schema()
+	cfg.RenderRow = func(b *coldata.Batch, i int, dst []byte) []byte { return stdout.RowJSON(b, schema, i, dst) }
 	return cfg, nil
 }
 
@@ -108,6 +96,15 @@ func (e *Engine) routeDeadLetters(def *catalog.Source) error {
 			return fmt.Errorf("source %s: dead_letter_path: %w", def.Name, err)
 		}
 		e.deadLetters.route(def.Name, f)
+	}
+	if def.Connector == "kafka" {
+		dlt, err := kafka.DeadLetterSinkFor(def)
+		if err != nil {
+			return fmt.Errorf("source %s: %w", def.Name, err)
+		}
+		if dlt != nil {
+			e.deadLetters.route(def.Name, dlt)
+		}
 	}
 	return nil
 }

@@ -109,9 +109,9 @@ type collectSink struct {
 	rows   []string
 }
 
-func (c *collectSink) Open(*operators.Context) error { return nil }
+func (c *collectSink) Open(*operators.Context) error              { return nil }
 func (c *collectSink) OnWatermark(int64, operators.Emitter) error { return nil }
-func (c *collectSink) Close() error                                { return nil }
+func (c *collectSink) Close() error                               { return nil }
 
 func (c *collectSink) Process(b *coldata.Batch, _ operators.Emitter) error {
 	c.mu.Lock()

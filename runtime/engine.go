@@ -311,7 +311,7 @@ func (e *Engine) show(s *sql.Show) (*Result, error) {
 			for _, n := range names {
 				for _, p := range wms[n] {
 					add(q.ID, n, fmt.Sprint(p.Partition), fmtTime(p.Watermark), fmtTime(p.MaxEventTime),
-						fmt.Sprint(p.Idle), fmt.Sprint(p.Ended), fmt.Sprint(p.HoldsBack))
+						fmt.Sprint(p.Idle), fmt.Sprint(p.Ended), fmt.Sprint(p.Holding))
 				}
 			}
 		}
