@@ -126,11 +126,11 @@ WHERE (tokens > 1 OR error IS NOT NULL) AND model NOT LIKE 'test%' AND ts >= '19
 		tokens int64
 		err    any
 	}{
-		{2000, "gpt", 10, 4, nil},           // kept
-		{3000, "test-1", 10, 4, nil},        // model LIKE test%
-		{4000, "claude", 9, 0, "timeout"},   // kept: error set; 9/0 is NULL
-		{5000, "gpt", 10, 1, nil},           // tokens not > 1, no error
-		{500, "gpt", 10, 4, nil},            // before the timestamp literal
+		{2000, "gpt", 10, 4, nil},         // kept
+		{3000, "test-1", 10, 4, nil},      // model LIKE test%
+		{4000, "claude", 9, 0, "timeout"}, // kept: error set; 9/0 is NULL
+		{5000, "gpt", 10, 1, nil},         // tokens not > 1, no error
+		{500, "gpt", 10, 4, nil},          // before the timestamp literal
 	}
 	for i, r := range rows {
 		in.Cols[0].I64[i], in.Cols[1].Str[i], in.Cols[2].F64[i], in.Cols[3].I64[i] = r.ts, r.model, r.lat, r.tokens

@@ -54,6 +54,9 @@ func (b *builder) windowSelect(s *sql.Select, tvf *sql.WindowTVF, in *rel, emit 
 			hasWindow = true
 			continue
 		}
+		if l, ok := g.(*sql.Literal); ok && l.Kind == sql.LitInt {
+			return nil, errf(g.ExprPos(), codeUnsupported, "GROUP BY by position is not supported; name the column or expression")
+		}
 		e, err := bindScalar(g, &keySc)
 		if err != nil {
 			return nil, err
