@@ -77,7 +77,9 @@ type Context struct {
 // dead letters; the watermark assigner fills EventTime and WmBefore after
 // it. A batch with zero rows is allowed (nothing arrived within the source's
 // poll interval) so that the runtime can run idle detection and timers. Read
-// returns io.EOF once every partition of a bounded source has ended. Read
+// returns io.EOF once every partition of a bounded source has ended; rows
+// it put in b on that last call are still processed, and it may leave b
+// untouched (the runtime resets b before every call). Read
 // blocks at most until ctx is done; malformed input goes to dead letters via
 // the Context given at Open, never as an error.
 type Source interface {

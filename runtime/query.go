@@ -258,6 +258,7 @@ func (in *input) run(ctx context.Context, clock operators.Clock, out chan<- mess
 		case <-ctx.Done():
 			return
 		}
+		b.Reset(0) // a source returning io.EOF may leave b untouched
 		err := in.src.Read(ctx, b)
 		if ps != nil && in.asg != nil {
 			for _, p := range ps.Ended() {

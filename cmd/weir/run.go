@@ -32,13 +32,14 @@ func runMain(args []string, out, errw io.Writer) int {
 		fmt.Fprintf(errw, "Usage: weir run [flags] FILE.sql...\n\nRuns the statements of the files in order. Each bare SELECT is a continuous\nquery whose rows go to stdout; the run ends when every query's sources are\nbounded and have been read to the end.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
 	}
-	if fs.NArg() == 0 {
+	if len(files) == 0 {
 		fmt.Fprintln(errw, "weir run: no .sql file given")
 		fs.Usage()
 		return exitUsage
@@ -74,9 +75,9 @@ func runMain(args []string, out, errw io.Writer) int {
 		name  string
 		stmts []sql.Statement
 	}
-	var files []file
+	var parsed []file
 	selects := 0
-	for _, name := range fs.Args() {
+	for _, name := range files {
 		text, err := os.ReadFile(name)
 		if err != nil {
 			fmt.Fprintf(errw, "weir run: %v\n", err)
@@ -92,7 +93,7 @@ func runMain(args []string, out, errw io.Writer) int {
 				selects++
 			}
 		}
-		files = append(files, file{name, stmts})
+		parsed = append(parsed, file{name, stmts})
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -101,7 +102,7 @@ func runMain(args []string, out, errw io.Writer) int {
 	shared := &lineWriter{w: out}
 	queryIndex := 0
 	var queries []*runtime.Query
-	for _, f := range files {
+	for _, f := range parsed {
 		for _, s := range f.stmts {
 			var output runtime.OutputFunc
 			if _, ok := s.(*sql.SelectStmt); ok {
@@ -244,4 +245,25 @@ func startProgress(w io.Writer, qs []*runtime.Query) func() {
 		}
 	}()
 	return func() { close(done); wg.Wait() }
+}
+
+// parseInterspersed parses flags that may come before, between or after the
+// positional arguments (`weir run q.sql --format csv`), which the flag
+// package alone stops at.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
 }
