@@ -10,6 +10,7 @@ const (
 	msgWatermark                // wm: the sending input's watermark advanced
 	msgEOS                      // the input ended (its watermark is +∞ already)
 	msgErr                      // err: the input failed; the query fails
+	msgBarrier                  // checkpoint barrier ckpt; blobs hold the input's state at it
 )
 
 // message travels in order on the edge from a source goroutine to the
@@ -21,4 +22,6 @@ type message struct {
 	batch *coldata.Batch
 	wm    int64
 	err   error
+	ckpt  uint64
+	blobs map[string][]byte // msgBarrier, msgEOS: the source's and assigner's snapshots
 }

@@ -40,11 +40,26 @@ type Query struct {
 	wm     atomic.Int64 // unionW, readable from other goroutines
 
 	sinkName string
-	cancel   context.CancelFunc
-	done     chan struct{}
-	mu       sync.Mutex
-	err      error
-	state    string
+
+	// Checkpointing (nil store: none).
+	store        CheckpointStore
+	key          string // durable identity of the query in the store
+	fingerprint  string
+	interval     time.Duration
+	ckptID       uint64
+	align        *alignment
+	ended        []bool
+	endBlobs     []map[string][]byte
+	live         int
+	onCheckpoint func(time.Duration)
+	// Restored is the id of the checkpoint the query resumed from (0: none).
+	Restored uint64
+
+	cancel context.CancelFunc
+	done   chan struct{}
+	mu     sync.Mutex
+	err    error
+	state  string
 }
 
 // input is one source leaf of the DAG with its watermark assigner.
@@ -54,6 +69,11 @@ type input struct {
 	src  operators.Source
 	asg  *watermark.Assigner // nil when the source has no event time
 	free chan *coldata.Batch
+
+	barrier chan uint64 // checkpoint requests from the operator goroutine
+
+	statusMu sync.Mutex
+	status   []watermark.PartitionStatus // published by the source goroutine
 }
 
 // State returns "running", "finished", "failed: ..." or "cancelled".
@@ -80,9 +100,11 @@ func (q *Query) Cancel() { q.cancel() }
 func (q *Query) Watermarks() map[string][]watermark.PartitionStatus {
 	out := map[string][]watermark.PartitionStatus{}
 	for _, in := range q.inputs {
-		if in.asg != nil {
-			out[in.def.Name] = in.asg.Status()
+		in.statusMu.Lock()
+		if in.status != nil {
+			out[in.def.Name] = in.status
 		}
+		in.statusMu.Unlock()
 	}
 	return out
 }
@@ -111,6 +133,10 @@ func (q *Query) start(parent context.Context, e *Engine, sink operators.Operator
 	}
 	go func() {
 		err := q.loop(ctx, e, ch)
+		if err == nil && q.store != nil {
+			// A finished query's state is no longer needed: a rerun starts over.
+			err = q.store.Delete(q.key)
+		}
 		cancel()
 		wg.Wait()
 		for _, in := range q.inputs {
@@ -162,7 +188,7 @@ func (q *Query) build(e *Engine, opctx *operators.Context, sink operators.Operat
 			branchNodes = append(branchNodes, m)
 			m = m.Inputs[0]
 		}
-		in := &input{idx: i, free: make(chan *coldata.Batch, batchesPerInput)}
+		in := &input{idx: i, free: make(chan *coldata.Batch, batchesPerInput), barrier: make(chan uint64, 1)}
 		wmNode := (*planner.Node)(nil)
 		if m.Kind == planner.NodeWatermark {
 			wmNode = m
@@ -214,6 +240,12 @@ func (q *Query) build(e *Engine, opctx *operators.Context, sink operators.Operat
 			}
 		}
 	}
+	q.ended = make([]bool, len(q.inputs))
+	q.endBlobs = make([]map[string][]byte, len(q.inputs))
+	q.live = len(q.inputs)
+	if err := q.restore(); err != nil {
+		return err
+	}
 	q.outs = make([]operators.Emitter, len(q.chain))
 	for k := range q.chain {
 		if k+1 < len(q.chain) {
@@ -252,6 +284,21 @@ func (in *input) run(ctx context.Context, clock operators.Clock, out chan<- mess
 	ps, _ := in.src.(operators.PartitionedSource)
 	lastWm := int64(math.MinInt64)
 	for {
+		select {
+		case id := <-in.barrier:
+			// Everything read so far has been sent: the snapshot is the
+			// position just after it (DESIGN.md: sources emit a barrier after
+			// recording their offsets).
+			blobs, err := in.snapshot()
+			if err != nil {
+				send(message{kind: msgErr, input: in.idx, err: err})
+				return
+			}
+			if !send(message{kind: msgBarrier, input: in.idx, ckpt: id, blobs: blobs}) {
+				return
+			}
+		default:
+		}
 		var b *coldata.Batch
 		select {
 		case b = <-in.free:
@@ -272,8 +319,16 @@ func (in *input) run(ctx context.Context, clock operators.Clock, out chan<- mess
 					return
 				}
 			}
+			in.publishStatus()
 			send(message{kind: msgWatermark, input: in.idx, wm: math.MaxInt64})
-			send(message{kind: msgEOS, input: in.idx})
+			// The final position goes with end of input, so that a checkpoint
+			// taken after it never makes a restart read the input again.
+			blobs, err := in.snapshot()
+			if err != nil {
+				send(message{kind: msgErr, input: in.idx, err: err})
+				return
+			}
+			send(message{kind: msgEOS, input: in.idx, blobs: blobs})
 			return
 		}
 		if err != nil {
@@ -306,7 +361,20 @@ func (in *input) process(b *coldata.Batch, clock operators.Clock, c *operators.C
 	if in.asg != nil {
 		in.asg.Process(b)
 		in.asg.Tick(clock.Now())
+		in.publishStatus()
 	}
+}
+
+// publishStatus copies the assigner's partition status where other
+// goroutines (SHOW WATERMARKS, metrics) can read it.
+func (in *input) publishStatus() {
+	if in.asg == nil {
+		return
+	}
+	st := in.asg.Status()
+	in.statusMu.Lock()
+	in.status = st
+	in.statusMu.Unlock()
 }
 
 // timerInterval is how often processing-time triggers are checked.
@@ -326,8 +394,13 @@ func (q *Query) loop(ctx context.Context, e *Engine, ch <-chan message) error {
 		defer t.Stop()
 		tick = t.C
 	}
-	live := len(q.inputs)
-	for live > 0 {
+	var ckpt <-chan time.Time
+	if q.store != nil && q.interval > 0 {
+		t := time.NewTicker(q.interval)
+		defer t.Stop()
+		ckpt = t.C
+	}
+	for q.live > 0 {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -340,22 +413,18 @@ func (q *Query) loop(ctx context.Context, e *Engine, ch <-chan message) error {
 					}
 				}
 			}
+		case <-ckpt:
+			if err := q.beginCheckpoint(time.Now()); err != nil {
+				return err
+			}
 		case m := <-ch:
-			switch m.kind {
-			case msgBatch:
-				err := q.onBatch(m.input, m.batch)
-				q.inputs[m.input].free <- m.batch
-				if err != nil {
-					return err
-				}
-			case msgWatermark:
-				if err := q.onWatermark(m.input, m.wm); err != nil {
-					return err
-				}
-			case msgEOS:
-				live--
-			case msgErr:
-				return m.err
+			if q.align != nil && q.align.arrived[m.input] {
+				// Behind this input's barrier: wait for the others'.
+				q.align.queued[m.input] = append(q.align.queued[m.input], m)
+				continue
+			}
+			if err := q.handle(m.input, m); err != nil {
+				return err
 			}
 		}
 	}
@@ -370,6 +439,35 @@ func (q *Query) loop(ctx context.Context, e *Engine, ch <-chan message) error {
 		if err := op.Close(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// handle processes one message of input i in stream order.
+func (q *Query) handle(i int, m message) error {
+	switch m.kind {
+	case msgBatch:
+		err := q.onBatch(i, m.batch)
+		q.inputs[i].free <- m.batch
+		return err
+	case msgWatermark:
+		return q.onWatermark(i, m.wm)
+	case msgBarrier:
+		return q.onBarrier(i, m)
+	case msgEOS:
+		q.ended[i] = true
+		q.endBlobs[i] = m.blobs
+		q.live--
+		if q.align != nil && !q.align.arrived[i] {
+			q.align.arrived[i] = true
+			for k, v := range m.blobs {
+				q.align.blobs[k] = v
+			}
+			return q.maybeCompleteCheckpoint()
+		}
+		return nil
+	case msgErr:
+		return m.err
 	}
 	return nil
 }

@@ -1,0 +1,224 @@
+package runtime
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/weirdb/weir/operators"
+)
+
+// Checkpoint is one consistent snapshot of a query: every source's position
+// and watermark state and every operator's state, all as of the same point
+// of the input (the barrier).
+type Checkpoint struct {
+	Query       string // the query's durable identity (e.g. "run/q1", or a view's name)
+	ID          uint64
+	Fingerprint string            // identifies the statements the state belongs to
+	Blobs       map[string][]byte // "src/<i>", "wm/<i>", "branch/<i>/<k>", "op/<k>"
+}
+
+// CheckpointStore keeps checkpoints durably. Commit is atomic: after a crash
+// Latest returns either the new checkpoint or the previous one, never a part
+// of one. Implementations are safe for concurrent use.
+type CheckpointStore interface {
+	Commit(c *Checkpoint) error
+	Latest(query string) (*Checkpoint, error) // nil, nil when there is none
+	Delete(query string) error
+}
+
+// CheckpointListener is an operator (typically a sink) told when a
+// checkpoint is durable — e.g. to commit rows transactionally with the
+// checkpoint id (exactly-once) or to commit Kafka offsets.
+type CheckpointListener interface {
+	CheckpointCommitted(id uint64) error
+}
+
+// ErrStateMismatch is returned when the state directory holds a checkpoint of
+// different statements.
+type ErrStateMismatch struct{ Query string }
+
+func (e *ErrStateMismatch) Error() string {
+	return fmt.Sprintf("runtime: the state directory holds a checkpoint of query %s for different statements; run with --reset to discard it", e.Query)
+}
+
+// alignment is a checkpoint in progress at the operator goroutine: barriers
+// have arrived from some inputs, whose later messages wait in queued until
+// every input's barrier is in (Chandy–Lamport alignment, as Flink).
+type alignment struct {
+	id      uint64
+	blobs   map[string][]byte
+	arrived []bool
+	queued  [][]message
+	started time.Time
+}
+
+// beginCheckpoint asks every live input for a barrier.
+func (q *Query) beginCheckpoint(now time.Time) error {
+	if q.store == nil || q.align != nil {
+		return nil
+	}
+	q.align = &alignment{id: q.ckptID + 1, blobs: map[string][]byte{}, arrived: make([]bool, len(q.inputs)),
+		queued: make([][]message, len(q.inputs)), started: now}
+	for i, in := range q.inputs {
+		if q.ended[i] {
+			q.align.arrived[i] = true
+			for k, v := range q.endBlobs[i] {
+				q.align.blobs[k] = v
+			}
+			continue
+		}
+		in.barrier <- q.align.id
+	}
+	return q.maybeCompleteCheckpoint()
+}
+
+// onBarrier records input i's barrier.
+func (q *Query) onBarrier(i int, m message) error {
+	if q.align == nil || m.ckpt != q.align.id {
+		return fmt.Errorf("runtime: unexpected barrier %d from input %d", m.ckpt, i)
+	}
+	q.align.arrived[i] = true
+	for k, v := range m.blobs {
+		q.align.blobs[k] = v
+	}
+	return q.maybeCompleteCheckpoint()
+}
+
+// maybeCompleteCheckpoint snapshots the operators and commits once every
+// input's barrier has arrived, then replays what waited behind the barriers.
+func (q *Query) maybeCompleteCheckpoint() error {
+	a := q.align
+	for _, ok := range a.arrived {
+		if !ok {
+			return nil
+		}
+	}
+	snap := func(key string, op operators.Operator) error {
+		c, ok := op.(operators.Checkpointer)
+		if !ok {
+			return nil
+		}
+		var buf bytes.Buffer
+		if err := c.Snapshot(&buf); err != nil {
+			return fmt.Errorf("runtime: snapshot of %s: %w", key, err)
+		}
+		a.blobs[key] = buf.Bytes()
+		return nil
+	}
+	for i, br := range q.branch {
+		for k, op := range br {
+			if err := snap("branch/"+strconv.Itoa(i)+"/"+strconv.Itoa(k), op); err != nil {
+				return err
+			}
+		}
+	}
+	for k, op := range q.chain {
+		if err := snap("op/"+strconv.Itoa(k), op); err != nil {
+			return err
+		}
+	}
+	cp := &Checkpoint{Query: q.key, ID: a.id, Fingerprint: q.fingerprint, Blobs: a.blobs}
+	if err := q.store.Commit(cp); err != nil {
+		return fmt.Errorf("runtime: checkpoint %d of %s: %w", a.id, q.ID, err)
+	}
+	q.ckptID = a.id
+	q.align = nil
+	if q.onCheckpoint != nil {
+		q.onCheckpoint(time.Since(a.started))
+	}
+	for _, op := range q.chain {
+		if l, ok := op.(CheckpointListener); ok {
+			if err := l.CheckpointCommitted(a.id); err != nil {
+				return err
+			}
+		}
+	}
+	for i, msgs := range a.queued {
+		for _, m := range msgs {
+			if err := q.handle(i, m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// restore loads the query's latest checkpoint, if any, into the opened
+// sources, assigners and operators.
+func (q *Query) restore() error {
+	if q.store == nil {
+		return nil
+	}
+	cp, err := q.store.Latest(q.key)
+	if err != nil || cp == nil {
+		return err
+	}
+	if cp.Fingerprint != q.fingerprint {
+		return &ErrStateMismatch{Query: q.key}
+	}
+	load := func(key string, x any) error {
+		c, ok := x.(operators.Checkpointer)
+		blob, has := cp.Blobs[key]
+		if !ok || !has {
+			return nil
+		}
+		if err := c.Restore(bytes.NewReader(blob)); err != nil {
+			return fmt.Errorf("runtime: restore %s of %s from checkpoint %d: %w", key, q.key, cp.ID, err)
+		}
+		return nil
+	}
+	for i, in := range q.inputs {
+		if err := load("src/"+strconv.Itoa(i), in.src); err != nil {
+			return err
+		}
+		if in.asg != nil {
+			if err := load("wm/"+strconv.Itoa(i), in.asg); err != nil {
+				return err
+			}
+		}
+	}
+	for i, br := range q.branch {
+		for k, op := range br {
+			if err := load("branch/"+strconv.Itoa(i)+"/"+strconv.Itoa(k), op); err != nil {
+				return err
+			}
+		}
+	}
+	for k, op := range q.chain {
+		if err := load("op/"+strconv.Itoa(k), op); err != nil {
+			return err
+		}
+	}
+	q.ckptID = cp.ID
+	q.Restored = cp.ID
+	return nil
+}
+
+// snapshot captures the input's source position and watermark state; called
+// on the source goroutine between reads.
+func (in *input) snapshot() (map[string][]byte, error) {
+	blobs := map[string][]byte{}
+	put := func(key string, x any) error {
+		c, ok := x.(operators.Checkpointer)
+		if !ok {
+			return nil
+		}
+		var buf bytes.Buffer
+		if err := c.Snapshot(&buf); err != nil {
+			return fmt.Errorf("runtime: snapshot of source %s: %w", in.def.Name, err)
+		}
+		blobs[key] = buf.Bytes()
+		return nil
+	}
+	if err := put("src/"+strconv.Itoa(in.idx), in.src); err != nil {
+		return nil, err
+	}
+	if in.asg != nil {
+		if err := put("wm/"+strconv.Itoa(in.idx), in.asg); err != nil {
+			return nil, err
+		}
+	}
+	return blobs, nil
+}
