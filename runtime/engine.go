@@ -12,6 +12,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/operators"
@@ -24,6 +27,12 @@ type Options struct {
 	Config Config
 	Clock  operators.Clock // nil: the wall clock
 	Stderr io.Writer       // diagnostics; nil: os.Stderr
+	// Checkpoints, when set, makes queries take checkpoints every
+	// Config.Checkpointing.Interval and resume from the latest on start.
+	Checkpoints CheckpointStore
+	// Fingerprint identifies the statements being run (e.g. a hash of the
+	// script); a checkpoint taken under another fingerprint is refused.
+	Fingerprint string
 }
 
 // Engine executes statements and runs queries. Safe for concurrent use.
@@ -33,6 +42,9 @@ type Engine struct {
 	clock       operators.Clock
 	stderr      io.Writer
 	deadLetters *deadLetterRouter
+	store       CheckpointStore
+	fingerprint string
+	ckptHist    prometheus.Histogram
 
 	mu      sync.Mutex
 	queries []*Query
@@ -41,7 +53,13 @@ type Engine struct {
 
 // New returns an engine with an empty catalog.
 func New(opts Options) *Engine {
-	e := &Engine{cfg: opts.Config, cat: catalog.New(), clock: opts.Clock, stderr: opts.Stderr}
+	e := &Engine{cfg: opts.Config, cat: catalog.New(), clock: opts.Clock, stderr: opts.Stderr,
+		store: opts.Checkpoints, fingerprint: opts.Fingerprint}
+	e.ckptHist = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "weir_checkpoint_duration_seconds",
+		Help:    "Time from injecting a checkpoint's barriers to its durable commit.",
+		Buckets: prometheus.ExponentialBuckets(0.001, 4, 10),
+	})
 	if e.clock == nil {
 		e.clock = operators.SystemClock{}
 	}
@@ -206,6 +224,11 @@ func (e *Engine) startQuery(ctx context.Context, text string, plan *planner.Plan
 	e.nextID++
 	q := &Query{ID: fmt.Sprintf("q%d", e.nextID), SQL: text, Plan: plan}
 	e.mu.Unlock()
+	if e.store != nil {
+		q.store, q.key, q.fingerprint = e.store, "run/"+q.ID, e.fingerprint
+		q.interval = e.cfg.Checkpointing.Interval
+		q.onCheckpoint = func(d time.Duration) { e.ckptHist.Observe(d.Seconds()) }
+	}
 	if err := q.start(ctx, e, sink); err != nil {
 		return nil, err
 	}

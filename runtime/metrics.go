@@ -91,6 +91,6 @@ func (m *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 // Go runtime's.
 func (e *Engine) Registry() *prometheus.Registry {
 	r := prometheus.NewRegistry()
-	r.MustRegister(newMetricsCollector(e), prometheus.NewGoCollector())
+	r.MustRegister(newMetricsCollector(e), e.ckptHist, prometheus.NewGoCollector())
 	return r
 }
