@@ -125,6 +125,10 @@ func (q *Query) maybeCompleteCheckpoint() error {
 	}
 	q.ckptID = a.id
 	q.align = nil
+	for _, w := range q.waiters {
+		w <- nil
+	}
+	q.waiters = q.waiters[:0]
 	if q.onCheckpoint != nil {
 		q.onCheckpoint(time.Since(a.started))
 	}

@@ -54,6 +54,8 @@ type Query struct {
 	onCheckpoint func(time.Duration)
 	// Restored is the id of the checkpoint the query resumed from (0: none).
 	Restored uint64
+	ckptReq  chan chan error // Checkpoint requests
+	waiters  []chan error    // answered when the checkpoint in progress commits
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -114,6 +116,7 @@ func (q *Query) start(parent context.Context, e *Engine, sink operators.Operator
 	ctx, cancel := context.WithCancel(parent)
 	q.cancel = cancel
 	q.done = make(chan struct{})
+	q.ckptReq = make(chan chan error)
 	q.state = "running"
 	q.Started = e.clock.Now()
 	opctx := &operators.Context{Ctx: ctx, Query: q.ID, Clock: e.clock, DeadLetters: e.deadLetters, Counters: &q.Counters}
@@ -417,6 +420,15 @@ func (q *Query) loop(ctx context.Context, e *Engine, ch <-chan message) error {
 			if err := q.beginCheckpoint(time.Now()); err != nil {
 				return err
 			}
+		case done := <-q.ckptReq:
+			if q.align != nil || q.store == nil {
+				done <- fmt.Errorf("runtime: query %s: no checkpoint store, or a checkpoint is in progress", q.ID)
+				continue
+			}
+			q.waiters = append(q.waiters, done)
+			if err := q.beginCheckpoint(time.Now()); err != nil {
+				return err
+			}
 		case m := <-ch:
 			if q.align != nil && q.align.arrived[m.input] {
 				// Behind this input's barrier: wait for the others'.
@@ -557,4 +569,25 @@ func WatermarkSummary(qs []*Query) string {
 		}
 	}
 	return fmtTime(min)
+}
+
+// Checkpoint takes a checkpoint now and waits until it is durable (or the
+// query stops). Used at shutdown (a final checkpoint) and by tests.
+func (q *Query) Checkpoint(ctx context.Context) error {
+	done := make(chan error, 1)
+	select {
+	case q.ckptReq <- done:
+	case <-q.done:
+		return fmt.Errorf("runtime: query %s has stopped", q.ID)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-q.done:
+		return fmt.Errorf("runtime: query %s stopped before its checkpoint completed", q.ID)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
