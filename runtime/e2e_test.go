@@ -34,12 +34,15 @@ import (
 //	deadletters name=N closes the engine and prints the dead-letter file $TMP/N
 //	                   as "reason line payload", sorted
 //
+// More verbs (counters, the manual-clock engine) are in e2e_verbs_test.go.
 // $TMP in inputs is replaced by the test's temporary directory.
 func TestEndToEnd(t *testing.T) {
 	datadriven.Walk(t, "testdata/e2e", func(t *testing.T, path string) {
 		dir := t.TempDir()
 		eng := runtime.New(runtime.Options{Config: runtime.Defaults(), Stderr: &testLog{t: t}})
 		defer eng.Close()
+		ext := newE2EExt(t, dir)
+		defer ext.close()
 		datadriven.RunTest(t, path, func(t *testing.T, td *datadriven.TestData) string {
 			input := strings.ReplaceAll(td.Input, "$TMP", dir)
 			switch td.Cmd {
@@ -66,6 +69,9 @@ func TestEndToEnd(t *testing.T) {
 				td.ScanArgs(t, "name", &name)
 				require.NoError(t, eng.Close())
 				return readDeadLetters(t, filepath.Join(dir, name))
+			}
+			if out, ok := ext.run(t, eng, td, input); ok {
+				return out
 			}
 			t.Fatalf("unknown command %q", td.Cmd)
 			return ""
