@@ -1,0 +1,206 @@
+package storage
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// TierKey addresses the warm state of one partition of one operator of a
+// query. Operator is the runtime's index of the operator in the query's
+// DAG.
+type TierKey struct {
+	Query     string
+	Operator  int32
+	Partition int32
+}
+
+// Tier is the warm tier of one operator partition: a Pebble key range
+// under the TierKey's prefix that the operator spills cold state to, plus
+// the hot-state budget and gauge the operator accounts against.
+//
+// Writes (Put, DeleteRange) are buffered in a batch and committed without
+// Sync by Flush, and before any read (Get, Scan) so that reads see them.
+// Warm contents are not durable state: checkpoints hold the complete
+// state, and opening a Tier clears what a previous run left under its
+// prefix. A Tier is used by one goroutine (its operator's); its gauge and
+// the Store's metrics may be read concurrently.
+type Tier struct {
+	s      *Store
+	key    TierKey
+	budget int64
+	prefix []byte
+	batch  *pebble.Batch
+	kbuf   []byte
+	hot    atomic.Int64
+}
+
+// Tier opens the warm tier of k with a hot-state budget of budgetBytes
+// (state.hot.max_size_mb; ≤ 0 means unlimited: the operator never spills),
+// deleting whatever entries a previous run left under k. Close it when
+// the operator closes.
+func (s *Store) Tier(k TierKey, budgetBytes int64) (*Tier, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	p := appendQuery(nil, tagWarm, k.Query)
+	p = binary.BigEndian.AppendUint32(p, uint32(k.Operator))
+	p = binary.BigEndian.AppendUint32(p, uint32(k.Partition))
+	t := &Tier{s: s, key: k, budget: budgetBytes, prefix: p}
+	if err := s.db.DeleteRange(p, prefixEnd(p), pebble.NoSync); err != nil {
+		return nil, fmt.Errorf("storage: open tier: %w", err)
+	}
+	if s.tiers == nil {
+		s.tiers = make(map[*Tier]struct{})
+	}
+	s.tiers[t] = struct{}{}
+	return t, nil
+}
+
+// Budget returns the hot-state budget in bytes (≤ 0: unlimited).
+func (t *Tier) Budget() int64 { return t.budget }
+
+// Key returns the tier's address.
+func (t *Tier) Key() TierKey { return t.key }
+
+// SetHotBytes publishes the operator's current hot-state size (for
+// weir_hot_state_size_bytes).
+func (t *Tier) SetHotBytes(n int64) { t.hot.Store(n) }
+
+// HotBytes returns the last published hot-state size.
+func (t *Tier) HotBytes() int64 { return t.hot.Load() }
+
+func (t *Tier) fullKey(k []byte) []byte {
+	t.kbuf = append(append(t.kbuf[:0], t.prefix...), k...)
+	return t.kbuf
+}
+
+func (t *Tier) pending() *pebble.Batch {
+	if t.batch == nil {
+		t.batch = t.s.db.NewBatch()
+	}
+	return t.batch
+}
+
+// Put buffers the entry (key, val) (one evicted group); both are copied.
+func (t *Tier) Put(key, val []byte) error {
+	if err := t.pending().Set(t.fullKey(key), val, nil); err != nil {
+		return fmt.Errorf("storage: tier put: %w", err)
+	}
+	t.s.metrics.Evictions.Add(1)
+	return nil
+}
+
+// DeleteRange buffers the deletion of the keys in [lo, hi); hi == nil
+// means the end of the tier's range.
+func (t *Tier) DeleteRange(lo, hi []byte) error {
+	start := append(append([]byte(nil), t.prefix...), lo...)
+	var end []byte
+	if hi == nil {
+		end = prefixEnd(t.prefix)
+	} else {
+		end = append(append([]byte(nil), t.prefix...), hi...)
+	}
+	if err := t.pending().DeleteRange(start, end, nil); err != nil {
+		return fmt.Errorf("storage: tier delete: %w", err)
+	}
+	return nil
+}
+
+// Flush commits the buffered writes (without Sync).
+func (t *Tier) Flush() error {
+	if t.batch == nil || t.batch.Empty() {
+		return nil
+	}
+	err := t.batch.Commit(pebble.NoSync)
+	t.batch.Reset()
+	if err != nil {
+		return fmt.Errorf("storage: tier flush: %w", err)
+	}
+	return nil
+}
+
+// Get appends the value at key to buf[:0] and reports whether it exists.
+func (t *Tier) Get(key, buf []byte) ([]byte, bool, error) {
+	if err := t.Flush(); err != nil {
+		return buf, false, err
+	}
+	v, closer, err := t.s.db.Get(t.fullKey(key))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return buf, false, nil
+	}
+	if err != nil {
+		return buf, false, fmt.Errorf("storage: tier get: %w", err)
+	}
+	buf = append(buf[:0], v...)
+	closer.Close()
+	t.s.metrics.WarmReads.Add(1)
+	return buf, true, nil
+}
+
+// Scan calls f for every entry with lo ≤ key < hi (hi == nil: to the end
+// of the tier), in key order. key and val are only valid during the call.
+// An error from f stops the scan and is returned.
+func (t *Tier) Scan(lo, hi []byte, f func(key, val []byte) error) error {
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	opts := &pebble.IterOptions{LowerBound: append(append([]byte(nil), t.prefix...), lo...)}
+	if hi == nil {
+		opts.UpperBound = prefixEnd(t.prefix)
+	} else {
+		opts.UpperBound = append(append([]byte(nil), t.prefix...), hi...)
+	}
+	it, err := t.s.db.NewIter(opts)
+	if err != nil {
+		return fmt.Errorf("storage: tier scan: %w", err)
+	}
+	n := int64(0)
+	for ok := it.First(); ok; ok = it.Next() {
+		n++
+		if err = f(it.Key()[len(t.prefix):], it.Value()); err != nil {
+			break
+		}
+	}
+	t.s.metrics.WarmReads.Add(n)
+	if cerr := it.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("storage: tier scan: %w", cerr)
+	}
+	return err
+}
+
+// Close discards the buffered writes, deletes the tier's entries and
+// stops counting its hot bytes.
+func (t *Tier) Close() error {
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	if t.batch != nil {
+		t.batch.Close()
+		t.batch = nil
+	}
+	delete(t.s.tiers, t)
+	if t.s.closed {
+		return nil
+	}
+	if err := t.s.db.DeleteRange(t.prefix, prefixEnd(t.prefix), pebble.NoSync); err != nil {
+		return fmt.Errorf("storage: close tier: %w", err)
+	}
+	return nil
+}
+
+// HotBytes returns the sum of the hot-state sizes published by the open
+// tiers (weir_hot_state_size_bytes).
+func (s *Store) HotBytes() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n int64
+	for t := range s.tiers {
+		n += t.HotBytes()
+	}
+	return n
+}
