@@ -272,7 +272,12 @@ func (c *conn) sendRows(ctx context.Context, res Result, cols []Column, formats 
 	if s, ok := res.(Streamer); ok {
 		streaming = s.Streaming()
 	}
+	// A streaming result may block in Next for a long time: what was
+	// sent before it (BindComplete, RowDescription) goes out first.
 	pending := 0
+	if streaming {
+		pending = 1
+	}
 	for max == 0 || n < int(max) {
 		if streaming && pending > 0 {
 			if err := c.flush(); err != nil {

@@ -25,6 +25,8 @@ func (r *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+var traceHook func(*pgproto3.Backend)
+
 // sslRequestLen is the length of an SSLRequest or GSSENCRequest packet.
 const sslRequestLen = 8
 
@@ -32,6 +34,9 @@ func (c *conn) newBackend(rw net.Conn) *countingReader {
 	cr := &countingReader{r: rw}
 	c.be = pgproto3.NewBackend(cr, rw)
 	c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
+	if traceHook != nil {
+		traceHook(c.be)
+	}
 	c.rw = rw
 	return cr
 }
