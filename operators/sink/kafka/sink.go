@@ -21,8 +21,8 @@ import (
 // Config is what the planner may tell the sink beyond its declaration.
 type Config struct {
 	// KeyCols are the output columns that form the message key, in order
-	// (window_start, window_end, then the group keys). Nil derives them; see
-	// New.
+	// (window_start, window_end, then the group keys). A key_columns option
+	// wins over them; nil derives them (see New).
 	KeyCols []int
 }
 
@@ -58,8 +58,10 @@ func New(def *catalog.Sink, schema catalog.Schema) (operators.Operator, error) {
 	return NewWithConfig(def, schema, Config{})
 }
 
-// NewWithConfig is New with planner-provided settings; cfg.KeyCols wins
-// over the key_columns option.
+// NewWithConfig is New with planner-provided settings. The key is the
+// key_columns option when the sink declares one (the user's explicit
+// choice), else cfg.KeyCols (the plan's window bounds and group keys, e.g.
+// runtime.SinkKeyCols), else the fallback of New.
 func NewWithConfig(def *catalog.Sink, schema catalog.Schema, cfg Config) (*Sink, error) {
 	s := &Sink{name: def.Name, schema: schema}
 	var keyOpt string
@@ -91,13 +93,6 @@ func NewWithConfig(def *catalog.Sink, schema catalog.Schema, cfg Config) (*Sink,
 		return nil, fmt.Errorf("kafka: sink %s: option 'brokers' is required", def.Name)
 	}
 	switch {
-	case cfg.KeyCols != nil:
-		for _, c := range cfg.KeyCols {
-			if c < 0 || c >= len(schema) {
-				return nil, fmt.Errorf("kafka: sink %s: key column %d out of range", def.Name, c)
-			}
-		}
-		s.keyCols = append([]int(nil), cfg.KeyCols...)
 	case strings.TrimSpace(keyOpt) != "":
 		for _, n := range strings.Split(keyOpt, ",") {
 			n = strings.TrimSpace(n)
@@ -107,6 +102,13 @@ func NewWithConfig(def *catalog.Sink, schema catalog.Schema, cfg Config) (*Sink,
 			}
 			s.keyCols = append(s.keyCols, c)
 		}
+	case cfg.KeyCols != nil:
+		for _, c := range cfg.KeyCols {
+			if c < 0 || c >= len(schema) {
+				return nil, fmt.Errorf("kafka: sink %s: key column %d out of range", def.Name, c)
+			}
+		}
+		s.keyCols = append([]int(nil), cfg.KeyCols...)
 	default:
 		s.keyCols = deriveKeyCols(schema)
 	}

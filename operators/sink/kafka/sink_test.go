@@ -261,8 +261,12 @@ func TestSinkOptionErrors(t *testing.T) {
 	}
 	_, err := NewWithConfig(&catalog.Sink{Name: "out", Options: catalog.Options{"topic": "t", "brokers": "b:1"}}, resultSchema, Config{KeyCols: []int{9}})
 	require.ErrorContains(t, err, "key column 9 out of range")
-	s, err := NewWithConfig(&catalog.Sink{Name: "out", Options: catalog.Options{"topic": "t", "brokers": "b:1", "key_columns": "model"}}, resultSchema, Config{KeyCols: []int{2, 0}})
+	// The plan's key applies unless the sink names key_columns itself.
+	s, err := NewWithConfig(&catalog.Sink{Name: "out", Options: catalog.Options{"topic": "t", "brokers": "b:1"}}, resultSchema, Config{KeyCols: []int{2, 0}})
 	require.NoError(t, err)
 	require.Equal(t, []int{2, 0}, s.KeyCols())
+	s, err = NewWithConfig(&catalog.Sink{Name: "out", Options: catalog.Options{"topic": "t", "brokers": "b:1", "key_columns": "model"}}, resultSchema, Config{KeyCols: []int{2, 0}})
+	require.NoError(t, err)
+	require.Equal(t, []int{resultSchema.Index("model")}, s.KeyCols())
 	require.Error(t, s.Process(resultBatch(), nil), "Process before Open")
 }
