@@ -144,6 +144,9 @@ func (x *e2eExt) run(t *testing.T, eng *runtime.Engine, td *datadriven.TestData,
 			x.seen = len(x.sink.rows)
 			return true
 		})
+		if len(rows) == 0 {
+			return "", true
+		}
 		sort.Strings(rows)
 		return strings.Join(rows, "\n") + "\n", true
 	}
