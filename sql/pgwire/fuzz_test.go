@@ -1,0 +1,71 @@
+package pgwire
+
+import (
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+)
+
+func encodeAll(msgs ...pgproto3.FrontendMessage) []byte {
+	var b []byte
+	for _, m := range msgs {
+		var err error
+		if b, err = m.Encode(b); err != nil {
+			panic(err)
+		}
+	}
+	return b
+}
+
+// FuzzSession feeds arbitrary bytes, after a valid startup message, to a
+// session over net.Pipe: the session must neither panic nor hang, must
+// keep memory bounded (4 KiB messages at most) and must end when the
+// client goes away.
+func FuzzSession(f *testing.F) {
+	f.Add(encodeAll(&pgproto3.Query{String: "SELECT 1; SELECT * FROM by_model"}, &pgproto3.Terminate{}))
+	f.Add(encodeAll(
+		&pgproto3.Parse{Name: "s", Query: "echo $1, $2", ParameterOIDs: []uint32{20, 1184}},
+		&pgproto3.Describe{ObjectType: 'S', Name: "s"},
+		&pgproto3.Bind{PreparedStatement: "s", ParameterFormatCodes: []int16{1}, Parameters: [][]byte{{0, 0, 0, 0, 0, 0, 0, 9}, {1, 2, 3, 4, 5, 6, 7, 8}}, ResultFormatCodes: []int16{1}},
+		&pgproto3.Execute{MaxRows: 1},
+		&pgproto3.Sync{},
+	))
+	f.Add(encodeAll(
+		&pgproto3.Parse{Query: "SELECT * FROM big"},
+		&pgproto3.Bind{ResultFormatCodes: []int16{1}},
+		&pgproto3.Execute{MaxRows: 3},
+		&pgproto3.Execute{MaxRows: 3},
+		&pgproto3.Close{ObjectType: 'P'},
+		&pgproto3.Flush{},
+		&pgproto3.Sync{},
+	))
+	f.Add(encodeAll(&pgproto3.Query{String: "BEGIN; SET x = 'y'; SHOW x; SELECT bad; COMMIT"}, &pgproto3.Query{String: "SELECT n.nspname as \"Schema\", c.relname as \"Name\" FROM pg_catalog.pg_class c WHERE c.relkind IN ('r','m')"}))
+	f.Add([]byte{'Q', 0x7f, 0xff, 0xff, 0xff})
+	f.Add([]byte{'p', 0, 0, 0, 8, 1, 2, 3, 4})
+	startup := encodeAll(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "fuzz"}})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		eng := newFakeEngine()
+		srv := NewServer(Config{MaxMessageSize: 4096, StartupTimeout: 5 * time.Second, IdleTimeout: 5 * time.Second}, eng)
+		client, server := net.Pipe()
+		srv.serveConn(server)
+		read := make(chan struct{})
+		go func() {
+			_, _ = io.Copy(io.Discard, client)
+			close(read)
+		}()
+		// A session busy with a never-ending SUBSCRIBE stops reading: the
+		// deadline ends the write.
+		_ = client.SetWriteDeadline(time.Now().Add(2 * time.Second))
+		if _, err := client.Write(startup); err == nil {
+			_, _ = client.Write(data)
+		}
+		_ = client.Close()
+		<-read
+		if err := srv.Close(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
