@@ -63,7 +63,10 @@ func (o *op) purgePane(pn *pane) {
 		o.freeGroup(g)
 		o.keys.unref(k)
 	}
-	o.cnt.WindowsPruned.Add(int64(len(pn.groups)))
+	o.cnt.WindowsPruned.Add(int64(len(pn.groups) + pn.spilled))
+	if o.spill.on {
+		o.dropPane(pn)
+	}
 	delete(ps.byTime, pn.start)
 }
 
@@ -87,6 +90,11 @@ func (o *op) panesOf(s, e int64, f func(pn *pane)) {
 // given kind and returns their number.
 func (o *op) emitWindow(s, e int64, kind coldata.EmitKind) (int, error) {
 	ps := &o.pane
+	if o.spill.on {
+		if err := o.loadWindow(s, e); err != nil {
+			return 0, err
+		}
+	}
 	if e-s == ps.size { // one pane: its groups are the window's rows
 		pn := ps.byTime[s]
 		if pn == nil {
@@ -138,6 +146,9 @@ func (o *op) emitWindow(s, e int64, kind coldata.EmitKind) (int, error) {
 // emitWindowKey appends key k's row of window [s, e), if k has state in it.
 func (o *op) emitWindowKey(s, e int64, k uint32, kind coldata.EmitKind) error {
 	ps := &o.pane
+	if o.spill.on {
+		o.unspillKey(s, e, k)
+	}
 	if e-s == ps.size {
 		g, ok := ps.groups[paneGroupKey{s, k}]
 		if !ok {

@@ -15,6 +15,7 @@ import (
 	"github.com/weirdb/weir/coldata"
 	"github.com/weirdb/weir/operators"
 	"github.com/weirdb/weir/operators/agg"
+	"github.com/weirdb/weir/storage"
 )
 
 // The test input schema: every test batch has these columns.
@@ -60,6 +61,7 @@ type harness struct {
 	maxT   int64
 	offset int64
 	out    strings.Builder
+	tier   *storage.Tier // non-nil: run with spilling (spill_test.go)
 }
 
 // parseTime reads HH:MM:SS[.mmm], "-inf" or "+inf" as ms since midnight.
@@ -166,8 +168,8 @@ func splitTop(s string) []string {
 	return append(out, s[start:])
 }
 
-func newHarness(args []datadriven.CmdArg) (*harness, error) {
-	h := &harness{maxT: math.MinInt64}
+func newHarness(args []datadriven.CmdArg, tier *storage.Tier) (*harness, error) {
+	h := &harness{maxT: math.MinInt64, tier: tier}
 	sp := Spec{Trigger: Trigger{EarlyWhenCol: -1}}
 	for _, a := range args {
 		v := strings.Join(a.Vals, ",")
@@ -216,6 +218,9 @@ func (h *harness) open() error {
 		return err
 	}
 	h.op = op
+	if h.tier != nil {
+		op.(StateSpiller).SetStateTier(h.tier)
+	}
 	if h.clock == nil {
 		h.clock = &manualClock{now: time.Unix(1_700_000_000, 0)}
 		h.dl = &captureDL{}
@@ -379,13 +384,17 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
 	return h.out.String()
 }
 
-func TestDataDriven(t *testing.T) {
+func TestDataDriven(t *testing.T) { runDataDriven(t, nil) }
+
+// runDataDriven runs the golden files, with every operator spilling to
+// tier when it is not nil.
+func runDataDriven(t *testing.T, tier *storage.Tier) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
 		var h *harness
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			if d.Cmd == "spec" {
 				var err error
-				h, err = newHarness(d.CmdArgs)
+				h, err = newHarness(d.CmdArgs, tier)
 				if err != nil {
 					return fmt.Sprintf("error: %v\n", err)
 				}

@@ -51,6 +51,9 @@ type op struct {
 	outAggs []*coldata.Vec
 	emitter operators.Emitter
 	dl      operators.DeadLetter
+
+	// Warm-tier spilling under a memory budget (spill.go).
+	spill spillState
 }
 
 var (
@@ -138,7 +141,7 @@ func (o *op) Open(ctx *operators.Context) error {
 	if ctx.Clock != nil {
 		o.trig.start(ctx.Clock.Now())
 	}
-	return nil
+	return o.openSpill()
 }
 
 // Close implements operators.Operator.
@@ -168,6 +171,9 @@ func (o *op) Process(b *coldata.Batch, out operators.Emitter) error {
 		err = o.flushOut()
 	}
 	o.segBatch = nil
+	if err == nil {
+		err = o.maybeSpill()
+	}
 	return err
 }
 
@@ -177,7 +183,10 @@ func (o *op) OnWatermark(w int64, out operators.Emitter) error {
 	if err := o.advance(w); err != nil {
 		return err
 	}
-	return o.flushOut()
+	if err := o.flushOut(); err != nil {
+		return err
+	}
+	return o.maybeSpill()
 }
 
 // OnTimer implements operators.TimerOperator: EMIT EARLY EVERY.

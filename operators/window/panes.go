@@ -14,6 +14,17 @@ type pane struct {
 	firstEnd int64    // the smallest end of a window containing the pane
 	lastEnd  int64    // the largest end; the pane is purged at W ≥ lastEnd + L
 	groups   []uint32 // in creation order: the key first-seen order
+
+	// Spilling (spill.go): ords, once the pane has spilled, holds each
+	// group's first-seen ordinal (groups stays sorted by it); spilled
+	// counts its groups held only in the warm tier; warm says whether the
+	// tier has entries of the pane (possibly superseded ones); touch is
+	// the batch clock of its last event.
+	ords    []uint32
+	nextOrd uint32
+	spilled int
+	warm    bool
+	touch   uint64
 }
 
 // win is a window that has (or had) state: it is emitted final when
@@ -212,11 +223,16 @@ func (o *op) groupFor(p int64, k uint32) uint32 {
 	g, ok := ps.groups[paneGroupKey{p, k}]
 	if !ok {
 		pn := o.getPane(p)
-		g = o.newGroup(k)
-		o.keys.ref(k)
-		pn.groups = append(pn.groups, g)
-		ps.groups[paneGroupKey{p, k}] = g
-		o.cnt.WindowsCreated.Add(1)
+		if pn.spilled > 0 {
+			g, ok = o.unspillGroup(pn, k)
+		}
+		if !ok {
+			g = o.newGroup(k)
+			o.keys.ref(k)
+			pn.appendGroup(g)
+			ps.groups[paneGroupKey{p, k}] = g
+			o.cnt.WindowsCreated.Add(1)
+		}
 	}
 	for int(k) >= len(ps.keyPane) {
 		ps.keyPane = append(ps.keyPane, math.MinInt64)

@@ -36,6 +36,9 @@ func (o *op) processPanes(b *coldata.Batch) error {
 		if !havePane || p != curP {
 			curP, havePane = p, true
 			firstEnd, lastEnd = ps.bounds(p)
+			if o.spill.on {
+				o.touchPane(p)
+			}
 		}
 		if o.wm >= satAdd(lastEnd, L) {
 			o.tooLate(b, i)

@@ -13,6 +13,7 @@ import (
 	"github.com/weirdb/weir/coldata"
 	"github.com/weirdb/weir/operators"
 	"github.com/weirdb/weir/operators/agg"
+	"github.com/weirdb/weir/storage"
 )
 
 type event struct {
@@ -100,10 +101,18 @@ func propSpecs() map[string]Spec {
 // watermark after each batch, snapshotting and restoring into a fresh
 // operator before batch restartAt (−1: never).
 func runSplit(t *testing.T, spec Spec, evs []event, cuts []int, restartAt int) outcome {
+	return runSplitTier(t, spec, evs, cuts, restartAt, nil)
+}
+
+// runSplitTier is runSplit with the operator spilling to tier (if not nil).
+func runSplitTier(t *testing.T, spec Spec, evs []event, cuts []int, restartAt int, tier *storage.Tier) outcome {
 	cnt := &operators.Counters{}
 	ctx := &operators.Context{Counters: cnt}
 	o, err := New(spec)
 	require.NoError(t, err)
+	if tier != nil {
+		o.(StateSpiller).SetStateTier(tier)
+	}
 	require.NoError(t, o.Open(ctx))
 	res := outcome{lastLate: map[string]string{}, lates: map[string]bool{}}
 	emit := operators.EmitterFunc(func(b *coldata.Batch) error {
@@ -127,6 +136,9 @@ func runSplit(t *testing.T, spec Spec, evs []event, cuts []int, restartAt int) o
 			require.NoError(t, o.(operators.Checkpointer).Snapshot(&buf))
 			o, err = New(spec)
 			require.NoError(t, err)
+			if tier != nil {
+				o.(StateSpiller).SetStateTier(tier)
+			}
 			require.NoError(t, o.Open(ctx))
 			require.NoError(t, o.(operators.Checkpointer).Restore(&buf))
 		}

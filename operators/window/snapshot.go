@@ -22,6 +22,9 @@ var errCorruptSnapshot = errors.New("window: corrupt snapshot")
 // (or sessions) and the early-trigger bookkeeping. Pending late rows are
 // always flushed when Process returns, so there are none to save.
 func (o *op) Snapshot(w io.Writer) error {
+	if err := o.loadAll(); err != nil {
+		return err
+	}
 	var e enc
 	e.u(snapshotVersion)
 	e.u(uint64(o.spec.Kind))
@@ -123,6 +126,9 @@ func (o *op) Restore(r io.Reader) (err error) {
 	data, err := io.ReadAll(bufio.NewReader(r))
 	if err != nil {
 		return fmt.Errorf("window: restore: %w", err)
+	}
+	if err := o.openSpill(); err != nil {
+		return err
 	}
 	d := &dec{b: data}
 	if v := d.u(); v != snapshotVersion {
