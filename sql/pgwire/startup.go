@@ -25,8 +25,6 @@ func (r *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-var traceHook func(*pgproto3.Backend)
-
 // sslRequestLen is the length of an SSLRequest or GSSENCRequest packet.
 const sslRequestLen = 8
 
@@ -34,9 +32,6 @@ func (c *conn) newBackend(rw net.Conn) *countingReader {
 	cr := &countingReader{r: rw}
 	c.be = pgproto3.NewBackend(cr, rw)
 	c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
-	if traceHook != nil {
-		traceHook(c.be)
-	}
 	c.rw = rw
 	return cr
 }
