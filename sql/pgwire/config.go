@@ -39,7 +39,7 @@ type Config struct {
 	TLSCertFile string
 	TLSKeyFile  string
 	// MaxMessageSize bounds a client message body in bytes (default 1 MiB);
-	// a larger message gets an 08P01/54000 error and the connection closes.
+	// a larger message gets a FATAL 08P01 error and the connection closes.
 	MaxMessageSize int
 	// StartupTimeout bounds the time from accept to the end of
 	// authentication (default 10s).

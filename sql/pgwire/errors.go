@@ -13,7 +13,6 @@ import (
 // SQLSTATE codes pgwire sends.
 const (
 	codeSyntaxError          = "42601"
-	codeUndefinedTable       = "42P01"
 	codeFeatureNotSupported  = "0A000"
 	codeQueryCanceled        = "57014"
 	codeInvalidPassword      = "28P01"
@@ -26,10 +25,7 @@ const (
 	codeDuplicateCursor      = "42P03"
 	codeInFailedTx           = "25P02"
 	codeInvalidParamValue    = "22P02"
-	codeProgramLimitExceeded = "54000"
 	codeUndefinedObject      = "42704"
-	codeAdminShutdown        = "57P01"
-	codeTooManyConnections   = "53300"
 )
 
 // Error is an error with a SQLSTATE code that an Engine may return (or wrap)

@@ -12,7 +12,6 @@ import (
 // Postgres type OIDs pgwire knows.
 const (
 	oidBool        = 16
-	oidBytea       = 17
 	oidName        = 19
 	oidInt8        = 20
 	oidInt2        = 21
