@@ -131,11 +131,20 @@ func (q *Query) start(parent context.Context, e *Engine, sink operators.Operator
 		wg.Add(1)
 		go func(in *input) {
 			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					err := fmt.Errorf("runtime: source %s panicked: %v", in.def.Name, r)
+					select {
+					case ch <- message{kind: msgErr, input: in.idx, err: err}:
+					case <-ctx.Done():
+					}
+				}
+			}()
 			in.run(ctx, e.clock, ch, &q.Counters)
 		}(in)
 	}
 	go func() {
-		err := q.loop(ctx, e, ch)
+		err := q.safeLoop(ctx, e, ch)
 		if err == nil && q.store != nil {
 			// A finished query's state is no longer needed: a rerun starts over.
 			err = q.store.Delete(q.key)
@@ -378,6 +387,17 @@ func (in *input) publishStatus() {
 	in.statusMu.Lock()
 	in.status = st
 	in.statusMu.Unlock()
+}
+
+// safeLoop runs loop and turns a panic in any operator into the query's
+// error, so that one broken query never takes the process down.
+func (q *Query) safeLoop(ctx context.Context, e *Engine, ch <-chan message) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("runtime: query %s panicked: %v", q.ID, r)
+		}
+	}()
+	return q.loop(ctx, e, ch)
 }
 
 // timerInterval is how often processing-time triggers are checked.
