@@ -1,7 +1,6 @@
 package window
 
 import (
-	"container/heap"
 	"math"
 	"slices"
 
@@ -45,12 +44,44 @@ func (h sessHeap) Less(i, j int) bool {
 	return h[i].seq < h[j].seq
 }
 func (h sessHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *sessHeap) Push(x any)   { *h = append(*h, x.(sessHeapEntry)) }
-func (h *sessHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+
+// push adds e. The heap is typed (not container/heap, whose Push and Pop
+// box every entry in an interface: two allocations per event).
+func (h *sessHeap) push(e sessHeapEntry) {
+	*h = append(*h, e)
+	hh := *h
+	for j := len(hh) - 1; j > 0; {
+		i := (j - 1) / 2
+		if !hh.Less(j, i) {
+			break
+		}
+		hh.Swap(i, j)
+		j = i
+	}
+}
+
+// pop removes and returns the least entry; the heap must not be empty.
+func (h *sessHeap) pop() sessHeapEntry {
+	hh := *h
+	n := len(hh) - 1
+	hh.Swap(0, n)
+	for i := 0; ; {
+		j := 2*i + 1
+		if j >= n {
+			break
+		}
+		if r := j + 1; r < n && hh.Less(r, j) {
+			j = r
+		}
+		if !hh.Less(j, i) {
+			break
+		}
+		hh.Swap(i, j)
+		i = j
+	}
+	e := hh[n]
+	*h = hh[:n]
+	return e
 }
 
 type sessionState struct {
@@ -92,7 +123,7 @@ func (o *op) schedule(id int32) {
 	at := o.actionAt(s)
 	if at < s.heapAt {
 		s.heapAt = at
-		heap.Push(&ss.heap, sessHeapEntry{at: at, start: s.f, seq: s.seq, id: id, gen: s.gen})
+		ss.heap.push(sessHeapEntry{at: at, start: s.f, seq: s.seq, id: id, gen: s.gen})
 		if at < o.nextAct {
 			o.nextAct = at
 		}
@@ -306,7 +337,7 @@ func (o *op) fireSessions() error {
 	ss := &o.sess
 	L := o.spec.Trigger.LatenessMs
 	for len(ss.heap) > 0 && ss.heap[0].at <= o.wm {
-		e := heap.Pop(&ss.heap).(sessHeapEntry)
+		e := ss.heap.pop()
 		s := &ss.list[e.id]
 		if !s.live || s.gen != e.gen || s.heapAt != e.at {
 			continue
