@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +20,7 @@ import (
 	"github.com/weirdb/weir/operators/sink/stdout"
 	"github.com/weirdb/weir/runtime"
 	"github.com/weirdb/weir/sql"
+	"github.com/weirdb/weir/storage"
 )
 
 // runMain implements `weir run [flags] FILE.sql...`.
@@ -28,6 +31,7 @@ func runMain(args []string, out, errw io.Writer) int {
 	configPath := fs.String("config", "", "YAML configuration file")
 	stateDir := fs.String("state-dir", "", "directory for state and checkpoints (default: a fresh temporary directory)")
 	ckptInterval := fs.Duration("checkpoint-interval", 0, "checkpoint interval (overrides checkpointing.interval)")
+	reset := fs.Bool("reset", false, "discard the state directory's checkpoints of these queries and start over")
 	fs.Usage = func() {
 		fmt.Fprintf(errw, "Usage: weir run [flags] FILE.sql...\n\nRuns the statements of the files in order. Each bare SELECT is a continuous\nquery whose rows go to stdout; the run ends when every query's sources are\nbounded and have been read to the end.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -76,29 +80,58 @@ func runMain(args []string, out, errw io.Writer) int {
 		stmts []sql.Statement
 	}
 	var parsed []file
-	selects := 0
+	selects, statements := 0, 0
+	hash := sha256.New()
 	for _, name := range files {
 		text, err := os.ReadFile(name)
 		if err != nil {
 			fmt.Fprintf(errw, "weir run: %v\n", err)
 			return exitFailed
 		}
+		hash.Write(text)
+		hash.Write([]byte{0})
 		stmts, err := sql.Parse(string(text))
 		if err != nil {
 			fmt.Fprintf(errw, "%s: %v\n", name, err)
 			return exitSQLError
 		}
 		for _, s := range stmts {
-			if _, ok := s.(*sql.SelectStmt); ok {
+			switch s.(type) {
+			case *sql.SelectStmt:
 				selects++
+				statements++
+			case *sql.CreateSink:
+				statements++
 			}
 		}
 		parsed = append(parsed, file{name, stmts})
 	}
+	fingerprint := hex.EncodeToString(hash.Sum(nil))
 
+	opts := runtime.Options{Config: cfg, Stderr: errw}
+	if *stateDir != "" {
+		// With a state directory, queries checkpoint and resume (SPEC.md); a
+		// run without one has nothing to resume and takes no checkpoints.
+		st, err := storage.Open(*stateDir, storage.Options{CacheSizeMB: cfg.State.Warm.CacheSizeMB})
+		if err != nil {
+			fmt.Fprintf(errw, "weir run: state directory %s: %v\n", *stateDir, err)
+			return exitFailed
+		}
+		defer st.Close()
+		opts.Checkpoints = runtime.StoreCheckpoints{S: st}
+		opts.Fingerprint = fingerprint
+		if *reset {
+			for i := 1; i <= statements; i++ {
+				if err := st.DeleteQuery(fmt.Sprintf("run/q%d", i)); err != nil {
+					fmt.Fprintf(errw, "weir run: --reset: %v\n", err)
+					return exitFailed
+				}
+			}
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	eng := runtime.New(runtime.Options{Config: cfg, Stderr: errw})
+	eng := runtime.New(opts)
 	shared := &lineWriter{w: out}
 	queryIndex := 0
 	var queries []*runtime.Query
@@ -119,6 +152,10 @@ func runMain(args []string, out, errw io.Writer) int {
 			if err != nil {
 				eng.Close()
 				fmt.Fprintf(errw, "%s: %v\n", f.name, err)
+				var mismatch *runtime.ErrStateMismatch
+				if errors.As(err, &mismatch) {
+					return exitFailed
+				}
 				return exitSQLError
 			}
 			if res.Query != nil {

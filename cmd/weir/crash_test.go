@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// buildWeir compiles the binary once per test run.
+func buildWeir(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "weir")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, string(out))
+	return bin
+}
+
+// TestKill9Restart is SEMANTICS.md §6 at process level: `weir run
+// --state-dir` is killed with SIGKILL after a varying number of result rows,
+// restarted until it finishes, and every window's rows equal an
+// uninterrupted run's (rows emitted after the last checkpoint may repeat,
+// identically).
+func TestKill9Restart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs it repeatedly")
+	}
+	bin := buildWeir(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "m.jsonl")
+	f, err := os.Create(data)
+	require.NoError(t, err)
+	w := bufio.NewWriter(f)
+	models := []string{"a", "b", "c", "d"}
+	start := time.Date(2026, 11, 9, 10, 0, 0, 0, time.UTC).UnixMilli()
+	for i := 0; i < 300_000; i++ {
+		// 5 ms apart, up to 300 ms out of order, so that some events are late
+		// against a 100 ms delay.
+		ts := start + int64(i)*5 - int64(i*7919%61)*5
+		fmt.Fprintf(w, `{"ts":%d,"model":"%s","v":%d}`+"\n", ts, models[i*31%4], i%1000)
+	}
+	require.NoError(t, w.Flush())
+	require.NoError(t, f.Close())
+	q := filepath.Join(dir, "q.sql")
+	require.NoError(t, os.WriteFile(q, []byte(`
+CREATE SOURCE m (ts TIMESTAMP, model VARCHAR, v BIGINT, WATERMARK FOR ts AS ts - INTERVAL '100' MILLISECOND)
+  WITH (connector = 'file', path = '`+data+`');
+SELECT window_start, model, COUNT(*) AS n, SUM(v) AS total, MIN(v) AS lo, MAX(v) AS hi
+FROM TUMBLE(m, ts, INTERVAL '5' SECOND)
+GROUP BY window_start, model
+EMIT LATE WITHIN INTERVAL '200' MILLISECOND;
+`), 0o644))
+
+	run := func(args ...string) []string {
+		out, err := exec.Command(bin, append([]string{"run", "--format", "jsonl"}, args...)...).Output()
+		require.NoError(t, err)
+		return strings.Split(strings.TrimSpace(string(out)), "\n")
+	}
+	want := run(q)
+	sort.Strings(want)
+	require.Greater(t, len(want), 1000)
+
+	state := filepath.Join(dir, "state")
+	var got []string
+	kills := 0
+	for attempt := 0; ; attempt++ {
+		require.Less(t, attempt, 50, "the run never finished")
+		cmd := exec.Command(bin, "run", "--format", "jsonl", "--state-dir", state, "--checkpoint-interval", "20ms", q)
+		stdout, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		require.NoError(t, cmd.Start())
+		// Kill after a different number of rows each time (the first runs
+		// early, later ones further in); the last attempts run to the end.
+		killAfter := 0
+		if attempt < 6 {
+			killAfter = 50 + attempt*137
+		}
+		sc := bufio.NewScanner(stdout)
+		n := 0
+		killed := false
+		for sc.Scan() {
+			got = append(got, sc.Text())
+			n++
+			if killAfter > 0 && n == killAfter {
+				require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+				killed = true
+				break
+			}
+		}
+		for sc.Scan() { // drain what was in the pipe; a line cut by the kill is not a row
+			if line := sc.Text(); strings.HasSuffix(line, "}") {
+				got = append(got, line)
+			}
+		}
+		err = cmd.Wait()
+		if killed {
+			kills++
+			continue
+		}
+		require.NoError(t, err)
+		// The last run resumed from a checkpoint: it did not emit every row.
+		require.Less(t, n, len(want), "the final run started over instead of resuming")
+		break
+	}
+	require.GreaterOrEqual(t, kills, 3)
+	require.Equal(t, want, dedupeRows(got))
+}
+
+func dedupeRows(rows []string) []string {
+	sort.Strings(rows)
+	out := rows[:0]
+	for i, r := range rows {
+		if i == 0 || r != rows[i-1] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
