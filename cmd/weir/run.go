@@ -168,8 +168,8 @@ func runMain(args []string, out, errw io.Writer) int {
 	}
 
 	stopProgress := func() {}
-	if isTerminal(os.Stderr) && errw == io.Writer(os.Stderr) && len(queries) > 0 {
-		stopProgress = startProgress(errw, queries)
+	if len(queries) > 0 {
+		stopProgress = startProgress(errw, queries, isTerminal(os.Stderr) && errw == io.Writer(os.Stderr))
 	}
 	code := exitOK
 	for _, q := range queries {
@@ -257,8 +257,11 @@ func isTerminal(f *os.File) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// startProgress prints a progress line on stderr (a terminal) every second.
-func startProgress(w io.Writer, qs []*runtime.Query) func() {
+// startProgress runs once a second: it prints a progress line on stderr when
+// stderr is a terminal, and always a line when a source's watermark has been
+// held back by one partition for long (runtime.HeldBackReporter).
+func startProgress(w io.Writer, qs []*runtime.Query, terminal bool) func() {
+	held := runtime.NewHeldBackReporter(runtime.DefaultHeldBackAfter)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -269,9 +272,21 @@ func startProgress(w io.Writer, qs []*runtime.Query) func() {
 		for {
 			select {
 			case <-done:
-				fmt.Fprint(w, "\r\033[K")
+				if terminal {
+					fmt.Fprint(w, "\r\033[K")
+				}
 				return
-			case <-t.C:
+			case now := <-t.C:
+				var note strings.Builder
+				if held.Report(&note, now, qs) > 0 {
+					if terminal {
+						fmt.Fprint(w, "\r\033[K")
+					}
+					io.WriteString(w, note.String())
+				}
+				if !terminal {
+					continue
+				}
 				var events, rows int64
 				for _, q := range qs {
 					events += q.Counters.EventsIn.Load()
