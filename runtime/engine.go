@@ -6,6 +6,8 @@ package runtime
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +22,7 @@ import (
 	"github.com/weirdb/weir/operators"
 	"github.com/weirdb/weir/planner"
 	"github.com/weirdb/weir/sql"
+	"github.com/weirdb/weir/storage"
 )
 
 // Options configure an Engine.
@@ -33,6 +36,9 @@ type Options struct {
 	// Fingerprint identifies the statements being run (e.g. a hash of the
 	// script); a checkpoint taken under another fingerprint is refused.
 	Fingerprint string
+	// Catalog, when set, persists every CREATE SOURCE / MATERIALIZED VIEW /
+	// SINK and DROP (`weir serve`); Engine.Restore replays it at startup.
+	Catalog CatalogStore
 }
 
 // Engine executes statements and runs queries. Safe for concurrent use.
@@ -46,15 +52,20 @@ type Engine struct {
 	fingerprint string
 	ckptHist    prometheus.Histogram
 
+	persist   CatalogStore
+	replaying bool // set while Restore replays the persisted catalog
+
 	mu      sync.Mutex
 	queries []*Query
 	nextID  int
+	views   map[string]*matView // materialized views by lower-cased name
 }
 
 // New returns an engine with an empty catalog.
 func New(opts Options) *Engine {
 	e := &Engine{cfg: opts.Config, cat: catalog.New(), clock: opts.Clock, stderr: opts.Stderr,
-		store: opts.Checkpoints, fingerprint: opts.Fingerprint}
+		store: opts.Checkpoints, fingerprint: opts.Fingerprint, persist: opts.Catalog,
+		views: map[string]*matView{}}
 	e.ckptHist = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "weir_checkpoint_duration_seconds",
 		Help:    "Time from injecting a checkpoint's barriers to its durable commit.",
@@ -96,6 +107,13 @@ func (e *Engine) Exec(ctx context.Context, stmt sql.Statement, out OutputFunc) (
 	case *sql.CreateSink:
 		return e.createSink(ctx, s)
 	case *sql.SelectStmt:
+		if _, ok := e.readTarget(s.Query); ok {
+			rows, err := e.ReadView(ctx, s.Query)
+			if err != nil {
+				return nil, err
+			}
+			return rows.result(), nil
+		}
 		plan, err := planner.PlanQuery(e.cat, s.Query)
 		if err != nil {
 			return nil, err
@@ -107,7 +125,7 @@ func (e *Engine) Exec(ctx context.Context, stmt sql.Statement, out OutputFunc) (
 		if err != nil {
 			return nil, err
 		}
-		q, err := e.startQuery(ctx, s.Text(), plan, sink)
+		q, err := e.startQuery(ctx, s.Text(), plan, sink, "")
 		if err != nil {
 			return nil, err
 		}
@@ -160,6 +178,10 @@ func (e *Engine) createSource(s *sql.CreateSource) (*Result, error) {
 	if err := e.cat.AddSource(def); err != nil {
 		return nil, &sql.Error{At: s.At, Code: "42P07", Msg: err.Error()}
 	}
+	if err := e.persistPut(def.Name, s.Text()); err != nil {
+		e.cat.Drop(def.Name)
+		return nil, err
+	}
 	return &Result{Tag: "CREATE SOURCE"}, nil
 }
 
@@ -172,10 +194,20 @@ func (e *Engine) createView(ctx context.Context, s *sql.CreateView) (*Result, er
 	if err := e.cat.AddView(v); err != nil {
 		return nil, &sql.Error{At: s.At, Code: "42P07", Msg: err.Error()}
 	}
+	tag := "CREATE VIEW"
 	if s.Materialized {
-		return nil, &sql.Error{At: s.At, Code: "0A000", Msg: "MATERIALIZED VIEW needs `weir serve` (not available in this build yet)"}
+		tag = "CREATE MATERIALIZED VIEW"
+		if err := e.startView(ctx, v, plan); err != nil {
+			e.cat.Drop(v.Name)
+			return nil, err
+		}
 	}
-	return &Result{Tag: "CREATE VIEW"}, nil
+	if err := e.persistPut(v.Name, s.Text()); err != nil {
+		e.dropView(v.Name)
+		e.cat.Drop(v.Name)
+		return nil, err
+	}
+	return &Result{Tag: tag}, nil
 }
 
 // queryText returns the query part of CREATE ... AS <query>.
@@ -194,12 +226,12 @@ func (e *Engine) createSink(ctx context.Context, s *sql.CreateSink) (*Result, er
 	case s.Query != nil:
 		plan, err = planner.PlanQuery(e.cat, s.Query)
 	default:
-		return nil, &sql.Error{At: s.At, Code: "0A000", Msg: "CREATE SINK ... FROM view needs a materialized view; use CREATE SINK ... AS <query>"}
+		plan, err = e.planSinkFromView(s)
 	}
 	if err != nil {
 		return nil, err
 	}
-	def := &catalog.Sink{Name: s.Name, Options: catalog.Options{}, SQL: s.Text()}
+	def := &catalog.Sink{Name: s.Name, Options: catalog.Options{}, SQL: s.Text(), From: s.From}
 	for _, o := range s.Options {
 		def.Options[o.Key] = o.Value
 	}
@@ -211,21 +243,36 @@ func (e *Engine) createSink(ctx context.Context, s *sql.CreateSink) (*Result, er
 	if err := e.cat.AddSink(def); err != nil {
 		return nil, &sql.Error{At: s.At, Code: "42P07", Msg: err.Error()}
 	}
-	q, err := e.startQuery(ctx, s.Text(), plan, sink)
+	q, err := e.startQuery(ctx, s.Text(), plan, sink, "sink/"+strings.ToLower(def.Name), func(q *Query) { q.sinkName = def.Name })
 	if err != nil {
+		e.cat.Drop(def.Name)
+		return nil, err
+	}
+	if err := e.persistPut(def.Name, s.Text()); err != nil {
+		q.Cancel()
 		e.cat.Drop(def.Name)
 		return nil, err
 	}
 	return &Result{Tag: "CREATE SINK", Query: q}, nil
 }
 
-func (e *Engine) startQuery(ctx context.Context, text string, plan *planner.Plan, sink operators.Operator) (*Query, error) {
+// startQuery starts a continuous query. key is its durable identity in the
+// checkpoint store ("view/<name>", "sink/<name>"), fingerprinted by the
+// statement's text; "" means "run/<id>" under the engine's fingerprint.
+// setup, if any, runs before the query starts.
+func (e *Engine) startQuery(ctx context.Context, text string, plan *planner.Plan, sink operators.Operator, key string, setup ...func(*Query)) (*Query, error) {
 	e.mu.Lock()
 	e.nextID++
 	q := &Query{ID: fmt.Sprintf("q%d", e.nextID), SQL: text, Plan: plan}
 	e.mu.Unlock()
+	for _, f := range setup {
+		f(q)
+	}
 	if e.store != nil {
 		q.store, q.key, q.fingerprint = e.store, "run/"+q.ID, e.fingerprint
+		if key != "" {
+			q.key, q.fingerprint = key, statementFingerprint(text)
+		}
 		q.interval = e.cfg.Checkpointing.Interval
 		q.onCheckpoint = func(d time.Duration) { e.ckptHist.Observe(d.Seconds()) }
 	}
@@ -272,14 +319,32 @@ func (e *Engine) drop(s *sql.Drop) (*Result, error) {
 		}
 		return nil, &sql.Error{At: s.At, Code: "42P01", Msg: fmt.Sprintf("%s %q does not exist", strings.ToLower(string(s.Kind)), s.Name)}
 	}
-	if s.Kind == sql.KindSink {
+	switch s.Kind {
+	case sql.KindSource:
+		if user := e.sourceUser(s.Name); user != "" {
+			return nil, &sql.Error{At: s.At, Code: "2BP01", Msg: fmt.Sprintf("cannot drop source %q: %s depends on it", s.Name, user)}
+		}
+	case sql.KindSink:
 		for _, q := range e.Queries() {
 			if strings.EqualFold(q.sinkName, s.Name) {
 				q.Cancel()
+				<-q.Done()
+				if q.store != nil {
+					if err := q.store.Delete(q.key); err != nil {
+						return nil, err
+					}
+				}
 			}
+		}
+	case sql.KindView:
+		if err := e.dropView(s.Name); err != nil {
+			return nil, err
 		}
 	}
 	e.cat.Drop(s.Name)
+	if err := e.persistDelete(s.Name); err != nil {
+		return nil, err
+	}
 	return &Result{Tag: tag}, nil
 }
 
@@ -350,6 +415,8 @@ func (e *Engine) describe(s *sql.Describe) (*Result, error) {
 		schema = src.Schema
 	} else if v := e.cat.View(s.Name); v != nil {
 		schema = v.Schema
+	} else if strings.EqualFold(s.Name, DeadLettersView) {
+		schema = deadLetterSchema
 	} else {
 		return nil, &sql.Error{At: s.At, Code: "42P01", Msg: fmt.Sprintf("unknown source or view %q", s.Name)}
 	}
@@ -359,4 +426,116 @@ func (e *Engine) describe(s *sql.Describe) (*Result, error) {
 		r.Nulls = append(r.Nulls, []bool{false, false})
 	}
 	return r, nil
+}
+
+// CatalogStore persists the catalog of `weir serve`: the text of every
+// CREATE statement under its object's name, in creation order.
+// *storage.Store implements it. Calls are durable when they return.
+type CatalogStore interface {
+	PutStatement(name, sql string) error
+	DeleteStatement(name string) error
+	Statements() ([]storage.NamedStatement, error)
+}
+
+func (e *Engine) persistPut(name, text string) error {
+	if e.persist == nil || e.replaying {
+		return nil
+	}
+	if err := e.persist.PutStatement(strings.ToLower(name), text); err != nil {
+		return fmt.Errorf("runtime: persisting %s: %w", name, err)
+	}
+	return nil
+}
+
+func (e *Engine) persistDelete(name string) error {
+	if e.persist == nil {
+		return nil
+	}
+	if err := e.persist.DeleteStatement(strings.ToLower(name)); err != nil {
+		return fmt.Errorf("runtime: persisting the drop of %s: %w", name, err)
+	}
+	return nil
+}
+
+// Restore replays the persisted catalog (Options.Catalog) in creation
+// order: sources are declared again and materialized views and sinks start
+// their queries, which resume from their latest checkpoints. A statement
+// that fails is reported on stderr and skipped; the number of failures is
+// returned with the first error. Call it once, before serving clients.
+func (e *Engine) Restore(ctx context.Context) (restored int, err error) {
+	if e.persist == nil {
+		return 0, nil
+	}
+	stmts, err := e.persist.Statements()
+	if err != nil {
+		return 0, fmt.Errorf("runtime: reading the persisted catalog: %w", err)
+	}
+	e.replaying = true
+	defer func() { e.replaying = false }()
+	var first error
+	for _, ns := range stmts {
+		parsed, perr := sql.Parse(ns.SQL)
+		if perr == nil && len(parsed) != 1 {
+			perr = fmt.Errorf("holds %d statements", len(parsed))
+		}
+		if perr == nil {
+			_, perr = e.Exec(ctx, parsed[0], nil)
+		}
+		if perr != nil {
+			fmt.Fprintf(e.stderr, "weir: restoring %s: %v\n", ns.Name, perr)
+			if first == nil {
+				first = fmt.Errorf("runtime: restoring %s: %w", ns.Name, perr)
+			}
+			continue
+		}
+		restored++
+	}
+	return restored, first
+}
+
+// statementFingerprint identifies a statement's text in checkpoints.
+func statementFingerprint(text string) string {
+	h := sha256.Sum256([]byte(strings.TrimSpace(text)))
+	return hex.EncodeToString(h[:12])
+}
+
+// sourceUser names a running view or sink query that reads source, or "".
+func (e *Engine) sourceUser(source string) string {
+	for _, q := range e.Queries() {
+		if !strings.HasPrefix(q.key, "view/") && q.sinkName == "" {
+			continue
+		}
+		select {
+		case <-q.Done():
+			continue
+		default:
+		}
+		for _, n := range q.Plan.Sources {
+			if n.Source != nil && strings.EqualFold(n.Source.Name, source) {
+				if q.sinkName != "" {
+					return "sink " + q.sinkName
+				}
+				return "view " + strings.TrimPrefix(q.key, "view/")
+			}
+		}
+	}
+	return ""
+}
+
+// planSinkFromView plans CREATE SINK ... FROM view: the sink runs the
+// view's own query (the same emissions the view receives).
+func (e *Engine) planSinkFromView(s *sql.CreateSink) (*planner.Plan, error) {
+	v := e.cat.View(s.From)
+	if v == nil {
+		return nil, &sql.Error{At: s.At, Code: "42P01", Msg: fmt.Sprintf("unknown view %q", s.From)}
+	}
+	stmts, err := sql.Parse(v.SQL)
+	if err != nil || len(stmts) != 1 {
+		return nil, &sql.Error{At: s.At, Code: "XX000", Msg: fmt.Sprintf("view %q: cannot read its definition", v.Name)}
+	}
+	cv, ok := stmts[0].(*sql.CreateView)
+	if !ok {
+		return nil, &sql.Error{At: s.At, Code: "XX000", Msg: fmt.Sprintf("view %q: definition is not CREATE VIEW", v.Name)}
+	}
+	return planner.PlanQuery(e.cat, cv.Query)
 }

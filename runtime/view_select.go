@@ -1,0 +1,347 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/operators"
+	"github.com/weirdb/weir/planner"
+	"github.com/weirdb/weir/sql"
+)
+
+// Rows is the bounded result of a SELECT over a materialized view or a
+// system view: typed columns, Len rows. It is owned by the caller.
+type Rows struct {
+	Columns catalog.Schema
+	Cols    []*coldata.Vec
+	Len     int
+}
+
+// readTarget reports whether q reads a materialized view or a system view
+// (a bounded SELECT) and which.
+func (e *Engine) readTarget(q *sql.Query) (string, bool) {
+	if q == nil || len(q.Selects) != 1 {
+		return "", false
+	}
+	ref, ok := q.Selects[0].From.(*sql.TableRef)
+	if !ok {
+		return "", false
+	}
+	if strings.EqualFold(ref.Name, DeadLettersView) && e.cat.Source(ref.Name) == nil {
+		return DeadLettersView, true
+	}
+	if v := e.cat.View(ref.Name); v != nil && v.Materialized {
+		return v.Name, true
+	}
+	return "", false
+}
+
+// IsViewRead reports whether stmt is a bounded SELECT over a materialized
+// view or a system view (rather than a continuous query).
+func (e *Engine) IsViewRead(stmt sql.Statement) bool {
+	s, ok := stmt.(*sql.SelectStmt)
+	if !ok {
+		return false
+	}
+	_, ok = e.readTarget(s.Query)
+	return ok
+}
+
+// boundedPlan is a planned read of a view: the planned SELECT (with
+// ORDER BY expressions the SELECT list lacks appended as hidden columns),
+// the sort keys as output column indexes, and how many columns are shown.
+type boundedPlan struct {
+	plan    *planner.Plan
+	visible int
+	order   []sortKey
+	limit   int64 // -1: none
+}
+
+type sortKey struct {
+	col  int
+	desc bool
+}
+
+// planRead plans q over the relation name with the given schema: the view
+// is presented to the planner as a source without event time, so WHERE and
+// the SELECT list compile with the same expression machinery as
+// continuous queries.
+func planRead(name string, schema catalog.Schema, q *sql.Query) (*boundedPlan, error) {
+	sel := q.Selects[0]
+	if q.Emit != nil {
+		return nil, &sql.Error{At: q.Emit.At, Code: "0A000", Msg: fmt.Sprintf("runtime: EMIT does not apply to reading view %q", name)}
+	}
+	if _, tvf := sel.From.(*sql.TableRef); !tvf {
+		return nil, &sql.Error{At: sel.At, Code: "0A000", Msg: "runtime: a view is read with SELECT ... FROM view"}
+	}
+	cat := catalog.New()
+	if err := cat.AddSource(&catalog.Source{Name: name, Schema: schema, Connector: "view", Options: catalog.Options{}}); err != nil {
+		return nil, err
+	}
+	plain := func(items []sql.SelectItem) *sql.Query {
+		s := *sel
+		s.Items = items
+		return &sql.Query{At: q.At, Selects: []*sql.Select{&s}}
+	}
+	plan, err := planner.PlanQuery(cat, plain(sel.Items))
+	if err != nil {
+		return nil, err
+	}
+	bp := &boundedPlan{plan: plan, visible: len(plan.Output), limit: -1}
+	if q.Limit != nil {
+		if *q.Limit < 0 {
+			return nil, &sql.Error{At: q.At, Code: "2201W", Msg: "runtime: LIMIT must not be negative"}
+		}
+		bp.limit = *q.Limit
+	}
+	items := sel.Items
+	hidden := 0
+	for _, o := range q.OrderBy {
+		col := -1
+		switch x := o.Expr.(type) {
+		case *sql.Literal:
+			if x.Kind == sql.LitInt {
+				if x.I < 1 || x.I > int64(bp.visible) {
+					return nil, &sql.Error{At: x.At, Code: "42P10", Msg: fmt.Sprintf("runtime: ORDER BY position %d is not in select list", x.I)}
+				}
+				col = int(x.I) - 1
+			}
+		case *sql.ColumnRef:
+			if x.Table == "" {
+				col = plan.Output.Index(x.Name)
+			}
+		}
+		if col < 0 {
+			// Not an output column: computed as a hidden column after the
+			// visible ones.
+			if hidden == 0 {
+				items = slices.Clone(items)
+			}
+			items = append(items, sql.SelectItem{At: o.Expr.ExprPos(), Expr: o.Expr, Alias: "_order_" + strconv.Itoa(hidden)})
+			col = bp.visible + hidden
+			hidden++
+		}
+		bp.order = append(bp.order, sortKey{col: col, desc: o.Desc})
+	}
+	if hidden > 0 {
+		if bp.plan, err = planner.PlanQuery(cat, plain(items)); err != nil {
+			return nil, err
+		}
+	}
+	return bp, nil
+}
+
+// ReadView runs a bounded SELECT ... FROM view [WHERE] [ORDER BY] [LIMIT]
+// over the current rows of a materialized view or a system view
+// (weir_dead_letters).
+func (e *Engine) ReadView(ctx context.Context, q *sql.Query) (*Rows, error) {
+	name, ok := e.readTarget(q)
+	if !ok {
+		return nil, &sql.Error{At: q.At, Code: "42P01", Msg: "runtime: not a read of a materialized view"}
+	}
+	var schema catalog.Schema
+	var snap func() *coldata.Batch
+	if name == DeadLettersView {
+		schema, snap = deadLetterSchema, e.deadLetterBatch
+	} else {
+		mv := e.view(name)
+		if mv == nil {
+			return nil, &sql.Error{At: q.At, Code: "55000", Msg: fmt.Sprintf("runtime: materialized view %q is not running", name)}
+		}
+		schema, snap = mv.schema, mv.snapshotBatch
+	}
+	bp, err := planRead(name, schema, q)
+	if err != nil {
+		return nil, err
+	}
+	return e.runRead(ctx, bp, snap())
+}
+
+// DescribeRead returns the columns a bounded read would return.
+func (e *Engine) DescribeRead(q *sql.Query) (catalog.Schema, error) {
+	name, ok := e.readTarget(q)
+	if !ok {
+		return nil, &sql.Error{At: q.At, Code: "42P01", Msg: "runtime: not a read of a materialized view"}
+	}
+	schema := deadLetterSchema
+	if name != DeadLettersView {
+		schema = e.cat.View(name).Schema
+	}
+	bp, err := planRead(name, schema, q)
+	if err != nil {
+		return nil, err
+	}
+	return bp.plan.Output[:bp.visible], nil
+}
+
+// runRead pushes the snapshot through the plan's filter and projection
+// operators, then sorts and limits.
+func (e *Engine) runRead(ctx context.Context, bp *boundedPlan, in *coldata.Batch) (*Rows, error) {
+	var nodes []*planner.Node
+	for n := bp.plan.Root; n.Kind != planner.NodeSource; n = n.Inputs[0] {
+		nodes = append(nodes, n)
+	}
+	ops, err := e.newOperators(reverse(nodes))
+	if err != nil {
+		return nil, err
+	}
+	opctx := &operators.Context{Ctx: ctx, Query: "read", Clock: e.clock, DeadLetters: e.deadLetters, Counters: &operators.Counters{}}
+	for _, op := range ops {
+		if err := op.Open(opctx); err != nil {
+			return nil, err
+		}
+	}
+	out := coldata.NewBatch(bp.plan.Output, in.Len)
+	collect := operators.EmitterFunc(func(b *coldata.Batch) error {
+		b.ForEach(func(i int) {
+			for c, v := range out.Cols {
+				v.CopyRow(b.Cols[c], i)
+			}
+			out.Len++
+		})
+		return nil
+	})
+	emitters := make([]operators.Emitter, len(ops))
+	for k := range ops {
+		if k+1 < len(ops) {
+			next, nk := ops[k+1], k+1
+			emitters[k] = operators.EmitterFunc(func(b *coldata.Batch) error { return next.Process(b, emitters[nk]) })
+		} else {
+			emitters[k] = collect
+		}
+	}
+	var runErr error
+	if in.Len > 0 {
+		if len(ops) == 0 {
+			runErr = collect(in)
+		} else {
+			runErr = ops[0].Process(in, emitters[0])
+		}
+	}
+	for _, op := range ops {
+		if err := op.Close(); err != nil && runErr == nil {
+			runErr = err
+		}
+	}
+	if runErr != nil {
+		return nil, runErr
+	}
+	perm := make([]int, out.Len)
+	for i := range perm {
+		perm[i] = i
+	}
+	if len(bp.order) > 0 {
+		slices.SortStableFunc(perm, func(a, b int) int {
+			for _, k := range bp.order {
+				c := compareRows(out.Cols[k.col], a, b)
+				if k.desc {
+					c = -c
+				}
+				if c != 0 {
+					return c
+				}
+			}
+			return 0
+		})
+	}
+	if bp.limit >= 0 && int64(len(perm)) > bp.limit {
+		perm = perm[:bp.limit]
+	}
+	res := &Rows{Columns: bp.plan.Output[:bp.visible], Len: len(perm), Cols: make([]*coldata.Vec, bp.visible)}
+	for c := range res.Cols {
+		v := coldata.NewVec(out.Cols[c].Type, len(perm))
+		for _, r := range perm {
+			v.CopyRow(out.Cols[c], r)
+		}
+		res.Cols[c] = v
+	}
+	return res, nil
+}
+
+// compareRows orders rows a and b of v as PostgreSQL does by default: NULL
+// sorts after every value (so first under DESC).
+func compareRows(v *coldata.Vec, a, b int) int {
+	na, nb := v.Nulls.IsNull(a), v.Nulls.IsNull(b)
+	switch {
+	case na && nb:
+		return 0
+	case na:
+		return 1
+	case nb:
+		return -1
+	}
+	switch v.Type {
+	case catalog.Bigint, catalog.Timestamp:
+		return cmpOrdered(v.I64[a], v.I64[b])
+	case catalog.Double:
+		return cmpOrdered(v.F64[a], v.F64[b])
+	case catalog.Varchar:
+		return strings.Compare(v.Str[a], v.Str[b])
+	case catalog.Boolean:
+		switch {
+		case v.Bool[a] == v.Bool[b]:
+			return 0
+		case !v.Bool[a]:
+			return -1
+		}
+		return 1
+	}
+	return 0
+}
+
+func cmpOrdered[T int64 | float64](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Text renders value r of column c as text ("" for NULL, with null=true):
+// integers and doubles in their shortest form, timestamps in RFC 3339 UTC
+// with milliseconds, booleans as true/false.
+func (r *Rows) Text(c, row int) (s string, null bool) {
+	return renderValue(r.Cols[c], row)
+}
+
+func renderValue(v *coldata.Vec, i int) (string, bool) {
+	if v.Nulls.IsNull(i) {
+		return "", true
+	}
+	switch v.Type {
+	case catalog.Bigint:
+		return strconv.FormatInt(v.I64[i], 10), false
+	case catalog.Timestamp:
+		return fmtTime(v.I64[i]), false
+	case catalog.Double:
+		return strconv.FormatFloat(v.F64[i], 'g', -1, 64), false
+	case catalog.Varchar:
+		return v.Str[i], false
+	case catalog.Boolean:
+		return strconv.FormatBool(v.Bool[i]), false
+	}
+	return "", true
+}
+
+// result renders the rows for Engine.Exec's callers (weir run, the
+// in-process REPL).
+func (r *Rows) result() *Result {
+	res := &Result{Tag: "SELECT " + strconv.Itoa(r.Len), Columns: r.Columns}
+	for i := 0; i < r.Len; i++ {
+		row := make([]string, len(r.Cols))
+		nulls := make([]bool, len(r.Cols))
+		for c := range r.Cols {
+			row[c], nulls[c] = r.Text(c, i)
+		}
+		res.Rows = append(res.Rows, row)
+		res.Nulls = append(res.Nulls, nulls)
+	}
+	return res
+}

@@ -1,0 +1,417 @@
+package runtime
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"sync"
+
+	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/operators"
+	"github.com/weirdb/weir/planner"
+)
+
+// maxKeylessRows bounds the rows kept by a materialized view whose query
+// has no window and group key (a plain filter/projection): past it the
+// oldest half is discarded.
+const maxKeylessRows = 100_000
+
+// matView holds a materialized view's current rows: the latest emission
+// per window and group key (its key columns, SinkKeyCols), or, for a view
+// without a window aggregation, the most recent rows. The view's query
+// writes through viewSink on its operator goroutine; readers (SELECT,
+// SUBSCRIBE) take the read lock and copy what they need.
+type matView struct {
+	name    string
+	schema  catalog.Schema
+	keyCols []int // nil: rows are appended
+	query   *Query
+
+	mu    sync.RWMutex
+	cols  []*coldata.Vec
+	emit  []coldata.EmitKind
+	index map[string]int32 // encoded key → row
+	subs  map[*Subscription]struct{}
+
+	keyBuf []byte // writer-only scratch
+}
+
+func newMatView(name string, schema catalog.Schema, keyCols []int) *matView {
+	mv := &matView{name: name, schema: schema, keyCols: keyCols, index: map[string]int32{}, subs: map[*Subscription]struct{}{}}
+	mv.cols = make([]*coldata.Vec, len(schema))
+	for i, c := range schema {
+		mv.cols[i] = coldata.NewVec(c.Type, 0)
+	}
+	return mv
+}
+
+// Len returns the number of current rows.
+func (mv *matView) Len() int {
+	mv.mu.RLock()
+	defer mv.mu.RUnlock()
+	return len(mv.emit)
+}
+
+// startView starts a materialized view's query, keyed "view/<name>" in the
+// checkpoint store so that it resumes after a restart.
+func (e *Engine) startView(ctx context.Context, v *catalog.View, plan *planner.Plan) error {
+	mv := newMatView(v.Name, plan.Output, SinkKeyCols(plan))
+	if !plan.Windowed {
+		mv.keyCols = nil
+	}
+	key := strings.ToLower(v.Name)
+	// A view's query lives as long as the engine, not the statement.
+	q, err := e.startQuery(context.WithoutCancel(ctx), v.SQL, plan, &viewSink{mv: mv}, "view/"+key)
+	if err != nil {
+		return err
+	}
+	mv.query = q
+	e.mu.Lock()
+	e.views[key] = mv
+	e.mu.Unlock()
+	return nil
+}
+
+// dropView stops a materialized view's query, deletes its checkpoints and
+// ends its subscriptions.
+func (e *Engine) dropView(name string) error {
+	key := strings.ToLower(name)
+	e.mu.Lock()
+	mv := e.views[key]
+	delete(e.views, key)
+	e.mu.Unlock()
+	if mv == nil {
+		return nil
+	}
+	q := mv.query
+	q.Cancel()
+	<-q.Done()
+	mv.endSubscriptions(fmt.Errorf("runtime: view %q was dropped", mv.name))
+	if q.store != nil {
+		return q.store.Delete(q.key)
+	}
+	return nil
+}
+
+// view returns the materialized view named name, or nil.
+func (e *Engine) view(name string) *matView {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.views[strings.ToLower(name)]
+}
+
+// upsertLocked stores row i of b: it replaces the row with the same key or
+// is appended.
+func (mv *matView) upsertLocked(b *coldata.Batch, i int) {
+	kind := coldata.EmitNone
+	if i < len(b.Emit) {
+		kind = b.Emit[i]
+	}
+	if mv.keyCols == nil {
+		if len(mv.emit) >= maxKeylessRows {
+			mv.dropOldestLocked(maxKeylessRows / 2)
+		}
+		mv.appendLocked(b, i, kind)
+		return
+	}
+	mv.keyBuf = appendRowKey(mv.keyBuf[:0], b.Cols, mv.keyCols, i)
+	if r, ok := mv.index[string(mv.keyBuf)]; ok {
+		for c, v := range mv.cols {
+			setRow(v, int(r), b.Cols[c], i)
+		}
+		mv.emit[r] = kind
+		return
+	}
+	mv.index[string(mv.keyBuf)] = int32(len(mv.emit))
+	mv.appendLocked(b, i, kind)
+}
+
+func (mv *matView) appendLocked(b *coldata.Batch, i int, kind coldata.EmitKind) {
+	for c, v := range mv.cols {
+		v.CopyRow(b.Cols[c], i)
+	}
+	mv.emit = append(mv.emit, kind)
+}
+
+// dropOldestLocked discards the first n rows of a keyless view.
+func (mv *matView) dropOldestLocked(n int) {
+	keep := len(mv.emit) - n
+	for c, v := range mv.cols {
+		nv := coldata.NewVec(v.Type, keep)
+		for r := n; r < len(mv.emit); r++ {
+			nv.CopyRow(v, r)
+		}
+		mv.cols[c] = nv
+	}
+	mv.emit = append(mv.emit[:0], mv.emit[n:]...)
+}
+
+// appendRowKey encodes the key columns of row i: per column a null byte,
+// then the value (8 bytes for numbers and timestamps, length-prefixed
+// bytes for strings, one byte for booleans).
+func appendRowKey(dst []byte, cols []*coldata.Vec, keyCols []int, i int) []byte {
+	for _, c := range keyCols {
+		v := cols[c]
+		if v.Nulls.IsNull(i) {
+			dst = append(dst, 0)
+			continue
+		}
+		dst = append(dst, 1)
+		switch v.Type {
+		case catalog.Bigint, catalog.Timestamp:
+			dst = binary.BigEndian.AppendUint64(dst, uint64(v.I64[i]))
+		case catalog.Double:
+			dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(v.F64[i]))
+		case catalog.Varchar:
+			dst = binary.AppendUvarint(dst, uint64(len(v.Str[i])))
+			dst = append(dst, v.Str[i]...)
+		case catalog.Boolean:
+			if v.Bool[i] {
+				dst = append(dst, 1)
+			} else {
+				dst = append(dst, 0)
+			}
+		}
+	}
+	return dst
+}
+
+// setRow overwrites row j of dst with row i of src (same type).
+func setRow(dst *coldata.Vec, j int, src *coldata.Vec, i int) {
+	null := src.Nulls.IsNull(i)
+	if null {
+		dst.Nulls.Set(j)
+	} else {
+		dst.Nulls.Unset(j)
+	}
+	switch dst.Type {
+	case catalog.Bigint, catalog.Timestamp:
+		dst.I64[j] = src.I64[i]
+	case catalog.Double:
+		dst.F64[j] = src.F64[i]
+	case catalog.Varchar:
+		dst.Str[j] = src.Str[i]
+	case catalog.Boolean:
+		dst.Bool[j] = src.Bool[i]
+	}
+}
+
+// snapshotBatch copies the current rows into a batch the caller owns.
+func (mv *matView) snapshotBatch() *coldata.Batch {
+	mv.mu.RLock()
+	defer mv.mu.RUnlock()
+	return copyCols(mv.schema, mv.cols, mv.emit)
+}
+
+func copyCols(schema catalog.Schema, cols []*coldata.Vec, emit []coldata.EmitKind) *coldata.Batch {
+	b := &coldata.Batch{Len: len(emit), Cols: make([]*coldata.Vec, len(cols))}
+	for c, v := range cols {
+		nv := &coldata.Vec{Type: v.Type, Nulls: append(coldata.Nulls(nil), v.Nulls...)}
+		switch v.Type {
+		case catalog.Bigint, catalog.Timestamp:
+			nv.I64 = append([]int64(nil), v.I64...)
+		case catalog.Double:
+			nv.F64 = append([]float64(nil), v.F64...)
+		case catalog.Varchar:
+			nv.Str = append([]string(nil), v.Str...)
+		case catalog.Boolean:
+			nv.Bool = append([]bool(nil), v.Bool...)
+		}
+		b.Cols[c] = nv
+	}
+	b.Emit = append([]coldata.EmitKind(nil), emit...)
+	return b
+}
+
+// viewSink is the last operator of a materialized view's query: it upserts
+// every emitted row into the view and hands the batch to subscribers.
+type viewSink struct {
+	mv *matView
+}
+
+var (
+	_ operators.Operator     = (*viewSink)(nil)
+	_ operators.Checkpointer = (*viewSink)(nil)
+)
+
+// Open implements operators.Operator.
+func (s *viewSink) Open(*operators.Context) error { return nil }
+
+// Process implements operators.Operator.
+func (s *viewSink) Process(b *coldata.Batch, _ operators.Emitter) error {
+	if b.Live() == 0 {
+		return nil
+	}
+	mv := s.mv
+	mv.mu.Lock()
+	if b.Sel != nil {
+		for _, i := range b.Sel {
+			mv.upsertLocked(b, i)
+		}
+	} else {
+		for i := 0; i < b.Len; i++ {
+			mv.upsertLocked(b, i)
+		}
+	}
+	mv.mu.Unlock()
+	mv.publish(b)
+	return nil
+}
+
+// OnWatermark implements operators.Operator.
+func (s *viewSink) OnWatermark(int64, operators.Emitter) error { return nil }
+
+// Close implements operators.Operator.
+func (s *viewSink) Close() error { return nil }
+
+// viewSnapshotVersion versions viewSink's checkpoint encoding.
+const viewSnapshotVersion = 1
+
+// Snapshot implements operators.Checkpointer: the view's rows, so that a
+// restart shows the same contents before any new emission.
+func (s *viewSink) Snapshot(w io.Writer) error {
+	mv := s.mv
+	mv.mu.RLock()
+	buf := []byte{viewSnapshotVersion}
+	buf = binary.AppendUvarint(buf, uint64(len(mv.cols)))
+	buf = binary.AppendUvarint(buf, uint64(len(mv.emit)))
+	for r, k := range mv.emit {
+		buf = append(buf, byte(k))
+		for _, v := range mv.cols {
+			buf = appendValue(buf, v, r)
+		}
+	}
+	mv.mu.RUnlock()
+	_, err := w.Write(buf)
+	return err
+}
+
+// Restore implements operators.Checkpointer.
+func (s *viewSink) Restore(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	mv := s.mv
+	d := &valueDecoder{buf: data}
+	if d.byte() != viewSnapshotVersion {
+		return errors.New("runtime: view snapshot: unknown version")
+	}
+	ncols, nrows := d.uvarint(), d.uvarint()
+	if d.err == nil && int(ncols) != len(mv.cols) {
+		return fmt.Errorf("runtime: view snapshot of %s has %d columns, the view %d", mv.name, ncols, len(mv.cols))
+	}
+	tmp := coldata.NewBatch(mv.schema, 1)
+	tmp.Emit = make([]coldata.EmitKind, 1)
+	mv.mu.Lock()
+	defer mv.mu.Unlock()
+	for row := uint64(0); row < nrows && d.err == nil; row++ {
+		tmp.Reset(0)
+		tmp.Emit = append(tmp.Emit[:0], coldata.EmitKind(d.byte()))
+		for _, v := range tmp.Cols {
+			d.value(v)
+		}
+		tmp.Len = 1
+		if d.err == nil {
+			mv.upsertLocked(tmp, 0)
+		}
+	}
+	if d.err != nil {
+		return fmt.Errorf("runtime: view snapshot of %s: %w", mv.name, d.err)
+	}
+	return nil
+}
+
+func appendValue(buf []byte, v *coldata.Vec, r int) []byte {
+	if v.Nulls.IsNull(r) {
+		return append(buf, 0)
+	}
+	buf = append(buf, 1)
+	switch v.Type {
+	case catalog.Bigint, catalog.Timestamp:
+		buf = binary.AppendVarint(buf, v.I64[r])
+	case catalog.Double:
+		buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v.F64[r]))
+	case catalog.Varchar:
+		buf = binary.AppendUvarint(buf, uint64(len(v.Str[r])))
+		buf = append(buf, v.Str[r]...)
+	case catalog.Boolean:
+		if v.Bool[r] {
+			buf = append(buf, 1)
+		} else {
+			buf = append(buf, 0)
+		}
+	}
+	return buf
+}
+
+// valueDecoder reads appendValue's encoding; the first error sticks.
+type valueDecoder struct {
+	buf []byte
+	err error
+}
+
+var errShort = errors.New("truncated")
+
+func (d *valueDecoder) byte() byte {
+	if d.err != nil || len(d.buf) == 0 {
+		d.err = errShort
+		return 0
+	}
+	b := d.buf[0]
+	d.buf = d.buf[1:]
+	return b
+}
+
+func (d *valueDecoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	x, n := binary.Uvarint(d.buf)
+	if n <= 0 {
+		d.err = errShort
+		return 0
+	}
+	d.buf = d.buf[n:]
+	return x
+}
+
+// value appends one decoded value to v.
+func (d *valueDecoder) value(v *coldata.Vec) {
+	if d.byte() == 0 {
+		v.AppendNull()
+		return
+	}
+	switch v.Type {
+	case catalog.Bigint, catalog.Timestamp:
+		x, n := binary.Varint(d.buf)
+		if n <= 0 {
+			d.err = errShort
+			return
+		}
+		d.buf = d.buf[n:]
+		v.I64 = append(v.I64, x)
+	case catalog.Double:
+		if len(d.buf) < 8 {
+			d.err = errShort
+			return
+		}
+		v.F64 = append(v.F64, math.Float64frombits(binary.LittleEndian.Uint64(d.buf)))
+		d.buf = d.buf[8:]
+	case catalog.Varchar:
+		n := d.uvarint()
+		if d.err != nil || uint64(len(d.buf)) < n {
+			d.err = errShort
+			return
+		}
+		v.Str = append(v.Str, string(d.buf[:n]))
+		d.buf = d.buf[n:]
+	case catalog.Boolean:
+		v.Bool = append(v.Bool, d.byte() == 1)
+	}
+}
