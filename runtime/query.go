@@ -34,10 +34,13 @@ type Query struct {
 	inputs []*input
 	union  []int64 // per input: its current watermark
 	branch [][]operators.Operator
-	chain  []operators.Operator
-	outs   []operators.Emitter // outs[k] feeds chain[k+1]; the last is a no-op
-	unionW int64
-	wm     atomic.Int64 // unionW, readable from other goroutines
+	// branchOuts[i][k] feeds branch i's operator k+1; its last entry feeds
+	// the union into the chain (so a branch without operators uses [0]).
+	branchOuts [][]operators.Emitter
+	chain      []operators.Operator
+	outs       []operators.Emitter // outs[k] feeds chain[k+1]; the last is a no-op
+	unionW     int64
+	wm         atomic.Int64 // unionW, readable from other goroutines
 
 	sinkName string
 
@@ -258,21 +261,37 @@ func (q *Query) build(e *Engine, opctx *operators.Context, sink operators.Operat
 	if err := q.restore(); err != nil {
 		return err
 	}
-	q.outs = make([]operators.Emitter, len(q.chain))
-	for k := range q.chain {
-		if k+1 < len(q.chain) {
-			next, nextOut := q.chain[k+1], k+1
-			q.outs[k] = operators.EmitterFunc(func(b *coldata.Batch) error {
-				return next.Process(b, q.outs[nextOut])
-			})
-		} else {
-			q.outs[k] = operators.EmitterFunc(func(b *coldata.Batch) error {
-				q.Counters.RowsOut.Add(int64(b.Live()))
-				return nil
-			})
-		}
+	q.outs = chainEmitters(q.chain, operators.EmitterFunc(func(b *coldata.Batch) error {
+		q.Counters.RowsOut.Add(int64(b.Live()))
+		return nil
+	}))
+	q.branchOuts = make([][]operators.Emitter, len(q.branch))
+	for i, br := range q.branch {
+		i := i
+		into := operators.EmitterFunc(func(b *coldata.Batch) error {
+			if len(q.inputs) > 1 {
+				q.clampWmBefore(i, b)
+			}
+			return q.chain[0].Process(b, q.outs[0])
+		})
+		q.branchOuts[i] = append(chainEmitters(br, into), into)
 	}
 	return nil
+}
+
+// chainEmitters returns, for each operator of a chain, the emitter that
+// feeds the next one; the last operator's output goes to last.
+func chainEmitters(ops []operators.Operator, last operators.Emitter) []operators.Emitter {
+	outs := make([]operators.Emitter, len(ops))
+	for k := range ops {
+		if k+1 < len(ops) {
+			next, nk := ops[k+1], k+1
+			outs[k] = operators.EmitterFunc(func(b *coldata.Batch) error { return next.Process(b, outs[nk]) })
+		} else {
+			outs[k] = last
+		}
+	}
+	return outs
 }
 
 func reverse(ns []*planner.Node) []*planner.Node {
@@ -506,26 +525,10 @@ func (q *Query) handle(i int, m message) error {
 
 // onBatch runs a batch of input i through its branch and into the chain.
 func (q *Query) onBatch(i int, b *coldata.Batch) error {
-	into := operators.EmitterFunc(func(b *coldata.Batch) error {
-		if len(q.inputs) > 1 {
-			q.clampWmBefore(i, b)
-		}
-		return q.chain[0].Process(b, q.outs[0])
-	})
-	br := q.branch[i]
-	if len(br) == 0 {
-		return into(b)
+	if br := q.branch[i]; len(br) > 0 {
+		return br[0].Process(b, q.branchOuts[i][0])
 	}
-	outs := make([]operators.Emitter, len(br))
-	for k := range br {
-		if k+1 < len(br) {
-			next, nk := br[k+1], k+1
-			outs[k] = operators.EmitterFunc(func(b *coldata.Batch) error { return next.Process(b, outs[nk]) })
-		} else {
-			outs[k] = into
-		}
-	}
-	return br[0].Process(b, outs[0])
+	return q.branchOuts[i][0].Emit(b)
 }
 
 // clampWmBefore applies the union rule (SEMANTICS.md §1: an operator with
