@@ -479,7 +479,7 @@ func (e *Engine) Restore(ctx context.Context) (restored int, err error) {
 			perr = fmt.Errorf("holds %d statements", len(parsed))
 		}
 		if perr == nil {
-			_, perr = e.Exec(ctx, parsed[0], nil)
+			_, perr = e.Exec(context.WithoutCancel(ctx), parsed[0], nil)
 		}
 		if perr != nil {
 			fmt.Fprintf(e.stderr, "weir: restoring %s: %v\n", ns.Name, perr)

@@ -11,6 +11,9 @@ const usage = `weir — streaming SQL over Kafka topics, files and generators
 
 Usage:
   weir run [flags] FILE.sql...     run the statements of the files in-process
+  weir serve [flags]               run the server (Postgres wire, /metrics, persisted catalog)
+  weir repl [--server ADDR]        interactive shell, in-process or against a server
+  weir submit --server ADDR FILE.sql...  send statements to a server
   weir dev-broker [flags]          start an in-process Kafka-protocol broker (development only)
   weir produce [flags] FILE.jsonl  load JSON-lines events into a topic
   weir help                        show this help
@@ -38,6 +41,12 @@ func dispatch(args []string) int {
 	switch args[0] {
 	case "run":
 		return runMain(args[1:], os.Stdout, os.Stderr)
+	case "serve":
+		return runServe(args[1:])
+	case "repl":
+		return runRepl(args[1:], os.Stdin, os.Stdout, os.Stderr)
+	case "submit":
+		return runSubmit(args[1:], os.Stdout, os.Stderr)
 	case "dev-broker":
 		return runDevBroker(args[1:])
 	case "produce":

@@ -1,0 +1,292 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/chzyer/readline"
+
+	"github.com/weirdb/weir/runtime"
+	"github.com/weirdb/weir/sql"
+)
+
+const replHelp = `Statements end with ';' and may span lines. Continuous queries (a SELECT
+over sources, SUBSCRIBE TO view) print rows as windows close; Ctrl-C
+cancels the running query, not the shell.
+
+  \d           list sources, views and sinks
+  \d NAME      describe a source or view
+  \timing      toggle printing each statement's duration
+  \help        this help
+  \q           quit
+`
+
+// replBackend runs statements for the REPL: an in-process engine or a
+// server over the Postgres wire.
+type replBackend interface {
+	// exec runs one statement and prints its result on w; a streaming
+	// result prints rows as they arrive until it ends or ctx is done.
+	exec(ctx context.Context, stmt string, w io.Writer) error
+	// names lists catalog names for tab completion.
+	names(ctx context.Context) []string
+	close()
+}
+
+// runRepl implements `weir repl [--server ADDR]`.
+func runRepl(args []string, in io.Reader, out, errw io.Writer) int {
+	fs := flag.NewFlagSet("weir repl", flag.ContinueOnError)
+	fs.SetOutput(errw)
+	server := fs.String("server", "", "talk to a `weir serve` at HOST:PORT (or a postgres:// URL) instead of an in-process engine")
+	user := fs.String("user", "weir", "user name for --server (the password comes from PGPASSWORD)")
+	configPath := fs.String("config", "", "YAML configuration file (in-process engine)")
+	history := fs.String("history", defaultHistoryFile(), "history file (\"\" for none)")
+	fs.Usage = func() {
+		fmt.Fprintf(errw, "Usage: weir repl [flags]\n\n%s\nFlags:\n", replHelp)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	var be replBackend
+	if *server != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		conn, err := connectServer(ctx, *server, *user)
+		cancel()
+		if err != nil {
+			fmt.Fprintf(errw, "weir repl: %v\n", err)
+			return exitFailed
+		}
+		be = &remoteBackend{conn: conn}
+	} else {
+		cfg := runtime.Defaults()
+		if *configPath != "" {
+			var err error
+			if cfg, err = runtime.LoadConfig(*configPath); err != nil {
+				fmt.Fprintf(errw, "weir repl: %v\n", err)
+				return exitUsage
+			}
+		}
+		be = &localBackend{e: runtime.New(runtime.Options{Config: cfg, Stderr: errw})}
+	}
+	defer be.close()
+	r := &repl{be: be, out: out, errw: errw}
+	if f, ok := in.(*os.File); ok && isTerminal(f) {
+		return r.interactive(*history)
+	}
+	return r.piped(in)
+}
+
+func defaultHistoryFile() string {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(home, ".weir_history")
+}
+
+// repl is the shell's state.
+type repl struct {
+	be     replBackend
+	out    io.Writer
+	errw   io.Writer
+	timing bool
+	buf    strings.Builder
+	failed bool
+}
+
+// piped reads statements from a non-terminal input without prompts.
+func (r *repl) piped(in io.Reader) int {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		if quit := r.line(sc.Text()); quit {
+			return r.exitCode()
+		}
+	}
+	if rest := strings.TrimSpace(r.buf.String()); rest != "" {
+		r.run(rest)
+	}
+	return r.exitCode()
+}
+
+func (r *repl) exitCode() int {
+	if r.failed {
+		return exitSQLError
+	}
+	return exitOK
+}
+
+// interactive runs the readline loop.
+func (r *repl) interactive(history string) int {
+	rl, err := readline.NewEx(&readline.Config{
+		Prompt:            "weir> ",
+		HistoryFile:       history,
+		AutoComplete:      &completer{names: func() []string { return r.be.names(context.Background()) }},
+		InterruptPrompt:   "^C",
+		EOFPrompt:         "\\q",
+		HistorySearchFold: true,
+	})
+	if err != nil {
+		fmt.Fprintf(r.errw, "weir repl: %v\n", err)
+		return exitFailed
+	}
+	defer rl.Close()
+	r.out, r.errw = rl.Stdout(), rl.Stderr()
+	fmt.Fprintln(r.out, "weir — type \\help for help, \\q to quit")
+	for {
+		if r.buf.Len() == 0 {
+			rl.SetPrompt("weir> ")
+		} else {
+			rl.SetPrompt("   -> ")
+		}
+		line, err := rl.Readline()
+		switch {
+		case errors.Is(err, readline.ErrInterrupt):
+			r.buf.Reset() // Ctrl-C at the prompt drops the statement being typed
+			continue
+		case err != nil: // io.EOF (Ctrl-D)
+			return exitOK
+		}
+		if quit := r.line(line); quit {
+			return exitOK
+		}
+	}
+}
+
+// line handles one input line; it reports whether to quit.
+func (r *repl) line(line string) bool {
+	trimmed := strings.TrimSpace(line)
+	if r.buf.Len() == 0 && strings.HasPrefix(trimmed, `\`) {
+		return r.command(trimmed)
+	}
+	if r.buf.Len() == 0 && trimmed == "" {
+		return false
+	}
+	r.buf.WriteString(line)
+	r.buf.WriteByte('\n')
+	if !sql.Complete(r.buf.String()) {
+		return false
+	}
+	text := r.buf.String()
+	r.buf.Reset()
+	r.run(text)
+	return false
+}
+
+// run executes the statements of text, one at a time.
+func (r *repl) run(text string) {
+	for _, stmt := range sql.SplitStatements(text) {
+		r.runOne(stmt)
+	}
+}
+
+// runOne executes one statement; Ctrl-C (SIGINT) cancels it.
+func (r *repl) runOne(stmt string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer signal.Stop(sig)
+	go func() {
+		select {
+		case <-sig:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	start := time.Now()
+	err := r.be.exec(ctx, stmt, r.out)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		fmt.Fprintln(r.errw, "cancelled")
+	case err != nil:
+		r.failed = true
+		fmt.Fprintf(r.errw, "ERROR: %v\n", err)
+	}
+	if r.timing {
+		fmt.Fprintf(r.out, "Time: %.3f ms\n", float64(time.Since(start).Microseconds())/1000)
+	}
+}
+
+// command runs a backslash command; it reports whether to quit.
+func (r *repl) command(line string) bool {
+	f := strings.Fields(line)
+	switch f[0] {
+	case `\q`, `\quit`:
+		return true
+	case `\help`, `\h`, `\?`:
+		io.WriteString(r.out, replHelp)
+	case `\timing`:
+		r.timing = !r.timing
+		state := "off"
+		if r.timing {
+			state = "on"
+		}
+		fmt.Fprintf(r.out, "Timing is %s.\n", state)
+	case `\d`:
+		if len(f) > 1 {
+			r.runOne("DESCRIBE " + strings.TrimSuffix(f[1], ";"))
+			break
+		}
+		for _, s := range []string{"SHOW SOURCES", "SHOW VIEWS", "SHOW SINKS"} {
+			r.runOne(s)
+		}
+	default:
+		fmt.Fprintf(r.errw, "unknown command %s; try \\help\n", f[0])
+	}
+	return false
+}
+
+// rowPrinter prints a result as it arrives: a header, one line per row
+// (values separated by " | ", NULL shown as an empty value) and a count.
+type rowPrinter struct {
+	w      io.Writer
+	header bool
+	n      int
+	line   []byte
+}
+
+func (p *rowPrinter) columns(names []string) {
+	if p.header {
+		return
+	}
+	p.header = true
+	h := strings.Join(names, " | ")
+	fmt.Fprintf(p.w, "%s\n%s\n", h, strings.Repeat("-", len(h)))
+}
+
+func (p *rowPrinter) row(vals []string) {
+	p.line = p.line[:0]
+	for i, v := range vals {
+		if i > 0 {
+			p.line = append(p.line, " | "...)
+		}
+		p.line = append(p.line, v...)
+	}
+	p.line = append(p.line, '\n')
+	p.w.Write(p.line)
+	p.n++
+}
+
+func (p *rowPrinter) end() {
+	if !p.header {
+		return
+	}
+	if p.n == 1 {
+		fmt.Fprintln(p.w, "(1 row)")
+	} else {
+		fmt.Fprintf(p.w, "(%d rows)\n", p.n)
+	}
+}

@@ -1,0 +1,245 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/runtime"
+	"github.com/weirdb/weir/sql"
+)
+
+// localBackend runs the REPL's statements on an in-process engine.
+type localBackend struct {
+	e *runtime.Engine
+}
+
+func (b *localBackend) exec(ctx context.Context, text string, w io.Writer) error {
+	stmts, err := sql.Parse(text)
+	if err != nil {
+		return err
+	}
+	for _, st := range stmts {
+		var sub *runtime.Subscription
+		switch s := st.(type) {
+		case *sql.SelectStmt:
+			if !b.e.IsViewRead(s) {
+				if sub, err = b.e.StartStream(ctx, s); err != nil {
+					return err
+				}
+			}
+		case *sql.Subscribe:
+			if sub, err = b.e.Subscribe(s.View); err != nil {
+				return err
+			}
+		}
+		if sub != nil {
+			err := printStream(ctx, sub, w)
+			sub.Close()
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		res, err := b.e.Exec(context.WithoutCancel(ctx), st, nil)
+		if err != nil {
+			return err
+		}
+		printExecResult(w, res)
+	}
+	return nil
+}
+
+// printStream prints a subscription's rows as they arrive, with _emit.
+func printStream(ctx context.Context, sub *runtime.Subscription, w io.Writer) error {
+	p := &rowPrinter{w: w}
+	names := append(sub.Columns.Names(), runtime.EmitColumn)
+	p.columns(names)
+	vals := make([]string, len(names))
+	for {
+		bt, err := sub.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			p.end()
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for i := 0; i < bt.Len; i++ {
+			for c, v := range bt.Cols {
+				vals[c] = renderCell(v, i)
+			}
+			vals[len(bt.Cols)] = ""
+			if k := bt.Emit[i]; k != coldata.EmitNone {
+				vals[len(bt.Cols)] = k.String()
+			}
+			p.row(vals)
+		}
+	}
+}
+
+func renderCell(v *coldata.Vec, i int) string {
+	r := runtime.Rows{Cols: []*coldata.Vec{v}}
+	s, _ := r.Text(0, i)
+	return s
+}
+
+// printExecResult prints a statement's rows, or its command tag.
+func printExecResult(w io.Writer, res *runtime.Result) {
+	if len(res.Columns) == 0 {
+		io.WriteString(w, res.Tag+"\n")
+		return
+	}
+	p := &rowPrinter{w: w}
+	p.columns(res.Columns.Names())
+	for _, row := range res.Rows {
+		p.row(row)
+	}
+	p.end()
+}
+
+func (b *localBackend) names(context.Context) []string {
+	cat := b.e.Catalog()
+	var out []string
+	for _, s := range cat.Sources() {
+		out = append(out, s.Name)
+	}
+	for _, v := range cat.Views() {
+		out = append(out, v.Name)
+	}
+	for _, s := range cat.Sinks() {
+		out = append(out, s.Name)
+	}
+	return append(out, runtime.DeadLettersView)
+}
+
+func (b *localBackend) close() { b.e.Close() }
+
+// remoteBackend runs the REPL's statements on a server over the wire.
+type remoteBackend struct {
+	conn *pgx.Conn
+}
+
+// exec sends the statement in the simple protocol and prints rows as they
+// arrive. Cancelling ctx sends a CancelRequest: the server ends the
+// statement and the connection stays usable.
+func (b *remoteBackend) exec(ctx context.Context, text string, w io.Writer) error {
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+			_ = b.conn.PgConn().CancelRequest(context.Background())
+		case <-done:
+		}
+	}()
+	rows, err := b.conn.Query(context.Background(), text, pgx.QueryExecModeSimpleProtocol)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	p := &rowPrinter{w: w}
+	fds := rows.FieldDescriptions()
+	if len(fds) > 0 {
+		names := make([]string, len(fds))
+		for i, fd := range fds {
+			names[i] = fd.Name
+		}
+		p.columns(names)
+	}
+	vals := make([]string, len(fds))
+	for rows.Next() {
+		for i, raw := range rows.RawValues() {
+			vals[i] = string(raw)
+		}
+		p.row(vals)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
+	}
+	if len(fds) > 0 {
+		p.end()
+	} else {
+		io.WriteString(w, rows.CommandTag().String()+"\n")
+	}
+	return nil
+}
+
+func (b *remoteBackend) names(ctx context.Context) []string {
+	var out []string
+	for _, q := range []string{"SHOW SOURCES", "SHOW VIEWS", "SHOW SINKS"} {
+		rows, err := b.conn.Query(ctx, q, pgx.QueryExecModeSimpleProtocol)
+		if err != nil {
+			continue
+		}
+		for rows.Next() {
+			if raw := rows.RawValues(); len(raw) > 0 {
+				out = append(out, string(raw[0]))
+			}
+		}
+		rows.Close()
+	}
+	return append(out, runtime.DeadLettersView)
+}
+
+func (b *remoteBackend) close() { b.conn.Close(context.Background()) }
+
+// sqlKeywords are completed at the cursor (with catalog names).
+var sqlKeywords = strings.Fields(`SELECT FROM WHERE GROUP BY HAVING ORDER LIMIT AS AND OR NOT NULL IS IN
+BETWEEN LIKE CASE WHEN THEN ELSE END CAST COALESCE DISTINCT UNION ALL ASC DESC
+CREATE SOURCE SINK TABLE MATERIALIZED VIEW DROP IF EXISTS WITH WATERMARK FOR INTERVAL
+SHOW SOURCES VIEWS SINKS QUERIES WATERMARKS DESCRIBE EXPLAIN SUBSCRIBE TO
+EMIT ON WINDOW CLOSE EARLY EVERY LATE WITHIN TUMBLE HOP CUMULATE SESSION
+COUNT SUM AVG MIN MAX STDDEV VARIANCE PERCENTILE_CONT APPROX_PERCENTILE
+APPROX_COUNT_DISTINCT FIRST_VALUE LAST_VALUE window_start window_end
+BIGINT DOUBLE VARCHAR BOOLEAN TIMESTAMP SECOND SECONDS MINUTE MINUTES HOUR HOURS DAY DAYS`)
+
+// completer completes the word before the cursor with keywords (in the
+// case the user started typing) and catalog names.
+type completer struct {
+	names func() []string
+}
+
+// Do implements readline.AutoCompleter.
+func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
+	start := pos
+	for start > 0 && isWordRune(line[start-1]) {
+		start--
+	}
+	prefix := string(line[start:pos])
+	if prefix == "" {
+		return nil, 0
+	}
+	lower := strings.ToLower(prefix) == prefix
+	var out [][]rune
+	seen := map[string]bool{}
+	add := func(word string) {
+		if len(word) <= len(prefix) || !strings.EqualFold(word[:len(prefix)], prefix) || seen[word] {
+			return
+		}
+		seen[word] = true
+		out = append(out, []rune(word[len(prefix):]+" "))
+	}
+	for _, n := range c.names() {
+		add(n)
+	}
+	for _, k := range sqlKeywords {
+		if lower {
+			k = strings.ToLower(k)
+		}
+		add(k)
+	}
+	return out, len([]rune(prefix))
+}
+
+func isWordRune(r rune) bool {
+	return r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+}

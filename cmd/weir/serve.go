@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/weirdb/weir/runtime"
+	"github.com/weirdb/weir/sql/pgwire"
+	"github.com/weirdb/weir/storage"
+)
+
+// serveAddrs are the addresses a started server listens on (the real
+// ports when the flags asked for port 0).
+type serveAddrs struct {
+	PG, HTTP string
+	Engine   *runtime.Engine
+}
+
+// finalCheckpointTimeout bounds the checkpoints taken at shutdown.
+const finalCheckpointTimeout = 30 * time.Second
+
+// runServe implements `weir serve`: it runs until SIGINT or SIGTERM.
+func runServe(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serveMain(ctx, args, os.Stderr, nil)
+}
+
+// serveMain runs the server until ctx is done, then takes a final
+// checkpoint of every running query and exits. ready, if not nil, receives
+// the listening addresses once clients can connect.
+func serveMain(ctx context.Context, args []string, errw io.Writer, ready chan<- serveAddrs) int {
+	fs := flag.NewFlagSet("weir serve", flag.ContinueOnError)
+	fs.SetOutput(errw)
+	configPath := fs.String("config", "", "YAML configuration file")
+	stateDir := fs.String("state-dir", "", "state directory: catalog, checkpoints, warm state (overrides state.dir)")
+	pgAddr := fs.String("pg-addr", "", "Postgres wire address HOST:PORT (overrides server.pg_addr; default 127.0.0.1:6566)")
+	httpAddr := fs.String("http-addr", "", "HTTP address for /metrics and /healthz (overrides server.http_addr; default 127.0.0.1:8566)")
+	ckptInterval := fs.Duration("checkpoint-interval", 0, "checkpoint interval (overrides checkpointing.interval)")
+	fs.Usage = func() {
+		fmt.Fprintf(errw, "Usage: weir serve [flags]\n\nRuns the long-lived server: persisted catalog, continuous queries that\nresume from checkpoints after a restart, the Postgres wire endpoint and\nHTTP /metrics and /healthz. SIGTERM takes a final checkpoint and exits.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(errw, "weir serve: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	cfg := runtime.Defaults()
+	if *configPath != "" {
+		var err error
+		if cfg, err = runtime.LoadConfig(*configPath); err != nil {
+			fmt.Fprintf(errw, "weir serve: %v\n", err)
+			return exitUsage
+		}
+	}
+	if *stateDir != "" {
+		cfg.State.Dir = *stateDir
+	}
+	if *pgAddr != "" {
+		cfg.Server.PGAddr = *pgAddr
+	}
+	if *httpAddr != "" {
+		cfg.Server.HTTPAddr = *httpAddr
+	}
+	if *ckptInterval > 0 {
+		cfg.Checkpointing.Interval = *ckptInterval
+	}
+
+	store, err := storage.Open(cfg.State.Dir, storage.Options{CacheSizeMB: cfg.State.Warm.CacheSizeMB})
+	if err != nil {
+		fmt.Fprintf(errw, "weir serve: %v\n", err)
+		return exitFailed
+	}
+	defer store.Close()
+	eng := runtime.New(runtime.Options{Config: cfg, Stderr: errw, Checkpoints: storeCheckpoints{store}, Catalog: store})
+	n, err := eng.Restore(ctx)
+	if n > 0 || err != nil {
+		fmt.Fprintf(errw, "weir serve: restored %d catalog statements from %s\n", n, cfg.State.Dir)
+	}
+
+	pgln, err := net.Listen("tcp", cfg.Server.PGAddr)
+	if err != nil {
+		eng.Close()
+		fmt.Fprintf(errw, "weir serve: %v\n", err)
+		return exitFailed
+	}
+	httpln, err := net.Listen("tcp", cfg.Server.HTTPAddr)
+	if err != nil {
+		pgln.Close()
+		eng.Close()
+		fmt.Fprintf(errw, "weir serve: %v\n", err)
+		return exitFailed
+	}
+	pgcfg := pgwire.Config{Auth: cfg.Server.Auth, TLSCertFile: cfg.Server.TLS.CertFile, TLSKeyFile: cfg.Server.TLS.KeyFile}
+	for _, u := range cfg.Server.Users {
+		pgcfg.Users = append(pgcfg.Users, pgwire.User{Name: u.Name, Password: u.Password})
+	}
+	pg := pgwire.NewServer(pgcfg, runtime.NewWireEngine(eng))
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(eng.Registry(), promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 2)
+	go func() { errc <- pg.Serve(pgln) }()
+	go func() { errc <- hs.Serve(httpln) }()
+	fmt.Fprintf(errw, "weir serve: postgres wire on %s, metrics on http://%s/metrics, state in %s\n", pgln.Addr(), httpln.Addr(), cfg.State.Dir)
+	if ready != nil {
+		ready <- serveAddrs{PG: pgln.Addr().String(), HTTP: httpln.Addr().String(), Engine: eng}
+	}
+
+	code := exitOK
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		fmt.Fprintf(errw, "weir serve: %v\n", err)
+		code = exitFailed
+	}
+	// Shutdown: no new clients, a final checkpoint of every running query,
+	// then stop the queries and close the state directory.
+	pg.Close()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), finalCheckpointTimeout)
+	defer cancel()
+	hs.Shutdown(shutdownCtx)
+	for _, q := range eng.Queries() {
+		if q.State() != "running" {
+			continue
+		}
+		if err := q.Checkpoint(shutdownCtx); err != nil {
+			fmt.Fprintf(errw, "weir serve: final checkpoint of %s: %v\n", q.ID, err)
+		}
+	}
+	if err := eng.Close(); err != nil {
+		fmt.Fprintf(errw, "weir serve: %v\n", err)
+		code = exitFailed
+	}
+	if err := store.Close(); err != nil && !errors.Is(err, storage.ErrClosed) {
+		fmt.Fprintf(errw, "weir serve: %v\n", err)
+		code = exitFailed
+	}
+	fmt.Fprintln(errw, "weir serve: stopped")
+	return code
+}
+
+// storeCheckpoints adapts storage.Store to runtime.CheckpointStore.
+type storeCheckpoints struct{ s *storage.Store }
+
+// Commit implements runtime.CheckpointStore.
+func (c storeCheckpoints) Commit(cp *runtime.Checkpoint) error {
+	return c.s.CommitCheckpoint(&storage.Manifest{Query: cp.Query, ID: cp.ID, Fingerprint: cp.Fingerprint, CreatedAt: time.Now(), Blobs: cp.Blobs})
+}
+
+// Latest implements runtime.CheckpointStore.
+func (c storeCheckpoints) Latest(query string) (*runtime.Checkpoint, error) {
+	m, err := c.s.LatestCheckpoint(query)
+	if err != nil || m == nil {
+		return nil, err
+	}
+	return &runtime.Checkpoint{Query: m.Query, ID: m.ID, Fingerprint: m.Fingerprint, Blobs: m.Blobs}, nil
+}
+
+// Delete implements runtime.CheckpointStore.
+func (c storeCheckpoints) Delete(query string) error { return c.s.DeleteQuery(query) }
