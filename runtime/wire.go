@@ -312,4 +312,3 @@ func parseValue(typ catalog.Type, s string, null bool) pgwire.Value {
 	}
 	return v
 }
-
