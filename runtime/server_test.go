@@ -1,0 +1,325 @@
+package runtime_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/datadriven"
+	"github.com/stretchr/testify/require"
+
+	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/operators"
+	"github.com/weirdb/weir/runtime"
+	"github.com/weirdb/weir/sql"
+	"github.com/weirdb/weir/storage"
+)
+
+// TestViews runs testdata/views. Verbs:
+//
+//	file name=N   the input is written to $TMP/N
+//	exec          the statements run through Engine.Exec; prints "ok", the
+//	              rows of a statement that returns some, or the error
+//	wait          waits (with a deadline) until every query has stopped
+//	query         a bounded SELECT over a view; prints the header and the
+//	              rows as "a | b", NULL as NULL, or the error
+func TestViews(t *testing.T) {
+	datadriven.Walk(t, "testdata/views", func(t *testing.T, path string) {
+		dir := t.TempDir()
+		eng := runtime.New(runtime.Options{Stderr: io.Discard})
+		defer eng.Close()
+		ctx := context.Background()
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			input := strings.ReplaceAll(d.Input, "$TMP", dir)
+			switch d.Cmd {
+			case "file":
+				var name string
+				d.ScanArgs(t, "name", &name)
+				require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(input+"\n"), 0o644))
+				return ""
+			case "exec", "query":
+				stmts, err := sql.Parse(input)
+				if err != nil {
+					return "error: " + err.Error() + "\n"
+				}
+				var out strings.Builder
+				for _, s := range stmts {
+					res, err := eng.Exec(ctx, s, nil)
+					if err != nil {
+						return "error: " + err.Error() + "\n"
+					}
+					if len(res.Columns) > 0 || d.Cmd == "query" {
+						writeRows(&out, res)
+					}
+				}
+				if out.Len() == 0 {
+					return "ok\n"
+				}
+				return out.String()
+			case "wait":
+				waitStopped(t, eng)
+				return "ok\n"
+			}
+			t.Fatalf("unknown verb %s", d.Cmd)
+			return ""
+		})
+	})
+}
+
+func writeRows(out *strings.Builder, res *runtime.Result) {
+	out.WriteString(strings.Join(res.Columns.Names(), " | ") + "\n")
+	for i, row := range res.Rows {
+		vals := make([]string, len(row))
+		for c, v := range row {
+			vals[c] = v
+			if res.Nulls[i][c] {
+				vals[c] = "NULL"
+			}
+		}
+		out.WriteString(strings.Join(vals, " | ") + "\n")
+	}
+}
+
+func waitStopped(t *testing.T, eng *runtime.Engine) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for _, q := range eng.Queries() {
+		select {
+		case <-q.Done():
+		case <-deadline:
+			t.Fatalf("query %s still %s", q.ID, q.State())
+		}
+	}
+}
+
+func execStmts(t *testing.T, eng *runtime.Engine, text string) {
+	t.Helper()
+	stmts, err := sql.Parse(text)
+	require.NoError(t, err)
+	for _, s := range stmts {
+		_, err := eng.Exec(context.Background(), s, nil)
+		require.NoError(t, err, s.Text())
+	}
+}
+
+func appendLines(t *testing.T, path string, lines ...string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	require.NoError(t, err)
+	_, err = f.WriteString(strings.Join(lines, "\n") + "\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+}
+
+// readRows runs a bounded SELECT and renders its rows as "a | b".
+func readRows(t *testing.T, eng *runtime.Engine, q string) []string {
+	t.Helper()
+	stmts, err := sql.Parse(q)
+	require.NoError(t, err)
+	res, err := eng.Exec(context.Background(), stmts[0], nil)
+	require.NoError(t, err)
+	var out []string
+	for i, row := range res.Rows {
+		vals := append([]string(nil), row...)
+		for c := range vals {
+			if res.Nulls[i][c] {
+				vals[c] = "NULL"
+			}
+		}
+		out = append(out, strings.Join(vals, " | "))
+	}
+	return out
+}
+
+// waitRows polls a bounded SELECT until it returns want, with a deadline.
+// (The view is written by another goroutine; there is no event to wait on
+// from outside but the rows themselves.)
+func waitRows(t *testing.T, eng *runtime.Engine, q string, want []string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	var got []string
+	for time.Now().Before(deadline) {
+		if got = readRows(t, eng, q); fmt.Sprint(got) == fmt.Sprint(want) {
+			return
+		}
+		runtimeGosched()
+	}
+	require.Equal(t, want, got)
+}
+
+// runtimeGosched yields briefly between polls.
+func runtimeGosched() { <-time.After(5 * time.Millisecond) }
+
+const followSource = `CREATE SOURCE m (ts TIMESTAMP, model VARCHAR,
+  WATERMARK FOR ts AS ts - INTERVAL '0' SECOND)
+  WITH (connector = 'file', path = '%s', follow = 'true');
+CREATE MATERIALIZED VIEW v AS
+  SELECT window_start, model, COUNT(*) AS n FROM TUMBLE(m, ts, INTERVAL '1' MINUTE)
+  GROUP BY window_start, window_end, model;`
+
+// TestSubscribeStreamsEmissions subscribes to a view over a tailed file:
+// each window that closes arrives as a final row; Close ends the stream.
+func TestSubscribeStreamsEmissions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.jsonl")
+	appendLines(t, path, `{"ts":"2026-11-09T10:00:10Z","model":"a"}`)
+	eng := runtime.New(runtime.Options{Stderr: io.Discard})
+	defer eng.Close()
+	execStmts(t, eng, fmt.Sprintf(followSource, path))
+	sub, err := eng.Subscribe("V")
+	require.NoError(t, err)
+	require.Equal(t, []string{"window_start", "model", "n"}, sub.Columns.Names())
+
+	// 10:01:05 moves the watermark past 10:01: window 10:00 (a: 2) closes.
+	appendLines(t, path, `{"ts":"2026-11-09T10:00:20Z","model":"a"}`, `{"ts":"2026-11-09T10:01:05Z","model":"b"}`)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	b, err := sub.Next(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, b.Len)
+	require.Equal(t, "a", b.Cols[1].Str[0])
+	require.Equal(t, int64(2), b.Cols[2].I64[0])
+	require.Equal(t, coldata.EmitFinal, b.Emit[0])
+
+	// 10:02 closes window 10:01 (b: 1).
+	appendLines(t, path, `{"ts":"2026-11-09T10:02:00Z","model":"c"}`)
+	b, err = sub.Next(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, b.Len)
+	require.Equal(t, "b", b.Cols[1].Str[0])
+	require.Equal(t, int64(1), b.Cols[2].I64[0])
+
+	require.NoError(t, sub.Close())
+	_, err = sub.Next(ctx)
+	require.Error(t, err)
+
+	_, err = eng.Subscribe("nope")
+	require.ErrorContains(t, err, `unknown materialized view "nope"`)
+}
+
+// memCatalog is an in-memory runtime.CatalogStore.
+type memCatalog struct {
+	mu    sync.Mutex
+	stmts []storage.NamedStatement
+	seq   uint64
+}
+
+func (m *memCatalog) PutStatement(name, text string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range m.stmts {
+		if m.stmts[i].Name == name {
+			m.stmts[i].SQL = text
+			return nil
+		}
+	}
+	m.seq++
+	m.stmts = append(m.stmts, storage.NamedStatement{Name: name, SQL: text, Seq: m.seq})
+	return nil
+}
+
+func (m *memCatalog) DeleteStatement(name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range m.stmts {
+		if m.stmts[i].Name == name {
+			m.stmts = append(m.stmts[:i], m.stmts[i+1:]...)
+			break
+		}
+	}
+	return nil
+}
+
+func (m *memCatalog) Statements() ([]storage.NamedStatement, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]storage.NamedStatement(nil), m.stmts...), nil
+}
+
+// TestViewRestart checkpoints a view over a tailed file, restarts the
+// engine from the persisted catalog and the checkpoint: the rows are back
+// before any new input, and new input is counted once.
+func TestViewRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.jsonl")
+	appendLines(t, path, `{"ts":"2026-11-09T10:00:10Z","model":"a"}`, `{"ts":"2026-11-09T10:00:20Z","model":"a"}`,
+		`{"ts":"2026-11-09T10:01:05Z","model":"a"}`)
+	ckpts, cat := runtime.NewMemoryCheckpoints(), &memCatalog{}
+	open := func() *runtime.Engine {
+		return runtime.New(runtime.Options{Stderr: io.Discard, Checkpoints: ckpts, Catalog: cat})
+	}
+	eng := open()
+	execStmts(t, eng, fmt.Sprintf(followSource, path))
+	const q = "SELECT window_start, model, n FROM v ORDER BY window_start, model"
+	waitRows(t, eng, q, []string{"2026-11-09T10:00:00.000Z | a | 2"})
+	for _, qu := range eng.Queries() {
+		require.NoError(t, qu.Checkpoint(context.Background()))
+	}
+	require.NoError(t, eng.Close())
+	names := []string{}
+	stmts, _ := cat.Statements()
+	for _, s := range stmts {
+		names = append(names, s.Name)
+	}
+	require.Equal(t, []string{"m", "v"}, names)
+
+	eng = open()
+	defer eng.Close()
+	n, err := eng.Restore(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	require.Equal(t, []string{"2026-11-09T10:00:00.000Z | a | 2"}, readRows(t, eng, q))
+	require.NotZero(t, eng.Queries()[0].Restored)
+
+	// 10:02 closes 10:01, which holds the one event read before the
+	// checkpoint and one after the restart: 2, not 3.
+	appendLines(t, path, `{"ts":"2026-11-09T10:01:30Z","model":"a"}`, `{"ts":"2026-11-09T10:02:00Z","model":"b"}`)
+	waitRows(t, eng, q, []string{"2026-11-09T10:00:00.000Z | a | 2", "2026-11-09T10:01:00.000Z | a | 2"})
+
+	// DROP removes the statement and the checkpoint.
+	execStmts(t, eng, "DROP VIEW v;")
+	stmts, _ = cat.Statements()
+	require.Len(t, stmts, 1)
+	cp, err := ckpts.Latest("view/v")
+	require.NoError(t, err)
+	require.Nil(t, cp)
+}
+
+// panicSink panics on its first batch.
+type panicSink struct{}
+
+func (panicSink) Open(*operators.Context) error                   { return nil }
+func (panicSink) Process(*coldata.Batch, operators.Emitter) error { panic("boom") }
+func (panicSink) OnWatermark(int64, operators.Emitter) error      { return nil }
+func (panicSink) Close() error                                    { return nil }
+
+// TestQueryPanicFailsOnlyThatQuery: a panicking operator fails its query,
+// visible in SHOW QUERIES, and the engine goes on serving.
+func TestQueryPanicFailsOnlyThatQuery(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.jsonl")
+	appendLines(t, path, `{"ts":"2026-11-09T10:00:10Z","model":"a"}`)
+	eng := runtime.New(runtime.Options{Stderr: io.Discard})
+	defer eng.Close()
+	execStmts(t, eng, fmt.Sprintf(`CREATE SOURCE m (ts TIMESTAMP, model VARCHAR) WITH (connector = 'file', path = '%s');`, path))
+	stmts, err := sql.Parse("SELECT model FROM m;")
+	require.NoError(t, err)
+	res, err := eng.Exec(context.Background(), stmts[0], func(catalog.Schema) (operators.Operator, error) { return panicSink{}, nil })
+	require.NoError(t, err)
+	select {
+	case <-res.Query.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("query did not stop")
+	}
+	require.Contains(t, res.Query.State(), "failed: runtime: query q1 panicked: boom")
+	rows := readRows(t, eng, "SHOW QUERIES;")
+	require.Len(t, rows, 1)
+	require.Contains(t, rows[0], "q1 | failed: runtime: query q1 panicked: boom")
+	// The engine still runs statements.
+	require.Equal(t, []string{"m | file | "}, readRows(t, eng, "SHOW SOURCES;"))
+}
+
