@@ -28,11 +28,15 @@ type CheckpointStore interface {
 	Delete(query string) error
 }
 
-// CheckpointListener is an operator (typically a sink) told when a
-// checkpoint is durable — e.g. to commit rows transactionally with the
-// checkpoint id (exactly-once) or to commit Kafka offsets.
-type CheckpointListener interface {
-	CheckpointCommitted(id uint64) error
+// CheckpointSink is the protocol of an exactly-once sink (e.g.
+// operators/sink/postgres): SetCheckpointing(true) before Open when the query
+// takes checkpoints, RestoreCheckpoint(id) when it resumes from checkpoint
+// id, and OnCheckpoint(id) once the checkpoint is durable, to commit the
+// rows that belong to it together with its id.
+type CheckpointSink interface {
+	SetCheckpointing(on bool)
+	RestoreCheckpoint(id uint64) error
+	OnCheckpoint(id uint64) error
 }
 
 // ErrStateMismatch is returned when the state directory holds a checkpoint of
@@ -133,8 +137,8 @@ func (q *Query) maybeCompleteCheckpoint() error {
 		q.onCheckpoint(time.Since(a.started))
 	}
 	for _, op := range q.chain {
-		if l, ok := op.(CheckpointListener); ok {
-			if err := l.CheckpointCommitted(a.id); err != nil {
+		if l, ok := op.(CheckpointSink); ok {
+			if err := l.OnCheckpoint(a.id); err != nil {
 				return err
 			}
 		}
@@ -193,6 +197,13 @@ func (q *Query) restore() error {
 	for k, op := range q.chain {
 		if err := load("op/"+strconv.Itoa(k), op); err != nil {
 			return err
+		}
+	}
+	for _, op := range q.chain {
+		if l, ok := op.(CheckpointSink); ok {
+			if err := l.RestoreCheckpoint(cp.ID); err != nil {
+				return err
+			}
 		}
 	}
 	q.ckptID = cp.ID

@@ -12,6 +12,7 @@ import (
 	"github.com/weirdb/weir/operators/sink/deadletter"
 	filesink "github.com/weirdb/weir/operators/sink/file"
 	kafkasink "github.com/weirdb/weir/operators/sink/kafka"
+	pgsink "github.com/weirdb/weir/operators/sink/postgres"
 	"github.com/weirdb/weir/operators/sink/stdout"
 	"github.com/weirdb/weir/operators/source/datagen"
 	"github.com/weirdb/weir/operators/source/file"
@@ -34,13 +35,21 @@ func (e *Engine) newSource(def *catalog.Source) (operators.Source, error) {
 	return nil, fmt.Errorf("runtime: connector %q is not available for sources", def.Connector)
 }
 
-// newSink opens the connector of a declared sink.
-func (e *Engine) newSink(def *catalog.Sink, schema catalog.Schema) (operators.Operator, error) {
+// newSink opens the connector of a declared sink fed by plan. Kafka message
+// keys and Postgres upsert keys are the window bounds plus the group keys.
+func (e *Engine) newSink(def *catalog.Sink, plan *planner.Plan) (operators.Operator, error) {
+	schema := plan.Output
 	switch def.Connector {
 	case "file":
 		return filesink.New(def, schema)
 	case "kafka":
-		return kafkasink.New(def, schema)
+		return kafkasink.NewWithConfig(def, schema, kafkasink.Config{KeyCols: SinkKeyCols(plan)})
+	case "postgres":
+		keys := SinkKeyCols(plan)
+		if keys == nil {
+			return nil, fmt.Errorf("sink %s: the postgres sink upserts on window_start, window_end and the group keys: its query must be a windowed aggregation that selects both", def.Name)
+		}
+		return pgsink.New(def, schema, keys)
 	case "":
 		return nil, fmt.Errorf("sink %s: missing option connector (file, kafka or postgres)", def.Name)
 	}

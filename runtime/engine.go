@@ -33,6 +33,10 @@ type Options struct {
 	// Checkpoints, when set, makes queries take checkpoints every
 	// Config.Checkpointing.Interval and resume from the latest on start.
 	Checkpoints CheckpointStore
+	// Storage, when set, holds the warm tier that window state spills to
+	// beyond Config.State.Hot.MaxSizeMB, and feeds the state metrics. If
+	// Checkpoints is nil, checkpoints go to it too.
+	Storage *storage.Store
 	// Fingerprint identifies the statements being run (e.g. a hash of the
 	// script); a checkpoint taken under another fingerprint is refused.
 	Fingerprint string
@@ -49,6 +53,7 @@ type Engine struct {
 	stderr      io.Writer
 	deadLetters *deadLetterRouter
 	store       CheckpointStore
+	storage     *storage.Store
 	fingerprint string
 	ckptHist    prometheus.Histogram
 
@@ -64,13 +69,16 @@ type Engine struct {
 // New returns an engine with an empty catalog.
 func New(opts Options) *Engine {
 	e := &Engine{cfg: opts.Config, cat: catalog.New(), clock: opts.Clock, stderr: opts.Stderr,
-		store: opts.Checkpoints, fingerprint: opts.Fingerprint, persist: opts.Catalog,
+		store: opts.Checkpoints, storage: opts.Storage, fingerprint: opts.Fingerprint, persist: opts.Catalog,
 		views: map[string]*matView{}}
 	e.ckptHist = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "weir_checkpoint_duration_seconds",
 		Help:    "Time from injecting a checkpoint's barriers to its durable commit.",
 		Buckets: prometheus.ExponentialBuckets(0.001, 4, 10),
 	})
+	if e.store == nil && e.storage != nil {
+		e.store = StoreCheckpoints{S: e.storage}
+	}
 	if e.clock == nil {
 		e.clock = operators.SystemClock{}
 	}
@@ -236,7 +244,7 @@ func (e *Engine) createSink(ctx context.Context, s *sql.CreateSink) (*Result, er
 		def.Options[o.Key] = o.Value
 	}
 	def.Connector = def.Options["connector"]
-	sink, err := e.newSink(def, plan.Output)
+	sink, err := e.newSink(def, plan)
 	if err != nil {
 		return nil, &sql.Error{At: s.At, Code: "22023", Msg: err.Error()}
 	}

@@ -82,9 +82,13 @@ func (m *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	counter(m.deadLetters, m.e.deadLetters.total.Load())
-	gauge(m.hotBytes, 0)
-	gauge(m.warmBytes, 0)
-	counter(m.evictions, 0)
+	var hot, warm, evictions int64
+	if st := m.e.storage; st != nil {
+		hot, warm, evictions = st.HotBytes(), int64(st.WarmBytes()), st.Metrics().Evictions.Load()
+	}
+	gauge(m.hotBytes, float64(hot))
+	gauge(m.warmBytes, float64(warm))
+	counter(m.evictions, evictions)
 }
 
 // Registry returns a Prometheus registry with the engine's metrics and the

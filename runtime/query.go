@@ -14,7 +14,9 @@ import (
 	"github.com/weirdb/weir/coldata"
 	"github.com/weirdb/weir/operators"
 	"github.com/weirdb/weir/operators/watermark"
+	"github.com/weirdb/weir/operators/window"
 	"github.com/weirdb/weir/planner"
+	"github.com/weirdb/weir/storage"
 )
 
 // batchesPerInput is how many batches a source goroutine may have in
@@ -57,6 +59,7 @@ type Query struct {
 	onCheckpoint func(time.Duration)
 	// Restored is the id of the checkpoint the query resumed from (0: none).
 	Restored uint64
+	tiers    []*storage.Tier // warm tiers of spilling operators, closed at the end
 	ckptReq  chan chan error // Checkpoint requests
 	waiters  []chan error    // answered when the checkpoint in progress commits
 
@@ -159,6 +162,11 @@ func (q *Query) start(parent context.Context, e *Engine, sink operators.Operator
 				err = cerr
 			}
 		}
+		for _, t := range q.tiers {
+			if cerr := t.Close(); err == nil && cerr != nil {
+				err = cerr
+			}
+		}
 		q.finish(err)
 	}()
 	return nil
@@ -243,7 +251,23 @@ func (q *Query) build(e *Engine, opctx *operators.Context, sink operators.Operat
 		return err
 	}
 	q.chain = append(ops, sink)
-	for _, op := range q.chain {
+	for k, op := range q.chain {
+		if cs, ok := op.(CheckpointSink); ok {
+			cs.SetCheckpointing(q.store != nil)
+		}
+		if sp, ok := op.(window.StateSpiller); ok && e.storage != nil {
+			budget := int64(e.cfg.State.Hot.MaxSizeMB) << 20
+			key := q.key
+			if key == "" {
+				key = "run/" + q.ID
+			}
+			tier, err := e.storage.Tier(storage.TierKey{Query: key, Operator: int32(k)}, budget)
+			if err != nil {
+				return err
+			}
+			q.tiers = append(q.tiers, tier)
+			sp.SetStateTier(tier)
+		}
 		if err := op.Open(opctx); err != nil {
 			return err
 		}

@@ -118,7 +118,7 @@ func runMain(args []string, out, errw io.Writer) int {
 			return exitFailed
 		}
 		defer st.Close()
-		opts.Checkpoints = runtime.StoreCheckpoints{S: st}
+		opts.Storage = st
 		opts.Fingerprint = fingerprint
 		if *reset {
 			for i := 1; i <= statements; i++ {
