@@ -31,8 +31,9 @@ type CheckpointStore interface {
 // CheckpointSink is the protocol of an exactly-once sink (e.g.
 // operators/sink/postgres): SetCheckpointing(true) before Open when the query
 // takes checkpoints, RestoreCheckpoint(id) when it resumes from checkpoint
-// id, and OnCheckpoint(id) once the checkpoint is durable, to commit the
-// rows that belong to it together with its id.
+// id, and OnCheckpoint(id) when every operator has snapshot checkpoint id
+// and before its manifest is committed, to commit the rows up to the
+// barrier together with the id (so a replay never applies them twice).
 type CheckpointSink interface {
 	SetCheckpointing(on bool)
 	RestoreCheckpoint(id uint64) error
@@ -123,6 +124,17 @@ func (q *Query) maybeCompleteCheckpoint() error {
 			return err
 		}
 	}
+	// Exactly-once sinks commit the rows up to this barrier with its id
+	// before the manifest: after a crash in between, the restart replays
+	// from the previous checkpoint and the sink discards the rows it has
+	// already applied (it knows their id). The other order could lose them.
+	for _, op := range q.chain {
+		if l, ok := op.(CheckpointSink); ok {
+			if err := l.OnCheckpoint(a.id); err != nil {
+				return err
+			}
+		}
+	}
 	cp := &Checkpoint{Query: q.key, ID: a.id, Fingerprint: q.fingerprint, Blobs: a.blobs}
 	if err := q.store.Commit(cp); err != nil {
 		return fmt.Errorf("runtime: checkpoint %d of %s: %w", a.id, q.ID, err)
@@ -135,13 +147,6 @@ func (q *Query) maybeCompleteCheckpoint() error {
 	q.waiters = q.waiters[:0]
 	if q.onCheckpoint != nil {
 		q.onCheckpoint(time.Since(a.started))
-	}
-	for _, op := range q.chain {
-		if l, ok := op.(CheckpointSink); ok {
-			if err := l.OnCheckpoint(a.id); err != nil {
-				return err
-			}
-		}
 	}
 	for i, msgs := range a.queued {
 		for _, m := range msgs {
