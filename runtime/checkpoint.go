@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strconv"
 	"time"
@@ -141,6 +142,7 @@ func (q *Query) maybeCompleteCheckpoint() error {
 	}
 	q.ckptID = a.id
 	q.align = nil
+	q.commitOffsets()
 	for _, w := range q.waiters {
 		w <- nil
 	}
@@ -241,4 +243,30 @@ func (in *input) snapshot() (map[string][]byte, error) {
 		}
 	}
 	return blobs, nil
+}
+
+// offsetCommitter is a source that can report its checkpointed positions to
+// an external system for monitoring (Kafka consumer-group offsets). DESIGN.md:
+// these commits follow checkpoints, never lead them.
+type offsetCommitter interface {
+	CommitSnapshot(ctx context.Context) error
+}
+
+// offsetCommitTimeout bounds a group-offset commit; it only serves monitoring.
+const offsetCommitTimeout = 5 * time.Second
+
+// commitOffsets commits the positions of the checkpoint just made durable.
+// Failures are reported, not fatal: the checkpoint holds the truth.
+func (q *Query) commitOffsets() {
+	for _, in := range q.inputs {
+		c, ok := in.src.(offsetCommitter)
+		if !ok {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), offsetCommitTimeout)
+		if err := c.CommitSnapshot(ctx); err != nil && q.logf != nil {
+			q.logf("weir: query %s: committing offsets of source %s: %v\n", q.ID, in.def.Name, err)
+		}
+		cancel()
+	}
 }

@@ -57,6 +57,7 @@ type Query struct {
 	endBlobs     []map[string][]byte
 	live         int
 	onCheckpoint func(time.Duration)
+	logf         func(format string, args ...any) // diagnostics (stderr)
 	// Restored is the id of the checkpoint the query resumed from (0: none).
 	Restored uint64
 	tiers    []*storage.Tier // warm tiers of spilling operators, closed at the end
@@ -125,6 +126,7 @@ func (q *Query) start(parent context.Context, e *Engine, sink operators.Operator
 	q.ckptReq = make(chan chan error)
 	q.state = "running"
 	q.Started = e.clock.Now()
+	q.logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format, args...) }
 	opctx := &operators.Context{Ctx: ctx, Query: q.ID, Clock: e.clock, DeadLetters: e.deadLetters, Counters: &q.Counters}
 
 	if err := q.build(e, opctx, sink); err != nil {
