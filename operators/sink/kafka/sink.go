@@ -16,6 +16,7 @@ import (
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
 	"github.com/weirdb/weir/operators"
+	"github.com/weirdb/weir/operators/sink/stdout"
 )
 
 // Config is what the planner may tell the sink beyond its declaration.
@@ -114,7 +115,7 @@ func NewWithConfig(def *catalog.Sink, schema catalog.Schema, cfg Config) (*Sink,
 	}
 	s.names = make([][]byte, len(schema))
 	for i, c := range schema {
-		s.names[i] = append(appendJSONString(nil, c.Name), ':')
+		s.names[i] = append(stdout.AppendJSONString(nil, c.Name), ':')
 	}
 	return s, nil
 }
@@ -202,7 +203,7 @@ func (s *Sink) appendKey(buf []byte, b *coldata.Batch, i int) []byte {
 			buf = append(buf, ',')
 		}
 		buf = append(buf, s.names[c]...)
-		buf = appendJSONValue(buf, b.Cols[c], i)
+		buf = stdout.AppendJSONValue(buf, b.Cols[c], i)
 	}
 	return append(buf, '}')
 }
@@ -212,7 +213,7 @@ func (s *Sink) appendValue(buf []byte, b *coldata.Batch, i int) []byte {
 	buf = append(buf, '{')
 	for c := range s.schema {
 		buf = append(buf, s.names[c]...)
-		buf = appendJSONValue(buf, b.Cols[c], i)
+		buf = stdout.AppendJSONValue(buf, b.Cols[c], i)
 		buf = append(buf, ',')
 	}
 	buf = append(buf, `"_emit":`...)
