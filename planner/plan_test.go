@@ -160,23 +160,6 @@ WHERE (tokens > 1 OR error IS NOT NULL) AND model NOT LIKE 'test%' AND ts >= '19
 	}, got)
 }
 
-func TestParseDuration(t *testing.T) {
-	for in, want := range map[string]time.Duration{
-		"5m": 5 * time.Minute, "300s": 300 * time.Second, "2 minutes": 2 * time.Minute,
-		"1h": time.Hour, "1h30m": 90 * time.Minute, "500ms": 500 * time.Millisecond,
-		"1 hour 30 minutes": 90 * time.Minute, "1.5 hours": 90 * time.Minute,
-		" 10 SECONDS ": 10 * time.Second, "2days": 48 * time.Hour, "0s": 0,
-	} {
-		got, err := ParseDuration(in)
-		require.NoError(t, err, in)
-		require.Equal(t, want, got, in)
-	}
-	for _, bad := range []string{"", "5", "five minutes", "5 fortnights", "-5m", "5 minutes 3", "m"} {
-		_, err := ParseDuration(bad)
-		require.Error(t, err, bad)
-	}
-}
-
 func TestFormatMs(t *testing.T) {
 	for ms, want := range map[int64]string{
 		0: "0s", 300_000: "5m", 30_000: "30s", 5_400_000: "1h30m", 86_400_000: "1d",

@@ -180,7 +180,7 @@ func checkOption(o sql.Option, sp optSpec) error {
 			return bad("a non-empty value")
 		}
 	case optDuration:
-		if _, err := ParseDuration(v); err != nil {
+		if _, err := catalog.ParseDuration(v); err != nil {
 			return bad("a duration such as '5m', '300s' or '2 minutes'")
 		}
 	case optBool:

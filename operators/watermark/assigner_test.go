@@ -206,12 +206,6 @@ func TestConfigFromSource(t *testing.T) {
 	_, err = ConfigFromSource(def, 0, nil)
 	require.ErrorContains(t, err, "no WATERMARK")
 
-	for in, want := range map[string]time.Duration{"5m": 5 * time.Minute, "30": 30 * time.Second,
-		"2 HOURS": 2 * time.Hour, "1 day": 24 * time.Hour, "250ms": 250 * time.Millisecond} {
-		got, err := ParseInterval(in)
-		require.NoError(t, err, in)
-		require.Equal(t, want, got, in)
-	}
 }
 
 // BenchmarkProcess measures one partition of 2048-row batches.

@@ -2,7 +2,6 @@ package watermark
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -32,12 +31,12 @@ func ConfigFromSource(def *catalog.Source, defaultIdle time.Duration, clock oper
 	cfg.DelayMs = def.Watermark.DelayMs
 	var err error
 	if v, ok := def.Options.Get("idle_timeout"); ok {
-		if cfg.IdleTimeout, err = ParseInterval(v); err != nil {
+		if cfg.IdleTimeout, err = catalog.ParseDuration(v); err != nil {
 			return cfg, fmt.Errorf("watermark: source %q: idle_timeout: %w", def.Name, err)
 		}
 	}
 	if v, ok := def.Options.Get("max_future_skew"); ok {
-		if cfg.MaxFutureSkew, err = ParseInterval(v); err != nil {
+		if cfg.MaxFutureSkew, err = catalog.ParseDuration(v); err != nil {
 			return cfg, fmt.Errorf("watermark: source %q: max_future_skew: %w", def.Name, err)
 		}
 	}
@@ -51,34 +50,4 @@ func ConfigFromSource(def *catalog.Source, defaultIdle time.Duration, clock oper
 		}
 	}
 	return cfg, nil
-}
-
-// ParseInterval parses an interval option: a Go duration ("5m", "1h30m",
-// "250ms"), a bare number of seconds ("0", "30"), or "<n> <unit>" with unit
-// one of millisecond(s), second(s), minute(s), hour(s), day(s).
-func ParseInterval(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second, nil
-	}
-	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
-		return d, nil
-	}
-	f := strings.Fields(s)
-	if len(f) == 2 {
-		n, err := strconv.ParseInt(f[0], 10, 64)
-		unit, ok := intervalUnits[strings.TrimSuffix(strings.ToLower(f[1]), "s")]
-		if err == nil && ok && n >= 0 {
-			return time.Duration(n) * unit, nil
-		}
-	}
-	return 0, fmt.Errorf("invalid interval %q", s)
-}
-
-var intervalUnits = map[string]time.Duration{
-	"millisecond": time.Millisecond,
-	"second":      time.Second,
-	"minute":      time.Minute,
-	"hour":        time.Hour,
-	"day":         24 * time.Hour,
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/weirdb/weir/coldata"
 	"github.com/weirdb/weir/operators"
 	"github.com/weirdb/weir/operators/source/jsondec"
-	"github.com/weirdb/weir/operators/watermark"
 )
 
 // DefaultStartTime is the first event time of a bounded (count) generator
@@ -138,7 +137,7 @@ func New(def *catalog.Source) (operators.Source, error) {
 		}
 	}
 	if v, ok := def.Options.Get("max_out_of_order"); ok {
-		d, err := watermark.ParseInterval(v)
+		d, err := catalog.ParseDuration(v)
 		if err != nil {
 			return nil, errf("option max_out_of_order: %v", err)
 		}
@@ -149,7 +148,7 @@ func New(def *catalog.Source) (operators.Source, error) {
 		s.intervalMs = 1000 / s.rate
 	}
 	if v, ok := def.Options.Get("event_interval"); ok {
-		d, err := watermark.ParseInterval(v)
+		d, err := catalog.ParseDuration(v)
 		if err != nil {
 			return nil, errf("option event_interval: %v", err)
 		}

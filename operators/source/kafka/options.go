@@ -81,7 +81,7 @@ func ParseOptions(opts catalog.Options) (Options, error) {
 				return o, fmt.Errorf("kafka: format %q is not supported (only 'json')", v)
 			}
 		case "idle_timeout":
-			d, err := ParseDuration(v)
+			d, err := catalog.ParseDuration(v)
 			if err != nil {
 				return o, fmt.Errorf("kafka: idle_timeout: %w", err)
 			}
@@ -105,44 +105,4 @@ func ParseOptions(opts catalog.Options) (Options, error) {
 		return o, fmt.Errorf("kafka: option 'brokers' is required")
 	}
 	return o, nil
-}
-
-// ParseDuration reads a duration written as Go does ("5m", "300s",
-// "1h30m"), as a number with a unit word ("5 minutes", "300 seconds"), or as a
-// bare number of seconds ("300").
-func ParseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if d, err := time.ParseDuration(s); err == nil {
-		if d < 0 {
-			return 0, fmt.Errorf("negative duration %q", s)
-		}
-		return d, nil
-	}
-	num, unit := s, ""
-	if i := strings.IndexFunc(s, func(r rune) bool { return r == ' ' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') }); i >= 0 {
-		num, unit = strings.TrimSpace(s[:i]), strings.ToLower(strings.TrimSpace(s[i:]))
-	}
-	n, err := strconv.ParseFloat(num, 64)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("invalid duration %q", s)
-	}
-	var u time.Duration
-	switch strings.TrimSuffix(unit, "s") {
-	case "m", "ms", "millisecond":
-		u = time.Millisecond
-		if unit == "m" {
-			u = time.Minute
-		}
-	case "", "second", "sec":
-		u = time.Second
-	case "minute", "min":
-		u = time.Minute
-	case "hour", "h":
-		u = time.Hour
-	case "day", "d":
-		u = 24 * time.Hour
-	default:
-		return 0, fmt.Errorf("invalid duration %q", s)
-	}
-	return time.Duration(n * float64(u)), nil
 }

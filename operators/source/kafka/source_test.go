@@ -268,21 +268,6 @@ func TestOptionErrors(t *testing.T) {
 	require.ErrorContains(t, err, `watermark column "nope"`)
 }
 
-func TestParseDuration(t *testing.T) {
-	for in, want := range map[string]float64{
-		"5m": 300, "300s": 300, "1h30m": 5400, "300": 300, "5 minutes": 300, "2 hours": 7200,
-		"1 second": 1, "250ms": 0.25, "1.5 min": 90, "1 day": 86400,
-	} {
-		d, err := ParseDuration(in)
-		require.NoError(t, err, in)
-		require.Equal(t, want, d.Seconds(), in)
-	}
-	for _, in := range []string{"", "soon", "-5s", "5 fortnights", "m"} {
-		_, err := ParseDuration(in)
-		require.Error(t, err, in)
-	}
-}
-
 func TestUnknownTopicAndUnreachableBroker(t *testing.T) {
 	_, addr := newCluster(t, map[string]int32{"t": 1})
 	s, err := New(sourceDef(addr, "missing"))
