@@ -23,12 +23,19 @@ import (
 // and the process's peak RSS (VmHWM; meaningful only when the benchmark
 // runs alone in its process).
 func runSpillBench(b *testing.B, budget int64) {
-	const (
-		nKeys     = 100_000
-		perMs     = 2
-		nWindows  = 12
-		windowLen = 60_000
-	)
+	runSpillBenchWith(b, spillBenchShape{nKeys: 100_000, perMs: 2, nWindows: 12, windowLen: 60_000, lateness: 10 * 60_000}, budget)
+}
+
+// spillBenchShape is a spill benchmark's workload: nWindows TUMBLE windows
+// of windowLen ms with perMs events per ms spread uniformly (by a hash)
+// over nKeys keys.
+type spillBenchShape struct {
+	nKeys, perMs, nWindows, windowLen int
+	lateness                          int64
+}
+
+func runSpillBenchWith(b *testing.B, sh spillBenchShape, budget int64) {
+	nKeys, perMs, nWindows, windowLen := sh.nKeys, sh.perMs, sh.nWindows, sh.windowLen
 	keys := make([]string, nKeys)
 	for k := range keys {
 		keys[k] = fmt.Sprintf("model-%06d", k)
@@ -54,7 +61,8 @@ func runSpillBench(b *testing.B, budget int64) {
 			}
 		}
 		spec := benchSpec(Tumble)
-		spec.Trigger.LatenessMs = 10 * windowLen
+		spec.Size = int64(windowLen)
+		spec.Trigger.LatenessMs = sh.lateness
 		o, err := New(spec)
 		if err != nil {
 			b.Fatal(err)
@@ -70,7 +78,7 @@ func runSpillBench(b *testing.B, budget int64) {
 			bt.Reset(coldata.DefaultBatchSize)
 			bt.EventTime, bt.WmBefore = bt.EventTime[:0], bt.WmBefore[:0]
 			for r := 0; r < coldata.DefaultBatchSize; r++ {
-				bt.Cols[0].Str[r] = keys[uint64(i)*0x9E3779B97F4A7C15>>40%nKeys]
+				bt.Cols[0].Str[r] = keys[uint64(i)*0x9E3779B97F4A7C15>>40%uint64(nKeys)]
 				bt.Cols[1].F64[r] = float64(i % 1000)
 				bt.EventTime = append(bt.EventTime, int64(i/perMs))
 				bt.WmBefore = append(bt.WmBefore, wm)
@@ -127,3 +135,15 @@ func BenchmarkTumbleLate100kKeysInMemory(b *testing.B) { runSpillBench(b, 0) }
 
 // BenchmarkTumbleLate100kKeysBudget16MB spills to Pebble above 16 MB.
 func BenchmarkTumbleLate100kKeysBudget16MB(b *testing.B) { runSpillBench(b, 16<<20) }
+
+// tumble300k is one 5-minute TUMBLE window over 300k keys touched
+// uniformly (600k events): the working set (~300k groups) is far above a
+// 16 MB budget, so most events touch a spilled group.
+var tumble300k = spillBenchShape{nKeys: 300_000, perMs: 2, nWindows: 1, windowLen: 300_000}
+
+// BenchmarkTumble300kKeysInMemory keeps the 300k groups in memory.
+func BenchmarkTumble300kKeysInMemory(b *testing.B) { runSpillBenchWith(b, tumble300k, 0) }
+
+// BenchmarkTumble300kKeysBudget16MB spills above 16 MB: uniform access
+// over a working set above the budget.
+func BenchmarkTumble300kKeysBudget16MB(b *testing.B) { runSpillBenchWith(b, tumble300k, 16<<20) }
