@@ -13,6 +13,9 @@ type Metrics struct {
 	Evictions atomic.Int64
 	// WarmReads counts groups read back from the warm tier.
 	WarmReads atomic.Int64
+	// Expired counts warm entries found older than Options.WarmTTL by a
+	// read (and so not returned).
+	Expired atomic.Int64
 	// Checkpoints counts committed checkpoints.
 	Checkpoints atomic.Int64
 	// CheckpointNanos sums the duration of every CommitCheckpoint.

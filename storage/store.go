@@ -28,6 +28,14 @@ type Options struct {
 	OnCheckpoint func(d time.Duration, bytes int)
 	// Logf receives Pebble's log lines; nil discards them.
 	Logf func(format string, args ...any)
+	// WarmTTL is state.warm.ttl: a warm-tier entry written (spilled)
+	// longer ago than this is expired: Tier.Get and Tier.Scan no longer
+	// return it (Metrics.Expired counts it), as if the state had never
+	// been spilled. 0 means entries never expire. See Tier.
+	WarmTTL time.Duration
+	// Now is the processing-time clock of WarmTTL; nil means time.Now.
+	// Tests inject a manual clock.
+	Now func() time.Time
 }
 
 // Store is a state directory: checkpoints, catalog and warm tier. Its
@@ -47,6 +55,9 @@ var ErrClosed = errors.New("storage: store is closed")
 
 // Open opens (creating if absent) the state directory dir.
 func Open(dir string, opts Options) (*Store, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	if opts.KeepCheckpoints < 2 {
 		opts.KeepCheckpoints = 2
 	}

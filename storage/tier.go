@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -24,6 +25,14 @@ type TierKey struct {
 //
 // Writes (Put, DeleteRange) are buffered in a batch and committed without
 // Sync by Flush, and before any read (Get, Scan) so that reads see them.
+// Every entry is stored with its write time (processing time, 8 bytes).
+// When Options.WarmTTL is set, an entry older than the TTL is expired:
+// Get reports it absent and Scan skips it, exactly as if it had never been
+// written; it is counted in Metrics.Expired and stays on disk until the
+// operator deletes its range. What an expired entry means for the state
+// that was spilled is the operator's documented choice (window: the
+// group's state is dropped, like Flink's idle-state TTL).
+//
 // Warm contents are not durable state: checkpoints hold the complete
 // state, and opening a Tier clears what a previous run left under its
 // prefix. A Tier is used by one goroutine (its operator's); its gauge and
@@ -35,6 +44,7 @@ type Tier struct {
 	prefix []byte
 	batch  *pebble.Batch
 	kbuf   []byte
+	vbuf   []byte
 	hot    atomic.Int64
 }
 
@@ -87,9 +97,15 @@ func (t *Tier) pending() *pebble.Batch {
 	return t.batch
 }
 
-// Put buffers the entry (key, val) (one evicted group); both are copied.
+// stampLen is the size of an entry's write-time prefix.
+const stampLen = 8
+
+// Put buffers the entry (key, val) (one evicted group), stamped with the
+// current time; both are copied.
 func (t *Tier) Put(key, val []byte) error {
-	if err := t.pending().Set(t.fullKey(key), val, nil); err != nil {
+	t.vbuf = binary.BigEndian.AppendUint64(t.vbuf[:0], uint64(t.s.opts.Now().UnixNano()))
+	t.vbuf = append(t.vbuf, val...)
+	if err := t.pending().Set(t.fullKey(key), t.vbuf, nil); err != nil {
 		return fmt.Errorf("storage: tier put: %w", err)
 	}
 	t.s.metrics.Evictions.Add(1)
@@ -137,14 +153,39 @@ func (t *Tier) Get(key, buf []byte) ([]byte, bool, error) {
 	if err != nil {
 		return buf, false, fmt.Errorf("storage: tier get: %w", err)
 	}
-	buf = append(buf[:0], v...)
+	val, ok := t.live(v, t.deadline())
+	if ok {
+		buf = append(buf[:0], val...)
+		t.s.metrics.WarmReads.Add(1)
+	}
 	closer.Close()
-	t.s.metrics.WarmReads.Add(1)
-	return buf, true, nil
+	return buf, ok, nil
+}
+
+// deadline returns the write time (unix ns) before which entries are
+// expired, or math.MinInt64 without a TTL.
+func (t *Tier) deadline() int64 {
+	if t.s.opts.WarmTTL <= 0 {
+		return math.MinInt64
+	}
+	return t.s.opts.Now().Add(-t.s.opts.WarmTTL).UnixNano()
+}
+
+// live strips the write time of stored value v and reports whether it is
+// not expired (nor malformed) at deadline.
+func (t *Tier) live(v []byte, deadline int64) ([]byte, bool) {
+	if len(v) < stampLen {
+		return nil, false
+	}
+	if int64(binary.BigEndian.Uint64(v)) < deadline {
+		t.s.metrics.Expired.Add(1)
+		return nil, false
+	}
+	return v[stampLen:], true
 }
 
 // Scan calls f for every entry with lo ≤ key < hi (hi == nil: to the end
-// of the tier), in key order. key and val are only valid during the call.
+// of the tier), in key order, skipping expired entries. key and val are only valid during the call.
 // An error from f stops the scan and is returned.
 func (t *Tier) Scan(lo, hi []byte, f func(key, val []byte) error) error {
 	if err := t.Flush(); err != nil {
@@ -161,9 +202,14 @@ func (t *Tier) Scan(lo, hi []byte, f func(key, val []byte) error) error {
 		return fmt.Errorf("storage: tier scan: %w", err)
 	}
 	n := int64(0)
+	deadline := t.deadline()
 	for ok := it.First(); ok; ok = it.Next() {
+		v, live := t.live(it.Value(), deadline)
+		if !live {
+			continue
+		}
 		n++
-		if err = f(it.Key()[len(t.prefix):], it.Value()); err != nil {
+		if err = f(it.Key()[len(t.prefix):], v); err != nil {
 			break
 		}
 	}

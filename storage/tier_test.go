@@ -3,6 +3,7 @@ package storage
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/stretchr/testify/require"
@@ -75,4 +76,47 @@ func TestTier(t *testing.T) {
 	require.NoError(t, other.Close())
 	require.Zero(t, s.HotBytes())
 	require.NoError(t, s.Close())
+}
+
+// TestTierTTL checks state.warm.ttl: an entry written more than the TTL
+// ago is neither returned by Get nor by Scan, and is counted as expired;
+// rewriting an entry restarts its age.
+func TestTierTTL(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	s, err := Open("db", Options{FS: vfs.NewMem(), WarmTTL: time.Hour, Now: func() time.Time { return now }})
+	require.NoError(t, err)
+	defer s.Close()
+	tr, err := s.Tier(TierKey{Query: "q"}, 1)
+	require.NoError(t, err)
+	defer tr.Close()
+
+	require.NoError(t, tr.Put([]byte("a"), []byte("1"))) // written at 0
+	now = now.Add(40 * time.Minute)
+	require.NoError(t, tr.Put([]byte("b"), []byte("2"))) // written at 40m
+	now = now.Add(20 * time.Minute)                      // 60m: a is exactly 1h old
+	v, ok, err := tr.Get([]byte("a"), nil)
+	require.NoError(t, err)
+	require.True(t, ok, "an entry exactly TTL old is live")
+	require.Equal(t, "1", string(v))
+
+	now = now.Add(time.Millisecond) // a is older than the TTL, b 20m old
+	_, ok, err = tr.Get([]byte("a"), nil)
+	require.NoError(t, err)
+	require.False(t, ok)
+	var keys []string
+	require.NoError(t, tr.Scan(nil, nil, func(k, v []byte) error {
+		keys = append(keys, string(k)+"="+string(v))
+		return nil
+	}))
+	require.Equal(t, []string{"b=2"}, keys)
+	require.Equal(t, int64(2), s.Metrics().Expired.Load(), "the Get and the Scan each met a")
+
+	require.NoError(t, tr.Put([]byte("a"), []byte("3"))) // rewritten: young again
+	now = now.Add(59 * time.Minute)                      // a 59m old, b 79m
+	keys = keys[:0]
+	require.NoError(t, tr.Scan(nil, nil, func(k, v []byte) error {
+		keys = append(keys, string(k)+"="+string(v))
+		return nil
+	}))
+	require.Equal(t, []string{"a=3"}, keys)
 }
