@@ -507,23 +507,25 @@ func statementFingerprint(text string) string {
 	return hex.EncodeToString(h[:12])
 }
 
-// sourceUser names a running view or sink query that reads source, or "".
+// sourceUser names a materialized view or sink of the catalog whose query
+// reads source, or "" (a finished query counts: a restart replays it).
 func (e *Engine) sourceUser(source string) string {
+	e.mu.Lock()
+	views := make(map[*Query]string, len(e.views))
+	for _, mv := range e.views {
+		views[mv.query] = mv.name
+	}
+	e.mu.Unlock()
 	for _, q := range e.Queries() {
-		if !strings.HasPrefix(q.key, "view/") && q.sinkName == "" {
+		if views[q] == "" && (q.sinkName == "" || e.cat.Sink(q.sinkName) == nil) {
 			continue
-		}
-		select {
-		case <-q.Done():
-			continue
-		default:
 		}
 		for _, n := range q.Plan.Sources {
 			if n.Source != nil && strings.EqualFold(n.Source.Name, source) {
 				if q.sinkName != "" {
 					return "sink " + q.sinkName
 				}
-				return "view " + strings.TrimPrefix(q.key, "view/")
+				return "view " + views[q]
 			}
 		}
 	}
