@@ -1,0 +1,116 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// replScript is piped to `weir repl`: a multi-line CREATE, \d, a
+// continuous SELECT over a bounded file (its rows stream until the end of
+// input), a bad statement (reported, the shell goes on) and \q (the last
+// statement never runs).
+const replScript = `CREATE SOURCE m (ts TIMESTAMP, model VARCHAR, latency_ms DOUBLE,
+  WATERMARK FOR ts AS ts - INTERVAL '0' SECOND)
+  WITH (connector = 'file', path = '%s');
+\d m
+SELECT window_start, COUNT(*) AS n
+FROM TUMBLE(m, ts, INTERVAL '1' MINUTE)
+GROUP BY window_start, window_end;
+SELEC 1;
+\q
+SHOW SOURCES;
+`
+
+// replWant is the expected output; %s are the two window starts as the
+// backend renders timestamps. wireData has 3 events in 10:00 and 3 in 10:01.
+const replWant = `CREATE SOURCE
+column | type
+-------------
+ts | TIMESTAMP
+model | VARCHAR
+latency_ms | DOUBLE
+(3 rows)
+window_start | n | _emit
+------------------------
+%s | 3 | final
+%s | 3 | final
+(2 rows)
+`
+
+func TestReplPipedLocalAndRemote(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "m.jsonl")
+	appendJSONL(t, data, wireData)
+	script := fmt.Sprintf(replScript, data)
+
+	var out, errw syncBuffer
+	code := runRepl([]string{"--history", ""}, strings.NewReader(script), &out, &errw)
+	require.Equal(t, exitSQLError, code, errw.String())
+	require.Equal(t, fmt.Sprintf(replWant, "2026-11-09T10:00:00.000Z", "2026-11-09T10:01:00.000Z"), out.String())
+	require.Contains(t, errw.String(), "ERROR: line 1, column 1:")
+
+	srv := startServe(t, filepath.Join(dir, "state"))
+	var rout, rerr syncBuffer
+	code = runRepl([]string{"--server", srv.addrs.PG}, strings.NewReader(script), &rout, &rerr)
+	require.Equal(t, exitSQLError, code, rerr.String())
+	require.Equal(t, fmt.Sprintf(replWant, "2026-11-09 10:00:00+00", "2026-11-09 10:01:00+00"), rout.String())
+	require.Contains(t, rerr.String(), "SQLSTATE 42601")
+}
+
+func TestReplCommands(t *testing.T) {
+	var out, errw syncBuffer
+	code := runRepl(nil, strings.NewReader("\\timing\n\\help\n\\nope\n\\d\n"), &out, &errw)
+	require.Equal(t, exitOK, code)
+	require.Contains(t, out.String(), "Timing is on.\n")
+	require.Contains(t, out.String(), `\d NAME      describe a source or view`)
+	require.Contains(t, out.String(), "name | connector | watermark\n")
+	require.Contains(t, out.String(), "Time: ")
+	require.Equal(t, "unknown command \\nope; try \\help\n", errw.String())
+}
+
+func TestCompleter(t *testing.T) {
+	c := &completer{names: func() []string { return []string{"metrics", "by_model"} }}
+	got := func(line string) []string {
+		cands, n := c.Do([]rune(line), len([]rune(line)))
+		var out []string
+		for _, r := range cands {
+			out = append(out, line[len(line)-n:]+string(r))
+		}
+		return out
+	}
+	require.Equal(t, []string{"SELECT ", "SESSION ", "SECOND ", "SECONDS "}, got("SE"))
+	require.Equal(t, []string{"select ", "session ", "second ", "seconds "}, got("se"))
+	require.Equal(t, []string{"metrics ", "materialized ", "min ", "max ", "minute ", "minutes "}, got("SELECT * FROM m"))
+	require.Equal(t, []string{"by_model ", "by "}, got("select * from b"))
+	require.Empty(t, got("SELECT "))
+}
+
+func TestSubmit(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "m.jsonl")
+	appendJSONL(t, data, wireData)
+	good := filepath.Join(dir, "good.sql")
+	require.NoError(t, os.WriteFile(good, []byte(fmt.Sprintf(wireDDL, data)), 0o644))
+	bad := filepath.Join(dir, "bad.sql")
+	require.NoError(t, os.WriteFile(bad, []byte("SHOW VIEWS;\n\nDROP VIEW nope;\nDROP VIEW v;\n"), 0o644))
+	srv := startServe(t, filepath.Join(dir, "state"))
+
+	var out, errw syncBuffer
+	require.Equal(t, exitOK, runSubmit([]string{"--server", srv.addrs.PG, good}, &out, &errw), errw.String())
+	require.Equal(t, "created source m\ncreated materialized view v\n2 objects created\n", out.String())
+
+	out, errw = syncBuffer{}, syncBuffer{}
+	require.Equal(t, exitSQLError, runSubmit([]string{"--server", srv.addrs.PG, bad}, &out, &errw))
+	require.Equal(t, "SHOW\n0 objects created before the error\n", out.String())
+	require.Contains(t, errw.String(), bad+":3: ERROR: ")
+	require.Contains(t, errw.String(), `(SQLSTATE 42P01)`)
+
+	out, errw = syncBuffer{}, syncBuffer{}
+	require.Equal(t, exitUsage, runSubmit([]string{"--server", srv.addrs.PG}, &out, &errw))
+	require.Contains(t, errw.String(), "no .sql file given")
+}
