@@ -86,7 +86,8 @@ func TestCompleter(t *testing.T) {
 	require.Equal(t, []string{"SELECT ", "SESSION ", "SECOND ", "SECONDS "}, got("SE"))
 	require.Equal(t, []string{"select ", "session ", "second ", "seconds "}, got("se"))
 	require.Equal(t, []string{"metrics ", "materialized ", "min ", "max ", "minute ", "minutes "}, got("SELECT * FROM m"))
-	require.Equal(t, []string{"by_model ", "by "}, got("select * from b"))
+	require.Equal(t, []string{"by_model "}, got("select * from by"))
+	require.Equal(t, []string{"by_model ", "by ", "between ", "bigint ", "boolean "}, got("select * from b"))
 	require.Empty(t, got("SELECT "))
 }
 
