@@ -95,7 +95,8 @@ func (o *op) emitWindow(s, e int64, kind coldata.EmitKind) (int, error) {
 			return 0, err
 		}
 	}
-	if e-s == ps.size { // one pane: its groups are the window's rows
+	o.panesOf(s, e, o.sortGroups) // read back out of order (spilled, or restored)
+	if e-s == ps.size {           // one pane: its groups are the window's rows
 		pn := ps.byTime[s]
 		if pn == nil {
 			return 0, nil

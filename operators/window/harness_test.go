@@ -388,8 +388,11 @@ func TestDataDriven(t *testing.T) { runDataDriven(t, nil) }
 
 // runDataDriven runs the golden files, with every operator spilling to
 // tier when it is not nil.
-func runDataDriven(t *testing.T, tier *storage.Tier) {
-	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+func runDataDriven(t *testing.T, tier *storage.Tier) { runDataDrivenIn(t, "testdata", tier) }
+
+// runDataDrivenIn runs the golden files under dir.
+func runDataDrivenIn(t *testing.T, dir string, tier *storage.Tier) {
+	datadriven.Walk(t, dir, func(t *testing.T, path string) {
 		var h *harness
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			if d.Cmd == "spec" {

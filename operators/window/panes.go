@@ -18,13 +18,13 @@ type pane struct {
 	// Spilling (spill.go): ords, once the pane has spilled, holds each
 	// group's first-seen ordinal (groups stays sorted by it); spilled
 	// counts its groups held only in the warm tier; warm says whether the
-	// tier has entries of the pane (possibly superseded ones); touch is
-	// the batch clock of its last event.
-	ords    []uint32
-	nextOrd uint32
-	spilled int
-	warm    bool
-	touch   uint64
+	// tier has entries of the pane (possibly superseded ones); unsorted
+	// says groups were read back out of ordinal order.
+	ords     []uint32
+	nextOrd  uint32
+	spilled  int
+	warm     bool
+	unsorted bool
 }
 
 // win is a window that has (or had) state: it is emitted final when

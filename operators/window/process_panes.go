@@ -18,6 +18,7 @@ func (o *op) processPanes(b *coldata.Batch) error {
 		when = b.Cols[whenCol]
 	}
 	early := o.trig.everyOn
+	spilling := o.spill.on
 	curP, firstEnd, lastEnd := int64(0), int64(0), int64(0)
 	havePane := false
 	keyCols := o.spec.KeyCols
@@ -36,9 +37,6 @@ func (o *op) processPanes(b *coldata.Batch) error {
 		if !havePane || p != curP {
 			curP, havePane = p, true
 			firstEnd, lastEnd = ps.bounds(p)
-			if o.spill.on {
-				o.touchPane(p)
-			}
 		}
 		if o.wm >= satAdd(lastEnd, L) {
 			o.tooLate(b, i)
@@ -49,6 +47,9 @@ func (o *op) processPanes(b *coldata.Batch) error {
 			ps.keyPane[k] = minTime
 		}
 		g := o.groupFor(p, k)
+		if spilling {
+			o.spill.touchGroup(g, len(o.groupKey))
+		}
 		o.segRows = append(o.segRows, i)
 		o.segGroups = append(o.segGroups, g)
 		if early {

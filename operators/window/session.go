@@ -19,6 +19,13 @@ type session struct {
 	live   bool
 	fired  bool // final emitted at the current end
 	dirty  bool // changed since its last emission (EARLY EVERY)
+
+	// Spilling (session_spill.go): a spilled session's accumulators are
+	// in the warm tier under its action time at spill (spillAt), and g is
+	// noGroup; touch is the batch clock of its last event.
+	spilled bool
+	spillAt int64
+	touch   uint64
 }
 
 // sessHeapEntry schedules a session's next action: firing at its end, or
@@ -93,6 +100,7 @@ type sessionState struct {
 	seq      uint64
 	late     []int32
 	cands    []int32
+	nSpilled int // live sessions whose accumulators are in the warm tier
 }
 
 func (ss *sessionState) init() {}
@@ -159,6 +167,11 @@ func (o *op) processSessions(b *coldata.Batch) error {
 		for int(k) >= len(ss.byKey) {
 			ss.byKey = append(ss.byKey, nil)
 		}
+		if ss.nSpilled > 0 {
+			if err := o.loadKeySessions(k, t); err != nil {
+				return err
+			}
+		}
 		// Sessions the event can join.
 		cands := ss.cands[:0]
 		F, Lm := t, t
@@ -215,6 +228,7 @@ func (o *op) processSessions(b *coldata.Batch) error {
 		s := &ss.list[target]
 		s.f, s.l = f, l
 		s.dirty = true
+		s.touch = o.spill.clock
 		late := o.wm >= end
 		s.fired = late
 		o.schedule(target)
@@ -294,7 +308,12 @@ func (o *op) removeSession(id int32) {
 		}
 	}
 	ss.byKey[s.key] = list
-	o.freeGroup(s.g)
+	if s.spilled {
+		s.spilled = false
+		ss.nSpilled--
+	} else {
+		o.freeGroup(s.g)
+	}
 	o.keys.unref(s.key)
 	s.live = false
 	ss.freeNext = append(ss.freeNext, id)
@@ -322,6 +341,15 @@ func (o *op) flushLateSessions() error {
 			}
 		}
 		if !dup {
+			ok, lerr := o.loadSession(id)
+			if lerr != nil {
+				err = lerr
+				continue
+			}
+			if !ok {
+				o.expireSession(id)
+				continue
+			}
 			err = o.appendRow(s.f, o.sessionEnd(s.f, s.l), s.key, s.g, coldata.EmitLate)
 			s.dirty = false
 		}
@@ -336,6 +364,11 @@ func (o *op) flushLateSessions() error {
 func (o *op) fireSessions() error {
 	ss := &o.sess
 	L := o.spec.Trigger.LatenessMs
+	if ss.nSpilled > 0 && len(ss.heap) > 0 && ss.heap[0].at <= o.wm {
+		if err := o.loadDueSessions(); err != nil {
+			return err
+		}
+	}
 	for len(ss.heap) > 0 && ss.heap[0].at <= o.wm {
 		e := ss.heap.pop()
 		s := &ss.list[e.id]
@@ -349,6 +382,14 @@ func (o *op) fireSessions() error {
 		}
 		end := o.sessionEnd(s.f, s.l)
 		if !s.fired {
+			ok, err := o.loadSession(e.id)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				o.expireSession(e.id)
+				continue
+			}
 			if err := o.appendRow(s.f, end, s.key, s.g, coldata.EmitFinal); err != nil {
 				return err
 			}
@@ -384,6 +425,14 @@ func (o *op) fireEarlySessions() error {
 	}
 	sortSessions(ss, ids, o)
 	for _, id := range ids {
+		ok, err := o.loadSession(id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			o.expireSession(id)
+			continue
+		}
 		s := &ss.list[id]
 		s.dirty = false
 		if err := o.appendRow(s.f, o.sessionEnd(s.f, s.l), s.key, s.g, coldata.EmitEarly); err != nil {

@@ -12,17 +12,23 @@ import (
 	"github.com/weirdb/weir/catalog"
 )
 
-// snapshotVersion is the version of the Snapshot encoding.
-const snapshotVersion = 1
+// snapshotVersion is the version of the Snapshot encoding. Version 2
+// adds the spilling bookkeeping (pane ordinals and spilled counts, spilled
+// sessions) and the warm section.
+const snapshotVersion = 2
 
 var errCorruptSnapshot = errors.New("window: corrupt snapshot")
 
 // Snapshot implements operators.Checkpointer: it writes the watermark,
-// the key table, every group's accumulator state, the panes and windows
-// (or sessions) and the early-trigger bookkeeping. Pending late rows are
-// always flushed when Process returns, so there are none to save.
+// the key table, every in-memory group's accumulator state, the panes and
+// windows (or sessions) and the early-trigger bookkeeping, then the warm
+// section: the spilled groups' entries streamed straight from the tier
+// (key, value pairs, superseded ones left out, ended by an empty key), so
+// that a checkpoint never loads spilled state back into memory. Pending
+// late rows are always flushed when Process returns, so there are none to
+// save.
 func (o *op) Snapshot(w io.Writer) error {
-	if err := o.loadAll(); err != nil {
+	if err := o.spill.err; err != nil {
 		return err
 	}
 	var e enc
@@ -91,7 +97,12 @@ func (o *op) Snapshot(w io.Writer) error {
 			if s.live {
 				e.i(s.f)
 				e.i(s.l)
-				e.u(uint64(s.g))
+				e.bool(s.spilled)
+				if s.spilled {
+					e.i(s.spillAt)
+				} else {
+					e.u(uint64(s.g))
+				}
 				e.u(uint64(s.key))
 				e.u(s.seq)
 				e.bool(s.fired)
@@ -108,6 +119,14 @@ func (o *op) Snapshot(w io.Writer) error {
 			for _, g := range pn.groups {
 				e.u(uint64(g))
 			}
+			e.bool(pn.ords != nil)
+			if pn.ords != nil {
+				for _, ord := range pn.ords {
+					e.u(uint64(ord))
+				}
+				e.u(uint64(pn.nextOrd))
+			}
+			e.u(uint64(pn.spilled))
 		}
 		e.u(uint64(len(ps.wins)))
 		for _, w := range ps.wins {
@@ -116,8 +135,150 @@ func (o *op) Snapshot(w io.Writer) error {
 			e.bool(w.fired)
 		}
 	}
-	_, err := w.Write(e.b)
-	return err
+	bw := bufio.NewWriter(w)
+	if _, err := bw.Write(e.b); err != nil {
+		return err
+	}
+	if err := o.snapshotWarm(bw); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// snapshotWarm streams the current warm entries to w, then an empty key.
+func (o *op) snapshotWarm(w *bufio.Writer) error {
+	var hdr []byte
+	if o.spill.on {
+		err := o.spill.tier.Scan(nil, nil, func(key, val []byte) error {
+			if !o.warmCurrent(key) {
+				return nil
+			}
+			hdr = binary.AppendUvarint(hdr[:0], uint64(len(key)))
+			w.Write(hdr)
+			w.Write(key)
+			hdr = binary.AppendUvarint(hdr[:0], uint64(len(val)))
+			w.Write(hdr)
+			_, err := w.Write(val)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return w.WriteByte(0)
+}
+
+// warmCurrent reports whether warm entry key holds state that is not in
+// memory (not superseded by a group read back, nor stale).
+func (o *op) warmCurrent(key []byte) bool {
+	if o.spec.Kind == Session {
+		at, id, gen, ok := parseSessKey(key)
+		if !ok || id < 0 || int(id) >= len(o.sess.list) {
+			return false
+		}
+		s := &o.sess.list[id]
+		return s.live && s.gen == gen && s.spilled && s.spillAt == at
+	}
+	if len(key) < 8 || o.keys == nil {
+		return false
+	}
+	p := int64(binary.BigEndian.Uint64(key) ^ (1 << 63))
+	if o.pane.byTime[p] == nil {
+		return false
+	}
+	if k, ok := o.keys.ids[string(key[8:])]; ok {
+		if _, in := o.pane.groups[paneGroupKey{p, k}]; in {
+			return false
+		}
+	}
+	return true
+}
+
+// restoreWarm reads the warm section: back into the tier when spilling,
+// else into memory.
+func (o *op) restoreWarm(d *dec) error {
+	for d.err == nil {
+		key := d.bytes()
+		if len(key) == 0 {
+			break
+		}
+		val := d.bytes()
+		if d.err != nil {
+			break
+		}
+		if o.spill.on {
+			if err := o.checkWarm(key); err != nil {
+				return err
+			}
+			if err := o.spill.tier.Put(key, val); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := o.loadWarm(key, val); err != nil {
+			return err
+		}
+	}
+	if d.err != nil {
+		return d.err
+	}
+	if o.spill.on {
+		return o.spill.tier.Flush()
+	}
+	// Without a tier everything is in memory now.
+	for _, pn := range o.pane.panes {
+		pn.spilled, pn.warm = 0, false
+	}
+	if o.sess.nSpilled != 0 {
+		return errCorruptSnapshot // a spilled session without its entry
+	}
+	return nil
+}
+
+// checkWarm validates a restored warm key against the restored state.
+func (o *op) checkWarm(key []byte) error {
+	if o.spec.Kind == Session {
+		at, id, gen, ok := parseSessKey(key)
+		if !ok || id < 0 || int(id) >= len(o.sess.list) {
+			return errCorruptSnapshot
+		}
+		if s := &o.sess.list[id]; !s.live || s.gen != gen || !s.spilled || s.spillAt != at {
+			return errCorruptSnapshot
+		}
+		return nil
+	}
+	if len(key) < 9 || o.keys == nil || o.pane.byTime[int64(binary.BigEndian.Uint64(key)^(1<<63))] == nil {
+		return errCorruptSnapshot
+	}
+	return nil
+}
+
+// loadWarm decodes a restored warm entry into memory.
+func (o *op) loadWarm(key, val []byte) error {
+	if err := o.checkWarm(key); err != nil {
+		return err
+	}
+	if o.spec.Kind == Session {
+		_, id, _, _ := parseSessKey(key)
+		return o.decodeSession(id, val)
+	}
+	pn := o.pane.byTime[int64(binary.BigEndian.Uint64(key)^(1<<63))]
+	k, fresh := o.keys.lookup(key[8:])
+	if fresh {
+		if err := o.keys.decodeInto(k, string(key[8:])); err != nil {
+			o.keys.unref(k)
+			return err
+		}
+	} else if _, in := o.pane.groups[paneGroupKey{pn.start, k}]; in {
+		return errCorruptSnapshot
+	}
+	if _, err := o.decodeSpilled(pn, k, val); err != nil {
+		if o.keys.refs[k] == 0 {
+			o.keys.unref(k)
+		}
+		return err
+	}
+	return nil
 }
 
 // Restore implements operators.Checkpointer; it must be called before
@@ -217,10 +378,16 @@ func (o *op) Restore(r io.Reader) (err error) {
 	} else {
 		o.restorePanes(d, ng)
 	}
-	if d.err == nil && len(d.b) != 0 {
-		d.err = errCorruptSnapshot
+	if d.err != nil {
+		return d.err
 	}
-	return d.err
+	if err := o.restoreWarm(d); err != nil {
+		return err
+	}
+	if len(d.b) != 0 {
+		return errCorruptSnapshot
+	}
+	return nil
 }
 
 func (o *op) restorePanes(d *dec, ng int) {
@@ -236,6 +403,16 @@ func (o *op) restorePanes(d *dec, ng int) {
 				ps.groups[paneGroupKey{p, o.groupKey[g]}] = g
 			}
 		}
+		if d.bool() {
+			pn.ords = make([]uint32, len(pn.groups))
+			for j := range pn.ords {
+				pn.ords[j] = uint32(d.u())
+				pn.unsorted = pn.unsorted || j > 0 && pn.ords[j] < pn.ords[j-1]
+			}
+			pn.nextOrd = uint32(d.u())
+		}
+		pn.spilled = int(d.u())
+		pn.warm = pn.spilled > 0
 		ps.byTime[p] = pn
 		ps.panes = append(ps.panes, pn)
 	}
@@ -260,7 +437,12 @@ func (o *op) restoreSessions(d *dec, ng int) {
 			continue
 		}
 		s.f, s.l = d.i(), d.i()
-		s.g = d.group(ng)
+		if s.spilled = d.bool(); s.spilled {
+			s.spillAt, s.g = d.i(), noGroup
+			ss.nSpilled++
+		} else {
+			s.g = d.group(ng)
+		}
 		s.key = uint32(d.u())
 		s.seq = d.u()
 		s.fired, s.dirty = d.bool(), d.bool()
@@ -350,6 +532,18 @@ func (d *dec) str() string {
 	s := string(d.b[:n])
 	d.b = d.b[n:]
 	return s
+}
+
+// bytes reads a length-prefixed byte string (aliasing the input).
+func (d *dec) bytes() []byte {
+	n := d.u()
+	if d.err != nil || n > uint64(len(d.b)) {
+		d.err = errCorruptSnapshot
+		return nil
+	}
+	b := d.b[:n:n]
+	d.b = d.b[n:]
+	return b
 }
 
 func (d *dec) bool() bool {

@@ -1,6 +1,7 @@
 package window
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -20,50 +21,85 @@ type StateSpiller interface {
 
 var _ StateSpiller = (*op)(nil)
 
-// Per-group and per-key bookkeeping besides the accumulators, in bytes:
-// the (pane, key) → group map entry, the pane's group and ordinal slots,
-// the group's key id, and for a key its encoded form, map entry and value
-// slots. An estimate for the budget, not an exact figure.
+// Per-group, per-key and per-session bookkeeping besides the
+// accumulators, in bytes: the (pane, key) → group map entry, the pane's
+// group and ordinal slots, the group's key id and touch stamp; for a key
+// its encoded form, map entry and value slots; for a session slot its
+// struct, key-list slot and heap entries. An estimate for the budget, not
+// an exact figure.
 const (
-	groupOverhead = 64
-	keyOverhead   = 96
+	groupOverhead   = 72
+	keyOverhead     = 96
+	sessionOverhead = 112
 )
 
 // spillState is the bookkeeping of a budgeted operator.
 //
-// Spilling works on TUMBLE, HOP and CUMULATE panes: when the estimated hot
-// bytes exceed the budget after a batch or watermark, the in-memory groups
-// of the least recently touched panes are encoded (one warm entry per
-// (pane, key): key = pane start ‖ encoded group key, value = the group's
-// first-seen ordinal in the pane ‖ each accumulator's Encode) in one batch
-// and freed, with their key references. A pane's spilled counter (its
-// groups held only in the warm tier) is the "spilled" marker of its group
-// table: an event whose (pane, key) group is not in memory reads it back
-// with one Get while the counter is not zero, and keeps it in memory from
-// then on; firing a window reads its panes' spilled groups back with one
-// scan per pane, restoring first-seen order from the ordinals. Warm
-// entries superseded by a group read back stay until the pane is loaded
-// or purged (a range delete) and are ignored, the in-memory group being
-// newer. Pebble is written only at spill, load and purge, in batches.
+// When the estimated hot bytes exceed the budget after a batch or a
+// watermark, the least recently touched groups are encoded (each
+// accumulator's Encode) into one warm-tier batch and freed, until the
+// estimate is down to three quarters of the budget. Recency is the batch
+// clock of a group's last event; ties go to the state furthest from
+// firing. Pebble is written only at spill, load and purge, in batches.
 //
-// SESSION windows and EARLY EVERY keep everything in memory: their
-// bookkeeping refers to groups and key ids that spilling would free.
+// Panes (TUMBLE, HOP, CUMULATE): one warm entry per (pane, key): key =
+// pane start ‖ encoded group key, value = the group's first-seen ordinal
+// in the pane ‖ the accumulators. A pane's spilled counter (its groups
+// held only in the warm tier) is the "spilled" marker of its group table:
+// an event whose (pane, key) group is not in memory reads that one group
+// back with one Get while the counter is not zero, and keeps it in memory
+// from then on (until it is the coldest again); firing a window reads its
+// panes' spilled groups back with one scan per pane, restoring first-seen
+// order from the ordinals. Warm entries superseded by a group read back
+// stay until the pane is loaded or purged (a range delete) and are
+// ignored, the in-memory group being newer.
+//
+// Sessions (session_spill.go): a spilled session keeps its bounds, key and
+// heap entries in memory (so that candidate sessions and firing order are
+// decided without Pebble) and moves its accumulators to the warm tier
+// under (its next action time ‖ slot ‖ generation). An event reads back,
+// with one Get each, only the spilled sessions of its key it can join;
+// an advance reads back every spilled session due by the watermark with
+// one scan and range-deletes the scanned entries.
+//
+// state.warm.ttl (storage.Options.WarmTTL) is idle-state retention, as
+// Flink's state TTL: a group spilled and not touched for longer than the
+// TTL is dropped. A window that still needs it — one whose allowed
+// lateness or length keeps it open longer than the TTL — no longer sees
+// it: a later event for that (window, key) starts from empty state (its
+// late or final row counts only events after the expiry), and with no
+// later event the key has no row. An expired session is removed without
+// a row. Set the TTL above the longest window plus lateness to never lose
+// state (storage.Metrics.Expired counts expiries).
+//
+// EARLY EVERY on panes keeps everything in memory: its bookkeeping refers
+// to group ids that spilling frees.
 type spillState struct {
-	tier    *storage.Tier
-	budget  int64
-	on      bool   // spilling applies to this spec
-	clock   uint64 // advances per batch; panes record it when touched
-	hot     int64  // last estimate
-	err     error  // first warm-tier error, returned by the next call
-	kbuf    []byte
-	vbuf    []byte
-	victims []*pane
-	order   []ordGroup
+	tier   *storage.Tier
+	budget int64
+	on     bool   // spilling applies to this spec
+	clock  uint64 // advances per batch and watermark; groups record it when touched
+	hot    int64  // last estimate
+	err    error  // first warm-tier error, returned by the next call
+	kbuf   []byte
+	vbuf   []byte
+	gTouch []uint64 // pane mode: per group id, the clock of its last event
+	victim []bool   // pane mode: per group id, chosen by the current pass
+	cands  []spillCand
+	order  []ordGroup
 }
 
 type ordGroup struct {
 	ord uint32
 	g   uint32
+}
+
+// spillCand is a candidate of a spill pass: group (panes) or session id,
+// its last touch and how far it is from firing.
+type spillCand struct {
+	touch uint64
+	far   int64
+	id    uint32
 }
 
 // SetStateTier implements StateSpiller.
@@ -72,7 +108,7 @@ func (o *op) SetStateTier(t *storage.Tier) {
 	if t != nil {
 		o.spill.budget = t.Budget()
 	}
-	o.spill.on = t != nil && o.spill.budget > 0 && o.spec.Kind != Session && !o.trig.everyOn
+	o.spill.on = t != nil && o.spill.budget > 0 && (o.spec.Kind == Session || !o.trig.everyOn)
 }
 
 // openSpill clears what an earlier operator left in the tier.
@@ -97,49 +133,69 @@ func paneRange(p int64) (lo, hi []byte) {
 	return lo, paneKey(nil, p+1)
 }
 
-// touchPane records that pane p received events in this batch.
-func (o *op) touchPane(p int64) {
-	if pn := o.pane.byTime[p]; pn != nil {
-		pn.touch = o.spill.clock
+// touchGroup records that group g received an event in this batch.
+func (sp *spillState) touchGroup(g uint32, groups int) {
+	if int(g) >= len(sp.gTouch) {
+		sp.gTouch = grow(sp.gTouch, groups)
 	}
+	sp.gTouch[g] = sp.clock
+}
+
+func (sp *spillState) touchOf(g uint32) uint64 {
+	if int(g) < len(sp.gTouch) {
+		return sp.gTouch[g]
+	}
+	return 0
 }
 
 // hotBytes estimates the operator's in-memory state: live groups times
 // the bookkeeping plus the mean accumulator bytes of a sample of groups,
-// and the live keys.
-func (o *op) hotBytes() int64 {
+// the live keys and the session slots. It also returns the estimate per
+// group.
+func (o *op) hotBytes() (total, perGroup int64) {
 	live := len(o.groupKey) - len(o.gFree)
-	if live <= 0 {
-		return 0
+	if live <= 0 && len(o.sess.list) == 0 {
+		return 0, groupOverhead
 	}
 	sampled, bytes := 0, 0
-	for _, pn := range o.pane.panes {
-		for _, g := range pn.groups {
-			for _, a := range o.accs {
-				bytes += a.GroupBytes(g)
-			}
-			sampled++
-			if sampled >= 64 {
+	sample := func(g uint32) bool {
+		for _, a := range o.accs {
+			bytes += a.GroupBytes(g)
+		}
+		sampled++
+		return sampled < 64
+	}
+	if o.spec.Kind == Session {
+		for i := range o.sess.list {
+			if s := &o.sess.list[i]; s.live && !s.spilled && !sample(s.g) {
 				break
 			}
 		}
-		if sampled >= 64 {
-			break
+	} else {
+	panes:
+		for _, pn := range o.pane.panes {
+			for _, g := range pn.groups {
+				if !sample(g) {
+					break panes
+				}
+			}
 		}
 	}
-	per := int64(groupOverhead)
+	perGroup = groupOverhead
 	if sampled > 0 {
-		per += int64(bytes / sampled)
+		perGroup += int64(bytes / sampled)
 	}
 	keys := 0
 	if o.keys != nil {
 		keys = o.keys.live()
 	}
-	return int64(live)*per + int64(keys)*keyOverhead
+	total = int64(live)*perGroup + int64(keys)*keyOverhead + int64(len(o.sess.list))*sessionOverhead
+	return total, perGroup
 }
 
-// maybeSpill spills the coldest panes while the hot estimate exceeds the
-// budget, down to three quarters of it, in one warm-tier batch.
+// maybeSpill spills the least recently touched groups (or sessions)
+// while the hot estimate exceeds the budget, down to three quarters of
+// it, in one warm-tier batch.
 func (o *op) maybeSpill() error {
 	sp := &o.spill
 	if !sp.on {
@@ -149,48 +205,86 @@ func (o *op) maybeSpill() error {
 	if sp.err != nil {
 		return sp.err
 	}
-	hot := o.hotBytes()
+	hot, per := o.hotBytes()
 	if hot > sp.budget {
-		live := int64(len(o.groupKey) - len(o.gFree))
-		per := hot / max(live, 1)
-		target := sp.budget / 4 * 3
-		victims := append(sp.victims[:0], o.pane.panes...)
-		slices.SortStableFunc(victims, func(a, b *pane) int {
-			if a.touch != b.touch {
-				return cmp64(int64(a.touch), int64(b.touch))
-			}
-			return cmp64(b.start, a.start) // the furthest from firing first
-		})
-		for _, pn := range victims {
-			if hot <= target {
-				break
-			}
-			if len(pn.groups) == 0 {
-				continue
-			}
-			n, err := o.spillPane(pn)
-			if err != nil {
-				return err
-			}
-			hot -= int64(n) * per
+		need := int((hot - sp.budget/4*3 + per - 1) / per)
+		var err error
+		if o.spec.Kind == Session {
+			err = o.spillSessions(need)
+		} else {
+			err = o.spillGroups(need)
 		}
-		clear(victims)
-		sp.victims = victims[:0]
-		if err := sp.tier.Flush(); err != nil {
+		if err == nil {
+			err = sp.tier.Flush()
+		}
+		if err != nil {
+			sp.fail(err)
 			return err
 		}
-		hot = o.hotBytes()
+		hot, _ = o.hotBytes()
 	}
 	sp.hot = hot
 	sp.tier.SetHotBytes(hot)
 	return nil
 }
 
-// spillPane writes every in-memory group of pn to the warm tier (buffered)
-// and frees them; it returns their number.
-func (o *op) spillPane(pn *pane) (int, error) {
+// pickVictims orders cands coldest first (least recent touch, then the
+// furthest from firing) and returns the first need of them.
+func pickVictims(cands []spillCand, need int) []spillCand {
+	if need >= len(cands) {
+		return cands
+	}
+	slices.SortFunc(cands, func(a, b spillCand) int {
+		if a.touch != b.touch {
+			return cmp64(int64(a.touch), int64(b.touch))
+		}
+		if a.far != b.far {
+			return cmp64(b.far, a.far)
+		}
+		return int(a.id) - int(b.id)
+	})
+	return cands[:need]
+}
+
+// spillGroups spills the need coldest in-memory pane groups.
+func (o *op) spillGroups(need int) error {
+	sp := &o.spill
+	cands := sp.cands[:0]
+	for _, pn := range o.pane.panes {
+		for _, g := range pn.groups {
+			cands = append(cands, spillCand{touch: sp.touchOf(g), far: pn.lastEnd, id: g})
+		}
+	}
+	sp.cands = cands
+	if len(sp.victim) < len(o.groupKey) {
+		sp.victim = grow(sp.victim, len(o.groupKey))
+	}
+	for _, c := range pickVictims(cands, need) {
+		sp.victim[c.id] = true
+	}
+	for _, pn := range o.pane.panes {
+		if err := o.spillMarked(pn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// spillMarked writes pn's groups marked as victims to the warm tier
+// (buffered) and frees them, keeping the others in first-seen order.
+func (o *op) spillMarked(pn *pane) error {
 	sp := &o.spill
 	ps := &o.pane
+	marked := false
+	for _, g := range pn.groups {
+		if sp.victim[g] {
+			marked = true
+			break
+		}
+	}
+	if !marked {
+		return nil
+	}
 	if pn.ords == nil {
 		pn.ords = make([]uint32, len(pn.groups))
 		for i := range pn.ords {
@@ -198,15 +292,25 @@ func (o *op) spillPane(pn *pane) (int, error) {
 		}
 		pn.nextOrd = uint32(len(pn.groups))
 	}
+	j := 0
+	var err error
 	for i, g := range pn.groups {
+		if !sp.victim[g] || err != nil {
+			pn.groups[j], pn.ords[j] = g, pn.ords[i]
+			j++
+			continue
+		}
+		sp.victim[g] = false
 		k := o.groupKey[g]
 		sp.kbuf = append(paneKey(sp.kbuf[:0], pn.start), o.keys.enc[k]...)
 		sp.vbuf = binary.AppendUvarint(sp.vbuf[:0], uint64(pn.ords[i]))
 		for _, a := range o.accs {
 			sp.vbuf = a.Encode(sp.vbuf, g)
 		}
-		if err := sp.tier.Put(sp.kbuf, sp.vbuf); err != nil {
-			return i, err
+		if err = sp.tier.Put(sp.kbuf, sp.vbuf); err != nil {
+			pn.groups[j], pn.ords[j] = g, pn.ords[i]
+			j++
+			continue
 		}
 		if int(k) < len(ps.keyPane) && ps.keyPane[k] == pn.start && ps.keyGroup[k] == g {
 			ps.keyPane[k] = minTime
@@ -214,13 +318,13 @@ func (o *op) spillPane(pn *pane) (int, error) {
 		delete(ps.groups, paneGroupKey{pn.start, k})
 		o.freeGroup(g)
 		o.keys.unref(k)
+		pn.spilled++
+		pn.warm = true
 	}
-	n := len(pn.groups)
-	pn.spilled += n
-	pn.warm = pn.warm || n > 0
-	pn.groups = pn.groups[:0]
-	pn.ords = pn.ords[:0]
-	return n, nil
+	clear(pn.groups[j:])
+	pn.groups = pn.groups[:j]
+	pn.ords = pn.ords[:j]
+	return err
 }
 
 // appendPaneGroup adds group g to pn with the next ordinal.
@@ -260,8 +364,8 @@ func (sp *spillState) fail(err error) {
 	}
 }
 
-// decodeSpilled makes a group of key k in pn from warm value v, keeping
-// pn's groups in ordinal order.
+// decodeSpilled makes a group of key k in pn from warm value v, appended
+// to pn's groups possibly out of ordinal order (sortGroups restores it).
 func (o *op) decodeSpilled(pn *pane, k uint32, v []byte) (uint32, error) {
 	ord, n := binary.Uvarint(v)
 	if n <= 0 {
@@ -278,12 +382,38 @@ func (o *op) decodeSpilled(pn *pane, k uint32, v []byte) (uint32, error) {
 		v = rest
 	}
 	o.keys.ref(k)
-	pn.spilled--
+	if pn.spilled > 0 {
+		pn.spilled--
+	}
+	if int(g) < len(o.spill.gTouch) {
+		o.spill.gTouch[g] = 0 // read back for firing: cold until an event touches it
+	}
 	o.pane.groups[paneGroupKey{pn.start, k}] = g
-	i, _ := slices.BinarySearch(pn.ords, uint32(ord))
-	pn.groups = slices.Insert(pn.groups, i, g)
-	pn.ords = slices.Insert(pn.ords, i, uint32(ord))
+	if n := len(pn.ords); n > 0 && pn.ords[n-1] > uint32(ord) {
+		pn.unsorted = true
+	}
+	pn.groups = append(pn.groups, g)
+	pn.ords = append(pn.ords, uint32(ord))
 	return g, nil
+}
+
+// sortGroups restores pn's groups to first-seen order after groups were
+// read back out of order (before its rows are emitted).
+func (o *op) sortGroups(pn *pane) {
+	if !pn.unsorted {
+		return
+	}
+	sp := &o.spill
+	og := sp.order[:0]
+	for i, g := range pn.groups {
+		og = append(og, ordGroup{ord: pn.ords[i], g: g})
+	}
+	slices.SortFunc(og, func(a, b ordGroup) int { return cmp.Compare(a.ord, b.ord) })
+	for i, x := range og {
+		pn.ords[i], pn.groups[i] = x.ord, x.g
+	}
+	sp.order = og[:0]
+	pn.unsorted = false
 }
 
 // loadPane reads every spilled group of pn back (one scan) and clears its
@@ -345,19 +475,6 @@ func (o *op) unspillKey(s, e int64, k uint32) {
 			o.unspillGroup(pn, k)
 		}
 	})
-}
-
-// loadAll reads every spilled group back (before a snapshot).
-func (o *op) loadAll() error {
-	if !o.spill.on {
-		return nil
-	}
-	for _, pn := range o.pane.panes {
-		if err := o.loadPane(pn); err != nil {
-			return err
-		}
-	}
-	return o.spill.err
 }
 
 // dropPane deletes a purged pane's warm entries (buffered).
