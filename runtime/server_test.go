@@ -322,4 +322,3 @@ func TestQueryPanicFailsOnlyThatQuery(t *testing.T) {
 	// The engine still runs statements.
 	require.Equal(t, []string{"m | file | "}, readRows(t, eng, "SHOW SOURCES;"))
 }
-
