@@ -89,7 +89,7 @@ func serveMain(ctx context.Context, args []string, errw io.Writer, ready chan<- 
 		return exitFailed
 	}
 	defer store.Close()
-	eng := runtime.New(runtime.Options{Config: cfg, Stderr: errw, Checkpoints: storeCheckpoints{store}, Catalog: store})
+	eng := runtime.New(runtime.Options{Config: cfg, Stderr: errw, Storage: store, Catalog: store})
 	n, err := eng.Restore(ctx)
 	if n > 0 || err != nil {
 		fmt.Fprintf(errw, "weir serve: restored %d catalog statements from %s\n", n, cfg.State.Dir)
@@ -160,23 +160,3 @@ func serveMain(ctx context.Context, args []string, errw io.Writer, ready chan<- 
 	fmt.Fprintln(errw, "weir serve: stopped")
 	return code
 }
-
-// storeCheckpoints adapts storage.Store to runtime.CheckpointStore.
-type storeCheckpoints struct{ s *storage.Store }
-
-// Commit implements runtime.CheckpointStore.
-func (c storeCheckpoints) Commit(cp *runtime.Checkpoint) error {
-	return c.s.CommitCheckpoint(&storage.Manifest{Query: cp.Query, ID: cp.ID, Fingerprint: cp.Fingerprint, CreatedAt: time.Now(), Blobs: cp.Blobs})
-}
-
-// Latest implements runtime.CheckpointStore.
-func (c storeCheckpoints) Latest(query string) (*runtime.Checkpoint, error) {
-	m, err := c.s.LatestCheckpoint(query)
-	if err != nil || m == nil {
-		return nil, err
-	}
-	return &runtime.Checkpoint{Query: m.Query, ID: m.ID, Fingerprint: m.Fingerprint, Blobs: m.Blobs}, nil
-}
-
-// Delete implements runtime.CheckpointStore.
-func (c storeCheckpoints) Delete(query string) error { return c.s.DeleteQuery(query) }
