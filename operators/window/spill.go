@@ -38,7 +38,7 @@ const (
 // When the estimated hot bytes exceed the budget after a batch or a
 // watermark, the least recently touched groups are encoded (each
 // accumulator's Encode) into one warm-tier batch and freed, until the
-// estimate is down to three quarters of the budget. Recency is the batch
+// estimate is down to seven eighths of the budget. Recency is the batch
 // clock of a group's last event; ties go to the state furthest from
 // firing. Pebble is written only at spill, load and purge, in batches.
 //
@@ -194,7 +194,7 @@ func (o *op) hotBytes() (total, perGroup int64) {
 }
 
 // maybeSpill spills the least recently touched groups (or sessions)
-// while the hot estimate exceeds the budget, down to three quarters of
+// while the hot estimate exceeds the budget, down to seven eighths of
 // it, in one warm-tier batch.
 func (o *op) maybeSpill() error {
 	sp := &o.spill
@@ -207,7 +207,7 @@ func (o *op) maybeSpill() error {
 	}
 	hot, per := o.hotBytes()
 	if hot > sp.budget {
-		need := int((hot - sp.budget/4*3 + per - 1) / per)
+		need := int((hot - sp.budget/8*7 + per - 1) / per)
 		var err error
 		if o.spec.Kind == Session {
 			err = o.spillSessions(need)
