@@ -112,7 +112,7 @@ func runMain(args []string, out, errw io.Writer) int {
 	if *stateDir != "" {
 		// With a state directory, queries checkpoint and resume (SPEC.md); a
 		// run without one has nothing to resume and takes no checkpoints.
-		st, err := storage.Open(*stateDir, storage.Options{CacheSizeMB: cfg.State.Warm.CacheSizeMB})
+		st, err := storage.Open(*stateDir, storage.Options{CacheSizeMB: cfg.State.Warm.CacheSizeMB, WarmTTL: cfg.State.Warm.TTL})
 		if err != nil {
 			fmt.Fprintf(errw, "weir run: state directory %s: %v\n", *stateDir, err)
 			return exitFailed

@@ -83,7 +83,7 @@ func serveMain(ctx context.Context, args []string, errw io.Writer, ready chan<- 
 		cfg.Checkpointing.Interval = *ckptInterval
 	}
 
-	store, err := storage.Open(cfg.State.Dir, storage.Options{CacheSizeMB: cfg.State.Warm.CacheSizeMB})
+	store, err := storage.Open(cfg.State.Dir, storage.Options{CacheSizeMB: cfg.State.Warm.CacheSizeMB, WarmTTL: cfg.State.Warm.TTL})
 	if err != nil {
 		fmt.Fprintf(errw, "weir serve: %v\n", err)
 		return exitFailed
