@@ -38,4 +38,7 @@ type Counters struct {
 	WindowsCreated   atomic.Int64
 	WindowsCompleted atomic.Int64
 	WindowsPruned    atomic.Int64
+	// WindowEventCount observes, when a window fires final, the number of
+	// events its (window, key) group holds.
+	WindowEventCount Histogram
 }

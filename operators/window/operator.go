@@ -20,8 +20,9 @@ type op struct {
 	ctx  *operators.Context
 	cnt  *operators.Counters
 
-	accs []agg.Accumulator
-	args []int // input column of each aggregate; -1 for COUNT(*)
+	accs   []agg.Accumulator // spec.Aggs's, then events
+	args   []int             // input column of each accumulator; -1 for COUNT(*) and events
+	events *eventCounter     // events per group (event_count.go)
 
 	wm      int64 // the operator's watermark W
 	nextAct int64 // the smallest W at which an advance fires or purges something
@@ -78,6 +79,8 @@ func New(spec Spec) (operators.Operator, error) {
 		o.accs = append(o.accs, acc)
 		o.args = append(o.args, a.Arg)
 	}
+	o.events = &eventCounter{}
+	o.accs, o.args = append(o.accs, o.events), append(o.args, -1)
 	if spec.Kind == Session {
 		o.sess.init()
 	} else {

@@ -11,8 +11,11 @@ func (o *op) appendRow(s, e int64, k, g uint32, kind coldata.EmitKind) error {
 	out.Cols[0].I64 = append(out.Cols[0].I64, s)
 	out.Cols[1].I64 = append(out.Cols[1].I64, e)
 	o.keys.appendKey(k, o.outKeys)
-	for a, acc := range o.accs {
-		acc.Result(g, o.outAggs[a])
+	for a, vec := range o.outAggs {
+		o.accs[a].Result(g, vec)
+	}
+	if kind == coldata.EmitFinal {
+		o.observeFinal(g)
 	}
 	out.Emit = append(out.Emit, kind)
 	out.Len++
