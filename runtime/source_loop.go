@@ -1,0 +1,117 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/operators"
+)
+
+// run is the source goroutine: read, assign watermarks, hand batches over.
+func (in *input) run(ctx context.Context, clock operators.Clock, out chan<- message, c *operators.Counters) {
+	send := func(m message) bool {
+		select {
+		case out <- m:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	ps, _ := in.src.(operators.PartitionedSource)
+	lastWm := int64(math.MinInt64)
+	for {
+		select {
+		case id := <-in.barrier:
+			// Everything read so far has been sent: the snapshot is the
+			// position just after it (DESIGN.md: sources emit a barrier after
+			// recording their offsets).
+			blobs, err := in.snapshot()
+			if err != nil {
+				send(message{kind: msgErr, input: in.idx, err: err})
+				return
+			}
+			if !send(message{kind: msgBarrier, input: in.idx, ckpt: id, blobs: blobs}) {
+				return
+			}
+		default:
+		}
+		var b *coldata.Batch
+		select {
+		case b = <-in.free:
+		case <-ctx.Done():
+			return
+		}
+		b.Reset(0) // a source returning io.EOF may leave b untouched
+		err := in.src.Read(ctx, b)
+		if ps != nil && in.asg != nil {
+			for _, p := range ps.Ended() {
+				in.asg.PartitionEnded(p)
+			}
+		}
+		if err == io.EOF {
+			if b.Live() > 0 {
+				in.process(b, clock, c)
+				if !send(message{kind: msgBatch, input: in.idx, batch: b}) {
+					return
+				}
+			}
+			in.publishStatus()
+			send(message{kind: msgWatermark, input: in.idx, wm: math.MaxInt64})
+			// The final position goes with end of input, so that a checkpoint
+			// taken after it never makes a restart read the input again.
+			blobs, err := in.snapshot()
+			if err != nil {
+				send(message{kind: msgErr, input: in.idx, err: err})
+				return
+			}
+			send(message{kind: msgEOS, input: in.idx, blobs: blobs})
+			return
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				send(message{kind: msgErr, input: in.idx, err: fmt.Errorf("source %s: %w", in.def.Name, err)})
+			}
+			return
+		}
+		in.process(b, clock, c)
+		if b.Live() > 0 {
+			if !send(message{kind: msgBatch, input: in.idx, batch: b}) {
+				return
+			}
+		} else {
+			in.free <- b
+		}
+		if in.asg != nil {
+			if w := in.asg.Watermark(); w > lastWm {
+				lastWm = w
+				if !send(message{kind: msgWatermark, input: in.idx, wm: w}) {
+					return
+				}
+			}
+		}
+	}
+}
+
+func (in *input) process(b *coldata.Batch, clock operators.Clock, c *operators.Counters) {
+	c.EventsIn.Add(int64(b.Len))
+	if in.asg != nil {
+		in.asg.Process(b)
+		in.asg.Tick(clock.Now())
+		in.publishStatus()
+	}
+}
+
+// publishStatus copies the assigner's partition status where other
+// goroutines (SHOW WATERMARKS, metrics) can read it.
+func (in *input) publishStatus() {
+	if in.asg == nil {
+		return
+	}
+	st := in.asg.Status()
+	in.statusMu.Lock()
+	in.status = st
+	in.statusMu.Unlock()
+}
