@@ -13,7 +13,10 @@
 //
 // key is the JSON array of the row's group-key values (NULL included), so
 // a re-archived (late) row replaces the earlier one; row is the JSON
-// object of every column (TIMESTAMP as epoch milliseconds).
+// object of every column (TIMESTAMP as epoch milliseconds). A view that
+// shows only one of window_start and window_end stores that column's value
+// in both (its windows are still told apart; retention then counts from
+// the shown bound).
 package cold
 
 import (
@@ -21,6 +24,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -32,10 +36,15 @@ import (
 // DefaultRetention is state.cold.retention's default: 90 days.
 const DefaultRetention = 90 * 24 * time.Hour
 
-// Archive is a connection to the cold tier. Not safe for concurrent use.
+// Archive is a connection to the cold tier. Safe for concurrent use:
+// calls are serialized on one connection, which is re-established by the
+// next call after it broke.
 type Archive struct {
-	conn      *pgx.Conn
+	url       string
 	retention time.Duration
+
+	mu   sync.Mutex
+	conn *pgx.Conn // nil or closed: reconnect on the next call
 }
 
 // Open connects to url and creates the archive table if absent.
@@ -44,7 +53,21 @@ func Open(ctx context.Context, url string, retention time.Duration) (*Archive, e
 	if retention <= 0 {
 		retention = DefaultRetention
 	}
-	conn, err := pgx.Connect(ctx, url)
+	a := &Archive{url: url, retention: retention}
+	if _, err := a.connLocked(ctx); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// connLocked returns the connection, (re)connecting and creating the
+// table if needed. a.mu is held (or a is not shared yet).
+func (a *Archive) connLocked(ctx context.Context) (*pgx.Conn, error) {
+	if a.conn != nil && !a.conn.IsClosed() {
+		return a.conn, nil
+	}
+	a.conn = nil
+	conn, err := pgx.Connect(ctx, a.url)
 	if err != nil {
 		return nil, fmt.Errorf("cold: connect: %w", err)
 	}
@@ -59,19 +82,49 @@ func Open(ctx context.Context, url string, retention time.Duration) (*Archive, e
 			return nil, fmt.Errorf("cold: create table: %w", err)
 		}
 	}
-	return &Archive{conn: conn, retention: retention}, nil
+	a.conn = conn
+	return conn, nil
 }
 
 // Close disconnects.
-func (a *Archive) Close() error { return a.conn.Close(context.Background()) }
+func (a *Archive) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.conn == nil {
+		return nil
+	}
+	err := a.conn.Close(context.Background())
+	a.conn = nil
+	return err
+}
+
+// Retention returns how long archived windows are kept.
+func (a *Archive) Retention() time.Duration { return a.retention }
+
+// WindowCols returns the columns of schema that give a row's window start
+// and end: window_start and window_end, or the one of them present twice;
+// ok is false when schema has neither.
+func WindowCols(schema catalog.Schema) (start, end int, ok bool) {
+	start, end = schema.Index("window_start"), schema.Index("window_end")
+	switch {
+	case start < 0 && end < 0:
+		return -1, -1, false
+	case start < 0:
+		start = end
+	case end < 0:
+		end = start
+	}
+	return start, end, true
+}
 
 // Archive stores the live rows of b, result rows of view with schema
-// (which must have window_start and window_end) and group-key columns
+// (which must have window_start or window_end) and group-key columns
 // keyCols, replacing rows archived before for the same window and key. It
-// is called with closed windows' final and late rows.
+// is called with closed windows' final and late rows, in one statement
+// per call.
 func (a *Archive) Archive(ctx context.Context, view string, schema catalog.Schema, keyCols []int, b *coldata.Batch, now time.Time) error {
-	ws, we := schema.Index("window_start"), schema.Index("window_end")
-	if ws < 0 || we < 0 {
+	ws, we, ok := WindowCols(schema)
+	if !ok {
 		return fmt.Errorf("cold: view %s has no window_start/window_end columns", view)
 	}
 	if len(b.Cols) != len(schema) {
@@ -124,7 +177,13 @@ func (a *Archive) Archive(ctx context.Context, view string, schema catalog.Schem
 			s2, e2, k2, r2 = append(s2, starts[j]), append(e2, ends[j]), append(k2, keys[j]), append(r2, rows[j])
 		}
 	}
-	_, err = a.conn.Exec(ctx, `INSERT INTO weir_cold_rows (view, window_start, window_end, key, row, archived_at) `+
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	conn, err := a.connLocked(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = conn.Exec(ctx, `INSERT INTO weir_cold_rows (view, window_start, window_end, key, row, archived_at) `+
 		`SELECT $1, s, e, k, r::jsonb, $6 FROM unnest($2::timestamptz[], $3::timestamptz[], $4::text[], $5::text[]) AS t(s, e, k, r) `+
 		`ON CONFLICT (view, window_start, window_end, key) DO UPDATE SET row = EXCLUDED.row, archived_at = EXCLUDED.archived_at`,
 		view, s2, e2, k2, r2, now.UTC())
@@ -158,19 +217,54 @@ func value(v *coldata.Vec, i int) any {
 // Prune deletes the rows of windows that ended before now − retention and
 // returns their number.
 func (a *Archive) Prune(ctx context.Context, now time.Time) (int64, error) {
-	tag, err := a.conn.Exec(ctx, `DELETE FROM weir_cold_rows WHERE window_end < $1`, now.Add(-a.retention).UTC())
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	conn, err := a.connLocked(ctx)
+	if err != nil {
+		return 0, err
+	}
+	tag, err := conn.Exec(ctx, `DELETE FROM weir_cold_rows WHERE window_end < $1`, now.Add(-a.retention).UTC())
 	if err != nil {
 		return 0, fmt.Errorf("cold: prune: %w", err)
 	}
 	return tag.RowsAffected(), nil
 }
 
+// DeleteView deletes every archived row of view (DROP VIEW).
+func (a *Archive) DeleteView(ctx context.Context, view string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	conn, err := a.connLocked(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, `DELETE FROM weir_cold_rows WHERE view = $1`, view); err != nil {
+		return fmt.Errorf("cold: delete %s: %w", view, err)
+	}
+	return nil
+}
+
 // Rows returns the archived rows of view whose window ends in
 // [fromMs, toMs), ordered by window end, start and key, as a batch with
-// schema (columns absent from a stored row are NULL).
+// schema (columns absent from a stored row are NULL). fromMs =
+// math.MinInt64 and toMs = math.MaxInt64 leave that side unbounded.
 func (a *Archive) Rows(ctx context.Context, view string, schema catalog.Schema, fromMs, toMs int64) (*coldata.Batch, error) {
-	rs, err := a.conn.Query(ctx, `SELECT row FROM weir_cold_rows WHERE view = $1 AND window_end >= $2 AND window_end < $3 `+
-		`ORDER BY window_end, window_start, key`, view, time.UnixMilli(fromMs).UTC(), time.UnixMilli(toMs).UTC())
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	conn, err := a.connLocked(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, args := `SELECT row FROM weir_cold_rows WHERE view = $1`, []any{view}
+	if fromMs != math.MinInt64 {
+		args = append(args, time.UnixMilli(fromMs).UTC())
+		q += fmt.Sprintf(" AND window_end >= $%d", len(args))
+	}
+	if toMs != math.MaxInt64 {
+		args = append(args, time.UnixMilli(toMs).UTC())
+		q += fmt.Sprintf(" AND window_end < $%d", len(args))
+	}
+	rs, err := conn.Query(ctx, q+` ORDER BY window_end, window_start, key`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("cold: read %s: %w", view, err)
 	}

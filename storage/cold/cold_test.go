@@ -3,6 +3,7 @@ package cold
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"testing"
 	"time"
@@ -111,4 +112,41 @@ func TestArchiveReadPrune(t *testing.T) {
 
 	require.ErrorContains(t, a.Archive(ctx, view, catalog.Schema{{Name: "x", Type: catalog.Bigint}}, nil, rows(), now),
 		"cold: view "+view+" has no window_start/window_end")
+}
+
+func TestStartOnlyViewUnboundedDeleteReconnect(t *testing.T) {
+	url := os.Getenv("WEIR_TEST_PG_URL")
+	if url == "" {
+		t.Skip("WEIR_TEST_PG_URL is not set: skipping the cold-tier tests (CI sets it to the local server)")
+	}
+	ctx := context.Background()
+	a, err := Open(ctx, url, 0)
+	require.NoError(t, err)
+	require.Equal(t, DefaultRetention, a.Retention())
+	view := fmt.Sprintf("v_start_%d", time.Now().UnixNano())
+	t.Cleanup(func() {
+		_ = a.DeleteView(ctx, view)
+		a.Close()
+	})
+	schema := catalog.Schema{{Name: "window_start", Type: catalog.Timestamp}, {Name: "model", Type: catalog.Varchar}}
+	b := coldata.NewBatch(schema, 2)
+	// Before the epoch and after it: the unbounded read returns both.
+	b.Cols[0].I64 = append(b.Cols[0].I64, -60_000, 60_000)
+	b.Cols[1].Str = append(b.Cols[1].Str, "a", "a")
+	b.Emit = append(b.Emit, coldata.EmitFinal, coldata.EmitFinal)
+	b.Len = 2
+	require.NoError(t, a.Archive(ctx, view, schema, []int{0, 1}, b, time.UnixMilli(120_000)))
+
+	// A broken connection is re-established by the next call.
+	require.NoError(t, a.conn.Close(ctx))
+	got, err := a.Rows(ctx, view, schema, math.MinInt64, math.MaxInt64)
+	require.NoError(t, err)
+	require.Equal(t, 2, got.Len)
+	require.Equal(t, []int64{-60_000, 60_000}, got.Cols[0].I64)
+	require.Equal(t, []string{"a", "a"}, got.Cols[1].Str)
+
+	require.NoError(t, a.DeleteView(ctx, view))
+	got, err = a.Rows(ctx, view, schema, math.MinInt64, math.MaxInt64)
+	require.NoError(t, err)
+	require.Zero(t, got.Len)
 }
