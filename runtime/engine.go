@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -56,6 +57,7 @@ type Engine struct {
 	storage     *storage.Store
 	fingerprint string
 	ckptHist    prometheus.Histogram
+	cold        *coldTier // nil without state.cold.postgres_url
 
 	persist   CatalogStore
 	replaying bool // set while Restore replays the persisted catalog
@@ -86,6 +88,7 @@ func New(opts Options) *Engine {
 		e.stderr = os.Stderr
 	}
 	e.deadLetters = newDeadLetterRouter(newDeadLetterLogger(e.stderr, e.clock), e.clock)
+	e.cold = newColdTier(e)
 	return e
 }
 
@@ -307,7 +310,11 @@ func (e *Engine) Close() error {
 		q.Cancel()
 		<-q.Done()
 	}
-	return e.deadLetters.Close()
+	var coldErr error
+	if e.cold != nil {
+		coldErr = e.cold.close()
+	}
+	return errors.Join(coldErr, e.deadLetters.Close())
 }
 
 func (e *Engine) drop(s *sql.Drop) (*Result, error) {
@@ -392,7 +399,7 @@ func (e *Engine) show(s *sql.Show) (*Result, error) {
 	case "QUERIES":
 		r.Columns = vc("id", "state", "events_in", "rows_out", "late_events", "dropped_events", "sql")
 		for _, q := range e.Queries() {
-			add(q.ID, q.State(), fmt.Sprint(q.Counters.EventsIn.Load()), fmt.Sprint(q.Counters.RowsOut.Load()),
+			add(q.ID, e.queryState(q), fmt.Sprint(q.Counters.EventsIn.Load()), fmt.Sprint(q.Counters.RowsOut.Load()),
 				fmt.Sprint(q.Counters.LateEvents.Load()), fmt.Sprint(q.Counters.DroppedEvents.Load()), q.SQL)
 		}
 	case "WATERMARKS":

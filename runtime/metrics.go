@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/weirdb/weir/operators"
 )
 
 // metricsCollector exports the engine's counters in Prometheus form
@@ -16,7 +18,7 @@ type metricsCollector struct {
 	eventsIn, rowsOut, late, dropped                *prometheus.Desc
 	windowsCreated, windowsCompleted, windowsPruned *prometheus.Desc
 	deadLetters, wmLag, wmIdle, hotBytes, warmBytes *prometheus.Desc
-	evictions                                       *prometheus.Desc
+	evictions, eventCount                           *prometheus.Desc
 }
 
 func newMetricsCollector(e *Engine) *metricsCollector {
@@ -39,13 +41,14 @@ func newMetricsCollector(e *Engine) *metricsCollector {
 		hotBytes:         d("hot_state_size_bytes", "Bytes of window state held in memory.", nil),
 		warmBytes:        d("warm_state_size_bytes", "Bytes of window state spilled to Pebble.", nil),
 		evictions:        d("state_evictions_total", "State entries spilled from memory to Pebble.", nil),
+		eventCount:       d("window_event_count", "Events per window (per group key) when it fires final.", q),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (m *metricsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{m.eventsIn, m.rowsOut, m.late, m.dropped, m.windowsCreated,
-		m.windowsCompleted, m.windowsPruned, m.deadLetters, m.wmLag, m.wmIdle, m.hotBytes, m.warmBytes, m.evictions} {
+		m.windowsCompleted, m.windowsPruned, m.deadLetters, m.wmLag, m.wmIdle, m.hotBytes, m.warmBytes, m.evictions, m.eventCount} {
 		ch <- d
 	}
 }
@@ -68,6 +71,7 @@ func (m *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(m.windowsCreated, c.WindowsCreated.Load(), q.ID)
 		counter(m.windowsCompleted, c.WindowsCompleted.Load(), q.ID)
 		counter(m.windowsPruned, c.WindowsPruned.Load(), q.ID)
+		ch <- eventCountHistogram(m.eventCount, &c.WindowEventCount, q.ID)
 		for src, parts := range q.Watermarks() {
 			idle := 0
 			for _, p := range parts {
@@ -89,6 +93,16 @@ func (m *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(m.hotBytes, float64(hot))
 	gauge(m.warmBytes, float64(warm))
 	counter(m.evictions, evictions)
+}
+
+// eventCountHistogram exports h with its bucket bounds.
+func eventCountHistogram(d *prometheus.Desc, h *operators.Histogram, query string) prometheus.Metric {
+	cum, count, sum := h.Snapshot()
+	buckets := make(map[float64]uint64, len(cum))
+	for i, n := range cum {
+		buckets[float64(operators.HistogramBound(i))] = n
+	}
+	return prometheus.MustNewConstHistogram(d, count, float64(sum), buckets, query)
 }
 
 // Registry returns a Prometheus registry with the engine's metrics and the

@@ -138,7 +138,8 @@ func planRead(name string, schema catalog.Schema, q *sql.Query) (*boundedPlan, e
 
 // ReadView runs a bounded SELECT ... FROM view [WHERE] [ORDER BY] [LIMIT]
 // over the current rows of a materialized view or a system view
-// (weir_dead_letters).
+// (weir_dead_letters). With the cold tier, a view's rows are its archived
+// rows no longer in memory plus its hot rows (cold.go).
 func (e *Engine) ReadView(ctx context.Context, q *sql.Query) (*Rows, error) {
 	name, ok := e.readTarget(q)
 	if !ok {
@@ -154,6 +155,17 @@ func (e *Engine) ReadView(ctx context.Context, q *sql.Query) (*Rows, error) {
 			return nil, &sql.Error{At: q.At, Code: "55000", Msg: fmt.Sprintf("runtime: materialized view %q is not running", name)}
 		}
 		schema, snap = mv.schema, mv.snapshotBatch
+		if mv.cold != nil {
+			bp, err := planRead(name, schema, q)
+			if err != nil {
+				return nil, err
+			}
+			in, err := e.cold.readSnapshot(ctx, mv)
+			if err != nil {
+				return nil, err
+			}
+			return e.runRead(ctx, bp, in)
+		}
 	}
 	bp, err := planRead(name, schema, q)
 	if err != nil {

@@ -37,6 +37,7 @@ type matView struct {
 	emit  []coldata.EmitKind
 	index map[string]int32 // encoded key → row
 	subs  map[*Subscription]struct{}
+	cold  *viewCold // nil: not archived (cold.go)
 
 	keyBuf []byte // writer-only scratch
 }
@@ -63,6 +64,9 @@ func (e *Engine) startView(ctx context.Context, v *catalog.View, plan *planner.P
 	mv := newMatView(v.Name, plan.Output, SinkKeyCols(plan))
 	if !plan.Windowed {
 		mv.keyCols = nil
+	}
+	if e.cold != nil && mv.keyCols != nil {
+		e.cold.attach(mv)
 	}
 	key := strings.ToLower(v.Name)
 	// A view's query lives as long as the engine, not the statement.
@@ -92,6 +96,11 @@ func (e *Engine) dropView(name string) error {
 	q.Cancel()
 	<-q.Done()
 	mv.endSubscriptions(fmt.Errorf("runtime: view %q was dropped", mv.name))
+	if mv.cold != nil {
+		if err := e.cold.dropView(context.Background(), mv.name); err != nil {
+			return err
+		}
+	}
 	if q.store != nil {
 		return q.store.Delete(q.key)
 	}
@@ -111,6 +120,9 @@ func (mv *matView) upsertLocked(b *coldata.Batch, i int) {
 	kind := coldata.EmitNone
 	if i < len(b.Emit) {
 		kind = b.Emit[i]
+	}
+	if mv.cold != nil {
+		mv.cold.queueLocked(b, i, kind)
 	}
 	if mv.keyCols == nil {
 		if len(mv.emit) >= maxKeylessRows {

@@ -1,0 +1,449 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/storage/cold"
+)
+
+// The cold tier (state.cold.postgres_url): the closed window results of
+// materialized views — their final and late rows — are queued by the
+// view's sink (a columnar copy under the view's lock, no I/O on the
+// operator goroutine) and archived by one background goroutine, one
+// INSERT per view per flush, every coldFlushInterval or sooner once
+// coldFlushRows rows wait. Once a window's rows are archived, the view
+// keeps only its coldHotWindows most recent closed windows in memory; a
+// bounded SELECT reads the older ones back from PostgreSQL, the hot row
+// winning where both hold the same window and key. Archived windows that
+// ended more than state.cold.retention before the engine clock are pruned
+// every coldPruneInterval. PostgreSQL errors are retried with exponential
+// backoff (coldMinBackoff to coldMaxBackoff) without losing queued rows,
+// written to stderr when they start and end, and shown on the view's
+// query in SHOW QUERIES; reads fail with the error.
+const (
+	coldHotWindows    = 8
+	coldFlushInterval = time.Second
+	coldFlushRows     = 4096
+	coldPruneInterval = time.Hour
+	coldMinBackoff    = 100 * time.Millisecond
+	coldMaxBackoff    = 30 * time.Second
+	coldCloseTimeout  = 10 * time.Second
+)
+
+// coldTier archives the engine's materialized views to PostgreSQL.
+type coldTier struct {
+	e         *Engine
+	url       string
+	retention time.Duration
+	keepHot   int // closed windows kept in memory once archived
+
+	mu             sync.Mutex
+	writer, reader *cold.Archive // nil until connected
+	err            error         // the last failure; nil after a success
+
+	flushMu   sync.Mutex // one flush or prune at a time
+	wake      chan struct{}
+	stop      context.CancelFunc
+	done      chan struct{}
+	lastPrune time.Time
+}
+
+// viewCold is a view's archive queue.
+type viewCold struct {
+	tier             *coldTier
+	startCol, endCol int // window columns (cold.WindowCols)
+	pending          *coldata.Batch
+	spare            *coldata.Batch
+	// readMu orders reads against eviction: a read holds it shared from
+	// its cold query to its hot snapshot, so rows archived meanwhile
+	// cannot leave memory in between.
+	readMu sync.RWMutex
+}
+
+// newColdTier returns the engine's cold tier and starts its archiver, or
+// nil when state.cold.postgres_url is empty.
+func newColdTier(e *Engine) *coldTier {
+	cfg := e.cfg.State.Cold
+	if cfg.PostgresURL == "" {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &coldTier{e: e, url: cfg.PostgresURL, retention: cfg.Retention, keepHot: coldHotWindows,
+		wake: make(chan struct{}, 1), stop: cancel, done: make(chan struct{})}
+	go c.loop(ctx)
+	return c
+}
+
+// attach gives mv an archive queue when its rows have a window column and
+// a key; otherwise the view stays in memory only, which is reported.
+func (c *coldTier) attach(mv *matView) {
+	start, end, ok := cold.WindowCols(mv.schema)
+	if !ok || mv.keyCols == nil {
+		fmt.Fprintf(c.e.stderr, "weir: view %s shows no window_start or window_end: not archived to the cold tier\n", mv.name)
+		return
+	}
+	mv.cold = &viewCold{tier: c, startCol: start, endCol: end,
+		pending: coldata.NewBatch(mv.schema, 0), spare: coldata.NewBatch(mv.schema, 0)}
+	mv.cold.pending.Reset(0)
+	mv.cold.spare.Reset(0)
+}
+
+// queueLocked queues row i of b if it is a closed window's (final or
+// late) for archiving, waking the archiver when coldFlushRows rows wait;
+// mv.mu is held for writing.
+func (vc *viewCold) queueLocked(b *coldata.Batch, i int, kind coldata.EmitKind) {
+	if kind != coldata.EmitFinal && kind != coldata.EmitLate {
+		return
+	}
+	p := vc.pending
+	for c, v := range p.Cols {
+		v.CopyRow(b.Cols[c], i)
+	}
+	p.Emit = append(p.Emit, kind)
+	p.Len++
+	if p.Len == coldFlushRows {
+		vc.tier.poke()
+	}
+}
+
+// poke wakes the archiver without blocking.
+func (c *coldTier) poke() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// open returns the writer or reader connection, connecting if needed.
+func (c *coldTier) open(ctx context.Context, reader bool) (*cold.Archive, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	slot := &c.writer
+	if reader {
+		slot = &c.reader
+	}
+	if *slot == nil {
+		a, err := cold.Open(ctx, c.url, c.retention)
+		if err != nil {
+			return nil, err
+		}
+		*slot = a
+	}
+	return *slot, nil
+}
+
+func (c *coldTier) loop(ctx context.Context) {
+	defer close(c.done)
+	backoff := time.Duration(0)
+	timer := time.NewTimer(coldFlushInterval)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.wake:
+			if backoff > 0 {
+				continue // the timer retries
+			}
+		case <-timer.C:
+		}
+		err := c.flush(ctx)
+		if err == nil && c.e.clock.Now().Sub(c.lastPrune) >= coldPruneInterval {
+			_, err = c.prune(ctx)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		c.report(err)
+		next := coldFlushInterval
+		if err != nil {
+			backoff = min(max(2*backoff, coldMinBackoff), coldMaxBackoff)
+			next = backoff
+		} else {
+			backoff = 0
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(next)
+	}
+}
+
+// report records the outcome of an archiver round, writing to stderr when
+// a failure starts, changes or ends.
+func (c *coldTier) report(err error) {
+	c.mu.Lock()
+	prev := c.err
+	c.err = err
+	c.mu.Unlock()
+	switch {
+	case err != nil && (prev == nil || prev.Error() != err.Error()):
+		fmt.Fprintf(c.e.stderr, "weir: cold tier: %v (retrying with backoff)\n", err)
+	case err == nil && prev != nil:
+		fmt.Fprintf(c.e.stderr, "weir: cold tier: recovered\n")
+	}
+}
+
+// lastErr returns the last archiver failure, nil after a success.
+func (c *coldTier) lastErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// flush archives every view's queued rows, then drops archived closed
+// windows beyond the hot retention. Rows that fail to archive stay queued
+// (ahead of newer ones) for the next round.
+func (c *coldTier) flush(ctx context.Context) error {
+	c.flushMu.Lock()
+	defer c.flushMu.Unlock()
+	var errs []error
+	for _, mv := range c.e.coldViews() {
+		if err := c.flushView(ctx, mv); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *coldTier) flushView(ctx context.Context, mv *matView) error {
+	vc := mv.cold
+	mv.mu.Lock()
+	batch := vc.pending
+	vc.pending, vc.spare = vc.spare, nil
+	mv.mu.Unlock()
+	var err error
+	if batch.Len > 0 {
+		var a *cold.Archive
+		if a, err = c.open(ctx, false); err == nil {
+			err = a.Archive(ctx, mv.name, mv.schema, mv.keyCols, batch, c.e.clock.Now())
+		}
+	}
+	mv.mu.Lock()
+	if err != nil {
+		// Requeue: the failed rows first, then what arrived meanwhile.
+		for i := 0; i < vc.pending.Len; i++ {
+			for col, v := range batch.Cols {
+				v.CopyRow(vc.pending.Cols[col], i)
+			}
+			batch.Emit = append(batch.Emit, vc.pending.Emit[i])
+			batch.Len++
+		}
+		vc.pending.Reset(0)
+		vc.pending, vc.spare = batch, vc.pending
+		mv.mu.Unlock()
+		return err
+	}
+	batch.Reset(0)
+	vc.spare = batch
+	mv.mu.Unlock()
+	vc.readMu.Lock()
+	mv.mu.Lock()
+	mv.evictArchivedLocked(c.keepHot)
+	mv.mu.Unlock()
+	vc.readMu.Unlock()
+	return nil
+}
+
+// evictArchivedLocked drops the rows of closed windows (final or late)
+// older than the keep most recent closed windows, except windows with rows
+// still queued for archiving. mv.mu is held for writing.
+func (mv *matView) evictArchivedLocked(keep int) {
+	vc := mv.cold
+	tcol := mv.cols[vc.endCol]
+	var closed []int64
+	for r, k := range mv.emit {
+		if (k == coldata.EmitFinal || k == coldata.EmitLate) && !tcol.Nulls.IsNull(r) {
+			closed = append(closed, tcol.I64[r])
+		}
+	}
+	slices.Sort(closed)
+	closed = slices.Compact(closed)
+	if len(closed) <= keep {
+		return
+	}
+	cut := closed[len(closed)-keep] // windows ending before it go
+	queued := map[int64]bool{}
+	for i := 0; i < vc.pending.Len; i++ {
+		if pv := vc.pending.Cols[vc.endCol]; !pv.Nulls.IsNull(i) {
+			queued[pv.I64[i]] = true
+		}
+	}
+	drop := func(r int) bool {
+		k := mv.emit[r]
+		if k != coldata.EmitFinal && k != coldata.EmitLate || tcol.Nulls.IsNull(r) {
+			return false
+		}
+		t := tcol.I64[r]
+		return t < cut && !queued[t]
+	}
+	n := 0
+	for r := range mv.emit {
+		if drop(r) {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	cols := make([]*coldata.Vec, len(mv.cols))
+	for c, v := range mv.cols {
+		cols[c] = coldata.NewVec(v.Type, len(mv.emit)-n)
+	}
+	emit := make([]coldata.EmitKind, 0, len(mv.emit)-n)
+	clear(mv.index)
+	for r, k := range mv.emit {
+		if drop(r) {
+			continue
+		}
+		for c, v := range mv.cols {
+			cols[c].CopyRow(v, r)
+		}
+		mv.keyBuf = appendRowKey(mv.keyBuf[:0], mv.cols, mv.keyCols, r)
+		mv.index[string(mv.keyBuf)] = int32(len(emit))
+		emit = append(emit, k)
+	}
+	mv.cols, mv.emit = cols, emit
+}
+
+// prune deletes archived windows past the retention at the engine clock.
+func (c *coldTier) prune(ctx context.Context) (int64, error) {
+	c.flushMu.Lock()
+	defer c.flushMu.Unlock()
+	a, err := c.open(ctx, false)
+	if err != nil {
+		return 0, err
+	}
+	now := c.e.clock.Now()
+	n, err := a.Prune(ctx, now)
+	if err == nil {
+		c.lastPrune = now
+	}
+	return n, err
+}
+
+// readSnapshot returns mv's rows across hot and cold: the archived rows
+// whose (window, key) is not in memory, then the hot rows.
+func (c *coldTier) readSnapshot(ctx context.Context, mv *matView) (*coldata.Batch, error) {
+	vc := mv.cold
+	vc.readMu.RLock()
+	defer vc.readMu.RUnlock()
+	a, err := c.open(ctx, true)
+	if err == nil {
+		var archived *coldata.Batch
+		if archived, err = a.Rows(ctx, mv.name, mv.schema, math.MinInt64, math.MaxInt64); err == nil {
+			return mv.mergeCold(archived), nil
+		}
+	}
+	return nil, fmt.Errorf("runtime: reading view %s from the cold tier: %w", mv.name, err)
+}
+
+// mergeCold returns archived's rows absent from memory followed by the hot
+// rows, as one batch the caller owns.
+func (mv *matView) mergeCold(archived *coldata.Batch) *coldata.Batch {
+	mv.mu.RLock()
+	defer mv.mu.RUnlock()
+	out := copyCols(mv.schema, mv.cols, mv.emit)
+	if archived.Len == 0 {
+		return out
+	}
+	merged := coldata.NewBatch(mv.schema, archived.Len+out.Len)
+	merged.Reset(0)
+	var key []byte
+	for i := 0; i < archived.Len; i++ {
+		key = appendRowKey(key[:0], archived.Cols, mv.keyCols, i)
+		if _, hot := mv.index[string(key)]; hot {
+			continue
+		}
+		for c, v := range merged.Cols {
+			v.CopyRow(archived.Cols[c], i)
+		}
+		merged.Emit = append(merged.Emit, coldata.EmitFinal)
+		merged.Len++
+	}
+	for i := 0; i < out.Len; i++ {
+		for c, v := range merged.Cols {
+			v.CopyRow(out.Cols[c], i)
+		}
+		merged.Emit = append(merged.Emit, out.Emit[i])
+		merged.Len++
+	}
+	return merged
+}
+
+// dropView deletes a dropped view's archived rows.
+func (c *coldTier) dropView(ctx context.Context, name string) error {
+	a, err := c.open(ctx, false)
+	if err == nil {
+		err = a.DeleteView(ctx, name)
+	}
+	if err != nil {
+		return fmt.Errorf("runtime: dropping view %s from the cold tier: %w", name, err)
+	}
+	return nil
+}
+
+// close stops the archiver after a last flush (bounded by
+// coldCloseTimeout) and disconnects. A failed last flush is returned: its
+// rows are lost from the cold tier unless a checkpoint replays them.
+func (c *coldTier) close() error {
+	c.stop()
+	<-c.done
+	ctx, cancel := context.WithTimeout(context.Background(), coldCloseTimeout)
+	defer cancel()
+	err := c.flush(ctx)
+	if err != nil {
+		err = fmt.Errorf("runtime: cold tier: last archive: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, a := range []*cold.Archive{c.writer, c.reader} {
+		if a != nil {
+			a.Close()
+		}
+	}
+	c.writer, c.reader = nil, nil
+	return err
+}
+
+// coldViews lists the views archived to the cold tier.
+func (e *Engine) coldViews() []*matView {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []*matView
+	for _, mv := range e.views {
+		if mv.cold != nil {
+			out = append(out, mv)
+		}
+	}
+	return out
+}
+
+// queryState is q's state for SHOW QUERIES: its State, with the cold
+// tier's failure appended for a running view query while archiving fails.
+func (e *Engine) queryState(q *Query) string {
+	st := q.State()
+	if e.cold == nil || st != "running" {
+		return st
+	}
+	err := e.cold.lastErr()
+	if err == nil {
+		return st
+	}
+	for _, mv := range e.coldViews() {
+		if mv.query == q {
+			return st + " (cold tier failing: " + err.Error() + ")"
+		}
+	}
+	return st
+}
