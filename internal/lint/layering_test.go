@@ -23,7 +23,7 @@ var thirdParty = map[string][]string{
 	"github.com/cockroachdb/pebble":       {"storage"},
 	"github.com/chzyer/readline":          {"cmd/weir"},
 	"github.com/pingcap/tidb/pkg/parser":  {"sql"},
-	"github.com/valyala/fastjson":         {"operators/source/jsondec"},
+	"github.com/valyala/fastjson":         {"operators/source/jsondec", "operators/sink/kafka"},
 	"github.com/prometheus/client_golang": {"runtime", "cmd/weir"},
 	"github.com/DataDog/sketches-go":      {"operators/agg"},
 	"github.com/axiomhq/hyperloglog":      {"operators/agg"},
