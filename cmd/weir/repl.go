@@ -209,7 +209,9 @@ func (r *repl) runOne(stmt string) {
 	start := time.Now()
 	err := r.be.exec(ctx, stmt, r.out)
 	switch {
-	case err != nil && ctx.Err() != nil:
+	case ctx.Err() != nil:
+		// Ctrl-C: the stream may have ended cleanly (the query saw its
+		// cancellation as end of input) or with an error; either way say so.
 		fmt.Fprintln(r.errw, "cancelled")
 	case err != nil:
 		r.failed = true
