@@ -16,10 +16,18 @@ type Options struct {
 	// FS is the filesystem; nil means the disk. Tests pass vfs.NewMem() or
 	// vfs.NewCrashableMem().
 	FS vfs.FS
-	// CacheSizeMB is Pebble's block cache (state.warm.cache_size_mb);
-	// 0 means 8 MB.
+	// CacheSizeMB is state.warm.cache_size_mb: all the memory Pebble
+	// holds outside the Go heap, block cache and memtables together; 0
+	// means 8 MB. Unless MemTableSizeMB is set, an eighth of it (at least
+	// 256 KB, at most 64 MB) is the memtable size, of which Pebble keeps
+	// at most two (one filling, one flushing: writes stall rather than
+	// queue a third), and the rest is the block cache. Not covered: the
+	// Go-heap buffers of open iterators and compactions, and the write
+	// batch of pending spills (the operator flushes it after each spill
+	// pass). Store.PebbleMemory reports the memory in use.
 	CacheSizeMB int
-	// MemTableSizeMB is Pebble's memtable size; 0 means 4 MB.
+	// MemTableSizeMB, when set, is Pebble's memtable size, taken outside
+	// CacheSizeMB (which is then all block cache).
 	MemTableSizeMB int
 	// KeepCheckpoints is how many checkpoints of a query are kept; values
 	// below 2 mean 2.
@@ -62,19 +70,15 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.KeepCheckpoints < 2 {
 		opts.KeepCheckpoints = 2
 	}
-	cacheMB := opts.CacheSizeMB
-	if cacheMB <= 0 {
-		cacheMB = 8
-	}
-	cache := pebble.NewCache(int64(cacheMB) << 20)
+	cacheBytes, memTable := memoryBudget(opts.CacheSizeMB, opts.MemTableSizeMB)
+	cache := pebble.NewCache(cacheBytes)
 	defer cache.Unref()
 	po := &pebble.Options{
-		FS:     opts.FS,
-		Cache:  cache,
-		Logger: logger{opts.Logf},
-	}
-	if opts.MemTableSizeMB > 0 {
-		po.MemTableSize = uint64(opts.MemTableSizeMB) << 20
+		FS:                          opts.FS,
+		Cache:                       cache,
+		Logger:                      logger{opts.Logf},
+		MemTableSize:                uint64(memTable),
+		MemTableStopWritesThreshold: maxMemTables,
 	}
 	// Bloom filters on every level: a warm-tier Get (one per spilled group
 	// an event touches) then reads only the files that hold its key
@@ -87,6 +91,32 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("storage: open %s: %w", dir, err)
 	}
 	return &Store{db: db, opts: opts}, nil
+}
+
+// maxMemTables is how many memtables Pebble may hold (filling and
+// flushing) before it stalls writes.
+const maxMemTables = 2
+
+// memoryBudget splits cacheMB (state.warm.cache_size_mb; ≤ 0: 8 MB) into
+// the block cache and the memtable size (see Options.CacheSizeMB).
+func memoryBudget(cacheMB, memTableMB int) (cache, memTable int64) {
+	if cacheMB <= 0 {
+		cacheMB = 8
+	}
+	total := int64(cacheMB) << 20
+	if memTableMB > 0 {
+		return total, int64(memTableMB) << 20
+	}
+	memTable = min(max(total/8, 256<<10), 64<<20)
+	return total - maxMemTables*memTable, memTable
+}
+
+// PebbleMemory returns the bytes Pebble holds outside the Go heap: the
+// block cache in use plus the memtables (live ones and those kept for
+// open iterators), the quantity Options.CacheSizeMB bounds.
+func (s *Store) PebbleMemory() int64 {
+	m := s.db.Metrics()
+	return m.BlockCache.Size + int64(m.MemTable.Size) + int64(m.MemTable.ZombieSize)
 }
 
 // Close closes the database. Further calls return ErrClosed.

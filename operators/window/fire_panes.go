@@ -91,6 +91,9 @@ func (o *op) panesOf(s, e int64, f func(pn *pane)) {
 func (o *op) emitWindow(s, e int64, kind coldata.EmitKind) (int, error) {
 	ps := &o.pane
 	if o.spill.on {
+		if pn := ps.byTime[s]; e-s == ps.size && pn != nil && pn.spilled > 0 && pn.ords != nil {
+			return o.emitSpilledPane(pn, s, e, kind) // spill_emit.go
+		}
 		if err := o.loadWindow(s, e); err != nil {
 			return 0, err
 		}

@@ -223,7 +223,7 @@ func (o *op) groupFor(p int64, k uint32) uint32 {
 	g, ok := ps.groups[paneGroupKey{p, k}]
 	if !ok {
 		pn := o.getPane(p)
-		if pn.spilled > 0 {
+		if pn.spilled > 0 && !o.spill.rb.active { // else read back with the batch
 			g, ok = o.unspillGroup(pn, k)
 		}
 		if !ok {

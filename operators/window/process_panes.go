@@ -19,6 +19,12 @@ func (o *op) processPanes(b *coldata.Batch) error {
 	}
 	early := o.trig.everyOn
 	spilling := o.spill.on
+	if spilling {
+		if err := o.readBackBatch(b); err != nil {
+			return err
+		}
+		defer func() { o.spill.rb.active = false }()
+	}
 	curP, firstEnd, lastEnd := int64(0), int64(0), int64(0)
 	havePane := false
 	keyCols := o.spec.KeyCols

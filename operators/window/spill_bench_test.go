@@ -19,8 +19,9 @@ import (
 // ms, ~70k distinct keys per window), generated into one reused batch,
 // with the given hot budget (0: all in memory): the state of the fired
 // windows kept for lateness is what a budget spills. It reports events/s,
-// the peak live Go heap (after a GC every 32 batches, outside the timer)
-// and the process's peak RSS (VmHWM; meaningful only when the benchmark
+// the peak live Go heap (after a GC every 32 batches, outside the timer),
+// Pebble's peak block cache and memtable bytes (storage.Store.PebbleMemory,
+// sampled at the same points) and the process's peak RSS (VmHWM; meaningful only when the benchmark
 // runs alone in its process).
 func runSpillBench(b *testing.B, budget int64) {
 	runSpillBenchWith(b, spillBenchShape{nKeys: 100_000, perMs: 2, nWindows: 12, windowLen: 60_000, lateness: 10 * 60_000}, budget)
@@ -45,6 +46,7 @@ func runSpillBenchWith(b *testing.B, sh spillBenchShape, budget int64) {
 	var sink int
 	emit := operators.EmitterFunc(func(out *coldata.Batch) error { sink += out.Len; return nil })
 	var peakHeap uint64
+	var peakPebble int64
 	var ms runtime.MemStats
 	b.ReportAllocs()
 	for b.Loop() {
@@ -93,6 +95,9 @@ func runSpillBenchWith(b *testing.B, sh spillBenchShape, budget int64) {
 				runtime.GC()
 				runtime.ReadMemStats(&ms)
 				peakHeap = max(peakHeap, ms.HeapAlloc)
+				if store != nil {
+					peakPebble = max(peakPebble, store.PebbleMemory())
+				}
 				b.StartTimer()
 			}
 		}
@@ -113,6 +118,9 @@ func runSpillBenchWith(b *testing.B, sh spillBenchShape, budget int64) {
 	b.ReportMetric(float64(total*b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MB")
 	b.ReportMetric(float64(vmHWM())/(1<<20), "peak-rss-MB")
+	if budget > 0 {
+		b.ReportMetric(float64(peakPebble)/(1<<20), "peak-pebble-MB")
+	}
 }
 
 // vmHWM returns the process's peak resident set in bytes (Linux), or 0.
