@@ -11,6 +11,10 @@ const (
 
 // DeadLetter is one event that could not be processed.
 type DeadLetter struct {
+	// Query is the id of the query that read the event. Each query reads its
+	// sources independently, so a malformed line of a source that two queries
+	// read is reported by both, each with its own Query.
+	Query     string
 	Source    string
 	Partition int32
 	Offset    int64 // Kafka offset, or 1-based line number for files

@@ -88,6 +88,11 @@ func (r *deadLetterRouter) Close() error {
 		}
 	}
 	r.closers = nil
+	// The rate-limited logger holds back what arrived since its last line:
+	// write it, so that no dead letter goes unreported at the end of a run.
+	if f, ok := r.fallback.(interface{ Flush() }); ok {
+		f.Flush()
+	}
 	if c, ok := r.fallback.(io.Closer); ok {
 		if err := c.Close(); err != nil && first == nil {
 			first = err
@@ -97,6 +102,18 @@ func (r *deadLetterRouter) Close() error {
 }
 
 var _ operators.DeadLetterSink = (*deadLetterRouter)(nil)
+
+// queryDeadLetters tags a query's dead letters with its id before routing.
+type queryDeadLetters struct {
+	query string
+	next  operators.DeadLetterSink
+}
+
+// DeadLetter implements operators.DeadLetterSink.
+func (q queryDeadLetters) DeadLetter(d *operators.DeadLetter) {
+	d.Query = q.query
+	q.next.DeadLetter(d)
+}
 
 // dlNow is the time the dead-letter logger uses between summaries.
 const dlLogEvery = 10 * time.Second

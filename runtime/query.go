@@ -126,7 +126,8 @@ func (q *Query) start(parent context.Context, e *Engine, sink operators.Operator
 	q.state = "running"
 	q.Started = e.clock.Now()
 	q.logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format, args...) }
-	opctx := &operators.Context{Ctx: ctx, Query: q.ID, Clock: e.clock, DeadLetters: e.deadLetters, Counters: &q.Counters}
+	opctx := &operators.Context{Ctx: ctx, Query: q.ID, Clock: e.clock,
+		DeadLetters: queryDeadLetters{query: q.ID, next: e.deadLetters}, Counters: &q.Counters}
 
 	if err := q.build(e, opctx, sink); err != nil {
 		cancel()

@@ -95,6 +95,10 @@ func (f *File) Close() error {
 func AppendJSON(dst []byte, d *operators.DeadLetter) []byte {
 	dst = append(dst, `{"time":"`...)
 	dst = stdout.AppendTimestamp(dst, d.TimeMs)
+	if d.Query != "" {
+		dst = append(dst, `","query":"`...)
+		dst = append(dst, d.Query...)
+	}
 	dst = append(dst, `","source":`...)
 	dst = stdout.AppendJSONString(dst, d.Source)
 	dst = append(dst, `,"partition":`...)

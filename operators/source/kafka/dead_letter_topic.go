@@ -22,6 +22,7 @@ const (
 	HeaderPartition   = "partition"
 	HeaderOffset      = "offset"
 	HeaderDetail      = "detail"
+	HeaderQuery       = "query"
 )
 
 // DeadLetterTopic is an operators.DeadLetterSink that writes each dead letter
@@ -112,6 +113,9 @@ func (d *DeadLetterTopic) DeadLetter(dl *operators.DeadLetter) {
 			{Key: HeaderOffset, Value: strconv.AppendInt(nil, dl.Offset, 10)},
 			{Key: HeaderDetail, Value: []byte(dl.Detail)},
 		},
+	}
+	if dl.Query != "" {
+		msg.Headers = append(msg.Headers, kafkago.Header{Key: HeaderQuery, Value: []byte(dl.Query)})
 	}
 	if err := d.w.WriteMessages(context.Background(), msg); err != nil {
 		d.completion([]kafkago.Message{msg}, err)

@@ -317,7 +317,7 @@ func TestDeadLetterTopicHeaders(t *testing.T) {
 	dlt.DeadLetter(&operators.DeadLetter{Source: "metrics", Partition: 2, Offset: 41, Reason: operators.ReasonMalformed,
 		Detail: `column "ts": expected TIMESTAMP`, Payload: payload})
 	payload[0] = 'X' // the sink copied it
-	dlt.DeadLetter(&operators.DeadLetter{Source: "metrics", Partition: 0, Offset: 7, Reason: operators.ReasonTooLate,
+	dlt.DeadLetter(&operators.DeadLetter{Query: "q2", Source: "metrics", Partition: 0, Offset: 7, Reason: operators.ReasonTooLate,
 		Detail: "window [0, 300000) closed", Payload: []byte(`{"ts":1}`)})
 	require.NoError(t, dlt.Close())
 	require.Equal(t, int64(2), dlt.Written())
@@ -338,7 +338,7 @@ func TestDeadLetterTopicHeaders(t *testing.T) {
 	}
 	require.Equal(t, []dlq{
 		{`{"ts":"yesterday"}`, map[string]string{"reason": "malformed", "source_topic": "llm-metrics", "partition": "2", "offset": "41", "detail": `column "ts": expected TIMESTAMP`}},
-		{`{"ts":1}`, map[string]string{"reason": "too_late", "source_topic": "llm-metrics", "partition": "0", "offset": "7", "detail": "window [0, 300000) closed"}},
+		{`{"ts":1}`, map[string]string{"reason": "too_late", "source_topic": "llm-metrics", "partition": "0", "offset": "7", "detail": "window [0, 300000) closed", "query": "q2"}},
 	}, got)
 
 	// Without the option there is no dead-letter topic.
