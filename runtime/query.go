@@ -226,7 +226,7 @@ func (q *Query) build(e *Engine, opctx *operators.Context, sink operators.Operat
 		}
 		in.src = src
 		if err := src.Open(opctx); err != nil {
-			return fmt.Errorf("source %s: %w", m.Source.Name, err)
+			return err // connectors name the source in their errors
 		}
 		if wmNode != nil {
 			cfg, err := e.watermarkConfig(m.Source, src, wmNode)

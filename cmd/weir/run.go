@@ -152,11 +152,15 @@ func runMain(args []string, out, errw io.Writer) int {
 			if err != nil {
 				eng.Close()
 				fmt.Fprintf(errw, "%s: %v\n", f.name, err)
-				var mismatch *runtime.ErrStateMismatch
-				if errors.As(err, &mismatch) {
-					return exitFailed
+				// A rejected statement (syntax, planning, catalog) is exit 3;
+				// anything else (a file that cannot be opened, a broker that
+				// cannot be reached, a state directory of other statements)
+				// is a failure to run: exit 1.
+				var serr *sql.Error
+				if errors.As(err, &serr) {
+					return exitSQLError
 				}
-				return exitSQLError
+				return exitFailed
 			}
 			if res.Query != nil {
 				queries = append(queries, res.Query)

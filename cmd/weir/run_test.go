@@ -46,6 +46,13 @@ func TestRunExitCodesAndErrors(t *testing.T) {
 	code, _, _ = runWeir()
 	require.Equal(t, exitUsage, code)
 
+	// A data file that cannot be opened is a failure to run (1), not a
+	// rejected statement (3).
+	nodata := writeFile(t, dir, "nodata.sql", "CREATE SOURCE s (ts TIMESTAMP, WATERMARK FOR ts AS ts)\n  WITH (connector = 'file', path = '"+filepath.Join(dir, "absent.jsonl")+"');\nSELECT window_start, COUNT(*) AS n FROM TUMBLE(s, ts, INTERVAL '1' MINUTE) GROUP BY window_start;\n")
+	code, _, errw = runWeir(nodata)
+	require.Equal(t, exitFailed, code)
+	require.Contains(t, errw, "absent.jsonl")
+
 	code, _, errw = runWeir("--format", "xml", bad)
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, errw, "xml")
