@@ -279,10 +279,19 @@ func (e *Engine) startQuery(ctx context.Context, text string, plan *planner.Plan
 	for _, f := range setup {
 		f(q)
 	}
-	if e.store != nil {
+	// Checkpointed: the durable objects of a server (views and sinks, keyed
+	// by name) and the queries of a `weir run` script (keyed by position and
+	// identified by the script's fingerprint). An ad-hoc query of a server
+	// session has no durable identity — its id is reused after a restart —
+	// so it is not checkpointed.
+	if e.store != nil && (key != "" || e.fingerprint != "") {
 		q.store, q.key, q.fingerprint = e.store, "run/"+q.ID, e.fingerprint
 		if key != "" {
 			q.key, q.fingerprint = key, statementFingerprint(text)
+			// A view or sink that reached the end of bounded input keeps
+			// its final checkpoint, so a restart neither re-reads the input
+			// nor writes its rows to the sink again.
+			q.keepFinal = true
 		}
 		q.interval = e.cfg.Checkpointing.Interval
 		q.onCheckpoint = func(d time.Duration) { e.ckptHist.Observe(d.Seconds()) }
@@ -292,8 +301,36 @@ func (e *Engine) startQuery(ctx context.Context, text string, plan *planner.Plan
 	}
 	e.mu.Lock()
 	e.queries = append(e.queries, q)
+	e.pruneStoppedLocked()
 	e.mu.Unlock()
 	return q, nil
+}
+
+// keepStopped is how many stopped queries SHOW QUERIES and the metrics keep.
+const keepStopped = 100
+
+// pruneStoppedLocked forgets the oldest stopped queries beyond keepStopped,
+// so that a server running many ad-hoc queries does not grow without bound.
+func (e *Engine) pruneStoppedLocked() {
+	stopped := 0
+	for _, q := range e.queries {
+		if q.stopped() {
+			stopped++
+		}
+	}
+	if stopped <= keepStopped {
+		return
+	}
+	kept := e.queries[:0]
+	for _, q := range e.queries {
+		if stopped > keepStopped && q.stopped() {
+			stopped--
+			continue
+		}
+		kept = append(kept, q)
+	}
+	clear(e.queries[len(kept):])
+	e.queries = kept
 }
 
 // Queries lists the queries started so far.

@@ -81,6 +81,13 @@ func (q *Query) loop(ctx context.Context, e *Engine, ch <-chan message) error {
 			}
 		}
 	}
+	if q.keepFinal && q.store != nil {
+		// Every input has ended and every window has fired: record that, so
+		// a restart resumes at the end instead of reading the input again.
+		if err := q.beginCheckpoint(time.Now()); err != nil {
+			return err
+		}
+	}
 	for _, br := range q.branch {
 		for _, op := range br {
 			if err := op.Close(); err != nil {

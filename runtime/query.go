@@ -57,6 +57,7 @@ type Query struct {
 	live         int
 	onCheckpoint func(time.Duration)
 	logf         func(format string, args ...any) // diagnostics (stderr)
+	keepFinal    bool                             // on finishing, commit a final checkpoint instead of deleting
 	// Restored is the id of the checkpoint the query resumed from (0: none).
 	Restored uint64
 	tiers    []*storage.Tier // warm tiers of spilling operators, closed at the end
@@ -96,6 +97,16 @@ func (q *Query) Err() error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.err
+}
+
+// stopped reports whether the query has stopped.
+func (q *Query) stopped() bool {
+	select {
+	case <-q.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // Done is closed when the query has stopped.
@@ -153,8 +164,9 @@ func (q *Query) start(parent context.Context, e *Engine, sink operators.Operator
 	}
 	go func() {
 		err := q.safeLoop(ctx, e, ch)
-		if err == nil && q.store != nil {
-			// A finished query's state is no longer needed: a rerun starts over.
+		if err == nil && q.store != nil && !q.keepFinal {
+			// A finished script query's state is no longer needed: running
+			// the script again starts over.
 			err = q.store.Delete(q.key)
 		}
 		cancel()
