@@ -97,3 +97,37 @@ func TestServerRestartKeepsFinishedSinksAndSkipsAdHocQueries(t *testing.T) {
 	require.Zero(t, again.Restored, "an ad-hoc query never resumes another's state")
 	require.Equal(t, int64(3), again.Counters.EventsIn.Load(), "it read the whole input")
 }
+
+// TestFinishedSourceShowsEnded: once a bounded source has been read to the
+// end, SHOW WATERMARKS reports its partitions as ended (and /metrics stops
+// reporting a growing watermark lag for them).
+func TestFinishedSourceShowsEnded(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "e.jsonl")
+	require.NoError(t, os.WriteFile(data, []byte(`{"ts":"2026-11-09T10:00:01Z","k":"a"}`+"\n"), 0o644))
+	eng := runtime.New(runtime.Options{Config: runtime.Defaults()})
+	defer eng.Close()
+	stmts, err := sql.Parse(fmt.Sprintf(`CREATE SOURCE e (ts TIMESTAMP, k VARCHAR, WATERMARK FOR ts AS ts - INTERVAL '0' SECOND)
+  WITH (connector = 'file', path = '%s');
+SELECT window_start, COUNT(*) AS n FROM TUMBLE(e, ts, INTERVAL '1' MINUTE) GROUP BY window_start;
+SHOW WATERMARKS;`, data))
+	require.NoError(t, err)
+	var q *runtime.Query
+	for _, s := range stmts[:2] {
+		res, err := eng.Exec(context.Background(), s, func(catalog.Schema) (operators.Operator, error) { return &countSink{}, nil })
+		require.NoError(t, err)
+		q = res.Query
+	}
+	waitDone(t, q)
+	res, err := eng.Exec(context.Background(), stmts[2], nil)
+	require.NoError(t, err)
+	ended := -1
+	for i, c := range res.Columns {
+		if c.Name == "ended" {
+			ended = i
+		}
+	}
+	require.GreaterOrEqual(t, ended, 0)
+	require.Len(t, res.Rows, 1)
+	require.Equal(t, "true", res.Rows[0][ended])
+}

@@ -78,7 +78,7 @@ func (m *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 				if p.Idle {
 					idle++
 				}
-				if p.Watermark != math.MinInt64 && p.Watermark != math.MaxInt64 {
+				if !p.Ended && p.Watermark != math.MinInt64 && p.Watermark != math.MaxInt64 {
 					gauge(m.wmLag, float64(now-p.Watermark)/1000, q.ID, src, strconv.Itoa(int(p.Partition)))
 				}
 			}

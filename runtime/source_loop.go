@@ -58,6 +58,13 @@ func (in *input) run(ctx context.Context, clock operators.Clock, out chan<- mess
 					return
 				}
 			}
+			if in.asg != nil {
+				// End of input: every partition has ended (SHOW WATERMARKS,
+				// and no watermark lag is reported for them any more).
+				for _, p := range in.asg.Status() {
+					in.asg.PartitionEnded(p.Partition)
+				}
+			}
 			in.publishStatus()
 			send(message{kind: msgWatermark, input: in.idx, wm: math.MaxInt64})
 			// The final position goes with end of input, so that a checkpoint
