@@ -5,7 +5,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
@@ -18,8 +17,10 @@ import (
 //     NULL (TRY_CAST semantics, as Flink's TRY_CAST): a streaming query must
 //     not stop on one bad value, and CAST is where users clean data.
 //     Surrounding spaces are ignored. BOOLEAN accepts true/false, t/f,
-//     yes/no, on/off, 1/0 (any case); TIMESTAMP accepts RFC 3339,
-//     'YYYY-MM-DD HH:MM:SS[.fff]' (UTC) and 'YYYY-MM-DD'.
+//     yes/no, on/off, 1/0 (any case); TIMESTAMP accepts what ParseTimestamp
+//     does: RFC 3339 and PostgreSQL's timestamptz text forms (space or T,
+//     optional fraction, zone Z, +hh, +hhmm, +hh:mm or none for UTC) and
+//     'YYYY-MM-DD'.
 //   - DOUBLE → BIGINT rounds half away from zero (PostgreSQL); NaN, ±Inf
 //     and values out of int64 range give NULL.
 //   - BIGINT ↔ TIMESTAMP is epoch milliseconds; DOUBLE → TIMESTAMP rounds to
@@ -231,24 +232,4 @@ func ParseBool(s string) (bool, bool) {
 		return false, true
 	}
 	return false, false
-}
-
-var timestampLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04",
-	"2006-01-02",
-}
-
-// ParseTimestamp parses RFC 3339, 'YYYY-MM-DD HH:MM:SS[.fff]' (UTC when no
-// zone is given) or 'YYYY-MM-DD', giving epoch milliseconds.
-func ParseTimestamp(s string) (int64, bool) {
-	for _, l := range timestampLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UnixMilli(), true
-		}
-	}
-	return 0, false
 }
