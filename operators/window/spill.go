@@ -214,6 +214,12 @@ func lowMark(budget int64) int64 { return budget - budget/8 }
 func (o *op) maybeSpill() error {
 	sp := &o.spill
 	if !sp.on {
+		if sp.tier != nil {
+			// Not spilling (e.g. EARLY EVERY panes), but the state's size
+			// still feeds weir_hot_state_size_bytes.
+			hot, _ := o.hotBytes()
+			sp.tier.SetHotBytes(hot)
+		}
 		return nil
 	}
 	sp.clock++
