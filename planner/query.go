@@ -25,15 +25,13 @@ func PlanQuery(cat *catalog.Catalog, q *sql.Query) (*Plan, error) {
 
 // query plans SELECT blocks joined by UNION ALL.
 func (b *builder) query(q *sql.Query) (*rel, error) {
-	if len(q.OrderBy) > 0 {
-		return nil, errf(q.OrderBy[0].Expr.ExprPos(), codeUnsupported, "ORDER BY is not supported in a continuous query (it applies when reading a materialized view)")
-	}
-	if q.Limit != nil {
-		return nil, errf(q.At, codeUnsupported, "LIMIT is not supported in a continuous query (it applies when reading a materialized view)")
-	}
 	if len(q.Selects) == 0 {
 		return nil, errf(q.At, codeSyntax, "empty query")
 	}
+	// The SELECT blocks are planned first so that an unknown relation (or
+	// column) is reported before ORDER BY or LIMIT, which only a read of
+	// a materialized view supports: "SELECT * FROM nosuch ORDER BY 1" is
+	// 42P01.
 	rels := make([]*rel, len(q.Selects))
 	for i, s := range q.Selects {
 		r, err := b.selectBlock(s, q.Emit)
@@ -41,6 +39,12 @@ func (b *builder) query(q *sql.Query) (*rel, error) {
 			return nil, err
 		}
 		rels[i] = r
+	}
+	if len(q.OrderBy) > 0 {
+		return nil, errf(q.OrderBy[0].Expr.ExprPos(), codeUnsupported, "ORDER BY is not supported in a continuous query (it applies when reading a materialized view)")
+	}
+	if q.Limit != nil {
+		return nil, errf(q.At, codeUnsupported, "LIMIT is not supported in a continuous query (it applies when reading a materialized view)")
 	}
 	if len(rels) == 1 {
 		return rels[0], nil
