@@ -16,7 +16,7 @@ import (
 // Other catalog queries get an empty result with the right column names.
 
 var (
-	catalogTableRe = regexp.MustCompile(`(?i)\b(pg_catalog\.|information_schema\.|pg_(class|namespace|type|attribute|database|settings|roles|user|proc|tables|views|matviews|index|description|am|policy|inherits|statistic_ext|publication)\b)`)
+	catalogTableRe = regexp.MustCompile(`^(pg_catalog\..*|information_schema\..*|pg_(class|namespace|type|attribute|database|settings|roles|user|proc|tables|views|matviews|index|description|am|policy|inherits|statistic_ext|publication))$`)
 	attrelidRe     = regexp.MustCompile(`(?i)\ba\.attrelid\s*=\s*'?(\d+)'?`)
 	oidEqRe        = regexp.MustCompile(`(?i)\bc\.oid\s*=\s*'?(\d+)'?`)
 	relnameRe      = regexp.MustCompile(`(?i)\brelname\s+operator\s*\(\s*pg_catalog\.~\s*\)\s*'((?:[^']|'')*)'`)
@@ -25,8 +25,18 @@ var (
 	wordRe         = regexp.MustCompile(`[a-z_][a-z0-9_]*`)
 )
 
-// looksLikeCatalogQuery reports whether stmt reads Postgres system catalogs.
-func looksLikeCatalogQuery(stmt string) bool { return catalogTableRe.MatchString(stmt) }
+// looksLikeCatalogQuery reports whether stmt reads Postgres system catalogs:
+// whether its FROM clause (or a JOIN) names a pg_catalog or
+// information_schema relation. Names in string literals, comments or the
+// SELECT list do not count.
+func looksLikeCatalogQuery(stmt string) bool {
+	for _, rel := range fromRelations(stmt) {
+		if catalogTableRe.MatchString(rel) {
+			return true
+		}
+	}
+	return false
+}
 
 // relkind is the pg_class relkind pgwire reports for a relation kind.
 func relkind(k RelationKind) string {

@@ -56,3 +56,60 @@ func BenchmarkRowEncode(b *testing.B) {
 		})
 	}
 }
+
+// TestCatalogQueryRecognition: only relations named in FROM (or JOIN) make
+// a catalog query; names inside string literals, comments or the SELECT
+// list do not.
+func TestCatalogQueryRecognition(t *testing.T) {
+	for _, tc := range []struct {
+		stmt string
+		want bool
+	}{
+		{`select model from v where model <> 'pg_class'`, false},
+		{`select model, 'information_schema.x' as t from v`, false},
+		{`select model from v -- pg_catalog.pg_class`, false},
+		{`select model from v /* from pg_class */`, false},
+		{`select model as pg_class from v`, false},
+		{`select pg_catalog.format_type(1, 2) from v`, false},
+		{`select $$from pg_class$$ from v`, false},
+		{`select "pg_class" from v`, false},
+		{`SELECT t.oid FROM pg_catalog.pg_type t WHERE t.typname = 'foo'`, true},
+		{`SELECT 1 FROM information_schema.tables`, true},
+		{`select relname from pg_class`, true},
+		{`SELECT c.oid FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace`, true},
+		{`SELECT a FROM v, pg_catalog.pg_attribute a`, true},
+		{`SELECT x FROM (SELECT 1 FROM "pg_catalog"."pg_class") s`, true},
+		{`SELECT n FROM v JOIN pg_namespace ON true`, true},
+		{`SELECT 'a' FROM v WHERE x IN (SELECT 1 FROM pg_catalog.pg_roles)`, true},
+	} {
+		require.Equal(t, tc.want, looksLikeCatalogQuery(tc.stmt), tc.stmt)
+	}
+}
+
+// TestLiteralNamingCatalogReachesEngine: a user query whose literal names a
+// catalog table is the engine's, and returns v's 5 rows.
+func TestLiteralNamingCatalogReachesEngine(t *testing.T) {
+	ts := startServer(t, Config{})
+	conn := connectPgx(t, ts.url("tester"))
+	ctx := context.Background()
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeSimpleProtocol} {
+		t.Run(mode.String(), func(t *testing.T) {
+			rows, err := conn.Query(ctx, `select model from v where model <> 'pg_class'`, mode)
+			require.NoError(t, err)
+			models, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			require.NoError(t, err)
+			require.Equal(t, []string{"a", "b", "c", "d", "e"}, models)
+
+			rows, err = conn.Query(ctx, `select model, 'information_schema.x' as t from v`, mode)
+			require.NoError(t, err)
+			type mt struct {
+				Model string `db:"model"`
+				T     string `db:"t"`
+			}
+			got, err := pgx.CollectRows(rows, pgx.RowToStructByName[mt])
+			require.NoError(t, err)
+			require.Len(t, got, 5)
+			require.Equal(t, mt{"a", "information_schema.x"}, got[0])
+		})
+	}
+}

@@ -19,6 +19,7 @@ import (
 //   - echo ...: one row whose "stmt" column is the text the engine received;
 //   - SUBSCRIBE TO by_model: a stream fed by the test through feed;
 //   - CREATE ... / DROP ...: a command tagged by its first two words;
+//   - SELECT ... FROM v: see fakeV;
 //   - SELECT * FROM <other>: 42P01; anything else: 42601 at offset 7;
 //   - panic: panics.
 type fakeEngine struct {
@@ -55,6 +56,9 @@ func (e *fakeEngine) Relations(context.Context) []Relation {
 }
 
 func (e *fakeEngine) columns(stmt string) ([]Column, error) {
+	if cols, _, ok, err := fakeV(stmt); ok {
+		return cols, err
+	}
 	lower := strings.ToLower(stmt)
 	switch {
 	case lower == "select * from by_model", lower == "subscribe to by_model":
@@ -82,6 +86,9 @@ func (e *fakeEngine) Execute(_ context.Context, _ *Session, stmt string) (Result
 	cols, err := e.columns(stmt)
 	if err != nil {
 		return nil, err
+	}
+	if _, rows, ok, _ := fakeV(stmt); ok {
+		return &staticResult{cols: cols, rows: rows, tag: "SELECT"}, nil
 	}
 	lower := strings.ToLower(stmt)
 	switch {

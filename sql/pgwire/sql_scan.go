@@ -282,3 +282,98 @@ func splitAlias(item string) (expr, alias string, ok bool) {
 	}
 	return strings.TrimSpace(before[:len(before)-3]), alias, true
 }
+
+// fromRelations returns the relation names s reads: each name that follows
+// FROM, JOIN or a comma of a FROM list, outside literals and comments,
+// lower case, with quoted parts unquoted ("pg_catalog"."pg_class" is
+// pg_catalog.pg_class). Subqueries are followed at every depth.
+func fromRelations(s string) []string {
+	var out []string
+	// inFrom[d] is set while the FROM list at parenthesis depth d is open.
+	inFrom := []bool{false}
+	expectRel := false
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c == '"' || isIdentChar(c) && c != '$' {
+			name, j := scanQualifiedName(s, i)
+			w := strings.ToLower(name)
+			d := len(inFrom) - 1
+			switch {
+			case expectRel:
+				out = append(out, w)
+				expectRel = false
+			case w == "from":
+				inFrom[d], expectRel = true, true
+			case w == "join":
+				expectRel = true
+			case fromListEnds[w]:
+				inFrom[d] = false
+			}
+			i = j
+			continue
+		}
+		if j := skipLiteral(s, i); j >= 0 {
+			expectRel = false
+			i = j
+			continue
+		}
+		switch c {
+		case '(':
+			inFrom = append(inFrom, false)
+			expectRel = false
+		case ')':
+			if len(inFrom) > 1 {
+				inFrom = inFrom[:len(inFrom)-1]
+			}
+			expectRel = false
+		case ',':
+			expectRel = inFrom[len(inFrom)-1]
+		default:
+			if !isSpace(c) {
+				expectRel = false
+			}
+		}
+		i++
+	}
+	return out
+}
+
+// fromListEnds are the words that end a FROM list.
+var fromListEnds = map[string]bool{
+	"where": true, "group": true, "having": true, "order": true, "limit": true,
+	"offset": true, "union": true, "intersect": true, "except": true, "on": true,
+	"using": true, "window": true, "emit": true, "fetch": true, "for": true,
+	"select": true, "returning": true,
+}
+
+// scanQualifiedName reads the dotted name at s[i] (identifiers or quoted
+// identifiers joined by '.') and returns it with quotes removed, and its
+// end.
+func scanQualifiedName(s string, i int) (string, int) {
+	var b strings.Builder
+	for i < len(s) {
+		if s[i] == '"' {
+			j := skipQuoted(s, i+1, '"', false)
+			end := max(j-1, i+1)
+			b.WriteString(strings.ReplaceAll(s[i+1:end], `""`, `"`))
+			i = j
+		} else {
+			j := i
+			for j < len(s) && isIdentChar(s[j]) {
+				j++
+			}
+			if j == i {
+				break
+			}
+			b.WriteString(s[i:j])
+			i = j
+		}
+		if i < len(s) && s[i] == '.' && i+1 < len(s) && (s[i+1] == '"' || isIdentChar(s[i+1])) {
+			b.WriteByte('.')
+			i++
+			continue
+		}
+		break
+	}
+	return b.String(), i
+}
