@@ -116,7 +116,8 @@ func (c *conn) describePortalOrStmt(m *pgproto3.Describe) error {
 		if !ok {
 			return errorf(codeInvalidSQLStmtName, "prepared statement %q does not exist", m.Name)
 		}
-		cols, err := c.describe(ctx, describeParams(p.text, p.refs))
+		text, _ := describeParams(p.text, p.refs)
+		cols, err := c.describe(ctx, text)
 		if err != nil {
 			return err
 		}

@@ -108,20 +108,57 @@ func bindParams(stmt string, refs []paramRef, values [][]byte, formats []int16, 
 	return b.String(), edits, nil
 }
 
-// describeParams binds every parameter to NULL, for Describe.
-func describeParams(stmt string, refs []paramRef) string {
+// describeParams binds the parameters of stmt for Describe, before their
+// values are known: each becomes NULL, except after LIMIT or OFFSET, where
+// NULL does not parse and it becomes 0. It returns the text and the edits
+// made (to map error positions back).
+func describeParams(stmt string, refs []paramRef) (string, []edit) {
 	if len(refs) == 0 {
-		return stmt
+		return stmt, nil
 	}
 	var b strings.Builder
-	last := 0
-	for _, r := range refs {
-		b.WriteString(stmt[last:r.Start])
-		b.WriteString("NULL")
-		last = r.End
+	b.Grow(len(stmt) + 4*len(refs))
+	edits := make([]edit, 0, len(refs))
+	last, k := 0, 0
+	word := "" // the last word before i, lower case; "" after other tokens
+	for i := 0; i < len(stmt) && k < len(refs); {
+		if i == refs[k].Start {
+			r := refs[k]
+			b.WriteString(stmt[last:r.Start])
+			start := b.Len()
+			if word == "limit" || word == "offset" {
+				b.WriteString("0")
+			} else {
+				b.WriteString("NULL")
+			}
+			edits = append(edits, edit{OldStart: r.Start, OldEnd: r.End, NewStart: start, NewEnd: b.Len()})
+			last, i, word = r.End, r.End, ""
+			k++
+			continue
+		}
+		if j := skipLiteral(stmt, i); j >= 0 {
+			if stmt[i] != '-' && stmt[i] != '/' {
+				word = ""
+			}
+			i = j
+			continue
+		}
+		switch c := stmt[i]; {
+		case isIdentChar(c) && c != '$':
+			j := i
+			for j < len(stmt) && isIdentChar(stmt[j]) {
+				j++
+			}
+			word = strings.ToLower(stmt[i:j])
+			i = j
+			continue
+		case !isSpace(c):
+			word = ""
+		}
+		i++
 	}
 	b.WriteString(stmt[last:])
-	return b.String()
+	return b.String(), edits
 }
 
 func appendParam(b *strings.Builder, v []byte, format int16, oid uint32, n int) error {

@@ -232,3 +232,21 @@ func feedRows(ctx context.Context, eng *fakeEngine, n int) <-chan error {
 	}()
 	return done
 }
+
+// TestPgxLimitParameter: LIMIT $1 in pgx's default (extended) mode. The
+// statement is described before its parameter is known, and LIMIT NULL
+// does not parse: Describe must substitute something that does.
+func TestPgxLimitParameter(t *testing.T) {
+	ts := startServer(t, Config{})
+	conn := connectPgx(t, ts.url("tester"))
+	ctx := context.Background()
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeCacheDescribe, pgx.QueryExecModeDescribeExec} {
+		t.Run(mode.String(), func(t *testing.T) {
+			rows, err := conn.Query(ctx, "SELECT * FROM v ORDER BY 1 LIMIT $1", mode, 2)
+			require.NoError(t, err)
+			models, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			require.NoError(t, err)
+			require.Equal(t, []string{"a", "b"}, models)
+		})
+	}
+}

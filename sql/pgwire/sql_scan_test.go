@@ -14,6 +14,7 @@ import (
 //	params   prints the $n references of the input
 //	items    prints the SELECT items and the column name of each
 //	bind oids=... formats=... \n stmt \n value...   prints the bound text
+//	describe  prints the text Describe sees for the input
 func TestScan(t *testing.T) {
 	datadriven.RunTest(t, "testdata/scan", func(t *testing.T, d *datadriven.TestData) string {
 		var b strings.Builder
@@ -34,6 +35,9 @@ func TestScan(t *testing.T) {
 			for _, it := range selectItems(d.Input) {
 				fmt.Fprintf(&b, "%q -> %q\n", it, itemName(it))
 			}
+		case "describe":
+			out, _ := describeParams(d.Input, findParams(d.Input))
+			return out + "\n"
 		case "bind":
 			lines := strings.Split(d.Input, "\n")
 			var oids []uint32
