@@ -116,10 +116,10 @@ func (c *conn) describePortalOrStmt(m *pgproto3.Describe) error {
 		if !ok {
 			return errorf(codeInvalidSQLStmtName, "prepared statement %q does not exist", m.Name)
 		}
-		text, _ := describeParams(p.text, p.refs)
+		text, edits := describeParams(p.text, p.refs)
 		cols, err := c.describe(ctx, text)
 		if err != nil {
-			return err
+			return c.stmtError(err, &stmtText{text: text, query: p.query, start: p.start, edits: edits})
 		}
 		c.be.Send(&pgproto3.ParameterDescription{ParameterOIDs: p.oids})
 		if cols == nil {
@@ -138,7 +138,7 @@ func (c *conn) describePortalOrStmt(m *pgproto3.Describe) error {
 		} else if !pt.empty {
 			cols, err := c.describe(ctx, pt.st.text)
 			if err != nil {
-				return err
+				return c.stmtError(err, &pt.st)
 			}
 			pt.cols = cols
 		}

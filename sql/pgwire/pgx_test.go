@@ -250,3 +250,42 @@ func TestPgxLimitParameter(t *testing.T) {
 		})
 	}
 }
+
+// TestPgxErrorPositionExtended: errors found while describing a statement
+// (Parse, Describe) carry the position in the client's query string, as in
+// the simple protocol.
+func TestPgxErrorPositionExtended(t *testing.T) {
+	ts := startServer(t, Config{})
+	conn := connectPgx(t, ts.url("tester"))
+	ctx := context.Background()
+	for _, tc := range []struct {
+		query string
+		args  []any
+		pos   int32
+	}{
+		{"select zz from v", nil, 8},
+		{"  select zz from v", nil, 10},
+		// After a parameter: described as "select NULL, zz ...", the
+		// position is still in the client's text.
+		{"select $1, zz from v", []any{"x"}, 12},
+		// Characters, not bytes: 'é' is two bytes.
+		{"select 'é', zz from v", nil, 13},
+	} {
+		for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeSimpleProtocol} {
+			if mode == pgx.QueryExecModeSimpleProtocol && tc.args != nil {
+				continue // pgx interpolates the arguments into its own text
+			}
+			t.Run(mode.String()+"/"+tc.query, func(t *testing.T) {
+				rows, err := conn.Query(ctx, tc.query, append([]any{mode}, tc.args...)...)
+				if err == nil {
+					rows.Close()
+					err = rows.Err()
+				}
+				var pe *pgconn.PgError
+				require.True(t, errors.As(err, &pe), "%v", err)
+				require.Equal(t, "42703", pe.Code)
+				require.Equal(t, tc.pos, pe.Position)
+			})
+		}
+	}
+}
