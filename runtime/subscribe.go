@@ -45,7 +45,7 @@ func (e *Engine) Subscribe(view string) (*Subscription, error) {
 		}
 		return nil, &sql.Error{Code: "42P01", Msg: fmt.Sprintf("runtime: unknown materialized view %q", view)}
 	}
-	s := &Subscription{Columns: mv.schema, queue: newRowQueue(mv.schema, subscriberBacklog, false)}
+	s := &Subscription{Columns: mv.visibleSchema(), queue: newRowQueue(mv.visibleSchema(), subscriberBacklog, false)}
 	mv.mu.Lock()
 	mv.subs[s] = struct{}{}
 	mv.mu.Unlock()

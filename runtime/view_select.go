@@ -154,7 +154,7 @@ func (e *Engine) ReadView(ctx context.Context, q *sql.Query) (*Rows, error) {
 		if mv == nil {
 			return nil, &sql.Error{At: q.At, Code: "55000", Msg: fmt.Sprintf("runtime: materialized view %q is not running", name)}
 		}
-		schema, snap = mv.schema, mv.snapshotBatch
+		schema, snap = mv.visibleSchema(), mv.snapshotBatch
 		if mv.cold != nil {
 			bp, err := planRead(name, schema, q)
 			if err != nil {
@@ -164,6 +164,7 @@ func (e *Engine) ReadView(ctx context.Context, q *sql.Query) (*Rows, error) {
 			if err != nil {
 				return nil, err
 			}
+			in.Cols = in.Cols[:mv.visible] // not the hidden keys
 			return e.runRead(ctx, bp, in)
 		}
 	}

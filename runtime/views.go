@@ -22,14 +22,18 @@ import (
 const maxKeylessRows = 100_000
 
 // matView holds a materialized view's current rows: the latest emission
-// per window and group key (its key columns, SinkKeyCols), or, for a view
-// without a window aggregation, the most recent rows. The view's query
-// writes through viewSink on its operator goroutine; readers (SELECT,
-// SUBSCRIBE) take the read lock and copy what they need.
+// per window and group key, or, for a view without a window aggregation,
+// the most recent rows. The keys are the window aggregation's own
+// (planner.KeyedPlan): window bounds and group keys the SELECT list leaves
+// out or computes on are stored as hidden columns after the visible ones,
+// which no read or subscription shows. The view's query writes through
+// viewSink on its operator goroutine; readers (SELECT, SUBSCRIBE) take
+// the read lock and copy what they need.
 type matView struct {
 	name    string
-	schema  catalog.Schema
-	keyCols []int // nil: rows are appended
+	schema  catalog.Schema // visible columns, then hidden key columns
+	visible int            // how many columns of schema the view shows
+	keyCols []int          // nil: rows are appended
 	query   *Query
 
 	mu    sync.RWMutex
@@ -43,7 +47,7 @@ type matView struct {
 }
 
 func newMatView(name string, schema catalog.Schema, keyCols []int) *matView {
-	mv := &matView{name: name, schema: schema, keyCols: keyCols, index: map[string]int32{}, subs: map[*Subscription]struct{}{}}
+	mv := &matView{name: name, schema: schema, visible: len(schema), keyCols: keyCols, index: map[string]int32{}, subs: map[*Subscription]struct{}{}}
 	mv.cols = make([]*coldata.Vec, len(schema))
 	for i, c := range schema {
 		mv.cols[i] = coldata.NewVec(c.Type, 0)
@@ -61,16 +65,25 @@ func (mv *matView) Len() int {
 // startView starts a materialized view's query, keyed "view/<name>" in the
 // checkpoint store so that it resumes after a restart.
 func (e *Engine) startView(ctx context.Context, v *catalog.View, plan *planner.Plan) error {
-	mv := newMatView(v.Name, plan.Output, SinkKeyCols(plan))
-	if !plan.Windowed {
-		mv.keyCols = nil
+	run, keyCols := plan, []int(nil)
+	if keyed, keys, ok := planner.KeyedPlan(plan); ok {
+		run, keyCols = keyed, keys
+	} else if plan.Windowed {
+		// A UNION ALL of windowed aggregations: key on the bounds and
+		// keys every branch outputs unchanged, if any.
+		keyCols = SinkKeyCols(plan)
 	}
+	if len(keyCols) == 0 {
+		keyCols = nil
+	}
+	mv := newMatView(v.Name, run.Output, keyCols)
+	mv.visible = len(plan.Output)
 	if e.cold != nil && mv.keyCols != nil {
 		e.cold.attach(mv)
 	}
 	key := strings.ToLower(v.Name)
 	// A view's query lives as long as the engine, not the statement.
-	q, err := e.startQuery(context.WithoutCancel(ctx), v.SQL, plan, &viewSink{mv: mv}, "view/"+key)
+	q, err := e.startQuery(context.WithoutCancel(ctx), v.SQL, run, &viewSink{mv: mv}, "view/"+key)
 	if err != nil {
 		return err
 	}
@@ -213,11 +226,15 @@ func setRow(dst *coldata.Vec, j int, src *coldata.Vec, i int) {
 	}
 }
 
-// snapshotBatch copies the current rows into a batch the caller owns.
+// visibleSchema returns the columns the view shows (not its hidden keys).
+func (mv *matView) visibleSchema() catalog.Schema { return mv.schema[:mv.visible] }
+
+// snapshotBatch copies the current rows' visible columns into a batch the
+// caller owns.
 func (mv *matView) snapshotBatch() *coldata.Batch {
 	mv.mu.RLock()
 	defer mv.mu.RUnlock()
-	return copyCols(mv.schema, mv.cols, mv.emit)
+	return copyCols(mv.visibleSchema(), mv.cols[:mv.visible], mv.emit)
 }
 
 func copyCols(schema catalog.Schema, cols []*coldata.Vec, emit []coldata.EmitKind) *coldata.Batch {
