@@ -28,6 +28,7 @@ type builder struct {
 	nextID  int
 	sources []*Node
 	views   []string // views being expanded, to catch cycles
+	read    []string // every view expanded, for Plan.Views
 }
 
 func (b *builder) node(kind NodeKind, schema catalog.Schema, inputs ...*Node) *Node {
@@ -122,6 +123,9 @@ func (b *builder) view(x *sql.TableRef, v *catalog.View) (*rel, error) {
 		return nil, errf(x.At, codeInvalidDefinition, "view %q: %v", v.Name, err)
 	}
 	b.views = append(b.views, v.Name)
+	if !contains(b.read, v.Name) {
+		b.read = append(b.read, v.Name)
+	}
 	r, err := b.query(q)
 	b.views = b.views[:len(b.views)-1]
 	if err != nil {

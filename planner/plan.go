@@ -16,6 +16,7 @@ type Plan struct {
 	Output   catalog.Schema // output columns in SELECT order (no _emit)
 	Sources  []*Node        // the NodeSource leaves, in FROM order
 	Windowed bool           // the output rows are window results (carry _emit)
+	Views    []string       // the plain views expanded into the plan, nested ones included
 }
 
 // NodeKind is the kind of a plan node.

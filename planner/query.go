@@ -20,7 +20,7 @@ func PlanQuery(cat *catalog.Catalog, q *sql.Query) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Plan{Root: r.node, Output: r.node.Schema, Sources: b.sources, Windowed: r.windowed}, nil
+	return &Plan{Root: r.node, Output: r.node.Schema, Sources: b.sources, Windowed: r.windowed, Views: b.read}, nil
 }
 
 // query plans SELECT blocks joined by UNION ALL.

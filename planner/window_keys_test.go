@@ -54,3 +54,14 @@ func TestKeyedPlan(t *testing.T) {
 	_, _, ok := KeyedPlan(planSQL(t, metricsDDL, `SELECT model FROM metrics`))
 	require.False(t, ok, "no window aggregation")
 }
+
+// TestPlanViews: a plan names the plain views it expanded, nested ones
+// included, once each.
+func TestPlanViews(t *testing.T) {
+	ddl := metricsDDL + `
+CREATE VIEW fast AS SELECT ts, model FROM metrics WHERE latency_ms < 100;
+CREATE VIEW fast_a AS SELECT ts, model FROM fast WHERE model = 'a';`
+	p := planSQL(t, ddl, `SELECT model FROM fast_a UNION ALL SELECT model FROM fast`)
+	require.Equal(t, []string{"fast_a", "fast"}, p.Views)
+	require.Empty(t, planSQL(t, ddl, `SELECT model FROM metrics`).Views)
+}
