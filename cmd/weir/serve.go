@@ -83,6 +83,22 @@ func serveMain(ctx context.Context, args []string, errw io.Writer, ready chan<- 
 		cfg.Checkpointing.Interval = *ckptInterval
 	}
 
+	// Startup checks: a configuration the wire server would refuse fails
+	// here, before the state directory is opened and before anything says
+	// the server is up.
+	if cfg.Server.Auth == pgwire.AuthSCRAM && len(cfg.Server.Users) == 0 {
+		fmt.Fprintf(errw, "weir serve: server.auth is scram but server.users is empty: no client could log in (add users, or use auth: trust for loopback clients)\n")
+		return exitUsage
+	}
+	pgcfg := pgwire.Config{Auth: cfg.Server.Auth, TLSCertFile: cfg.Server.TLS.CertFile, TLSKeyFile: cfg.Server.TLS.KeyFile}
+	for _, u := range cfg.Server.Users {
+		pgcfg.Users = append(pgcfg.Users, pgwire.User{Name: u.Name, Password: u.Password})
+	}
+	if err := pgcfg.Validate(); err != nil {
+		fmt.Fprintf(errw, "weir serve: server: %v\n", err)
+		return exitUsage
+	}
+
 	store, err := storage.Open(cfg.State.Dir, storage.Options{CacheSizeMB: cfg.State.Warm.CacheSizeMB, WarmTTL: cfg.State.Warm.TTL})
 	if err != nil {
 		fmt.Fprintf(errw, "weir serve: %v\n", err)
@@ -107,10 +123,6 @@ func serveMain(ctx context.Context, args []string, errw io.Writer, ready chan<- 
 		eng.Close()
 		fmt.Fprintf(errw, "weir serve: %v\n", err)
 		return exitFailed
-	}
-	pgcfg := pgwire.Config{Auth: cfg.Server.Auth, TLSCertFile: cfg.Server.TLS.CertFile, TLSKeyFile: cfg.Server.TLS.KeyFile}
-	for _, u := range cfg.Server.Users {
-		pgcfg.Users = append(pgcfg.Users, pgwire.User{Name: u.Name, Password: u.Password})
 	}
 	pg := pgwire.NewServer(pgcfg, runtime.NewWireEngine(eng))
 	mux := http.NewServeMux()

@@ -1,7 +1,9 @@
 package pgwire
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -28,6 +30,42 @@ func storedCredentials(password string) (scram.StoredCredentials, error) {
 	return client.GetStoredCredentialsWithError(scram.KeyFactors{Salt: string(salt), Iters: scramIterations})
 }
 
+// maxMockCredentials bounds the cache of unknown users' credentials (the
+// names are the client's choice); beyond it they are derived again for
+// each attempt, to the same values.
+const maxMockCredentials = 1024
+
+// mockCredentials returns the made-up credentials of a user that does not
+// exist. As in PostgreSQL (scram_mock_salt), they are derived from the user
+// name and a per-server secret: every attempt for the same name sees the
+// same salt and iteration count, as it would for a real user, so comparing
+// two attempts does not tell whether the user exists. Deriving them costs a
+// few HMACs, not a PBKDF2 run, so the time taken does not tell either (a
+// real user's credentials are computed once, at start).
+func (s *Server) mockCredentials(user string) scram.StoredCredentials {
+	s.mockMu.Lock()
+	defer s.mockMu.Unlock()
+	if creds, ok := s.mocks[user]; ok {
+		return creds
+	}
+	derive := func(label string) []byte {
+		m := hmac.New(sha256.New, s.mockSecret[:])
+		m.Write([]byte(label))
+		m.Write([]byte{0})
+		m.Write([]byte(user))
+		return m.Sum(nil)
+	}
+	creds := scram.StoredCredentials{
+		KeyFactors: scram.KeyFactors{Salt: string(derive("salt")[:16]), Iters: scramIterations},
+		StoredKey:  derive("stored"),
+		ServerKey:  derive("server"),
+	}
+	if len(s.mocks) < maxMockCredentials {
+		s.mocks[user] = creds
+	}
+	return creds
+}
+
 // errAuthFailed reports a failed password authentication.
 var errAuthFailed = errors.New("pgwire: password authentication failed")
 
@@ -38,10 +76,7 @@ var errAuthFailed = errors.New("pgwire: password authentication failed")
 func (c *conn) authenticateSCRAM(user string) error {
 	creds, ok := c.srv.users[user]
 	if !ok {
-		var err error
-		if creds, err = storedCredentials(rand.Text()); err != nil {
-			return err
-		}
+		creds = c.srv.mockCredentials(user)
 	}
 	srv, err := scram.SHA256.NewServer(func(string) (scram.StoredCredentials, error) { return creds, nil })
 	if err != nil {

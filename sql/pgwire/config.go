@@ -1,6 +1,10 @@
 package pgwire
 
-import "time"
+import (
+	"crypto/tls"
+	"fmt"
+	"time"
+)
 
 // Auth modes of Config.Auth.
 const (
@@ -38,6 +42,10 @@ type Config struct {
 	// it is answered 'N'.
 	TLSCertFile string
 	TLSKeyFile  string
+	// TLSRequired refuses clients that did not negotiate TLS (FATAL 28000
+	// after their StartupMessage), loopback ones included. It needs
+	// TLSCertFile and TLSKeyFile.
+	TLSRequired bool
 	// MaxMessageSize bounds a client message body in bytes (default 1 MiB);
 	// a larger message gets a FATAL 08P01 error and the connection closes.
 	MaxMessageSize int
@@ -69,4 +77,44 @@ func (c Config) withDefaults() Config {
 		c.ServerVersion = DefaultServerVersion
 	}
 	return c
+}
+
+// Validate reports what would make Serve fail: an unknown Auth mode,
+// AuthSCRAM without users (no client could log in), a TLS certificate or
+// key that is missing or does not load, TLSRequired without them. Callers
+// may run it before they print that the server is up.
+func (c Config) Validate() error {
+	_, err := c.loadTLS()
+	return err
+}
+
+// loadTLS validates c and returns its TLS configuration (nil without a
+// certificate).
+func (c Config) loadTLS() (*tls.Config, error) {
+	c = c.withDefaults()
+	if c.Auth != AuthTrust && c.Auth != AuthSCRAM {
+		return nil, fmt.Errorf("pgwire: unknown auth mode %q (want %q or %q)", c.Auth, AuthTrust, AuthSCRAM)
+	}
+	if c.Auth == AuthSCRAM && len(c.Users) == 0 {
+		return nil, fmt.Errorf("pgwire: auth mode %q needs at least one user: no client could log in", AuthSCRAM)
+	}
+	for _, u := range c.Users {
+		if u.Name == "" {
+			return nil, fmt.Errorf("pgwire: a user has no name")
+		}
+	}
+	if c.TLSCertFile == "" && c.TLSKeyFile == "" {
+		if c.TLSRequired {
+			return nil, fmt.Errorf("pgwire: TLS is required but no certificate and key are set")
+		}
+		return nil, nil
+	}
+	if c.TLSCertFile == "" || c.TLSKeyFile == "" {
+		return nil, fmt.Errorf("pgwire: TLS needs both a certificate file and a key file")
+	}
+	cert, err := tls.LoadX509KeyPair(c.TLSCertFile, c.TLSKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("pgwire: loading TLS certificate %s and key %s: %w", c.TLSCertFile, c.TLSKeyFile, err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }

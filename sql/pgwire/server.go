@@ -28,6 +28,11 @@ type Server struct {
 	tlsConf  *tls.Config
 	setupErr error
 	users    map[string]scram.StoredCredentials
+	// mockSecret derives the credentials of unknown users (see
+	// mockCredentials); mocks caches them.
+	mockSecret [32]byte
+	mockMu     sync.Mutex
+	mocks      map[string]scram.StoredCredentials
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -40,8 +45,8 @@ type Server struct {
 	wg        sync.WaitGroup
 }
 
-// NewServer returns a server for eng. Configuration errors (an unreadable
-// certificate, an unknown Auth mode) are returned by Serve.
+// NewServer returns a server for eng. Configuration errors (see
+// Config.Validate) are returned by Serve.
 func NewServer(cfg Config, eng Engine) *Server {
 	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -55,22 +60,18 @@ func NewServer(cfg Config, eng Engine) *Server {
 		conns:     map[*conn]struct{}{},
 		sessions:  map[uint32]*conn{},
 		users:     map[string]scram.StoredCredentials{},
+		mocks:     map[string]scram.StoredCredentials{},
 	}
-	if cfg.Auth != AuthTrust && cfg.Auth != AuthSCRAM {
-		s.setupErr = fmt.Errorf("pgwire: unknown auth mode %q (want %q or %q)", cfg.Auth, AuthTrust, AuthSCRAM)
-	}
-	if cfg.TLSCertFile != "" || cfg.TLSKeyFile != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
-		if err != nil {
-			s.setupErr = fmt.Errorf("pgwire: loading TLS certificate: %w", err)
-		} else {
-			s.tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		}
+	s.tlsConf, s.setupErr = cfg.loadTLS()
+	if _, err := rand.Read(s.mockSecret[:]); err != nil && s.setupErr == nil {
+		s.setupErr = fmt.Errorf("pgwire: %w", err)
 	}
 	for _, u := range cfg.Users {
 		creds, err := storedCredentials(u.Password)
 		if err != nil {
-			s.setupErr = fmt.Errorf("pgwire: user %q: %w", u.Name, err)
+			if s.setupErr == nil {
+				s.setupErr = fmt.Errorf("pgwire: user %q: %w", u.Name, err)
+			}
 			continue
 		}
 		s.users[u.Name] = creds
