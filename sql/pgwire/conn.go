@@ -333,6 +333,10 @@ func closeResult(res Result) {
 func (c *conn) simpleQuery(q string) {
 	c.closePortal("")
 	delete(c.stmts, "")
+	if err := checkUTF8(q); err != nil {
+		c.sendError(err, nil)
+		return
+	}
 	spans := splitStatements(q)
 	any := false
 	for _, sp := range spans {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -26,6 +27,7 @@ const (
 	codeInFailedTx           = "25P02"
 	codeInvalidParamValue    = "22P02"
 	codeUndefinedObject      = "42704"
+	codeBadEncoding          = "22021" // character_not_in_repertoire
 )
 
 // Error is an error with a SQLSTATE code that an Engine may return (or wrap)
@@ -75,6 +77,41 @@ func toErrorResponse(err error, canceled bool, stmt string, pos func(int) int) *
 		r.Message = string([]rune(r.Message))
 	}
 	return r
+}
+
+// checkUTF8 returns 22021 when s is not valid UTF-8, naming the bytes of
+// the first bad sequence as Postgres does: the lead byte and as many of the
+// following bytes as it announces.
+func checkUTF8(s string) error {
+	if utf8.ValidString(s) {
+		return nil
+	}
+	i := 0
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		i += n
+	}
+	n := 1
+	switch c := s[i]; {
+	case c >= 0xf0 && c <= 0xf7:
+		n = 4
+	case c >= 0xe0:
+		n = 3
+	case c >= 0xc0:
+		n = 2
+	}
+	n = min(n, len(s)-i)
+	var b strings.Builder
+	for k := range n {
+		if k > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "0x%02x", s[i+k])
+	}
+	return errorf(codeBadEncoding, "invalid byte sequence for encoding \"UTF8\": %s", b.String())
 }
 
 // fatal builds a FATAL ErrorResponse, sent before the connection closes.

@@ -39,6 +39,9 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 			return errorf(codeDuplicatePrepared, "prepared statement %q already exists", m.Name)
 		}
 	}
+	if err := checkUTF8(m.Query); err != nil {
+		return err
+	}
 	q := strings.Clone(m.Query)
 	p := &prepared{query: q}
 	n := 0
