@@ -96,12 +96,12 @@ func checkUTF8(s string) error {
 	}
 	n := 1
 	switch c := s[i]; {
-	case c >= 0xf0 && c <= 0xf7:
-		n = 4
-	case c >= 0xe0:
-		n = 3
-	case c >= 0xc0:
+	case c&0xe0 == 0xc0:
 		n = 2
+	case c&0xf0 == 0xe0:
+		n = 3
+	case c&0xf8 == 0xf0:
+		n = 4
 	}
 	n = min(n, len(s)-i)
 	var b strings.Builder
