@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -73,18 +74,53 @@ func (w *WireEngine) Execute(ctx context.Context, _ *pgwire.Session, stmt string
 		sub, err := w.e.Subscribe(s.View)
 		if err != nil {
 			if se, ok := err.(*sql.Error); ok && se.At == (sql.Pos{}) {
-				se.At = s.At
+				se.At = subscribeNamePos(s)
 			}
 			return nil, err
 		}
 		return newStreamResult(sub, true), nil
+	case *sql.Explain:
+		res, err := w.explain(s)
+		if err != nil {
+			return nil, err
+		}
+		return newExecResult(res), nil
 	}
 	// DDL starts queries that outlive the statement and its connection.
 	res, err := w.e.Exec(context.WithoutCancel(ctx), st, nil)
 	if err != nil {
 		return nil, err
 	}
+	typeShowColumns(st, res)
 	return newExecResult(res), nil
+}
+
+// explain renders EXPLAIN for a client of the wire: the rows of the
+// explained query go to the client, not to stdout.
+func (w *WireEngine) explain(s *sql.Explain) (*Result, error) {
+	plan, err := planner.PlanQuery(w.e.cat, s.Query)
+	if err != nil {
+		return nil, err
+	}
+	return textResult("EXPLAIN", "QUERY PLAN", planner.Explain(plan, "client")), nil
+}
+
+// showCounterColumns are the SHOW QUERIES columns that hold counts.
+var showCounterColumns = []string{"events_in", "rows_out", "late_events", "dropped_events"}
+
+// typeShowColumns types SHOW QUERIES' counters BIGINT on the wire (the
+// engine renders every SHOW value as text); other results are unchanged.
+func typeShowColumns(st sql.Statement, res *Result) {
+	if sh, ok := st.(*sql.Show); !ok || sh.What != "QUERIES" {
+		return
+	}
+	cols := slices.Clone(res.Columns)
+	for i, c := range cols {
+		if slices.Contains(showCounterColumns, c.Name) && c.Type == catalog.Varchar {
+			cols[i].Type = catalog.Bigint
+		}
+	}
+	res.Columns = cols
 }
 
 // Describe implements pgwire.Engine; it has no side effects.
@@ -109,15 +145,25 @@ func (w *WireEngine) Describe(ctx context.Context, _ *pgwire.Session, stmt strin
 		return wireColumns(plan.Output, plan.Windowed), nil
 	case *sql.Subscribe:
 		v := w.e.cat.View(s.View)
-		if v == nil || !v.Materialized {
-			return nil, &sql.Error{At: s.At, Code: "42P01", Msg: fmt.Sprintf("runtime: unknown materialized view %q", s.View)}
+		if v == nil {
+			return nil, &sql.Error{At: subscribeNamePos(s), Code: "42P01", Msg: fmt.Sprintf("runtime: unknown materialized view %q", s.View)}
+		}
+		if !v.Materialized {
+			return nil, &sql.Error{At: subscribeNamePos(s), Code: "0A000", Msg: fmt.Sprintf("runtime: view %q is not materialized; SUBSCRIBE needs a materialized view", s.View)}
 		}
 		return wireColumns(v.Schema, true), nil
-	case *sql.Show, *sql.Describe, *sql.Explain:
+	case *sql.Explain:
+		res, err := w.explain(s)
+		if err != nil {
+			return nil, err
+		}
+		return wireColumns(res.Columns, false), nil
+	case *sql.Show, *sql.Describe:
 		res, err := w.e.Exec(ctx, st, nil)
 		if err != nil {
 			return nil, err
 		}
+		typeShowColumns(st, res)
 		return wireColumns(res.Columns, false), nil
 	}
 	return nil, nil
