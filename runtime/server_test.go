@@ -322,3 +322,158 @@ func TestQueryPanicFailsOnlyThatQuery(t *testing.T) {
 	// The engine still runs statements.
 	require.Equal(t, []string{"m | file | "}, readRows(t, eng, "SHOW SOURCES;"))
 }
+
+// boundedSource declares m over a finished file holding two events of
+// window 10:00 (models a, b) and one of 10:01 (a), with a delay of 0: at end
+// of input both windows close.
+const boundedSource = `CREATE SOURCE m (ts TIMESTAMP, model VARCHAR,
+  WATERMARK FOR ts AS ts - INTERVAL '0' SECOND)
+  WITH (connector = 'file', path = '%s');
+CREATE MATERIALIZED VIEW v AS
+  SELECT window_start, model, COUNT(*) AS n FROM TUMBLE(m, ts, INTERVAL '1' MINUTE)
+  GROUP BY window_start, window_end, model;`
+
+func boundedEngine(t *testing.T) *runtime.Engine {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "m.jsonl")
+	appendLines(t, path, `{"ts":"2026-11-09T10:00:10Z","model":"a"}`, `{"ts":"2026-11-09T10:00:20Z","model":"b"}`,
+		`{"ts":"2026-11-09T10:01:05Z","model":"a"}`)
+	eng := runtime.New(runtime.Options{Stderr: io.Discard})
+	t.Cleanup(func() { eng.Close() })
+	execStmts(t, eng, fmt.Sprintf(boundedSource, path))
+	waitStopped(t, eng)
+	return eng
+}
+
+// sqlErr asserts err is a *sql.Error with code and position.
+func sqlErr(t *testing.T, err error, code string, line, col int) *sql.Error {
+	t.Helper()
+	require.Error(t, err)
+	se, ok := err.(*sql.Error)
+	require.True(t, ok, "%T: %v", err, err)
+	require.Equal(t, code, se.Code, se.Msg)
+	require.Equal(t, line, se.At.Line, se.Msg)
+	require.Equal(t, col, se.At.Col, se.Msg)
+	return se
+}
+
+// TestWireStatements: over the wire an unknown relation is 42P01 even with
+// ORDER BY; SUBSCRIBE's errors point at the view name; EXPLAIN's rows go to
+// the client; SHOW QUERIES' counters are BIGINT.
+func TestWireStatements(t *testing.T) {
+	eng := boundedEngine(t)
+	w := runtime.NewWireEngine(eng)
+	ctx := context.Background()
+
+	_, err := w.Execute(ctx, nil, "select * from nosuch order by 1")
+	sqlErr(t, err, "42P01", 1, 15)
+	_, err = w.Describe(ctx, nil, "select * from nosuch order by 1")
+	sqlErr(t, err, "42P01", 1, 15)
+
+	_, err = w.Execute(ctx, nil, "SUBSCRIBE TO nosuch")
+	sqlErr(t, err, "42P01", 1, 14)
+	_, err = w.Execute(ctx, nil, "subscribe\n  nosuch;")
+	sqlErr(t, err, "42P01", 2, 3)
+	_, err = w.Describe(ctx, nil, "SUBSCRIBE  TO  nosuch")
+	sqlErr(t, err, "42P01", 1, 16)
+
+	res, err := w.Execute(ctx, nil, "EXPLAIN SELECT model FROM m")
+	require.NoError(t, err)
+	row, ok, err := res.Next(ctx)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "Sink client", row[0].S)
+
+	cols, err := w.Describe(ctx, nil, "SHOW QUERIES")
+	require.NoError(t, err)
+	res, err = w.Execute(ctx, nil, "SHOW QUERIES")
+	require.NoError(t, err)
+	require.Equal(t, cols, res.Columns())
+	types := map[string]catalog.Type{}
+	for _, c := range res.Columns() {
+		types[c.Name] = c.Type
+	}
+	require.Equal(t, map[string]catalog.Type{"id": catalog.Varchar, "state": catalog.Varchar, "events_in": catalog.Bigint,
+		"rows_out": catalog.Bigint, "late_events": catalog.Bigint, "dropped_events": catalog.Bigint, "sql": catalog.Varchar}, types)
+	row, ok, err = res.Next(ctx)
+	require.NoError(t, err)
+	require.True(t, ok)
+	// The view's query read 3 events and emitted 3 rows (10:00 a, b; 10:01 a).
+	require.Equal(t, "q1", row[0].S)
+	require.Equal(t, int64(3), row[2].I)
+	require.Equal(t, int64(3), row[3].I)
+	require.Equal(t, int64(0), row[4].I)
+	require.False(t, row[5].Null)
+}
+
+// TestDropViewWithDependents: DROP VIEW is refused (2BP01) while a sink
+// reads the view or a view's query expands it, as DROP SOURCE is.
+func TestDropViewWithDependents(t *testing.T) {
+	eng := boundedEngine(t)
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	execStmts(t, eng, fmt.Sprintf(`CREATE SINK s FROM v WITH (connector = 'file', path = '%s');
+CREATE VIEW plain AS SELECT ts, model FROM m WHERE model = 'a';
+CREATE MATERIALIZED VIEW over_plain AS SELECT ts, model FROM plain;`, out))
+	drop := func(text string) error {
+		stmts, err := sql.Parse(text)
+		require.NoError(t, err)
+		_, err = eng.Exec(context.Background(), stmts[0], nil)
+		return err
+	}
+	se := sqlErr(t, drop("DROP VIEW v"), "2BP01", 0, 0)
+	require.Contains(t, se.Msg, `cannot drop view "v": sink s depends on it`)
+	se = sqlErr(t, drop("DROP VIEW plain"), "2BP01", 0, 0)
+	require.Contains(t, se.Msg, `cannot drop view "plain": view over_plain depends on it`)
+	// v still serves its rows.
+	require.Len(t, readRows(t, eng, "SELECT * FROM v"), 3)
+
+	require.NoError(t, drop("DROP SINK s"))
+	require.NoError(t, drop("DROP VIEW v"))
+	require.NoError(t, drop("DROP VIEW over_plain"))
+	require.NoError(t, drop("DROP VIEW plain"))
+}
+
+// TestSubscribeBoundedView: SUBSCRIBE starts with the view's current rows;
+// on a view whose bounded input has ended it then ends at once.
+func TestSubscribeBoundedView(t *testing.T) {
+	eng := boundedEngine(t)
+	sub, err := eng.Subscribe("v")
+	require.NoError(t, err)
+	defer sub.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	b, err := sub.Next(ctx)
+	require.NoError(t, err)
+	var got []string
+	for i := 0; i < b.Len; i++ {
+		got = append(got, fmt.Sprintf("%d %s %d %s", b.Cols[0].I64[i], b.Cols[1].Str[i], b.Cols[2].I64[i], b.Emit[i]))
+	}
+	// 2026-01-01 is day 20454 after the epoch (56 years of 365 days plus 14
+	// leap days, 1972…2024); November 9 is 304 (January…October) + 8 days
+	// later: day 20766. 10:00 adds 36000 s.
+	const w0 = int64(20766*86400+36000) * 1000
+	require.ElementsMatch(t, []string{
+		fmt.Sprintf("%d a 1 final", w0), fmt.Sprintf("%d b 1 final", w0), fmt.Sprintf("%d a 1 final", w0+60000),
+	}, got)
+	_, err = sub.Next(ctx)
+	require.ErrorIs(t, err, io.EOF)
+}
+
+// TestSubscribeDroppedView: a SUBSCRIBE whose view is dropped ends with
+// 57014 and a message naming the view.
+func TestSubscribeDroppedView(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.jsonl")
+	appendLines(t, path, `{"ts":"2026-11-09T10:00:10Z","model":"a"}`)
+	eng := runtime.New(runtime.Options{Stderr: io.Discard})
+	defer eng.Close()
+	execStmts(t, eng, fmt.Sprintf(followSource, path))
+	sub, err := eng.Subscribe("v")
+	require.NoError(t, err)
+	defer sub.Close()
+	execStmts(t, eng, "DROP VIEW v;")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = sub.Next(ctx)
+	se := sqlErr(t, err, "57014", 0, 0)
+	require.Contains(t, se.Msg, `materialized view "v" was dropped`)
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/weirdb/weir/catalog"
@@ -35,8 +36,13 @@ type Subscription struct {
 	drop    func()
 }
 
-// Subscribe starts streaming every row the materialized view emits from
-// now on.
+// Subscribe streams a materialized view: first a snapshot of its current
+// rows (as Materialize's SUBSCRIBE does; for a view archived to the cold
+// tier, the rows still in memory), each with the emission kind it was
+// stored with, then every row the view emits from then on. The stream ends
+// (Next returns io.EOF) once the view's query has stopped — at once, after
+// the snapshot, for a view over bounded input that has ended — or, with a
+// 57014 error, when the view is dropped.
 func (e *Engine) Subscribe(view string) (*Subscription, error) {
 	mv := e.view(view)
 	if mv == nil {
@@ -45,16 +51,88 @@ func (e *Engine) Subscribe(view string) (*Subscription, error) {
 		}
 		return nil, &sql.Error{Code: "42P01", Msg: fmt.Sprintf("runtime: unknown materialized view %q", view)}
 	}
-	s := &Subscription{Columns: mv.visibleSchema(), queue: newRowQueue(mv.visibleSchema(), subscriberBacklog, false)}
+	schema := mv.visibleSchema()
+	// The snapshot is taken and the subscriber registered under the write
+	// lock, which the view's writer holds from upsert to publish: every
+	// row is either in the snapshot or published to the subscriber, once.
 	mv.mu.Lock()
+	snap := copyCols(schema, mv.cols[:mv.visible], mv.emit)
+	s := &Subscription{Columns: schema, queue: newRowQueue(schema, subscriberBacklog+snap.Len, false)}
+	if snap.Len > 0 {
+		s.queue.push(nil, snap)
+	}
 	mv.subs[s] = struct{}{}
 	mv.mu.Unlock()
+	stop := make(chan struct{})
+	q := mv.query
+	go func() {
+		select {
+		case <-q.Done():
+			err := q.Err()
+			if err == nil {
+				err = io.EOF
+			}
+			s.queue.end(err)
+		case <-stop:
+		}
+	}()
+	var once sync.Once
 	s.drop = func() {
-		mv.mu.Lock()
-		delete(mv.subs, s)
-		mv.mu.Unlock()
+		once.Do(func() {
+			close(stop)
+			mv.mu.Lock()
+			delete(mv.subs, s)
+			mv.mu.Unlock()
+		})
 	}
 	return s, nil
+}
+
+// errViewDropped ends the subscriptions of a dropped view.
+func errViewDropped(name string) error {
+	return &sql.Error{Code: "57014", Msg: fmt.Sprintf("runtime: SUBSCRIBE ended: materialized view %q was dropped", name)}
+}
+
+// subscribeNamePos returns the position of the view name in SUBSCRIBE
+// [TO] name (the statement's own position if the text is not as
+// expected), where errors about the view are reported.
+func subscribeNamePos(s *sql.Subscribe) sql.Pos {
+	src, pos := s.Text(), s.At
+	i := 0
+	advance := func(n int) {
+		for ; n > 0 && i < len(src); n-- {
+			if src[i] == '\n' {
+				pos.Line, pos.Col = pos.Line+1, 1
+			} else {
+				pos.Col++
+			}
+			pos.Offset++
+			i++
+		}
+	}
+	space := func() int {
+		n := 0
+		for i+n < len(src) && strings.IndexByte(" \t\r\n", src[i+n]) >= 0 {
+			n++
+		}
+		return n
+	}
+	word := func(w string) bool {
+		return len(src)-i > len(w) && strings.EqualFold(src[i:i+len(w)], w) && strings.IndexByte(" \t\r\n", src[i+len(w)]) >= 0
+	}
+	if !word("SUBSCRIBE") {
+		return s.At
+	}
+	advance(len("SUBSCRIBE"))
+	advance(space())
+	if word("TO") {
+		advance(len("TO"))
+		advance(space())
+	}
+	if i >= len(src) || src[i] == ';' {
+		return s.At
+	}
+	return pos
 }
 
 // StartStream starts a continuous SELECT whose rows are read with Next
@@ -110,10 +188,9 @@ func (s *Subscription) Close() error {
 
 var errClosed = errors.New("runtime: subscription closed")
 
-// publish hands an emitted batch to every subscriber.
-func (mv *matView) publish(b *coldata.Batch) {
-	mv.mu.RLock()
-	defer mv.mu.RUnlock()
+// publishLocked hands an emitted batch to every subscriber; mv.mu is
+// held.
+func (mv *matView) publishLocked(b *coldata.Batch) {
 	for s := range mv.subs {
 		s.queue.push(nil, b)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/weirdb/weir/coldata"
 	"github.com/weirdb/weir/operators"
 	"github.com/weirdb/weir/planner"
+	"github.com/weirdb/weir/sql"
 )
 
 // maxKeylessRows bounds the rows kept by a materialized view whose query
@@ -94,9 +95,14 @@ func (e *Engine) startView(ctx context.Context, v *catalog.View, plan *planner.P
 	return nil
 }
 
-// dropView stops a materialized view's query, deletes its checkpoints and
-// ends its subscriptions.
+// dropView refuses (2BP01) while a sink or another view depends on the
+// view (viewUser); otherwise it ends a materialized view's subscriptions
+// (57014), stops its query and deletes its checkpoints. The dependency
+// error carries no position: Engine.drop knows the statement's.
 func (e *Engine) dropView(name string) error {
+	if user := e.viewUser(name); user != "" {
+		return &sql.Error{Code: "2BP01", Msg: fmt.Sprintf("cannot drop view %q: %s depends on it", name, user)}
+	}
 	key := strings.ToLower(name)
 	e.mu.Lock()
 	mv := e.views[key]
@@ -105,10 +111,12 @@ func (e *Engine) dropView(name string) error {
 	if mv == nil {
 		return nil
 	}
+	// Subscriptions end first, so that they report the drop rather than
+	// the end of the query.
+	mv.endSubscriptions(errViewDropped(mv.name))
 	q := mv.query
 	q.Cancel()
 	<-q.Done()
-	mv.endSubscriptions(fmt.Errorf("runtime: view %q was dropped", mv.name))
 	if mv.cold != nil {
 		if err := e.cold.dropView(context.Background(), mv.name); err != nil {
 			return err
@@ -118,6 +126,38 @@ func (e *Engine) dropView(name string) error {
 		return q.store.Delete(q.key)
 	}
 	return nil
+}
+
+// viewUser names a sink of the catalog reading the view (CREATE SINK ...
+// FROM view), or a materialized view or sink whose query expands it (a
+// plain view in its FROM), or returns "".
+func (e *Engine) viewUser(name string) string {
+	for _, s := range e.cat.Sinks() {
+		if strings.EqualFold(s.From, name) {
+			return "sink " + s.Name
+		}
+	}
+	e.mu.Lock()
+	owners := make(map[*Query]string, len(e.views))
+	for _, mv := range e.views {
+		owners[mv.query] = "view " + mv.name
+	}
+	e.mu.Unlock()
+	for _, q := range e.Queries() {
+		owner := owners[q]
+		if owner == "" && q.sinkName != "" && e.cat.Sink(q.sinkName) != nil {
+			owner = "sink " + q.sinkName
+		}
+		if owner == "" || q.Plan == nil {
+			continue
+		}
+		for _, v := range q.Plan.Views {
+			if strings.EqualFold(v, name) {
+				return owner
+			}
+		}
+	}
+	return ""
 }
 
 // view returns the materialized view named name, or nil.
@@ -287,8 +327,10 @@ func (s *viewSink) Process(b *coldata.Batch, _ operators.Emitter) error {
 			mv.upsertLocked(b, i)
 		}
 	}
+	// Published before unlocking: Subscribe's snapshot then holds either
+	// all of b or none of it.
+	mv.publishLocked(b)
 	mv.mu.Unlock()
-	mv.publish(b)
 	return nil
 }
 
