@@ -47,6 +47,8 @@ type Config struct {
 		TLS struct {
 			CertFile string `yaml:"cert_file"`
 			KeyFile  string `yaml:"key_file"`
+			// Required refuses clients that do not negotiate TLS.
+			Required bool `yaml:"required"`
 		} `yaml:"tls"`
 	} `yaml:"server"`
 }

@@ -52,7 +52,7 @@ server:
   auth: scram
   users:
     - { name: analyst, password: "change-me" }
-  tls: { cert_file: a.pem, key_file: b.pem }
+  tls: { cert_file: a.pem, key_file: b.pem, required: true }
 `), 0o644))
 	c, err := LoadConfig(path)
 	require.NoError(t, err)
@@ -60,4 +60,5 @@ server:
 	require.Equal(t, 30*time.Second, c.Checkpointing.Interval)
 	require.Equal(t, "analyst", c.Server.Users[0].Name)
 	require.Equal(t, "b.pem", c.Server.TLS.KeyFile)
+	require.True(t, c.Server.TLS.Required)
 }

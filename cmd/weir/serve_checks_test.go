@@ -26,6 +26,8 @@ func TestServeStartupChecks(t *testing.T) {
 			"weir serve: server: pgwire: loading TLS certificate /nonexistent/cert.pem and key /nonexistent/key.pem: open /nonexistent/cert.pem: no such file or directory\n"},
 		{"garbage cert", "server:\n  tls: { cert_file: " + garbage + ", key_file: " + garbage + " }\n",
 			"weir serve: server: pgwire: loading TLS certificate " + garbage + " and key " + garbage + ": tls: failed to find any PEM data in certificate input\n"},
+		{"tls required without cert", "server:\n  tls: { required: true }\n",
+			"weir serve: server: pgwire: TLS is required but no certificate and key are set\n"},
 		{"key without cert", "server:\n  tls: { key_file: " + garbage + " }\n",
 			"weir serve: server: pgwire: TLS needs both a certificate file and a key file\n"},
 	} {

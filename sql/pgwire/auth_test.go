@@ -180,3 +180,34 @@ func TestOversizedMessage(t *testing.T) {
 		})
 	}
 }
+
+// TestTLSRequired: with TLSRequired a client that does not negotiate TLS
+// is refused with FATAL 28000 before authentication, loopback included;
+// one that does is served.
+func TestTLSRequired(t *testing.T) {
+	cert, key := writeTestCert(t)
+	ts := startServer(t, Config{TLSCertFile: cert, TLSKeyFile: key, TLSRequired: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	_, err := pgx.Connect(ctx, "postgres://x@"+ts.addr+"/weir?sslmode=disable")
+	var pe *pgconn.PgError
+	require.True(t, errors.As(err, &pe), "%v", err)
+	require.Equal(t, "28000", pe.Code)
+	require.Equal(t, "FATAL", pe.Severity)
+	require.Equal(t, "pgwire: the server requires TLS; connect with sslmode=require or stricter", pe.Message)
+
+	for _, mode := range []string{"prefer", "require"} {
+		conn, err := pgx.Connect(ctx, "postgres://x@"+ts.addr+"/weir?sslmode="+mode)
+		require.NoError(t, err, mode)
+		_, isTLS := conn.PgConn().Conn().(*tls.Conn)
+		require.True(t, isTLS, mode)
+		require.NoError(t, conn.Close(ctx))
+	}
+
+	// Without TLSRequired, the same server accepts plain-text clients.
+	open := startServer(t, Config{TLSCertFile: cert, TLSKeyFile: key})
+	conn, err := pgx.Connect(ctx, "postgres://x@"+open.addr+"/weir?sslmode=disable")
+	require.NoError(t, err)
+	require.NoError(t, conn.Close(ctx))
+}
