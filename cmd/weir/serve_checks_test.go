@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 )
 
@@ -45,4 +49,40 @@ func TestServeStartupChecks(t *testing.T) {
 			require.NoDirExists(t, state)
 		})
 	}
+}
+
+// TestServeWireAudit runs the wire findings of the audit against the real
+// engine: a literal naming a catalog table, LIMIT $1 in pgx's default
+// (extended) mode, and error positions in the extended protocol.
+func TestServeWireAudit(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "m.jsonl")
+	appendJSONL(t, data, wireData)
+	srv := startServe(t, filepath.Join(dir, "state"))
+	conn := srv.connect(t)
+	ctx := context.Background()
+	for _, stmt := range strings.Split(strings.TrimSpace(fmt.Sprintf(wireDDL, data)), ";") {
+		if strings.TrimSpace(stmt) != "" {
+			_, err := conn.Exec(ctx, stmt)
+			require.NoError(t, err)
+		}
+	}
+	// 4 rows: (10:00, a), (10:00, b), (10:01, a), (10:01, b).
+	waitQuery(t, conn, "SELECT model, n FROM v ORDER BY window_start, model",
+		[]string{"a | 2", "b | 1", "a | 1", "b | 2"})
+
+	require.Equal(t, []string{"a", "b", "a", "b"}, queryStrings(t, conn, "select model from v where model <> 'pg_class' order by window_start, model"))
+	require.Equal(t, []string{"a | information_schema.x", "b | information_schema.x", "a | information_schema.x", "b | information_schema.x"},
+		queryStrings(t, conn, "select model, 'information_schema.x' as t from v order by window_start, model"))
+
+	require.Equal(t, []string{"a | 2", "b | 1"}, queryStrings(t, conn, "SELECT model, n FROM v ORDER BY window_start, model LIMIT $1", 2))
+
+	rows, err := conn.Query(ctx, "select zz from v")
+	if err == nil {
+		rows.Close()
+		err = rows.Err()
+	}
+	var pe *pgconn.PgError
+	require.True(t, errors.As(err, &pe), "%v", err)
+	require.EqualValues(t, 8, pe.Position, "%s: %s", pe.Code, pe.Message)
 }
