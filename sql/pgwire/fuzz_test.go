@@ -43,6 +43,14 @@ func FuzzSession(f *testing.F) {
 		&pgproto3.Sync{},
 	))
 	f.Add(encodeAll(&pgproto3.Query{String: "BEGIN; SET x = 'y'; SHOW x; SELECT bad; COMMIT"}, &pgproto3.Query{String: "SELECT n.nspname as \"Schema\", c.relname as \"Name\" FROM pg_catalog.pg_class c WHERE c.relkind IN ('r','m')"}))
+	f.Add(encodeAll(
+		&pgproto3.Parse{Query: "SELECT * FROM v ORDER BY 1 LIMIT $1 -- pg_class"},
+		&pgproto3.Describe{ObjectType: 'S'},
+		&pgproto3.Bind{Parameters: [][]byte{[]byte("2")}},
+		&pgproto3.Execute{},
+		&pgproto3.Sync{},
+		&pgproto3.Query{String: "select model, 'information_schema.x' from v; select zz from \"pg_catalog\".\"pg_class\"; echo '\xe2\x82'"},
+	))
 	f.Add([]byte{'Q', 0x7f, 0xff, 0xff, 0xff})
 	f.Add([]byte{'p', 0, 0, 0, 8, 1, 2, 3, 4})
 	startup := encodeAll(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "fuzz"}})
