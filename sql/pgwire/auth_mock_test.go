@@ -120,3 +120,15 @@ func TestConfigValidate(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkMockCredentials: deriving an unknown user's credentials (cache
+// miss) costs HMACs, not PBKDF2.
+func BenchmarkMockCredentials(b *testing.B) {
+	s := NewServer(Config{}, newFakeEngine())
+	defer s.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(s.mocks)
+		_ = s.mockCredentials("ghost")
+	}
+}

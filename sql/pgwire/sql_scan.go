@@ -296,17 +296,16 @@ func fromRelations(s string) []string {
 		c := s[i]
 		if c == '"' || isIdentChar(c) && c != '$' {
 			name, j := scanQualifiedName(s, i)
-			w := strings.ToLower(name)
 			d := len(inFrom) - 1
 			switch {
 			case expectRel:
-				out = append(out, w)
+				out = append(out, strings.ToLower(name))
 				expectRel = false
-			case w == "from":
+			case strings.EqualFold(name, "from"):
 				inFrom[d], expectRel = true, true
-			case w == "join":
+			case strings.EqualFold(name, "join"):
 				expectRel = true
-			case fromListEnds[w]:
+			case isFromListEnd(name):
 				inFrom[d] = false
 			}
 			i = j
@@ -338,6 +337,22 @@ func fromRelations(s string) []string {
 	return out
 }
 
+// isFromListEnd reports whether word (any case) ends a FROM list.
+func isFromListEnd(word string) bool {
+	var buf [16]byte
+	if len(word) > len(buf) {
+		return false
+	}
+	for i := 0; i < len(word); i++ {
+		c := word[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return fromListEnds[string(buf[:len(word)])]
+}
+
 // fromListEnds are the words that end a FROM list.
 var fromListEnds = map[string]bool{
 	"where": true, "group": true, "having": true, "order": true, "limit": true,
@@ -348,15 +363,13 @@ var fromListEnds = map[string]bool{
 
 // scanQualifiedName reads the dotted name at s[i] (identifiers or quoted
 // identifiers joined by '.') and returns it with quotes removed, and its
-// end.
+// end. A name without quotes is a substring of s.
 func scanQualifiedName(s string, i int) (string, int) {
-	var b strings.Builder
+	start, quoted := i, false
 	for i < len(s) {
 		if s[i] == '"' {
-			j := skipQuoted(s, i+1, '"', false)
-			end := max(j-1, i+1)
-			b.WriteString(strings.ReplaceAll(s[i+1:end], `""`, `"`))
-			i = j
+			quoted = true
+			i = skipQuoted(s, i+1, '"', false)
 		} else {
 			j := i
 			for j < len(s) && isIdentChar(s[j]) {
@@ -365,15 +378,27 @@ func scanQualifiedName(s string, i int) (string, int) {
 			if j == i {
 				break
 			}
-			b.WriteString(s[i:j])
 			i = j
 		}
-		if i < len(s) && s[i] == '.' && i+1 < len(s) && (s[i+1] == '"' || isIdentChar(s[i+1])) {
-			b.WriteByte('.')
+		if i+1 < len(s) && s[i] == '.' && (s[i+1] == '"' || isIdentChar(s[i+1])) {
 			i++
 			continue
 		}
 		break
+	}
+	if !quoted {
+		return s[start:i], i
+	}
+	var b strings.Builder
+	for k := start; k < i; {
+		if s[k] != '"' {
+			b.WriteByte(s[k])
+			k++
+			continue
+		}
+		j := skipQuoted(s, k+1, '"', false)
+		b.WriteString(strings.ReplaceAll(s[k+1:max(j-1, k+1)], `""`, `"`))
+		k = j
 	}
 	return b.String(), i
 }

@@ -75,3 +75,18 @@ func TestScan(t *testing.T) {
 		return b.String()
 	})
 }
+
+// BenchmarkLooksLikeCatalogQuery: the check every statement goes through.
+func BenchmarkLooksLikeCatalogQuery(b *testing.B) {
+	for _, bc := range []struct{ name, stmt string }{
+		{"user", "SELECT window_end, model, n, max_ms FROM v WHERE n >= $1 AND model <> 'pg_class' ORDER BY window_start LIMIT $2"},
+		{"psql", `SELECT c.oid, n.nspname, c.relname FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relname OPERATOR(pg_catalog.~) '^(v)$' COLLATE pg_catalog.default`},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = looksLikeCatalogQuery(bc.stmt)
+			}
+		})
+	}
+}
