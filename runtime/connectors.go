@@ -45,6 +45,13 @@ func (e *Engine) newSink(def *catalog.Sink, plan *planner.Plan) (operators.Opera
 	case "kafka":
 		return kafkasink.NewWithConfig(def, schema, kafkasink.Config{KeyCols: SinkKeyCols(plan)})
 	case "postgres":
+		if _, all, ok := planner.KeyedPlan(plan); ok {
+			for _, c := range all {
+				if c >= len(plan.Output) {
+					return nil, fmt.Errorf("sink %s: the postgres sink upserts on the window bounds and group keys, so its query must select window_start, window_end and every GROUP BY key unchanged", def.Name)
+				}
+			}
+		}
 		keys := SinkKeyCols(plan)
 		if keys == nil {
 			return nil, fmt.Errorf("sink %s: the postgres sink upserts on window_start, window_end and the group keys: its query must be a windowed aggregation that selects both", def.Name)

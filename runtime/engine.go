@@ -389,6 +389,9 @@ func (e *Engine) drop(s *sql.Drop) (*Result, error) {
 			}
 		}
 	case sql.KindView:
+		if user := e.viewUser(s.Name); user != "" {
+			return nil, &sql.Error{At: s.At, Code: "2BP01", Msg: fmt.Sprintf("cannot drop view %q: %s depends on it", s.Name, user)}
+		}
 		if err := e.dropView(s.Name); err != nil {
 			return nil, err
 		}
@@ -435,6 +438,9 @@ func (e *Engine) show(s *sql.Show) (*Result, error) {
 		}
 	case "QUERIES":
 		r.Columns = vc("id", "state", "events_in", "rows_out", "late_events", "dropped_events", "sql")
+		for _, i := range []int{2, 3, 4, 5} {
+			r.Columns[i].Type = catalog.Bigint
+		}
 		for _, q := range e.Queries() {
 			add(q.ID, e.queryState(q), fmt.Sprint(q.Counters.EventsIn.Load()), fmt.Sprint(q.Counters.RowsOut.Load()),
 				fmt.Sprint(q.Counters.LateEvents.Load()), fmt.Sprint(q.Counters.DroppedEvents.Load()), q.SQL)

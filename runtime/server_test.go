@@ -420,9 +420,9 @@ CREATE MATERIALIZED VIEW over_plain AS SELECT ts, model FROM plain;`, out))
 		_, err = eng.Exec(context.Background(), stmts[0], nil)
 		return err
 	}
-	se := sqlErr(t, drop("DROP VIEW v"), "2BP01", 0, 0)
+	se := sqlErr(t, drop("DROP VIEW v"), "2BP01", 1, 1)
 	require.Contains(t, se.Msg, `cannot drop view "v": sink s depends on it`)
-	se = sqlErr(t, drop("DROP VIEW plain"), "2BP01", 0, 0)
+	se = sqlErr(t, drop("DROP VIEW plain"), "2BP01", 1, 1)
 	require.Contains(t, se.Msg, `cannot drop view "plain": view over_plain depends on it`)
 	// v still serves its rows.
 	require.Len(t, readRows(t, eng, "SELECT * FROM v"), 3)
