@@ -132,7 +132,13 @@ func runMain(args []string, out, errw io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	eng := runtime.New(opts)
-	shared := &lineWriter{w: out}
+	shared := &sharedOut{w: out}
+	var writers []*lineWriter
+	newWriter := func() *lineWriter {
+		w := shared.writer()
+		writers = append(writers, w)
+		return w
+	}
 	queryIndex := 0
 	var queries []*runtime.Query
 	for _, f := range parsed {
@@ -145,7 +151,7 @@ func runMain(args []string, out, errw io.Writer) int {
 					idx = queryIndex
 				}
 				output = func(schema catalog.Schema) (operators.Operator, error) {
-					return stdout.New(shared, *format, schema, idx)
+					return stdout.New(newWriter(), *format, schema, idx)
 				}
 			}
 			res, err := eng.Exec(ctx, s, output)
@@ -166,7 +172,9 @@ func runMain(args []string, out, errw io.Writer) int {
 				queries = append(queries, res.Query)
 			}
 			if len(res.Columns) > 0 && res.Query == nil {
-				printResult(shared, res)
+				w := newWriter()
+				printResult(w, res)
+				w.Flush()
 			}
 		}
 	}
@@ -192,7 +200,9 @@ func runMain(args []string, out, errw io.Writer) int {
 		fmt.Fprintf(errw, "weir run: %v\n", err)
 		code = exitFailed
 	}
-	shared.Flush()
+	for _, w := range writers {
+		w.Flush()
+	}
 	return code
 }
 
@@ -215,21 +225,32 @@ func printResult(w io.Writer, r *runtime.Result) {
 	io.WriteString(w, b.String())
 }
 
-// lineWriter serializes whole lines from several queries' sinks onto one
-// writer, so that rows of concurrent queries never interleave mid-line.
+// sharedOut is stdout shared by several queries' sinks. Each sink writes
+// through its own lineWriter, which passes on only complete lines, under the
+// shared lock — so rows of concurrent queries never interleave mid-line
+// (sinks buffer and flush at arbitrary byte boundaries).
+type sharedOut struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// writer returns a new line-buffered writer onto the shared output.
+func (s *sharedOut) writer() *lineWriter { return &lineWriter{out: s} }
+
+// lineWriter buffers one writer's incomplete last line.
 type lineWriter struct {
-	mu  sync.Mutex
-	w   io.Writer
+	out *sharedOut
 	buf []byte
 }
 
 // Write passes on every complete line and keeps the rest.
 func (l *lineWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.buf = append(l.buf, p...)
 	if i := lastNewline(l.buf); i >= 0 {
-		if _, err := l.w.Write(l.buf[:i+1]); err != nil {
+		l.out.mu.Lock()
+		_, err := l.out.w.Write(l.buf[:i+1])
+		l.out.mu.Unlock()
+		if err != nil {
 			return 0, err
 		}
 		l.buf = append(l.buf[:0], l.buf[i+1:]...)
@@ -237,12 +258,12 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Flush writes any incomplete last line.
+// Flush writes an incomplete last line, if any.
 func (l *lineWriter) Flush() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	if len(l.buf) > 0 {
-		l.w.Write(l.buf)
+		l.out.mu.Lock()
+		l.out.w.Write(l.buf)
+		l.out.mu.Unlock()
 		l.buf = l.buf[:0]
 	}
 }

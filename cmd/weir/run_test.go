@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,4 +109,34 @@ func TestRunMainExample(t *testing.T) {
 		total += m["requests"].(float64)
 	}
 	require.Equal(t, float64(200000), total, "every generated event is counted in exactly one window")
+}
+
+// TestRunManyQueriesLinesStayWhole: several SELECTs write to stdout at once;
+// every line is one whole JSON row (sinks flush at arbitrary byte
+// boundaries, so lines from different queries must not be spliced).
+func TestRunManyQueriesLinesStayWhole(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := 0; i < 60_000; i++ {
+		fmt.Fprintf(&b, `{"ts":%d,"k":"key-%d","v":%d}`+"\n", 1794218400000+int64(i)*10, i%97, i)
+	}
+	data := writeFile(t, dir, "e.jsonl", b.String())
+	q := writeFile(t, dir, "q.sql", `CREATE SOURCE e (ts TIMESTAMP, k VARCHAR, v BIGINT, WATERMARK FOR ts AS ts - INTERVAL '0' SECOND)
+  WITH (connector = 'file', path = '`+data+`');
+SELECT window_start, k, COUNT(*) AS n FROM TUMBLE(e, ts, INTERVAL '1' SECOND) GROUP BY window_start, k;
+SELECT window_start, k, SUM(v) AS total FROM TUMBLE(e, ts, INTERVAL '1' SECOND) GROUP BY window_start, k;
+SELECT window_end, k, MAX(v) AS hi FROM TUMBLE(e, ts, INTERVAL '1' SECOND) GROUP BY window_end, k;
+`)
+	code, out, errw := runWeir("--format", "jsonl", q)
+	require.Equal(t, exitOK, code, errw)
+	perQuery := map[float64]int{}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &m), "spliced line: %q", sc.Text())
+		perQuery[m["_query"].(float64)]++
+	}
+	// 60,000 events 10 ms apart: 600 one-second windows, each holding 100
+	// consecutive events, which cover all 97 keys (each key at most twice).
+	require.Equal(t, map[float64]int{1: 600 * 97, 2: 600 * 97, 3: 600 * 97}, perQuery)
 }
