@@ -53,10 +53,18 @@ func (e *Engine) newSink(def *catalog.Sink, plan *planner.Plan) (operators.Opera
 			}
 		}
 		keys := SinkKeyCols(plan)
+		// The sink adds window_start and window_end to its conflict target
+		// itself; pass it the group keys only.
+		group := make([]int, 0, len(keys))
+		for _, k := range keys {
+			if n := schema[k].Name; n != "window_start" && n != "window_end" {
+				group = append(group, k)
+			}
+		}
 		if keys == nil {
 			return nil, fmt.Errorf("sink %s: the postgres sink upserts on window_start, window_end and the group keys: its query must be a windowed aggregation that selects both", def.Name)
 		}
-		return pgsink.New(def, schema, keys)
+		return pgsink.New(def, schema, group)
 	case "":
 		return nil, fmt.Errorf("sink %s: missing option connector (file, kafka or postgres)", def.Name)
 	}
