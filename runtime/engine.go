@@ -38,6 +38,9 @@ type Options struct {
 	// beyond Config.State.Hot.MaxSizeMB, and feeds the state metrics. If
 	// Checkpoints is nil, checkpoints go to it too.
 	Storage *storage.Store
+	// NoCheckpoints keeps Storage for spilling only: no checkpoints are
+	// taken (a `weir run` without --state-dir, whose store is temporary).
+	NoCheckpoints bool
 	// Fingerprint identifies the statements being run (e.g. a hash of the
 	// script); a checkpoint taken under another fingerprint is refused.
 	Fingerprint string
@@ -78,7 +81,7 @@ func New(opts Options) *Engine {
 		Help:    "Time from injecting a checkpoint's barriers to its durable commit.",
 		Buckets: prometheus.ExponentialBuckets(0.001, 4, 10),
 	})
-	if e.store == nil && e.storage != nil {
+	if e.store == nil && e.storage != nil && !opts.NoCheckpoints {
 		e.store = StoreCheckpoints{S: e.storage}
 	}
 	if e.clock == nil {

@@ -109,7 +109,24 @@ func runMain(args []string, out, errw io.Writer) int {
 	fingerprint := hex.EncodeToString(hash.Sum(nil))
 
 	opts := runtime.Options{Config: cfg, Stderr: errw}
-	if *stateDir != "" {
+	if *stateDir == "" {
+		// SPEC.md: without --state-dir, a fresh temporary directory. It holds
+		// the warm tier that window state spills to beyond
+		// state.hot.max_size_mb; with nothing to resume, no checkpoints.
+		tmp, err := os.MkdirTemp("", "weir-state-")
+		if err != nil {
+			fmt.Fprintf(errw, "weir run: %v\n", err)
+			return exitFailed
+		}
+		defer os.RemoveAll(tmp)
+		st, err := storage.Open(tmp, storage.Options{CacheSizeMB: cfg.State.Warm.CacheSizeMB, WarmTTL: cfg.State.Warm.TTL})
+		if err != nil {
+			fmt.Fprintf(errw, "weir run: temporary state directory: %v\n", err)
+			return exitFailed
+		}
+		defer st.Close()
+		opts.Storage, opts.NoCheckpoints = st, true
+	} else {
 		// With a state directory, queries checkpoint and resume (SPEC.md); a
 		// run without one has nothing to resume and takes no checkpoints.
 		st, err := storage.Open(*stateDir, storage.Options{CacheSizeMB: cfg.State.Warm.CacheSizeMB, WarmTTL: cfg.State.Warm.TTL})
