@@ -4,7 +4,8 @@ import "github.com/weirdb/weir/coldata"
 
 // chunk is what a partition fetcher hands to Read: up to
 // coldata.DefaultBatchSize raw records of one partition, in offset order,
-// or a control message (end of a bounded partition, or a fatal error).
+// possibly none (progress past skipped transaction markers only), or a
+// control message (end of a bounded partition, or a fatal error).
 // Chunks are recycled through Source.free, so a steady stream allocates
 // nothing.
 type chunk struct {
@@ -12,14 +13,16 @@ type chunk struct {
 	buf     []byte  // payloads, back to back
 	ends    []int32 // ends[i] is the end of record i's payload in buf
 	offsets []int64 // offsets[i] is record i's Kafka offset
-	ended   bool    // the partition reached its bounded end
-	err     error   // a fatal error of the partition
+	// next is the partition's next offset once this chunk is consumed: past
+	// its records and any transaction marker or aborted record skipped.
+	next  int64
+	ended bool  // the partition reached its bounded end
+	err   error // a fatal error of the partition
 }
 
 const (
 	chunkRecords  = coldata.DefaultBatchSize
 	chunkBufStart = 512 << 10 // initial payload buffer of a chunk
-	minSpare      = 64 << 10  // spare room wanted before reading the next record
 	maxRecordSize = 64 << 20  // a record larger than this is an error
 )
 
@@ -36,6 +39,7 @@ func (c *chunk) reset(part int) {
 	c.buf = c.buf[:0]
 	c.ends = c.ends[:0]
 	c.offsets = c.offsets[:0]
+	c.next = 0
 	c.ended = false
 	c.err = nil
 }

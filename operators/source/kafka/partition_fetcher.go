@@ -9,6 +9,8 @@ import (
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/protocol"
+	fetchapi "github.com/segmentio/kafka-go/protocol/fetch"
 )
 
 const (
@@ -23,26 +25,23 @@ const (
 	partitionEndNil = -1
 )
 
-// partitionFetcher reads one partition from its leader with batch-level
-// fetches (kafka-go's Conn.ReadBatch) and hands raw records to Read in
-// chunks. It owns its offset: it starts at next and never skips a record.
+// partitionFetcher reads one partition from its leader with read-committed
+// fetch requests (through kafka-go's Transport, which routes them to the
+// leader) and hands raw records to Read in chunks. It owns its offset: it
+// starts at next and never skips a committed record.
 type partitionFetcher struct {
 	s    *Source
 	idx  int   // index into s.parts
 	part int32 // Kafka partition id
 	next int64 // next offset to fetch
 	end  int64 // bounded end offset (exclusive), or partitionEndNil
-	conn *kafkago.Conn
+	// aborted tracks the aborted transactions of the current fetch.
+	aborted abortedTxns
 }
 
 // run fetches until the partition ends, a fatal error occurs, or ctx is
 // done. Every exit path that is not a shutdown sends one control chunk.
 func (f *partitionFetcher) run(ctx context.Context) {
-	defer func() {
-		if f.conn != nil {
-			f.conn.Close()
-		}
-	}()
 	ch, ok := f.s.getChunk(ctx, f.idx)
 	if !ok {
 		return
@@ -51,7 +50,7 @@ func (f *partitionFetcher) run(ctx context.Context) {
 	for {
 		if f.end != partitionEndNil && f.next >= f.end {
 			if len(ch.ends) > 0 {
-				if !f.s.putData(ctx, ch) {
+				if !f.put(ctx, ch) {
 					return
 				}
 				if ch, ok = f.s.getChunk(ctx, f.idx); !ok {
@@ -59,7 +58,7 @@ func (f *partitionFetcher) run(ctx context.Context) {
 				}
 			}
 			ch.ended = true
-			f.s.putData(ctx, ch)
+			f.put(ctx, ch)
 			return
 		}
 		var err error
@@ -87,7 +86,7 @@ func (f *partitionFetcher) run(ctx context.Context) {
 		}
 		// Fatal: deliver what was read, then the error.
 		if len(ch.ends) > 0 {
-			if !f.s.putData(ctx, ch) {
+			if !f.put(ctx, ch) {
 				return
 			}
 			if ch, ok = f.s.getChunk(ctx, f.idx); !ok {
@@ -95,86 +94,78 @@ func (f *partitionFetcher) run(ctx context.Context) {
 			}
 		}
 		ch.err = err
-		f.s.putData(ctx, ch)
+		f.put(ctx, ch)
 		return
 	}
 }
 
-// fetchOnce issues one fetch request and moves its records into chunks,
-// handing each full chunk over. It returns the chunk being filled (nil on
-// shutdown) and the fetch error, if any; on error the connection is dropped
-// and f.next still names the first record not yet read.
+// fetchOnce issues one read-committed fetch request and moves its records
+// into chunks, handing each full chunk over. Records of aborted
+// transactions and control records (commit and abort markers) are skipped,
+// but f.next still moves past them, so that a bounded read ends and a
+// checkpoint never stalls on a marker. It returns the chunk being filled
+// (nil on shutdown) and the fetch error, if any; on error f.next still names
+// the first record not yet read.
 func (f *partitionFetcher) fetchOnce(ctx context.Context, ch *chunk) (*chunk, error) {
-	if f.conn == nil {
-		conn, err := f.s.dialLeader(ctx, f.part)
-		if err != nil {
-			return ch, err
-		}
-		f.conn = conn
-		f.s.trackConn(f.idx, conn)
-	}
-	if _, err := f.conn.Seek(f.next, kafkago.SeekAbsolute|kafkago.SeekDontCheck); err != nil {
-		f.dropConn()
+	rctx, cancel := context.WithTimeout(ctx, fetchMaxWait+ioTimeout)
+	m, err := f.s.transport.RoundTrip(rctx, f.s.addr, &fetchapi.Request{
+		ReplicaID:      -1,
+		MaxWaitTime:    int32(fetchMaxWait / time.Millisecond),
+		MinBytes:       1,
+		MaxBytes:       fetchMaxBytes,
+		IsolationLevel: int8(kafkago.ReadCommitted),
+		SessionID:      -1,
+		SessionEpoch:   -1,
+		Topics: []fetchapi.RequestTopic{{
+			Topic: f.s.opts.Topic,
+			Partitions: []fetchapi.RequestPartition{{
+				Partition:          f.part,
+				CurrentLeaderEpoch: -1,
+				FetchOffset:        f.next,
+				LogStartOffset:     -1,
+				PartitionMaxBytes:  fetchMaxBytes,
+			}},
+		}},
+	})
+	cancel()
+	if err != nil {
 		return ch, err
 	}
-	if err := f.conn.SetReadDeadline(time.Now().Add(fetchMaxWait + ioTimeout)); err != nil {
-		f.dropConn()
-		return ch, err
+	res, ok := m.(*fetchapi.Response)
+	if !ok {
+		return ch, fmt.Errorf("unexpected fetch response %T", m)
 	}
-	batch := f.conn.ReadBatchWith(kafkago.ReadBatchConfig{MinBytes: 1, MaxBytes: fetchMaxBytes, MaxWait: fetchMaxWait})
+	if res.ErrorCode != 0 {
+		return ch, kafkago.Error(res.ErrorCode)
+	}
+	if len(res.Topics) != 1 || len(res.Topics[0].Partitions) != 1 {
+		return ch, fmt.Errorf("fetch response without the partition")
+	}
+	p := &res.Topics[0].Partitions[0]
+	if p.ErrorCode != 0 {
+		return ch, kafkago.Error(p.ErrorCode)
+	}
+	f.aborted.reset(p.AbortedTransactions)
+	from := f.next
 	var readErr error
-	for f.end == partitionEndNil || f.next < f.end {
-		ch.grow(minSpare)
-		spare := ch.buf[len(ch.buf):cap(ch.buf)]
-		n, err := batch.Read(spare)
-		if err != nil {
-			if errors.Is(err, io.ErrShortBuffer) {
-				// The batch is spent; fetch again from f.next with room.
-				if 2*cap(ch.buf) > maxRecordSize {
-					readErr = fmt.Errorf("record larger than %d bytes", maxRecordSize)
-				} else {
-					ch.grow(2 * cap(ch.buf))
-				}
-			} else if !errors.Is(err, io.EOF) && !errors.Is(err, kafkago.RequestTimedOut) {
-				readErr = err
-			}
-			break
-		}
-		off := batch.Offset() - 1
-		if off < f.next {
-			continue // a record batch may start before the requested offset
-		}
-		ch.buf = ch.buf[:len(ch.buf)+n]
-		ch.ends = append(ch.ends, int32(len(ch.buf)))
-		ch.offsets = append(ch.offsets, off)
-		f.next = off + 1
-		if ch.full() {
-			if !f.s.putData(ctx, ch) {
-				batch.Close()
-				return nil, nil
-			}
-			var ok bool
-			if ch, ok = f.s.getChunk(ctx, f.idx); !ok {
-				batch.Close()
-				return nil, nil
-			}
-		}
-	}
-	closeErr := batch.Close()
-	if readErr == nil && closeErr != nil && !errors.Is(closeErr, io.ErrShortBuffer) && !errors.Is(closeErr, kafkago.RequestTimedOut) {
-		readErr = closeErr
+	forEachBatch(p.RecordSet.Records, func(r protocol.RecordReader) bool {
+		ch, readErr = f.readBatch(ctx, ch, r)
+		return ch != nil && readErr == nil && !f.atEnd()
+	})
+	if ch == nil {
+		return nil, nil
 	}
 	if readErr != nil {
-		f.dropConn()
 		return ch, readErr
 	}
 	// Hand over what this fetch produced so that a slow partition's records
-	// are not held back waiting for a full chunk.
-	if len(ch.ends) > 0 {
-		if !f.s.putData(ctx, ch) {
+	// are not held back waiting for a full chunk; a fetch of markers or
+	// aborted records only still hands over its progress, so that a
+	// checkpoint does not stall before them.
+	if len(ch.ends) > 0 || f.next != from {
+		if !f.put(ctx, ch) {
 			return nil, nil
 		}
-		var ok bool
 		if ch, ok = f.s.getChunk(ctx, f.idx); !ok {
 			return nil, nil
 		}
@@ -182,11 +173,103 @@ func (f *partitionFetcher) fetchOnce(ctx context.Context, ch *chunk) (*chunk, er
 	return ch, nil
 }
 
-func (f *partitionFetcher) dropConn() {
-	if f.conn != nil {
-		f.conn.Close()
-		f.conn = nil
-		f.s.trackConn(f.idx, nil)
+// put hands ch over to Read with the partition's progress: the offset after
+// its records and after any marker or aborted record skipped since.
+func (f *partitionFetcher) put(ctx context.Context, ch *chunk) bool {
+	ch.next = f.next
+	return f.s.putData(ctx, ch)
+}
+
+// atEnd reports whether a bounded partition has been read to its end.
+func (f *partitionFetcher) atEnd() bool { return f.end != partitionEndNil && f.next >= f.end }
+
+// forEachBatch calls fn on each record batch of a fetched record set until
+// fn returns false.
+func forEachBatch(r protocol.RecordReader, fn func(protocol.RecordReader) bool) {
+	switch r := r.(type) {
+	case nil:
+	case *protocol.RecordStream:
+		for _, b := range r.Records {
+			if b != nil && !fn(b) {
+				return
+			}
+		}
+	default:
+		fn(r)
+	}
+}
+
+// readBatch moves the records of one record batch into chunks. A control
+// batch and a batch of an aborted transaction only advance f.next.
+func (f *partitionFetcher) readBatch(ctx context.Context, ch *chunk, r protocol.RecordReader) (*chunk, error) {
+	skip := false
+	switch b := r.(type) {
+	case *protocol.ControlBatch:
+		for {
+			cr, err := b.ReadControlRecord()
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					return ch, nil
+				}
+				return ch, fmt.Errorf("reading a control record: %w", err)
+			}
+			if f.atEnd() {
+				return ch, nil
+			}
+			f.aborted.marker(b.ProducerID, cr.Type)
+			if cr.Offset >= f.next {
+				f.next = cr.Offset + 1
+			}
+		}
+	case *protocol.RecordBatch:
+		skip = b.Attributes.Transactional() && f.aborted.aborted(b.ProducerID, b.BaseOffset)
+	}
+	for {
+		rec, err := r.ReadRecord()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return ch, nil
+			}
+			return ch, err
+		}
+		off := rec.Offset
+		if off < f.next {
+			continue // a record batch may start before the requested offset
+		}
+		if f.end != partitionEndNil && off >= f.end {
+			return ch, nil
+		}
+		if skip {
+			f.next = off + 1
+			continue
+		}
+		n := 0
+		if rec.Value != nil {
+			n = rec.Value.Len()
+		}
+		if n > maxRecordSize {
+			return ch, fmt.Errorf("record at offset %d is larger than %d bytes", off, maxRecordSize)
+		}
+		ch.grow(n)
+		if n > 0 {
+			dst := ch.buf[len(ch.buf) : len(ch.buf)+n]
+			if _, err := io.ReadFull(rec.Value, dst); err != nil {
+				return ch, fmt.Errorf("reading the record at offset %d: %w", off, err)
+			}
+		}
+		ch.buf = ch.buf[:len(ch.buf)+n]
+		ch.ends = append(ch.ends, int32(len(ch.buf)))
+		ch.offsets = append(ch.offsets, off)
+		f.next = off + 1
+		if ch.full() {
+			if !f.put(ctx, ch) {
+				return nil, nil
+			}
+			var ok bool
+			if ch, ok = f.s.getChunk(ctx, f.idx); !ok {
+				return nil, nil
+			}
+		}
 	}
 }
 
@@ -219,7 +302,8 @@ func retriable(err error) bool {
 	if errors.As(err, &nerr) {
 		return true
 	}
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, context.DeadlineExceeded)
 }
 
 func backoff(failures int) time.Duration {

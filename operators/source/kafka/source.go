@@ -2,10 +2,12 @@
 // readers built on github.com/segmentio/kafka-go whose offsets weir owns and
 // checkpoints, decoding JSON values straight into columnar batches.
 //
-// Each partition has a fetcher goroutine that issues batch-level fetches
-// (Conn.ReadBatch) from the partition's leader and hands raw records over in
-// chunks of up to coldata.DefaultBatchSize; Read decodes one chunk into one
-// batch on the caller's goroutine. Consumer groups are never used for
+// Each partition has a fetcher goroutine that issues read-committed fetch
+// requests to the partition's leader and hands raw records over in chunks
+// of up to coldata.DefaultBatchSize; Read decodes one chunk into one batch
+// on the caller's goroutine. Records of aborted transactions and the
+// transaction markers (control records) are never returned, but offsets
+// move past them. Consumer groups are never used for
 // assignment (kafka-go's group reader cannot seek); group_id only receives
 // checkpointed offsets for monitoring.
 package kafka
@@ -15,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"sync"
 	"time"
 
@@ -47,11 +50,15 @@ type Source struct {
 	octx  *operators.Context
 	parts []int32 // partition ids, ascending
 
+	// transport carries the fetchers' requests; it routes each to the
+	// partition's leader.
+	transport *kafkago.Transport
+	addr      net.Addr
+
 	mu        sync.Mutex
 	next      []int64         // per partition: next offset to deliver (what Snapshot saves)
 	restored  map[int32]int64 // offsets read by Restore, applied at start
 	snapshot  map[int32]int64 // offsets of the last Snapshot, for CommitSnapshot
-	conns     []*kafkago.Conn // live fetcher connections, closed by Close
 	started   bool
 	closed    bool
 	startNext []int64 // offsets the fetchers start from (resolved at Open)
@@ -94,11 +101,13 @@ func NewSource(def *catalog.Source) (*Source, error) {
 		}
 	}
 	return &Source{
-		name:   def.Name,
-		schema: def.Schema,
-		opts:   opts,
-		dec:    jsondec.New(def.Schema, timeCol),
-		dialer: &kafkago.Dialer{Timeout: dialTimeout, ClientID: "weir"},
+		name:      def.Name,
+		schema:    def.Schema,
+		opts:      opts,
+		dec:       jsondec.New(def.Schema, timeCol),
+		dialer:    &kafkago.Dialer{Timeout: dialTimeout, ClientID: "weir"},
+		transport: &kafkago.Transport{ClientID: "weir", DialTimeout: dialTimeout},
+		addr:      kafkago.TCP(opts.Brokers...),
 	}, nil
 }
 
@@ -149,7 +158,6 @@ func (s *Source) Open(octx *operators.Context) error {
 	s.mu.Lock()
 	s.next = append([]int64(nil), s.startNext...)
 	s.applyRestoredLocked()
-	s.conns = make([]*kafkago.Conn, len(parts))
 	s.mu.Unlock()
 	s.isEnded = make([]bool, len(parts))
 	return nil
@@ -267,16 +275,6 @@ func (s *Source) putData(ctx context.Context, c *chunk) bool {
 	}
 }
 
-func (s *Source) trackConn(idx int, c *kafkago.Conn) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed && c != nil {
-		c.Close()
-		return
-	}
-	s.conns[idx] = c
-}
-
 // Read fills b with the records of one chunk of one partition. It returns
 // an empty batch when nothing arrived within PollInterval, and io.EOF once
 // every partition of a bounded source has ended (the call that sees the
@@ -314,6 +312,7 @@ func (s *Source) Read(ctx context.Context, b *coldata.Batch) error {
 	case c.err != nil:
 		return c.err
 	case c.ended:
+		s.setNext(c)
 		if !s.isEnded[c.part] {
 			s.isEnded[c.part] = true
 			s.nEnded++
@@ -335,8 +334,15 @@ func (s *Source) decode(c *chunk, b *coldata.Batch) {
 			s.deadLetter(part, c.offsets[i], payload, err)
 		}
 	}
+	s.setNext(c)
+}
+
+// setNext records how far the chunk's partition has been delivered.
+func (s *Source) setNext(c *chunk) {
 	s.mu.Lock()
-	s.next[c.part] = c.offsets[len(c.offsets)-1] + 1
+	if c.next > s.next[c.part] {
+		s.next[c.part] = c.next
+	}
 	s.mu.Unlock()
 }
 
@@ -381,14 +387,9 @@ func (s *Source) Close() error {
 	if s.cancel != nil {
 		s.cancel()
 	}
-	for i, c := range s.conns {
-		if c != nil {
-			c.Close()
-			s.conns[i] = nil
-		}
-	}
 	s.mu.Unlock()
 	s.wg.Wait()
+	s.transport.CloseIdleConnections()
 	return nil
 }
 
