@@ -147,12 +147,21 @@ func (s *Source) Open(octx *operators.Context) error {
 		}
 		s.startNext[i] = first
 		s.firsts[i] = first
-		if s.opts.StartOffset == StartLatest {
-			s.startNext[i] = last
+		s.ends[i] = last
+	}
+	if s.opts.StartOffset == StartLatest || s.opts.Bounded {
+		// Read committed: "latest" is the last stable offset, before any
+		// transaction still open, so that a bounded read does not wait for it.
+		if err := s.readStableOffsets(ctx, s.ends); err != nil {
+			return err
 		}
-		s.ends[i] = partitionEndNil
-		if s.opts.Bounded {
-			s.ends[i] = last
+	}
+	for i := range parts {
+		if s.opts.StartOffset == StartLatest {
+			s.startNext[i] = s.ends[i]
+		}
+		if !s.opts.Bounded {
+			s.ends[i] = partitionEndNil
 		}
 	}
 	s.mu.Lock()
@@ -208,6 +217,38 @@ func (s *Source) readOffsets(ctx context.Context, p int32) (first, last int64, e
 		return 0, 0, fmt.Errorf("kafka: topic %q partition %d: reading offsets: %w", s.opts.Topic, p, err)
 	}
 	return first, last, nil
+}
+
+// readStableOffsets sets ends[i] to the last stable offset of partition
+// s.parts[i] (ListOffsets latest with isolation read_committed).
+func (s *Source) readStableOffsets(ctx context.Context, ends []int64) error {
+	reqs := make([]kafkago.OffsetRequest, len(s.parts))
+	for i, p := range s.parts {
+		reqs[i] = kafkago.LastOffsetOf(int(p))
+	}
+	client := &kafkago.Client{Addr: s.addr, Timeout: ioTimeout, Transport: s.transport}
+	resp, err := client.ListOffsets(ctx, &kafkago.ListOffsetsRequest{
+		Topics:         map[string][]kafkago.OffsetRequest{s.opts.Topic: reqs},
+		IsolationLevel: kafkago.ReadCommitted,
+	})
+	if err != nil {
+		return fmt.Errorf("kafka: topic %q: reading the last stable offsets: %w", s.opts.Topic, err)
+	}
+	got := map[int32]int64{}
+	for _, po := range resp.Topics[s.opts.Topic] {
+		if po.Error != nil {
+			return fmt.Errorf("kafka: topic %q partition %d: reading the last stable offset: %w", s.opts.Topic, po.Partition, po.Error)
+		}
+		got[int32(po.Partition)] = po.LastOffset
+	}
+	for i, p := range s.parts {
+		o, ok := got[p]
+		if !ok {
+			return fmt.Errorf("kafka: topic %q partition %d: no last stable offset in the answer", s.opts.Topic, p)
+		}
+		ends[i] = o
+	}
+	return nil
 }
 
 // dialLeader connects to the leader of partition p through the first

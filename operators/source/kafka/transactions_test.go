@@ -87,3 +87,25 @@ func TestTransactionalTopicEndsOnMarker(t *testing.T) {
 	require.NoError(t, s2.Restore(bytesReader(snap.b)))
 	require.Equal(t, map[int32]int64{0: 2}, s2.restored)
 }
+
+// A transaction still open at Open: a bounded read ends at the last stable
+// offset (before the open transaction) instead of waiting for it.
+func TestTransactionalBoundedEndsAtLastStableOffset(t *testing.T) {
+	_, addr := newCluster(t, map[string]int32{"tx": 1})
+	produce(t, addr, "tx", []rec{{0, event(baseTs, "llama", 1)}})
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.TransactionalID("weir-test-3"),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0))
+	require.NoError(t, err)
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	require.NoError(t, cl.BeginTransaction())
+	require.NoError(t, cl.ProduceSync(ctx, &kgo.Record{Topic: "tx", Partition: 0, Value: []byte(event(baseTs+1, "llama", 2))}).FirstErr())
+
+	s := openSource(t, sourceDef(addr, "tx", "bounded", "latest"), nil, nil)
+	rows, _, err := readUntil(t, s, never)
+	require.ErrorIs(t, err, io.EOF)
+	require.Len(t, rows, 1)
+	require.Equal(t, int64(1), rows[0].latency)
+	require.NoError(t, cl.EndTransaction(ctx, kgo.TryAbort))
+}
