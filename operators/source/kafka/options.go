@@ -41,13 +41,15 @@ type Options struct {
 	DeadLetterTopic string
 }
 
-// ParseOptions validates a Kafka source's or sink's common options. Unknown
-// options are rejected so that a typo does not pass silently.
+// ParseOptions reads a Kafka source's options and checks the values of the
+// Kafka-specific ones. It does not reject options it does not use: the
+// planner (planner.SourceDef) already refused unknown options and checked
+// the common ones every source accepts (connector, format, max_future_skew,
+// idle_timeout), which the runtime applies.
 func ParseOptions(opts catalog.Options) (Options, error) {
 	var o Options
 	for k, v := range opts {
 		switch strings.ToLower(k) {
-		case "connector":
 		case "topic":
 			o.Topic = strings.TrimSpace(v)
 		case "brokers", "bootstrap.servers", "properties.bootstrap.servers":
@@ -94,8 +96,6 @@ func ParseOptions(opts catalog.Options) (Options, error) {
 			o.IdleAdvance = b
 		case "dead_letter_topic":
 			o.DeadLetterTopic = strings.TrimSpace(v)
-		default:
-			return o, fmt.Errorf("kafka: unknown option %q", k)
 		}
 	}
 	if o.Topic == "" {
