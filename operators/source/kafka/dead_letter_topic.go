@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -27,10 +29,15 @@ const (
 
 // DeadLetterTopic is an operators.DeadLetterSink that writes each dead letter
 // to a Kafka topic: the original payload as the value, and headers reason,
-// source_topic, partition, offset and detail. Writes are asynchronous so
-// that DeadLetter never blocks the query for a broker round trip; a failed
-// write is counted, kept as Err, and returned by Close. Safe for concurrent
-// use.
+// source_topic, partition, offset and detail. Safe for concurrent use.
+//
+// Writes are asynchronous and batched (up to 10 ms) so that DeadLetter never
+// blocks the query for a broker round trip. A failed write (after kafka-go's
+// retries) is counted, logged at once on the error log (SetErrorLog; the
+// first failure immediately, later ones at most every errorLogEvery with
+// their count), kept as Err for the runtime to poll while the query runs,
+// and returned by Close. Dead letters still queued when the process is
+// killed (kill -9, a crash) are lost: they are not part of checkpoints.
 type DeadLetterTopic struct {
 	w           *kafkago.Writer
 	sourceTopic string
@@ -40,14 +47,19 @@ type DeadLetterTopic struct {
 	mu      sync.Mutex
 	err     error
 	closed  bool
+	log     io.Writer // where write failures are reported at once
+	logged  time.Time // when a failure was last logged
 }
+
+// errorLogEvery is the least time between two logged write failures.
+const errorLogEvery = 10 * time.Second
 
 var _ operators.DeadLetterSink = (*DeadLetterTopic)(nil)
 
 // NewDeadLetterTopic returns a writer of dead letters of sourceTopic into
 // topic on brokers.
 func NewDeadLetterTopic(brokers []string, topic, sourceTopic string) *DeadLetterTopic {
-	d := &DeadLetterTopic{sourceTopic: sourceTopic}
+	d := &DeadLetterTopic{sourceTopic: sourceTopic, log: os.Stderr}
 	d.w = &kafkago.Writer{
 		Addr:            kafkago.TCP(brokers...),
 		Topic:           topic,
@@ -85,10 +97,25 @@ func (d *DeadLetterTopic) completion(msgs []kafkago.Message, err error) {
 		return
 	}
 	d.failed.Add(int64(len(msgs)))
+	werr := fmt.Errorf("kafka: writing %d dead letters to topic %q: %w", len(msgs), d.w.Topic, err)
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.err == nil {
-		d.err = fmt.Errorf("kafka: writing %d dead letters to topic %q: %w", len(msgs), d.w.Topic, err)
+		d.err = werr
 	}
+	now := time.Now()
+	if d.log != nil && (d.logged.IsZero() || now.Sub(d.logged) >= errorLogEvery) {
+		fmt.Fprintf(d.log, "weir: %v (%d dead letters lost so far)\n", werr, d.failed.Load())
+		d.logged = now
+	}
+}
+
+// SetErrorLog sets where write failures are reported as they happen
+// (os.Stderr until set; nil: nowhere). The runtime passes its diagnostics
+// writer.
+func (d *DeadLetterTopic) SetErrorLog(w io.Writer) {
+	d.mu.Lock()
+	d.log = w
 	d.mu.Unlock()
 }
 
@@ -128,7 +155,8 @@ func (d *DeadLetterTopic) Written() int64 { return d.written.Load() }
 // Failed is the number of dead letters that could not be written.
 func (d *DeadLetterTopic) Failed() int64 { return d.failed.Load() }
 
-// Err returns the first write error, if any.
+// Err returns the first write error, if any. The runtime may poll it while
+// the query runs to fail the query on a lost dead letter.
 func (d *DeadLetterTopic) Err() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -1,0 +1,61 @@
+package kafka
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/weirdb/weir/operators"
+)
+
+// lineSignal is an io.Writer that keeps what was written and signals each
+// write.
+type lineSignal struct {
+	mu    sync.Mutex
+	text  string
+	wrote chan struct{}
+}
+
+func (w *lineSignal) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	w.text += string(p)
+	w.mu.Unlock()
+	select {
+	case w.wrote <- struct{}{}:
+	default:
+	}
+	return len(p), nil
+}
+
+func (w *lineSignal) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.text
+}
+
+// A dead-letter write the broker refuses is logged at once and visible
+// through Err while the writer is still open, not only at Close.
+func TestDeadLetterTopicFailureReportedAtOnce(t *testing.T) {
+	c, addr := newCluster(t, map[string]int32{"llm-metrics": 1, "dlq": 1})
+	c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Err: kerr.TopicAuthorizationFailed})
+	dlt := NewDeadLetterTopic([]string{addr}, "dlq", "llm-metrics")
+	log := &lineSignal{wrote: make(chan struct{}, 1)}
+	dlt.SetErrorLog(log)
+	dlt.DeadLetter(&operators.DeadLetter{Source: "metrics", Partition: 0, Offset: 3, Reason: operators.ReasonMalformed, Payload: []byte("x")})
+
+	select {
+	case <-log.wrote:
+	case <-time.After(testDeadline):
+		t.Fatal("the failed dead-letter write was not logged")
+	}
+	require.Contains(t, log.String(), `weir: kafka: writing 1 dead letters to topic "dlq"`)
+	require.Contains(t, log.String(), "(1 dead letters lost so far)")
+	require.ErrorContains(t, dlt.Err(), `topic "dlq"`)
+	require.Equal(t, int64(1), dlt.Failed())
+	require.Error(t, dlt.Close())
+}
