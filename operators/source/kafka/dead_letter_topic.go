@@ -38,6 +38,14 @@ const (
 // their count), kept as Err for the runtime to poll while the query runs,
 // and returned by Close. Dead letters still queued when the process is
 // killed (kill -9, a crash) are lost: they are not part of checkpoints.
+//
+// Order: the message key is the source partition, so the dead letters of
+// one partition land in one partition of the dead-letter topic in the order
+// DeadLetter was called. That order is not the source offset order: a
+// source's malformed records are dead-lettered by its decoder and its too
+// late records by each window operator, on other goroutines and at other
+// times, so a too_late at offset 2 may follow a malformed at offset 3. The
+// offset header says where each came from.
 type DeadLetterTopic struct {
 	w           *kafkago.Writer
 	sourceTopic string
@@ -128,8 +136,9 @@ func (d *DeadLetterTopic) DeadLetter(dl *operators.DeadLetter) {
 		d.failed.Add(1)
 		return
 	}
-	// The partition of the dead letter is keyed by the source partition so
-	// that one partition's dead letters stay in order.
+	// Keyed by the source partition: one source partition's dead letters
+	// stay in the order they were handed over (not offset order, see
+	// DeadLetterTopic).
 	msg := kafkago.Message{
 		Key:   strconv.AppendInt(nil, int64(dl.Partition), 10),
 		Value: append([]byte(nil), dl.Payload...),
