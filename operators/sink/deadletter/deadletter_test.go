@@ -95,19 +95,3 @@ func TestLoggerRateLimited(t *testing.T) {
 	require.Equal(t, int64(2), l.Total("clicks", "malformed"))
 }
 
-type counting struct{ n int }
-
-func (c *counting) DeadLetter(*operators.DeadLetter) { c.n++ }
-
-func TestRouter(t *testing.T) {
-	a, fb := &counting{}, &counting{}
-	r := NewRouter(fb)
-	r.Route("Metrics", a)
-	r.DeadLetter(&operators.DeadLetter{Source: "metrics"})
-	r.DeadLetter(&operators.DeadLetter{Source: "other"})
-	r.Route("metrics", nil)
-	r.DeadLetter(&operators.DeadLetter{Source: "METRICS"})
-	require.Equal(t, 1, a.n)
-	require.Equal(t, 2, fb.n)
-	NewRouter(nil).DeadLetter(&operators.DeadLetter{Source: "x"}) // no destination: no panic
-}
