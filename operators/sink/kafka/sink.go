@@ -140,7 +140,10 @@ func deriveKeyCols(schema catalog.Schema) []int {
 // KeyCols returns the columns that form the message key.
 func (s *Sink) KeyCols() []int { return s.keyCols }
 
-// Open creates the producer.
+// Open creates the producer. A missing topic is created on first write when
+// the broker allows automatic topic creation (auto.create.topics.enable),
+// as Kafka's own producer does; otherwise the write fails with Unknown Topic
+// Or Partition.
 func (s *Sink) Open(ctx *operators.Context) error {
 	s.ctx = context.Background()
 	if ctx != nil && ctx.Ctx != nil {
@@ -159,7 +162,7 @@ func (s *Sink) Open(ctx *operators.Context) error {
 		BatchBytes:             16 << 20,
 		BatchTimeout:           5 * time.Millisecond,
 		WriteTimeout:           30 * time.Second,
-		AllowAutoTopicCreation: false,
+		AllowAutoTopicCreation: true, // only where the broker allows it (auto.create.topics.enable), as Kafka's producer
 	}
 	return nil
 }

@@ -59,3 +59,17 @@ func TestDeadLetterTopicFailureReportedAtOnce(t *testing.T) {
 	require.Equal(t, int64(1), dlt.Failed())
 	require.Error(t, dlt.Close())
 }
+
+// The dead-letter writer creates a missing topic when the broker allows it.
+func TestDeadLetterTopicCreatedWhenBrokerAllows(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(1),
+		kfake.SeedTopics(1, "llm-metrics"))
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+	addr := c.ListenAddrs()[0]
+	dlt := NewDeadLetterTopic([]string{addr}, "new-dlq", "llm-metrics")
+	dlt.DeadLetter(&operators.DeadLetter{Source: "metrics", Partition: 0, Offset: 3, Reason: operators.ReasonMalformed, Payload: []byte("x")})
+	require.NoError(t, dlt.Close())
+	require.Equal(t, int64(1), dlt.Written())
+	require.Equal(t, "x", string(readTopic(t, addr, "new-dlq", 0, 1)[0].Value))
+}

@@ -80,6 +80,9 @@ func NewDeadLetterTopic(brokers []string, topic, sourceTopic string) *DeadLetter
 		BatchTimeout:    10 * time.Millisecond,
 		Async:           true,
 		Completion:      d.completion,
+		// Create the topic if it is missing and the broker allows it
+		// (auto.create.topics.enable), as Kafka's producer does.
+		AllowAutoTopicCreation: true,
 	}
 	return d
 }
