@@ -118,6 +118,9 @@ func (s *Source) Options() Options { return s.opts }
 func (s *Source) Schema() catalog.Schema { return s.schema }
 
 // Partitions lists the topic's partitions, ascending. Valid after Open.
+// The set is fixed at Open: partitions added to the topic while the source
+// runs are not read until a restart (Restore then starts them at their
+// earliest offset).
 func (s *Source) Partitions() []int32 { return s.parts }
 
 // Open looks the topic up, and resolves each partition's start offset
