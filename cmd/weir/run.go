@@ -36,17 +36,9 @@ func runMain(args []string, out, errw io.Writer) int {
 		fmt.Fprintf(errw, "Usage: weir run [flags] FILE.sql...\n\nRuns the statements of the files in order. Each bare SELECT is a continuous\nquery whose rows go to stdout; the run ends when every query's sources are\nbounded and have been read to the end.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	files, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if len(files) == 0 {
-		fmt.Fprintln(errw, "weir run: no .sql file given")
-		fs.Usage()
-		return exitUsage
+	files, code := parseFileArgs(fs, args, errw)
+	if files == nil {
+		return code
 	}
 	cfg := runtime.Defaults()
 	if *configPath != "" {
@@ -200,7 +192,7 @@ func runMain(args []string, out, errw io.Writer) int {
 	if len(queries) > 0 {
 		stopProgress = startProgress(errw, queries, isTerminal(os.Stderr) && errw == io.Writer(os.Stderr))
 	}
-	code := exitOK
+	code = exitOK
 	for _, q := range queries {
 		select {
 		case <-q.Done():
@@ -339,6 +331,25 @@ func startProgress(w io.Writer, qs []*runtime.Query, terminal bool) func() {
 		}
 	}()
 	return func() { close(done); wg.Wait() }
+}
+
+// parseFileArgs parses a command's flags and .sql file arguments. It
+// returns nil files and the exit code when the command should stop (help,
+// bad flags, no file).
+func parseFileArgs(fs *flag.FlagSet, args []string, errw io.Writer) ([]string, int) {
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, exitOK
+		}
+		return nil, exitUsage
+	}
+	if len(files) == 0 {
+		fmt.Fprintf(errw, "%s: no .sql file given\n", fs.Name())
+		fs.Usage()
+		return nil, exitUsage
+	}
+	return files, exitOK
 }
 
 // parseInterspersed parses flags that may come before, between or after the

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,17 +26,9 @@ func runSubmit(args []string, out, errw io.Writer) int {
 		fmt.Fprintf(errw, "Usage: weir submit --server ADDR FILE.sql...\n\nSends the statements of the files to a running `weir serve` and reports\nwhat was created.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	files, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if len(files) == 0 {
-		fmt.Fprintln(errw, "weir submit: no .sql file given")
-		fs.Usage()
-		return exitUsage
+	files, code := parseFileArgs(fs, args, errw)
+	if files == nil {
+		return code
 	}
 	type file struct {
 		name  string
