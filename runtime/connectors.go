@@ -127,6 +127,7 @@ func (e *Engine) routeDeadLetters(def *catalog.Source) error {
 			return fmt.Errorf("source %s: %w", def.Name, err)
 		}
 		if dlt != nil {
+			dlt.SetErrorLog(e.stderr)
 			e.deadLetters.route(def.Name, dlt)
 		}
 	}
