@@ -363,10 +363,9 @@ func TestServeSubscribeAndMetrics(t *testing.T) {
 }
 
 // specMetricNames are SPEC.md's metric names (with the weir_ prefix
-// removed) that /metrics exports. window_event_count (a histogram of
-// events per window) is not exported yet: the window operator does not
-// report per-window event counts.
+// removed), every one of which /metrics must export.
 var specMetricNames = []string{
+	"window_event_count",
 	"windows_created_total", "windows_completed_total", "windows_pruned_total",
 	"watermark_lag_seconds", "watermark_idle_partitions", "late_events_total",
 	"dropped_events_total", "dead_letter_events_total", "hot_state_size_bytes",
