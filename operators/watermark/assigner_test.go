@@ -109,6 +109,7 @@ func TestAssigner(t *testing.T) {
 						b.Cols[1].I64 = append(b.Cols[1].I64, v)
 					}
 					b.Offset = append(b.Offset, int64(100+i))
+					b.Raw = append(b.Raw, []byte("raw "+line))
 					b.Len++
 				}
 				if td.HasArg("sel") {
