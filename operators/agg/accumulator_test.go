@@ -58,7 +58,8 @@ func TestPercentileContMatchesPostgres(t *testing.T) {
 	}
 }
 
-// APPROX_PERCENTILE stays within 1% of the exact value; APPROX_COUNT_DISTINCT
+// APPROX_PERCENTILE stays within 1% of the exact value (SEMANTICS.md §5: not
+// 1.1%); APPROX_COUNT_DISTINCT
 // within a few percent at 10k distinct values.
 func TestApproxWithinBounds(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
@@ -75,7 +76,7 @@ func TestApproxWithinBounds(t *testing.T) {
 		addAll(a, doubles(xs...), 0)
 		exact := percentileCont(sorted, q)
 		got := result(t, a, catalog.Double, 0).F64[0]
-		require.InEpsilon(t, exact, got, 0.011, "q=%v", q)
+		require.InEpsilon(t, exact, got, 0.01, "q=%v", q)
 	}
 	h, err := New(Spec{Func: ApproxCountDistinct, ArgType: catalog.Bigint})
 	require.NoError(t, err)
