@@ -58,9 +58,8 @@ func TestPercentileContMatchesPostgres(t *testing.T) {
 	}
 }
 
-// APPROX_PERCENTILE stays within 1% of the exact value (SEMANTICS.md §5: not
-// 1.1%); APPROX_COUNT_DISTINCT
-// within a few percent at 10k distinct values.
+// APPROX_PERCENTILE stays within 1% of the exact value (SEMANTICS.md §5);
+// APPROX_COUNT_DISTINCT within a few percent at 10k distinct values.
 func TestApproxWithinBounds(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	xs := make([]float64, 20000)
