@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -65,7 +66,11 @@ SELECT window_start, COUNT(*) AS n FROM TUMBLE(d, ts, INTERVAL '1' MINUTE) GROUP
 		require.NoError(t, err)
 		q = res.Query
 	}
-	<-q.Done()
+	select {
+	case <-q.Done():
+	case <-time.After(20 * time.Second):
+		t.Fatal("query did not finish within 20s")
+	}
 	require.NoError(t, q.Err())
 	require.NoError(t, eng.Close())
 	counts := map[string]int{}
