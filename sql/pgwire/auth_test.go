@@ -59,7 +59,7 @@ func TestTrustLoopback(t *testing.T) {
 }
 
 // writeTestCert writes a self-signed certificate for 127.0.0.1.
-func writeTestCert(t *testing.T) (certFile, keyFile string) {
+func writeTestCert(t testing.TB) (certFile, keyFile string) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
 	tmpl := &x509.Certificate{
