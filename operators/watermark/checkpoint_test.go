@@ -2,7 +2,6 @@ package watermark
 
 import (
 	"bytes"
-	"math"
 	"testing"
 	"time"
 
@@ -51,5 +50,4 @@ func TestSnapshotRestore(t *testing.T) {
 
 	require.Error(t, NewAssigner(cfg, nil).Restore(bytes.NewReader([]byte{9})))
 	require.Error(t, NewAssigner(cfg, nil).Restore(bytes.NewReader(buf.Bytes()[:3])))
-	_ = math.MinInt64
 }
