@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/chzyer/readline"
 
@@ -251,8 +253,9 @@ func (r *repl) command(line string) bool {
 	return false
 }
 
-// rowPrinter prints a result as it arrives: a header, one line per row
-// (values separated by " | ", NULL shown as an empty value) and a count.
+// rowPrinter prints a stream's rows as they arrive: a header, one line
+// per row (values separated by " | ", NULL shown as an empty value) and a
+// count. Finite results are printed aligned by printTable instead.
 type rowPrinter struct {
 	w      io.Writer
 	header bool
@@ -286,9 +289,86 @@ func (p *rowPrinter) end() {
 	if !p.header {
 		return
 	}
-	if p.n == 1 {
-		fmt.Fprintln(p.w, "(1 row)")
+	printRowCount(p.w, p.n)
+}
+
+func printRowCount(w io.Writer, n int) {
+	if n == 1 {
+		fmt.Fprintln(w, "(1 row)")
 	} else {
-		fmt.Fprintf(p.w, "(%d rows)\n", p.n)
+		fmt.Fprintf(w, "(%d rows)\n", n)
 	}
+}
+
+// printTable prints a finite result aligned as psql does: centred column
+// names, a line of dashes joined by '+', cells padded to their column's
+// width (numeric columns, numeric[i], right-aligned, others left-aligned;
+// NULL as an empty cell) and the row count. Widths count runes; trailing
+// blanks are trimmed from every line.
+func printTable(w io.Writer, names []string, numeric []bool, rows [][]string) {
+	widths := make([]int, len(names))
+	for i, n := range names {
+		widths[i] = utf8.RuneCountInString(n)
+	}
+	for _, row := range rows {
+		for i, v := range row {
+			if i < len(widths) {
+				widths[i] = max(widths[i], utf8.RuneCountInString(v))
+			}
+		}
+	}
+	var line []byte
+	flush := func() {
+		line = bytes.TrimRight(line, " ")
+		line = append(line, '\n')
+		w.Write(line)
+		line = line[:0]
+	}
+	pad := func(n int) {
+		for range n {
+			line = append(line, ' ')
+		}
+	}
+	for i, n := range names {
+		if i > 0 {
+			line = append(line, '|')
+		}
+		gap := widths[i] - utf8.RuneCountInString(n)
+		line = append(line, ' ')
+		pad(gap / 2)
+		line = append(line, n...)
+		pad((gap + 1) / 2)
+		line = append(line, ' ')
+	}
+	flush()
+	for i, wd := range widths {
+		if i > 0 {
+			line = append(line, '+')
+		}
+		line = append(line, strings.Repeat("-", wd+2)...)
+	}
+	flush()
+	for _, row := range rows {
+		for i := range names {
+			var v string
+			if i < len(row) {
+				v = row[i]
+			}
+			if i > 0 {
+				line = append(line, '|')
+			}
+			line = append(line, ' ')
+			gap := widths[i] - utf8.RuneCountInString(v)
+			if i < len(numeric) && numeric[i] {
+				pad(gap)
+				line = append(line, v...)
+			} else {
+				line = append(line, v...)
+				pad(gap)
+			}
+			line = append(line, ' ')
+		}
+		flush()
+	}
+	printRowCount(w, len(rows))
 }

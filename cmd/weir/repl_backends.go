@@ -88,18 +88,17 @@ func renderCell(v *coldata.Vec, i int) string {
 	return s
 }
 
-// printExecResult prints a statement's rows, or its command tag.
+// printExecResult prints a statement's rows aligned, or its command tag.
 func printExecResult(w io.Writer, res *runtime.Result) {
 	if len(res.Columns) == 0 {
 		io.WriteString(w, res.Tag+"\n")
 		return
 	}
-	p := &rowPrinter{w: w}
-	p.columns(res.Columns.Names())
-	for _, row := range res.Rows {
-		p.row(row)
+	numeric := make([]bool, len(res.Columns))
+	for i, c := range res.Columns {
+		numeric[i] = c.Type.Numeric()
 	}
-	p.end()
+	printTable(w, res.Columns.Names(), numeric, res.Rows)
 }
 
 func (b *localBackend) names(context.Context) []string {
@@ -142,21 +141,35 @@ func (b *remoteBackend) exec(ctx context.Context, text string, w io.Writer) erro
 		return err
 	}
 	defer rows.Close()
-	p := &rowPrinter{w: w}
 	fds := rows.FieldDescriptions()
-	if len(fds) > 0 {
-		names := make([]string, len(fds))
-		for i, fd := range fds {
-			names[i] = fd.Name
-		}
+	// The server marks the rows of a stream (SUBSCRIBE, a continuous
+	// SELECT) with a last _emit column: they print as they arrive. Other
+	// results are finite: collected, then printed aligned.
+	stream := len(fds) > 0 && fds[len(fds)-1].Name == runtime.EmitColumn
+	names := make([]string, len(fds))
+	numeric := make([]bool, len(fds))
+	for i, fd := range fds {
+		names[i] = fd.Name
+		numeric[i] = numericOIDs[fd.DataTypeOID]
+	}
+	p := &rowPrinter{w: w}
+	if stream {
 		p.columns(names)
 	}
 	vals := make([]string, len(fds))
+	var table [][]string
 	for rows.Next() {
+		if !stream {
+			vals = make([]string, len(fds))
+		}
 		for i, raw := range rows.RawValues() {
 			vals[i] = string(raw)
 		}
-		p.row(vals)
+		if stream {
+			p.row(vals)
+		} else {
+			table = append(table, vals)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -165,13 +178,20 @@ func (b *remoteBackend) exec(ctx context.Context, text string, w io.Writer) erro
 		}
 		return err
 	}
-	if len(fds) > 0 {
+	switch {
+	case stream:
 		p.end()
-	} else {
+	case len(fds) > 0:
+		printTable(w, names, numeric, table)
+	default:
 		io.WriteString(w, rows.CommandTag().String()+"\n")
 	}
 	return nil
 }
+
+// numericOIDs are the Postgres types whose values printTable right-aligns:
+// int2, int4, int8, float4, float8, numeric.
+var numericOIDs = map[uint32]bool{21: true, 23: true, 20: true, 700: true, 701: true, 1700: true}
 
 func (b *remoteBackend) names(ctx context.Context) []string {
 	var out []string

@@ -28,12 +28,15 @@ SHOW SOURCES;
 
 // replWant is the expected output; %s are the two window starts as the
 // backend renders timestamps. wireData has 3 events in 10:00 and 3 in 10:01.
+// DESCRIBE is finite: aligned as psql does (widths 10 and 9, names
+// centred, trailing blanks trimmed). The continuous SELECT streams: its
+// rows print as they come, unaligned.
 const replWant = `CREATE SOURCE
-column | type
--------------
-ts | TIMESTAMP
-model | VARCHAR
-latency_ms | DOUBLE
+   column   |   type
+------------+-----------
+ ts         | TIMESTAMP
+ model      | VARCHAR
+ latency_ms | DOUBLE
 (3 rows)
 window_start | n | _emit
 ------------------------
@@ -68,9 +71,32 @@ func TestReplCommands(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	require.Contains(t, out.String(), "Timing is on.\n")
 	require.Contains(t, out.String(), `\d NAME      describe a source or view`)
-	require.Contains(t, out.String(), "name | connector | watermark\n")
+	require.Contains(t, out.String(), " name | connector | watermark\n------+-----------+-----------\n(0 rows)\n")
 	require.Contains(t, out.String(), "Time: ")
 	require.Equal(t, "unknown command \\nope; try \\help\n", errw.String())
+}
+
+// TestPrintTable: widths are the longest cell or name in runes; names are
+// centred (the odd blank goes right); numeric columns are right-aligned,
+// others left-aligned; NULL is an empty cell; lines end without blanks.
+func TestPrintTable(t *testing.T) {
+	var b strings.Builder
+	printTable(&b, []string{"model", "n", "avg"}, []bool{false, true, true}, [][]string{
+		{"gpt", "3", "120.5"},
+		{"claude", "-17", ""},
+		{"héllo", "1000", ""},
+	})
+	require.Equal(t, ` model  |  n   |  avg
+--------+------+-------
+ gpt    |    3 | 120.5
+ claude |  -17 |
+ héllo  | 1000 |
+(3 rows)
+`, b.String())
+
+	b.Reset()
+	printTable(&b, []string{"a"}, nil, [][]string{{"x"}})
+	require.Equal(t, " a\n---\n x\n(1 row)\n", b.String())
 }
 
 func TestCompleter(t *testing.T) {
