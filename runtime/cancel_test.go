@@ -29,7 +29,7 @@ func TestCancelStopsEveryGoroutine(t *testing.T) {
 CREATE SOURCE tail (ts TIMESTAMP, model VARCHAR, latency_ms DOUBLE, WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
   WITH (connector = 'file', path = '%s', follow = 'true');
 CREATE SOURCE gen (ts TIMESTAMP, model VARCHAR, latency_ms DOUBLE, WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
-  WITH (connector = 'datagen', kind = 'llm_metrics', seed = '3', start_time = '2026-11-09T10:00:00Z');
+  WITH (connector = 'datagen', kind = 'llm_metrics', seed = '3', rate = '0', start_time = '2026-11-09T10:00:00Z');
 SELECT window_start, model, COUNT(*) AS n FROM TUMBLE(tail, ts, INTERVAL '1' MINUTE) GROUP BY window_start, model;
 SELECT window_start, model, COUNT(*) AS n FROM TUMBLE(gen, ts, INTERVAL '1' MINUTE) GROUP BY window_start, model;`, path)
 	stmts, err := sql.Parse(script)

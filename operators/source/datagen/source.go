@@ -25,6 +25,9 @@ var DefaultStartTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 const (
 	defaultEventInterval = 100 * time.Millisecond
+	// defaultUnboundedRate paces a generator without count or rate
+	// (events per second of processing time; event time follows the clock).
+	defaultUnboundedRate = 1000
 	// maxWait bounds how long Read waits for the rate limiter before it
 	// returns an empty batch.
 	maxWait = 100 * time.Millisecond
@@ -119,12 +122,14 @@ func New(def *catalog.Source) (operators.Source, error) {
 		}
 		s.seed = uint64(n)
 	}
+	rateSet := false
 	if v, ok := def.Options.Get("rate"); ok {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
 			return nil, errf("option rate must be a number of events per second ≥ 0, got %q", v)
 		}
 		s.rate = f
+		rateSet = true
 	}
 	if v, ok := def.Options.Get("count"); ok {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -142,6 +147,13 @@ func New(def *catalog.Source) (operators.Source, error) {
 			return nil, errf("option max_out_of_order: %v", err)
 		}
 		s.maxOOO = d.Milliseconds()
+	}
+	if !rateSet && s.count == 0 {
+		// An endless generator stamps events from the wall clock on; unpaced
+		// it would run hours ahead of it within seconds and every event would
+		// be a future_timestamp dead letter (SEMANTICS.md §7). Like Flink's
+		// datagen (rows-per-second), it is paced unless told otherwise.
+		s.rate = defaultUnboundedRate
 	}
 	s.intervalMs = float64(defaultEventInterval.Milliseconds())
 	if s.rate > 0 {

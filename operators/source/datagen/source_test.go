@@ -313,3 +313,27 @@ func BenchmarkRead(b *testing.B) {
 		})
 	}
 }
+
+// An endless generator without rate is paced at 1000 events/s from the
+// clock's time, so event time follows processing time instead of running
+// ahead of it (where every event would be a future_timestamp dead letter).
+func TestUnboundedDefaultsToPaced(t *testing.T) {
+	start := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	clock := &manualClock{now: start}
+	src := open(t, metricsSchema, catalog.Options{"kind": "llm_metrics"}, clock)
+	src.wait = func(context.Context, time.Duration) error { return nil }
+	b := coldata.NewBatch(src.Schema(), 0)
+	clock.now = start.Add(10 * time.Millisecond)
+	require.NoError(t, src.Read(context.Background(), b))
+	// By processing time t the generator has emitted floor(t · rate) events
+	// (as TestRate: 2 at 250 ms for rate 10): 10 by 10 ms, 1 ms apart in event
+	// time from the clock's time at Open.
+	require.Equal(t, 10, b.Len)
+	require.Equal(t, start.UnixMilli(), b.Cols[0].I64[0])
+	require.Equal(t, start.UnixMilli()+9, b.Cols[0].I64[9])
+
+	// rate = '0' asks for as fast as possible: no pacing.
+	fast := open(t, metricsSchema, catalog.Options{"kind": "llm_metrics", "rate": "0"}, &manualClock{now: start})
+	require.NoError(t, fast.Read(context.Background(), b))
+	require.Equal(t, coldata.DefaultBatchSize, b.Len)
+}
