@@ -12,7 +12,7 @@ import "github.com/weirdb/weir/catalog"
 type Pos struct {
 	Offset int // byte offset from the start of the script
 	Line   int // 1-based
-	Col    int // 1-based, in bytes
+	Col    int // 1-based, in characters (UTF-8 code points)
 }
 
 // Statement is one parsed statement.

@@ -1,9 +1,13 @@
 package sql
 
-import "sort"
+import (
+	"sort"
+	"unicode/utf8"
+)
 
 // lineIndex maps byte offsets of a script to line and column positions.
 type lineIndex struct {
+	src    string
 	starts []int // byte offset of the start of each line
 }
 
@@ -14,7 +18,7 @@ func newLineIndex(src string) *lineIndex {
 			starts = append(starts, i+1)
 		}
 	}
-	return &lineIndex{starts: starts}
+	return &lineIndex{src: src, starts: starts}
 }
 
 // pos returns the position of byte offset off.
@@ -26,7 +30,12 @@ func (l *lineIndex) pos(off int) Pos {
 	if line < 0 {
 		line = 0
 	}
-	return Pos{Offset: off, Line: line + 1, Col: off - l.starts[line] + 1}
+	// Columns count characters, as an editor shows them; Offset stays in bytes.
+	col := off - l.starts[line] + 1
+	if off <= len(l.src) {
+		col = utf8.RuneCountInString(l.src[l.starts[line]:off]) + 1
+	}
+	return Pos{Offset: off, Line: line + 1, Col: col}
 }
 
 // offset returns the byte offset of a 1-based line and column, clamped.
