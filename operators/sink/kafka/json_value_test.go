@@ -36,11 +36,12 @@ func TestAppendJSONFloatMatchesEncodingJSON(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, string(want), string(stdout.AppendDouble(nil, f)), "%v", f)
 	}
-	// NaN and ±Inf have no JSON form: the value encoder writes null.
+	// NaN and ±Inf have no JSON number form: the value encoder writes them
+	// as strings, as PostgreSQL's to_json does (null would read as SQL NULL).
 	nan := coldata.NewVec(catalog.Double, 2)
 	nan.F64 = append(nan.F64, math.NaN(), math.Inf(-1))
-	require.Equal(t, "null", string(stdout.AppendJSONValue(nil, nan, 0)))
-	require.Equal(t, "null", string(stdout.AppendJSONValue(nil, nan, 1)))
+	require.Equal(t, `"NaN"`, string(stdout.AppendJSONValue(nil, nan, 0)))
+	require.Equal(t, `"-Infinity"`, string(stdout.AppendJSONValue(nil, nan, 1)))
 }
 
 func TestAppendJSONValueTypes(t *testing.T) {

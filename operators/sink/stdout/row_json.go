@@ -47,8 +47,15 @@ func AppendJSONValue(dst []byte, v *coldata.Vec, i int) []byte {
 		return append(dst, '"')
 	case catalog.Double:
 		f := v.F64[i]
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return append(dst, "null"...)
+		switch {
+		// JSON has no non-finite numbers; writing null would make them look
+		// like SQL NULL. PostgreSQL's to_json writes them as strings.
+		case math.IsNaN(f):
+			return append(dst, `"NaN"`...)
+		case math.IsInf(f, 1):
+			return append(dst, `"Infinity"`...)
+		case math.IsInf(f, -1):
+			return append(dst, `"-Infinity"`...)
 		}
 		return AppendDouble(dst, f)
 	case catalog.Varchar:

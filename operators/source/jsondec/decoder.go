@@ -188,6 +188,11 @@ func (d *Decoder) convert() error {
 			if err != nil {
 				return typeError(col, v)
 			}
+			if math.IsInf(f, 0) || math.IsNaN(f) {
+				// NaN is not JSON, and 1e400 overflows a DOUBLE: neither is
+				// a value a producer meant.
+				return fmt.Errorf("jsondec: column %q: number %s is out of the range of DOUBLE", col.Name, v)
+			}
 			d.f64[i] = f
 		case catalog.Varchar:
 			if v.Type() != fastjson.TypeString {
