@@ -101,6 +101,12 @@ type sessionState struct {
 	late     []int32
 	cands    []int32
 	nSpilled int // live sessions whose accumulators are in the warm tier
+	// spillKnown says that every spilled entry with a time below spillLow
+	// has been read back and deleted, and none is due before spillLow: the
+	// watermark must reach spillLow before the tier is scanned again, and a
+	// scan starts there (it need not walk the deleted entries below).
+	spillKnown bool
+	spillLow   int64
 }
 
 func (ss *sessionState) init() {}
@@ -364,7 +370,7 @@ func (o *op) flushLateSessions() error {
 func (o *op) fireSessions() error {
 	ss := &o.sess
 	L := o.spec.Trigger.LatenessMs
-	if ss.nSpilled > 0 && len(ss.heap) > 0 && ss.heap[0].at <= o.wm {
+	if ss.nSpilled > 0 && len(ss.heap) > 0 && ss.heap[0].at <= o.wm && (!ss.spillKnown || ss.spillLow <= o.wm) {
 		if err := o.loadDueSessions(); err != nil {
 			return err
 		}

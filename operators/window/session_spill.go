@@ -63,6 +63,9 @@ func (o *op) spillSession(id int32) error {
 	o.freeGroup(s.g)
 	s.g, s.spilled, s.spillAt = noGroup, true, at
 	o.sess.nSpilled++
+	if o.sess.spillKnown && at < o.sess.spillLow {
+		o.sess.spillLow = at
+	}
 	return nil
 }
 
@@ -146,11 +149,14 @@ func (o *op) loadKeySessions(k uint32, t int64) error {
 func (o *op) loadDueSessions() error {
 	ss := &o.sess
 	sp := &o.spill
-	var hi []byte
+	var lo, hi []byte
+	if ss.spillKnown {
+		lo = sessKey(nil, ss.spillLow, 0, 0)
+	}
 	if o.wm < math.MaxInt64 {
 		hi = sessKey(nil, o.wm+1, 0, 0)
 	}
-	err := sp.tier.Scan(nil, hi, func(key, val []byte) error {
+	err := sp.tier.Scan(lo, hi, func(key, val []byte) error {
 		if err := sp.tier.Delete(key); err != nil {
 			return err
 		}
@@ -166,6 +172,12 @@ func (o *op) loadDueSessions() error {
 	})
 	if err != nil {
 		sp.fail(err)
+		return err
 	}
-	return err
+	if o.wm < math.MaxInt64 {
+		// Everything due up to W has been read back; what is spilled from
+		// now on is due later (its action time is above W).
+		ss.spillKnown, ss.spillLow = true, o.wm+1
+	}
+	return nil
 }

@@ -291,6 +291,7 @@ func (o *op) Restore(r io.Reader) (err error) {
 	if err := o.openSpill(); err != nil {
 		return err
 	}
+	o.sess.spillKnown = false // restored spilled sessions may be due at any time
 	d := &dec{b: data}
 	if v := d.u(); v != snapshotVersion {
 		return fmt.Errorf("window: restore: unsupported snapshot version %d", v)

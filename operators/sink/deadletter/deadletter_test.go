@@ -94,4 +94,3 @@ func TestLoggerRateLimited(t *testing.T) {
 	require.Equal(t, int64(3), l.Total("metrics", "malformed"))
 	require.Equal(t, int64(2), l.Total("clicks", "malformed"))
 }
-
