@@ -179,6 +179,9 @@ func runMain(args []string, out, errw io.Writer) int {
 			}
 			if res.Query != nil {
 				queries = append(queries, res.Query)
+				if id := res.Query.Restored; id > 0 {
+					fmt.Fprintf(errw, "weir run: query %s resumes from checkpoint %d in %s\n", res.Query.ID, id, *stateDir)
+				}
 			}
 			if len(res.Columns) > 0 && res.Query == nil {
 				w := newWriter()
