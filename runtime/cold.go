@@ -309,7 +309,7 @@ func (mv *matView) evictArchivedLocked(keep int) {
 		for c, v := range mv.cols {
 			cols[c].CopyRow(v, r)
 		}
-		mv.keyBuf = appendRowKey(mv.keyBuf[:0], mv.cols, mv.keyCols, r)
+		mv.keyBuf = coldata.AppendRowKey(mv.keyBuf[:0], mv.cols, mv.keyCols, r)
 		mv.index[string(mv.keyBuf)] = int32(len(emit))
 		emit = append(emit, k)
 	}
@@ -361,7 +361,7 @@ func (mv *matView) mergeCold(archived *coldata.Batch) *coldata.Batch {
 	merged.Reset(0)
 	var key []byte
 	for i := 0; i < archived.Len; i++ {
-		key = appendRowKey(key[:0], archived.Cols, mv.keyCols, i)
+		key = coldata.AppendRowKey(key[:0], archived.Cols, mv.keyCols, i)
 		if _, hot := mv.index[string(key)]; hot {
 			continue
 		}

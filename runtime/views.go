@@ -184,7 +184,7 @@ func (mv *matView) upsertLocked(b *coldata.Batch, i int) {
 		mv.appendLocked(b, i, kind)
 		return
 	}
-	mv.keyBuf = appendRowKey(mv.keyBuf[:0], b.Cols, mv.keyCols, i)
+	mv.keyBuf = coldata.AppendRowKey(mv.keyBuf[:0], b.Cols, mv.keyCols, i)
 	if r, ok := mv.index[string(mv.keyBuf)]; ok {
 		for c, v := range mv.cols {
 			setRow(v, int(r), b.Cols[c], i)
@@ -214,36 +214,6 @@ func (mv *matView) dropOldestLocked(n int) {
 		mv.cols[c] = nv
 	}
 	mv.emit = append(mv.emit[:0], mv.emit[n:]...)
-}
-
-// appendRowKey encodes the key columns of row i: per column a null byte,
-// then the value (8 bytes for numbers and timestamps, length-prefixed
-// bytes for strings, one byte for booleans).
-func appendRowKey(dst []byte, cols []*coldata.Vec, keyCols []int, i int) []byte {
-	for _, c := range keyCols {
-		v := cols[c]
-		if v.Nulls.IsNull(i) {
-			dst = append(dst, 0)
-			continue
-		}
-		dst = append(dst, 1)
-		switch v.Type {
-		case catalog.Bigint, catalog.Timestamp:
-			dst = binary.BigEndian.AppendUint64(dst, uint64(v.I64[i]))
-		case catalog.Double:
-			dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(v.F64[i]))
-		case catalog.Varchar:
-			dst = binary.AppendUvarint(dst, uint64(len(v.Str[i])))
-			dst = append(dst, v.Str[i]...)
-		case catalog.Boolean:
-			if v.Bool[i] {
-				dst = append(dst, 1)
-			} else {
-				dst = append(dst, 0)
-			}
-		}
-	}
-	return dst
 }
 
 // setRow overwrites row j of dst with row i of src (same type).

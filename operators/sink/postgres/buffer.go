@@ -1,8 +1,6 @@
 package postgres
 
 import (
-	"encoding/binary"
-	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -55,32 +53,8 @@ func (rb *rowBuffer) reset() {
 
 // keyOf encodes row i's upsert key.
 func (rb *rowBuffer) keyOf(conflict []int, i int) []byte {
-	k := rb.kbuf[:0]
-	for _, c := range conflict {
-		v := rb.cols[c]
-		if v.Nulls.IsNull(i) {
-			k = append(k, 0)
-			continue
-		}
-		k = append(k, 1)
-		switch v.Type {
-		case catalog.Bigint, catalog.Timestamp:
-			k = binary.LittleEndian.AppendUint64(k, uint64(v.I64[i]))
-		case catalog.Double:
-			k = binary.LittleEndian.AppendUint64(k, math.Float64bits(v.F64[i]))
-		case catalog.Varchar:
-			k = binary.AppendUvarint(k, uint64(len(v.Str[i])))
-			k = append(k, v.Str[i]...)
-		case catalog.Boolean:
-			if v.Bool[i] {
-				k = append(k, 1)
-			} else {
-				k = append(k, 0)
-			}
-		}
-	}
-	rb.kbuf = k
-	return k
+	rb.kbuf = coldata.AppendRowKey(rb.kbuf[:0], rb.cols, conflict, i)
+	return rb.kbuf
 }
 
 // rows returns the rows to write, in order: the last one per upsert key

@@ -1,0 +1,41 @@
+package coldata
+
+import (
+	"encoding/binary"
+	"math"
+
+	"github.com/weirdb/weir/catalog"
+)
+
+// AppendRowKey appends an encoding of row i's values in the columns keyCols
+// of cols, usable as a map key that identifies the row's group: per column
+// a NULL marker byte (0) or 1 followed by the value — 8 bytes for BIGINT,
+// TIMESTAMP and DOUBLE, a length-prefixed string for VARCHAR, one byte for
+// BOOLEAN. Two rows get equal keys exactly when their key values are equal
+// (NULLs equal to each other, as GROUP BY treats them).
+func AppendRowKey(dst []byte, cols []*Vec, keyCols []int, i int) []byte {
+	for _, c := range keyCols {
+		v := cols[c]
+		if v.Nulls.IsNull(i) {
+			dst = append(dst, 0)
+			continue
+		}
+		dst = append(dst, 1)
+		switch v.Type {
+		case catalog.Bigint, catalog.Timestamp:
+			dst = binary.BigEndian.AppendUint64(dst, uint64(v.I64[i]))
+		case catalog.Double:
+			dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(v.F64[i]))
+		case catalog.Varchar:
+			dst = binary.AppendUvarint(dst, uint64(len(v.Str[i])))
+			dst = append(dst, v.Str[i]...)
+		case catalog.Boolean:
+			if v.Bool[i] {
+				dst = append(dst, 1)
+			} else {
+				dst = append(dst, 0)
+			}
+		}
+	}
+	return dst
+}
