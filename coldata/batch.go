@@ -110,3 +110,22 @@ func (b *Batch) ForEach(f func(i int)) {
 		f(i)
 	}
 }
+
+// ForEachErr calls f with the index of every live row, in order, and stops
+// at the first error, which it returns.
+func (b *Batch) ForEachErr(f func(i int) error) error {
+	if b.Sel != nil {
+		for _, i := range b.Sel {
+			if err := f(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for i := 0; i < b.Len; i++ {
+		if err := f(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -70,20 +70,7 @@ func (o *op) processPanes(b *coldata.Batch) error {
 		}
 		return nil
 	}
-	var err error
-	if b.Sel != nil {
-		for _, i := range b.Sel {
-			if err = step(i); err != nil {
-				break
-			}
-		}
-	} else {
-		for i := 0; i < b.Len; i++ {
-			if err = step(i); err != nil {
-				break
-			}
-		}
-	}
+	err := b.ForEachErr(step)
 	o.addSegment()
 	return err
 }
