@@ -2,7 +2,6 @@ package runtime_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,11 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
 	"github.com/weirdb/weir/operators"
-	"github.com/weirdb/weir/runtime"
-	"github.com/weirdb/weir/sql"
 )
 
 // writeMetricsFile writes n llm_metrics-shaped events (~150 bytes each),
@@ -62,43 +58,8 @@ func cpuTime() time.Duration {
 // per CPU-second (user+system time of the whole process).
 func BenchmarkFileTumbleEndToEnd(b *testing.B) {
 	const n = 1_000_000
-	dir := b.TempDir()
-	path := filepath.Join(dir, "m.jsonl")
+	path := filepath.Join(b.TempDir(), "m.jsonl")
 	size := writeMetricsFile(b, path, n)
-	script := fmt.Sprintf(`CREATE SOURCE m (ts TIMESTAMP, model VARCHAR, latency_ms DOUBLE, cost DOUBLE,
-  tokens BIGINT, error VARCHAR, WATERMARK FOR ts AS ts - INTERVAL '2' SECOND)
-  WITH (connector = 'file', path = '%s');
-SELECT window_start, model, COUNT(*) AS n, AVG(latency_ms) AS avg_latency
-FROM TUMBLE(m, ts, INTERVAL '5' MINUTE) GROUP BY window_start, model;`, path)
-	stmts, err := sql.Parse(script)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(size)
-	b.ResetTimer()
-	var cpu, wall time.Duration
-	for i := 0; i < b.N; i++ {
-		eng := runtime.New(runtime.Options{Config: runtime.Defaults()})
-		if _, err := eng.Exec(context.Background(), stmts[0], nil); err != nil {
-			b.Fatal(err)
-		}
-		sink := &countSink{}
-		c0, t0 := cpuTime(), time.Now()
-		res, err := eng.Exec(context.Background(), stmts[1], func(catalog.Schema) (operators.Operator, error) { return sink, nil })
-		if err != nil {
-			b.Fatal(err)
-		}
-		<-res.Query.Done()
-		wall += time.Since(t0)
-		cpu += cpuTime() - c0
-		if err := res.Query.Err(); err != nil {
-			b.Fatal(err)
-		}
-		if got := res.Query.Counters.EventsIn.Load(); got != n {
-			b.Fatalf("read %d events, want %d", got, n)
-		}
-		eng.Close()
-	}
-	b.ReportMetric(float64(n)*float64(b.N)/wall.Seconds(), "events/s")
-	b.ReportMetric(float64(n)*float64(b.N)/cpu.Seconds(), "events/cpu-s")
+	benchFileQuery(b, metricsSourceSQL(path), `SELECT window_start, model, COUNT(*) AS n, AVG(latency_ms) AS avg_latency
+FROM TUMBLE(m, ts, INTERVAL '5' MINUTE) GROUP BY window_start, model;`, n, size)
 }
