@@ -54,24 +54,8 @@ CREATE SINK per_minute AS
 		require.NoError(t, err)
 		return stmts
 	}
-	start := func(opts runtime.Options, stmts []sql.Statement) *runtime.Query {
-		eng := runtime.New(opts)
-		var q *runtime.Query
-		for _, s := range stmts {
-			res, err := eng.Exec(ctx, s, nil)
-			require.NoError(t, err)
-			q = res.Query
-		}
-		return q
-	}
-	wait := func(q *runtime.Query) {
-		select {
-		case <-q.Done():
-		case <-time.After(60 * time.Second):
-			t.Fatal("query did not finish")
-		}
-		require.NoError(t, q.Err())
-	}
+	start := func(opts runtime.Options, stmts []sql.Statement) *runtime.Query { return startPaced(t, opts, stmts) }
+	wait := func(q *runtime.Query) { require.NoError(t, waitQuery(t, q)) }
 
 	// Uninterrupted.
 	wait(start(runtime.Options{Config: runtime.Defaults()}, script(want)))
@@ -82,16 +66,7 @@ CREATE SINK per_minute AS
 	opts.Config.Checkpointing.Interval = time.Hour
 	stmts := script(got)
 	q := start(opts, stmts)
-	deadline := time.After(30 * time.Second)
-	for q.Counters.EventsIn.Load() < 20_000 {
-		select {
-		case <-deadline:
-			t.Fatal("the paced run did not reach 20,000 events within 30s")
-		case <-q.Done():
-			t.Fatalf("the paced run finished early: %v", q.Err())
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
+	waitPacedEvents(t, q, 20_000)
 	require.NoError(t, q.Checkpoint(ctx))
 	q.Cancel()
 	wait(q)
@@ -155,36 +130,9 @@ CREATE SINK %s AS
 		require.NoError(t, err)
 		return stmts
 	}
-	start := func(opts runtime.Options, stmts []sql.Statement) *runtime.Query {
-		eng := runtime.New(opts)
-		var q *runtime.Query
-		for _, s := range stmts {
-			res, err := eng.Exec(ctx, s, nil)
-			require.NoError(t, err)
-			q = res.Query
-		}
-		return q
-	}
-	waitEvents := func(q *runtime.Query, n int64) {
-		deadline := time.After(30 * time.Second)
-		for q.Counters.EventsIn.Load() < n {
-			select {
-			case <-deadline:
-				t.Fatalf("the paced run did not reach %d events within 30s", n)
-			case <-q.Done():
-				t.Fatalf("the paced run finished early: %v", q.Err())
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	}
-	wait := func(q *runtime.Query) error {
-		select {
-		case <-q.Done():
-		case <-time.After(60 * time.Second):
-			t.Fatal("query did not finish")
-		}
-		return q.Err()
-	}
+	start := func(opts runtime.Options, stmts []sql.Statement) *runtime.Query { return startPaced(t, opts, stmts) }
+	waitEvents := func(q *runtime.Query, n int64) { waitPacedEvents(t, q, n) }
+	wait := func(q *runtime.Query) error { return waitQuery(t, q) }
 
 	// Uninterrupted, into its own table (another sink name: its own bookkeeping row).
 	unStmts, err := sql.Parse(strings.Replace(sql.Format(script(want)[1]), sinkName, sinkName+"_want", 1))
@@ -220,4 +168,34 @@ CREATE SINK %s AS
 		"SELECT count(*) FROM ((SELECT %[1]s FROM %[2]s EXCEPT SELECT %[1]s FROM %[3]s) UNION ALL (SELECT %[1]s FROM %[3]s EXCEPT SELECT %[1]s FROM %[2]s)) d",
 		cols, want, got)).Scan(&diff))
 	require.Zero(t, diff, "the table after the crash differs from the uninterrupted run's")
+}
+
+// startPaced executes stmts on a new engine and returns the query the last
+// one started.
+func startPaced(t *testing.T, opts runtime.Options, stmts []sql.Statement) *runtime.Query {
+	t.Helper()
+	eng := runtime.New(opts)
+	var q *runtime.Query
+	for _, s := range stmts {
+		res, err := eng.Exec(context.Background(), s, nil)
+		require.NoError(t, err)
+		q = res.Query
+	}
+	return q
+}
+
+// waitPacedEvents waits until a paced (rate-limited) query has read n
+// events, failing if it ends first or takes more than 30 s.
+func waitPacedEvents(t *testing.T, q *runtime.Query, n int64) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for q.Counters.EventsIn.Load() < n {
+		select {
+		case <-deadline:
+			t.Fatalf("the paced run did not reach %d events within 30s", n)
+		case <-q.Done():
+			t.Fatalf("the paced run finished early: %v", q.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
