@@ -21,6 +21,7 @@ const (
 	DefaultMaxMessageSize = 1 << 20
 	DefaultStartupTimeout = 10 * time.Second
 	DefaultIdleTimeout    = time.Hour
+	DefaultMaxConnections = 100 // as PostgreSQL's max_connections
 	DefaultServerVersion  = "15.0"
 )
 
@@ -53,8 +54,17 @@ type Config struct {
 	// authentication (default 10s).
 	StartupTimeout time.Duration
 	// IdleTimeout bounds the wait for (and the reading of) each client
-	// message once the session is ready (default 1h; negative: none).
+	// message once the session is ready (default 1h; negative: none). A
+	// session idle for longer gets FATAL 57P05 (idle_session_timeout) and
+	// the connection closes.
 	IdleTimeout time.Duration
+	// MaxConnections bounds the sessions served at once (default 100;
+	// negative: no limit). A connection is counted from its
+	// StartupMessage until it closes; the one over the limit gets FATAL
+	// 53300 (too_many_connections) and is closed. Cancel requests, and
+	// connections that have not sent a StartupMessage yet, are not
+	// counted.
+	MaxConnections int
 	// ServerVersion is reported as server_version (default "15.0"; psql
 	// picks its catalog queries by it).
 	ServerVersion string
@@ -72,6 +82,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.IdleTimeout == 0 {
 		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.MaxConnections == 0 {
+		c.MaxConnections = DefaultMaxConnections
 	}
 	if c.ServerVersion == "" {
 		c.ServerVersion = DefaultServerVersion

@@ -33,6 +33,7 @@ type conn struct {
 	sess     *Session
 	secret   [4]byte
 	defaults map[string]string // what RESET returns settings to
+	admitted bool              // holds a slot of Config.MaxConnections
 
 	tx             byte
 	ignoreTillSync bool
@@ -48,6 +49,8 @@ type conn struct {
 // run serves the connection until it ends.
 func (c *conn) run() {
 	defer func() { _ = c.rw.Close() }()
+	// Deferred after the close, so it runs before it: see release.
+	defer c.release()
 	if !c.startup() {
 		return
 	}
@@ -67,6 +70,10 @@ func (c *conn) run() {
 	}
 }
 
+// codeIdleSessionTimeout is idle_session_timeout, what PostgreSQL sends
+// before closing a session idle for longer than idle_session_timeout.
+const codeIdleSessionTimeout = "57P05"
+
 // receiveFailed tells the client why its connection is closed, when it is
 // still there to hear it.
 func (c *conn) receiveFailed(err error) {
@@ -76,7 +83,7 @@ func (c *conn) receiveFailed(err error) {
 	case errors.As(err, &tooBig):
 		c.be.Send(fatal(codeProtocolViolation, fmt.Sprintf("message of %d bytes exceeds the maximum of %d bytes", tooBig.ActualBodyLen, tooBig.MaxExpectedBodyLen)))
 	case errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
-		c.be.Send(fatal("57P05", "terminating connection due to idle timeout"))
+		c.be.Send(fatal(codeIdleSessionTimeout, "terminating connection due to idle-session timeout"))
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed):
 		return
 	default:

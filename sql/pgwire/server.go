@@ -42,6 +42,7 @@ type Server struct {
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
 	sessions  map[uint32]*conn
+	admitted  int // connections holding a slot of Config.MaxConnections
 	wg        sync.WaitGroup
 }
 
@@ -165,6 +166,44 @@ func (s *Server) Close() error {
 	s.cancel()
 	s.wg.Wait()
 	return nil
+}
+
+// codeTooManyConnections is too_many_connections, what PostgreSQL answers
+// a client over max_connections.
+const codeTooManyConnections = "53300"
+
+// admit counts c against Config.MaxConnections when it sends its
+// StartupMessage (cancel requests never get here, so they are not
+// counted). Over the limit it sends FATAL 53300 as PostgreSQL does and
+// returns false: the connection is then closed. The slot is given back by
+// release when the connection ends.
+func (c *conn) admit() bool {
+	s := c.srv
+	s.mu.Lock()
+	ok := s.cfg.MaxConnections < 0 || s.admitted < s.cfg.MaxConnections
+	if ok {
+		s.admitted++
+		c.admitted = true
+	}
+	s.mu.Unlock()
+	if !ok {
+		c.be.Send(fatal(codeTooManyConnections, "sorry, too many clients already"))
+		_ = c.be.Flush()
+	}
+	return ok
+}
+
+// release gives back c's slot, if it holds one. The connection calls it
+// before closing its socket, so a client that saw the close can count on
+// the slot being free.
+func (c *conn) release() {
+	if !c.admitted {
+		return
+	}
+	c.admitted = false
+	c.srv.mu.Lock()
+	c.srv.admitted--
+	c.srv.mu.Unlock()
 }
 
 // register gives c a unique random process id and secret key and makes it

@@ -87,6 +87,9 @@ func (c *conn) startup() bool {
 			tlsDone = true
 			cr = c.newBackend(tc)
 		case *pgproto3.StartupMessage:
+			if !c.admit() {
+				return false
+			}
 			if c.srv.cfg.TLSRequired && !tlsDone {
 				c.be.Send(fatal(codeInvalidAuthorization, "pgwire: the server requires TLS; connect with sslmode=require or stricter"))
 				_ = c.be.Flush()
