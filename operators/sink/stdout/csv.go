@@ -27,7 +27,7 @@ func (c *csvWriter) writeBatch(w *bufio.Writer, b *coldata.Batch) error {
 		c.header = true
 		buf := c.buf[:0]
 		for _, col := range c.schema {
-			buf = appendCSVField(buf, []byte(col.Name), false)
+			buf = AppendCSVField(buf, []byte(col.Name), false)
 			buf = append(buf, ',')
 		}
 		if c.queryIndex > 0 {
@@ -49,7 +49,7 @@ func (c *csvWriter) writeBatch(w *bufio.Writer, b *coldata.Batch) error {
 			var ok bool
 			c.field, ok = appendText(c.field[:0], b.Cols[col], i)
 			if ok {
-				buf = appendCSVField(buf, c.field, c.schema[col].Type == catalog.Varchar)
+				buf = AppendCSVField(buf, c.field, c.schema[col].Type == catalog.Varchar)
 			}
 			buf = append(buf, ',')
 		}
@@ -67,7 +67,7 @@ func (c *csvWriter) writeBatch(w *bufio.Writer, b *coldata.Batch) error {
 
 // appendCSVField appends s, quoted when it holds a comma, quote, CR or LF,
 // or when it is an empty string value (to tell it from NULL).
-func appendCSVField(dst []byte, s []byte, quoteEmpty bool) []byte {
+func AppendCSVField(dst []byte, s []byte, quoteEmpty bool) []byte {
 	quote := quoteEmpty && len(s) == 0
 	for i := 0; i < len(s) && !quote; i++ {
 		switch s[i] {

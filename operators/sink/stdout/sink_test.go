@@ -22,6 +22,8 @@ import (
 //	write format=F [query=N]     input: rows "v | v | ... | emit", batches
 //	                             separated by a line "--"; emit "-" = none,
 //	                             and a batch whose rows all say "-" has Emit nil
+//	table                        input: rows "v | v | ..." of a finished
+//	                             result, printed by AppendTable
 //
 // Values: NULL; TIMESTAMP in RFC 3339; VARCHAR bare or Go-quoted; DOUBLE
 // also NaN, +Inf, -Inf.
@@ -55,6 +57,37 @@ func TestSink(t *testing.T) {
 			require.NoError(t, s.OnWatermark(math.MaxInt64, nil))
 			require.NoError(t, s.Close())
 			return out.String()
+		case "table":
+			// A finished result as the runtime gives it: text cells, with
+			// NULL marked (its text is ""). Numbers are right-aligned.
+			var rows [][]string
+			var nulls [][]bool
+			for _, line := range strings.Split(td.Input, "\n") {
+				if td.Input == "" {
+					break // no rows
+				}
+				f := strings.Split(line, " | ")
+				require.Len(t, f, len(schema), line)
+				row, null := make([]string, len(f)), make([]bool, len(f))
+				for i, s := range f {
+					switch {
+					case s == "NULL":
+						null[i] = true
+					case strings.HasPrefix(s, `"`):
+						var err error
+						row[i], err = strconv.Unquote(s)
+						require.NoError(t, err)
+					default:
+						row[i] = s
+					}
+				}
+				rows, nulls = append(rows, row), append(nulls, null)
+			}
+			right := make([]bool, len(schema))
+			for i, c := range schema {
+				right[i] = c.Type.Numeric()
+			}
+			return string(AppendTable(nil, schema.Names(), right, rows, nulls))
 		}
 		t.Fatalf("unknown directive %q", td.Cmd)
 		return ""
