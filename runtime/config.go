@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/weirdb/weir/sql/pgwire"
 )
 
 // Config is weir's configuration (SPEC.md "Configuration"). Zero values
@@ -50,8 +52,24 @@ type Config struct {
 			// Required refuses clients that do not negotiate TLS.
 			Required bool `yaml:"required"`
 		} `yaml:"tls"`
+		// MaxMessageSize bounds a client message of the Postgres wire
+		// protocol, in bytes (MinMaxMessageSize to MaxMaxMessageSize).
+		MaxMessageSize int `yaml:"max_message_size" expect:"a number of bytes such as 16777216 (16 MiB)"`
+		// IdleTimeout closes a wire session that sends nothing for this
+		// long (FATAL 57P05); 0 disables it.
+		IdleTimeout time.Duration `yaml:"idle_timeout"`
+		// MaxConnections bounds the wire sessions served at once (at
+		// least 1); the one over it gets FATAL 53300.
+		MaxConnections int `yaml:"max_connections"`
 	} `yaml:"server"`
 }
+
+// Bounds of server.max_message_size: below 1 KiB ordinary statements no
+// longer fit; 1 GiB is PostgreSQL's own limit on a message.
+const (
+	MinMaxMessageSize = 1 << 10
+	MaxMaxMessageSize = 1 << 30
+)
 
 // Defaults returns the configuration used when no file is given.
 func Defaults() Config {
@@ -67,7 +85,49 @@ func Defaults() Config {
 	c.Server.PGAddr = "127.0.0.1:6566"
 	c.Server.HTTPAddr = "127.0.0.1:8566"
 	c.Server.Auth = "trust"
+	c.Server.MaxMessageSize = pgwire.DefaultMaxMessageSize
+	c.Server.IdleTimeout = pgwire.DefaultIdleTimeout
+	c.Server.MaxConnections = pgwire.DefaultMaxConnections
 	return c
+}
+
+// WireConfig is the Postgres wire server's configuration from c.Server
+// (weir serve's). An idle_timeout of 0 (disabled) is pgwire's negative
+// IdleTimeout.
+func (c Config) WireConfig() pgwire.Config {
+	w := pgwire.Config{
+		Auth:           c.Server.Auth,
+		TLSCertFile:    c.Server.TLS.CertFile,
+		TLSKeyFile:     c.Server.TLS.KeyFile,
+		TLSRequired:    c.Server.TLS.Required,
+		MaxMessageSize: c.Server.MaxMessageSize,
+		IdleTimeout:    c.Server.IdleTimeout,
+		MaxConnections: c.Server.MaxConnections,
+	}
+	if w.IdleTimeout == 0 {
+		w.IdleTimeout = -1
+	}
+	for _, u := range c.Server.Users {
+		w.Users = append(w.Users, pgwire.User{Name: u.Name, Password: u.Password})
+	}
+	return w
+}
+
+// validate checks the values a YAML type cannot: ranges and enumerations.
+// Errors name the key.
+func (c Config) validate() error {
+	s := c.Server
+	switch {
+	case s.Auth != "trust" && s.Auth != "scram":
+		return fmt.Errorf("server.auth must be trust or scram, got %q", s.Auth)
+	case s.MaxMessageSize < MinMaxMessageSize || s.MaxMessageSize > MaxMaxMessageSize:
+		return fmt.Errorf("server.max_message_size must be a number of bytes from %d to %d, got %d", MinMaxMessageSize, MaxMaxMessageSize, s.MaxMessageSize)
+	case s.IdleTimeout < 0:
+		return fmt.Errorf("server.idle_timeout must not be negative (0 disables it), got %s", s.IdleTimeout)
+	case s.MaxConnections < 1:
+		return fmt.Errorf("server.max_connections must be at least 1, got %d", s.MaxConnections)
+	}
+	return nil
 }
 
 // LoadConfig reads a YAML file over the defaults. Unknown keys are errors
@@ -85,15 +145,102 @@ func LoadConfig(path string) (Config, error) {
 	if key, line, ok := unknownKey(&doc, reflect.TypeOf(c), ""); ok {
 		return c, fmt.Errorf("config %s: unknown key %q (line %d)", path, key, line)
 	}
+	if err := badValue(&doc, reflect.TypeOf(c), "", ""); err != nil {
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && err.Error() != "EOF" {
 		return c, fmt.Errorf("config %s: %w", path, err)
 	}
-	if c.Server.Auth != "trust" && c.Server.Auth != "scram" {
-		return c, fmt.Errorf("config %s: server.auth must be trust or scram, got %q", path, c.Server.Auth)
+	if err := c.validate(); err != nil {
+		return c, fmt.Errorf("config %s: %w", path, err)
 	}
 	return c, nil
+}
+
+// badValue finds the first value of n that does not decode into its
+// field's type (a word where a number or a duration belongs) and names it
+// by its dotted key, which yaml.v3's own errors do not. n has no unknown
+// keys (unknownKey ran first). A field's `expect` tag, when set, describes
+// its values in the error instead of its type.
+func badValue(n *yaml.Node, t reflect.Type, path, expect string) error {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case n.Kind == yaml.DocumentNode:
+		for _, c := range n.Content {
+			if err := badValue(c, t, path, expect); err != nil {
+				return err
+			}
+		}
+		return nil
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Value == "<<" && k.Tag == "!!merge" {
+				if err := badValue(v, t, path, ""); err != nil {
+					return err
+				}
+				continue
+			}
+			f, found := yamlField(t, k.Value)
+			if !found {
+				continue
+			}
+			full := k.Value
+			if path != "" {
+				full = path + "." + k.Value
+			}
+			if err := badValue(v, f.Type, full, f.Tag.Get("expect")); err != nil {
+				return err
+			}
+		}
+		return nil
+	case (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && n.Kind == yaml.SequenceNode:
+		for i, c := range n.Content {
+			if err := badValue(c, t.Elem(), path+"["+strconv.Itoa(i)+"]", ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := n.Decode(reflect.New(t).Interface()); err != nil {
+		got := strconv.Quote(n.Value)
+		if n.Kind != yaml.ScalarNode {
+			got = "a " + map[yaml.Kind]string{yaml.MappingNode: "mapping", yaml.SequenceNode: "list"}[n.Kind]
+		}
+		if expect == "" {
+			expect = expectedValue(t)
+		}
+		return fmt.Errorf("%s must be %s, got %s (line %d)", path, expect, got, n.Line)
+	}
+	return nil
+}
+
+// expectedValue describes the YAML values of type t.
+func expectedValue(t reflect.Type) string {
+	switch {
+	case t == reflect.TypeOf(time.Duration(0)):
+		return "a duration such as 30s, 5m or 1h"
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+		return "an integer"
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		return "a number"
+	case t.Kind() == reflect.Bool:
+		return "true or false"
+	case t.Kind() == reflect.String:
+		return "a string"
+	case t.Kind() == reflect.Struct:
+		return "a mapping"
+	case t.Kind() == reflect.Slice:
+		return "a list"
+	}
+	return "a " + t.String()
 }
 
 // unknownKey finds the first mapping key of n that names no field of t (by

@@ -1,12 +1,21 @@
 package runtime
 
 import (
+	"context"
+	"errors"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
+
+	"github.com/weirdb/weir/sql/pgwire"
 )
 
 // TestLoadConfigUnknownKey: an unknown key is reported by its dotted path
@@ -61,4 +70,125 @@ server:
 	require.Equal(t, "analyst", c.Server.Users[0].Name)
 	require.Equal(t, "b.pem", c.Server.TLS.KeyFile)
 	require.True(t, c.Server.TLS.Required)
+}
+
+// writeConfig writes text to weir.yaml in a new temporary directory.
+func writeConfig(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "weir.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
+	return path
+}
+
+// TestLoadConfigServerLimits: server.max_message_size (bytes),
+// idle_timeout (a duration) and max_connections load, and reach the wire
+// server's configuration.
+func TestLoadConfigServerLimits(t *testing.T) {
+	c, err := LoadConfig(writeConfig(t, "server:\n  max_message_size: 16777216\n  idle_timeout: 15m\n  max_connections: 200\n"))
+	require.NoError(t, err)
+	require.Equal(t, 16<<20, c.Server.MaxMessageSize)
+	require.Equal(t, 15*time.Minute, c.Server.IdleTimeout)
+	require.Equal(t, 200, c.Server.MaxConnections)
+	w := c.WireConfig()
+	require.Equal(t, 16<<20, w.MaxMessageSize)
+	require.Equal(t, 15*time.Minute, w.IdleTimeout)
+	require.Equal(t, 200, w.MaxConnections)
+	require.Equal(t, "trust", w.Auth)
+
+	// idle_timeout: 0 disables the timeout, which pgwire spells as a
+	// negative IdleTimeout (its zero means its default, 1h).
+	c, err = LoadConfig(writeConfig(t, "server: { idle_timeout: 0s }\n"))
+	require.NoError(t, err)
+	require.Zero(t, c.Server.IdleTimeout)
+	require.Negative(t, c.WireConfig().IdleTimeout)
+}
+
+// TestLoadConfigServerDefaults: without the keys, the wire server keeps
+// the limits it had before they were configurable — 1 MiB messages, a 1h
+// idle timeout — and PostgreSQL's default of 100 connections.
+func TestLoadConfigServerDefaults(t *testing.T) {
+	for name, c := range map[string]Config{"Defaults": Defaults(), "file": func() Config {
+		c, err := LoadConfig(writeConfig(t, "server: { pg_addr: 127.0.0.1:0 }\n"))
+		require.NoError(t, err)
+		return c
+	}()} {
+		require.Equal(t, 1048576, c.Server.MaxMessageSize, name)
+		require.Equal(t, time.Hour, c.Server.IdleTimeout, name)
+		require.Equal(t, 100, c.Server.MaxConnections, name)
+		w := c.WireConfig()
+		require.Equal(t, 1048576, w.MaxMessageSize, name)
+		require.Equal(t, time.Hour, w.IdleTimeout, name)
+		require.Equal(t, 100, w.MaxConnections, name)
+	}
+}
+
+// TestLoadConfigBadValues: a value of the wrong type or out of range is
+// an error naming the key (and, for a wrong type, its line).
+func TestLoadConfigBadValues(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml, want string
+	}{
+		{"connections zero", "server:\n  max_connections: 0\n", "server.max_connections must be at least 1, got 0"},
+		{"connections negative", "server:\n  max_connections: -3\n", "server.max_connections must be at least 1, got -3"},
+		{"connections word", "server:\n  max_connections: lots\n", `server.max_connections must be an integer, got "lots" (line 2)`},
+		// Only bytes: a size with a unit is refused, with a hint.
+		{"size with unit", "server:\n  max_message_size: 16MB\n", `server.max_message_size must be a number of bytes such as 16777216 (16 MiB), got "16MB" (line 2)`},
+		{"size too small", "server:\n  max_message_size: 1023\n", "server.max_message_size must be a number of bytes from 1024 to 1073741824, got 1023"},
+		{"size too large", "server:\n  max_message_size: 1073741825\n", "server.max_message_size must be a number of bytes from 1024 to 1073741824, got 1073741825"},
+		{"idle negative", "server:\n  idle_timeout: -5s\n", "server.idle_timeout must not be negative (0 disables it), got -5s"},
+		// A bare number has no unit: yaml.v3 refuses it for a duration.
+		{"idle without unit", "server:\n  idle_timeout: 30\n", `server.idle_timeout must be a duration such as 30s, 5m or 1h, got "30" (line 2)`},
+		{"idle word", "server: { pg_addr: x, idle_timeout: forever }\n", `server.idle_timeout must be a duration such as 30s, 5m or 1h, got "forever" (line 1)`},
+		// The same checks cover the other keys.
+		{"checkpoint interval", "checkpointing:\n  interval: soon\n", `checkpointing.interval must be a duration such as 30s, 5m or 1h, got "soon" (line 2)`},
+		{"tls required", "server:\n  tls: { required: maybe }\n", `server.tls.required must be true or false, got "maybe" (line 2)`},
+		{"list where a string belongs", "server:\n  users:\n    - { name: [a, b], password: p }\n", "server.users[0].name must be a string, got a list (line 3)"},
+		{"scalar where a section belongs", "server: 5\n", `server must be a mapping, got "5" (line 1)`},
+		{"auth", "server:\n  auth: md5\n", `server.auth must be trust or scram, got "md5"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeConfig(t, tc.yaml)
+			_, err := LoadConfig(path)
+			require.EqualError(t, err, "config "+path+": "+tc.want)
+		})
+	}
+}
+
+// TestWireConfigServes: the limits of a configuration file are the ones a
+// wire server built from WireConfig (as weir serve builds it) enforces —
+// a query over max_message_size gets FATAL 08P01, a client over
+// max_connections FATAL 53300.
+func TestWireConfigServes(t *testing.T) {
+	c, err := LoadConfig(writeConfig(t, "server:\n  max_message_size: 2048\n  max_connections: 1\n  idle_timeout: 0s\n"))
+	require.NoError(t, err)
+	eng := New(Options{Config: c, Stderr: io.Discard})
+	defer eng.Close()
+	srv := pgwire.NewServer(c.WireConfig(), NewWireEngine(eng))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	defer func() {
+		require.NoError(t, srv.Close())
+		require.ErrorIs(t, <-served, pgwire.ErrServerClosed)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	url := "postgres://tester@" + ln.Addr().String() + "/weir?sslmode=disable"
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+
+	var pe *pgconn.PgError
+	_, err = pgx.Connect(ctx, url)
+	require.True(t, errors.As(err, &pe), "%v", err)
+	require.Equal(t, "53300", pe.Code)
+
+	// A Query message's body is the query string and a NUL: 2048 bytes
+	// of query make a 2049-byte body, one over the maximum.
+	q := "SELECT 1" + strings.Repeat(" ", 2048-len("SELECT 1"))
+	_, err = conn.Exec(ctx, q, pgx.QueryExecModeSimpleProtocol)
+	require.True(t, errors.As(err, &pe), "%v", err)
+	require.Equal(t, "08P01", pe.Code)
+	require.Equal(t, "message of 2049 bytes exceeds the maximum of 2048 bytes", pe.Message)
 }

@@ -90,10 +90,8 @@ func serveMain(ctx context.Context, args []string, errw io.Writer, ready chan<- 
 		fmt.Fprintf(errw, "weir serve: server.auth is scram but server.users is empty: no client could log in (add users, or use auth: trust for loopback clients)\n")
 		return exitUsage
 	}
-	pgcfg := pgwire.Config{Auth: cfg.Server.Auth, TLSCertFile: cfg.Server.TLS.CertFile, TLSKeyFile: cfg.Server.TLS.KeyFile, TLSRequired: cfg.Server.TLS.Required}
-	for _, u := range cfg.Server.Users {
-		pgcfg.Users = append(pgcfg.Users, pgwire.User{Name: u.Name, Password: u.Password})
-	}
+	// Auth, users, TLS, max_message_size, idle_timeout, max_connections.
+	pgcfg := cfg.WireConfig()
 	if err := pgcfg.Validate(); err != nil {
 		fmt.Fprintf(errw, "weir serve: server: %v\n", err)
 		return exitUsage
