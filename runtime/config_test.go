@@ -192,3 +192,19 @@ func TestWireConfigServes(t *testing.T) {
 	require.Equal(t, "08P01", pe.Code)
 	require.Equal(t, "message of 2049 bytes exceeds the maximum of 2048 bytes", pe.Message)
 }
+
+// TestConfigExampleProfiles: the profiles shipped in examples/config load, and
+// set the wire limits they document.
+func TestConfigExampleProfiles(t *testing.T) {
+	dev, err := LoadConfig("../examples/config/development.yaml")
+	require.NoError(t, err)
+	require.Equal(t, 16<<20, dev.Server.MaxMessageSize)
+	require.Negative(t, dev.WireConfig().IdleTimeout) // 0s: disabled
+	require.Equal(t, 20, dev.Server.MaxConnections)
+	prod, err := LoadConfig("../examples/config/production.yaml")
+	require.NoError(t, err)
+	require.Equal(t, 1<<20, prod.Server.MaxMessageSize)
+	require.Equal(t, 30*time.Minute, prod.Server.IdleTimeout)
+	require.Equal(t, 200, prod.Server.MaxConnections)
+	require.NoError(t, prod.WireConfig().Validate())
+}
