@@ -54,16 +54,9 @@ func runMain(args []string, out, errw io.Writer) int {
 	if *ckptInterval > 0 {
 		cfg.Checkpointing.Interval = *ckptInterval
 	}
-	if *format == "" {
-		*format = "jsonl"
-		if isTerminal(os.Stdout) && out == io.Writer(os.Stdout) {
-			*format = "table"
-		}
-	}
-	switch *format {
-	case "table", "jsonl", "csv":
-	default:
-		fmt.Fprintf(errw, "weir run: --format must be table, jsonl or csv, got %q\n", *format)
+	var err error
+	if *format, err = runFormat(*format, out); err != nil {
+		fmt.Fprintf(errw, "weir run: %v\n", err)
 		return exitUsage
 	}
 
@@ -185,7 +178,9 @@ func runMain(args []string, out, errw io.Writer) int {
 			}
 			if len(res.Columns) > 0 && res.Query == nil {
 				w := newWriter()
-				printResult(w, res)
+				if err := printResult(w, *format, res); err != nil {
+					fmt.Fprintf(errw, "weir run: %v\n", err)
+				}
 				w.Flush()
 			}
 		}
@@ -216,25 +211,6 @@ func runMain(args []string, out, errw io.Writer) int {
 		w.Flush()
 	}
 	return code
-}
-
-// printResult prints the rows of a SHOW, DESCRIBE or EXPLAIN.
-func printResult(w io.Writer, r *runtime.Result) {
-	var b strings.Builder
-	if r.Tag == "EXPLAIN" {
-		for _, row := range r.Rows {
-			b.WriteString(row[0])
-			b.WriteByte('\n')
-		}
-	} else {
-		b.WriteString(strings.Join(r.Columns.Names(), "\t"))
-		b.WriteByte('\n')
-		for _, row := range r.Rows {
-			b.WriteString(strings.Join(row, "\t"))
-			b.WriteByte('\n')
-		}
-	}
-	io.WriteString(w, b.String())
 }
 
 // sharedOut is stdout shared by several queries' sinks. Each sink writes
