@@ -18,6 +18,24 @@ const (
 	StartLatest                      // the end of the partition at Open
 )
 
+// optionAliases maps other systems' names of options to weir's: Flink's
+// Kafka connector's, and the Kafka client's bootstrap.servers.
+var optionAliases = map[string]string{
+	"properties.bootstrap.servers": "brokers",
+	"bootstrap.servers":            "brokers",
+	"properties.group.id":          "group_id",
+	"scan.startup.mode":            "start_offset",
+}
+
+// canonicalOption is weir's name of option k.
+func canonicalOption(k string) string {
+	k = strings.ToLower(k)
+	if a, ok := optionAliases[k]; ok {
+		return a
+	}
+	return k
+}
+
 // Options are a Kafka source's parsed WITH options (SPEC.md, connector
 // 'kafka'). The runtime reads IdleTimeout and IdleAdvance to configure the
 // source's watermark assigner.
@@ -46,21 +64,35 @@ type Options struct {
 // planner (planner.SourceDef) already refused unknown options and checked
 // the common ones every source accepts (connector, format, max_future_skew,
 // idle_timeout), which the runtime applies.
+//
+// Other systems' names of options (optionAliases; scan.startup.mode takes
+// 'earliest-offset' or 'latest-offset') are read as weir's. planner.SourceDef
+// already stores them under weir's names, but a definition may come from
+// elsewhere. One option under two names is an error.
 func ParseOptions(opts catalog.Options) (Options, error) {
 	var o Options
+	byName := map[string]string{} // canonical name → the key that set it
+	for k := range opts {
+		c := canonicalOption(k)
+		if prev, dup := byName[c]; dup {
+			a, b := min(prev, k), max(prev, k)
+			return o, fmt.Errorf("kafka: options %q and %q are two names of option %q; give only one", a, b, c)
+		}
+		byName[c] = k
+	}
 	for k, v := range opts {
-		switch strings.ToLower(k) {
+		switch canonicalOption(k) {
 		case "topic":
 			o.Topic = strings.TrimSpace(v)
-		case "brokers", "bootstrap.servers", "properties.bootstrap.servers":
+		case "brokers":
 			for _, b := range strings.Split(v, ",") {
 				if b = strings.TrimSpace(b); b != "" {
 					o.Brokers = append(o.Brokers, b)
 				}
 			}
-		case "group_id", "properties.group.id":
+		case "group_id":
 			o.GroupID = strings.TrimSpace(v)
-		case "start_offset", "scan.startup.mode":
+		case "start_offset":
 			switch strings.ToLower(strings.TrimSpace(v)) {
 			case "earliest", "earliest-offset":
 				o.StartOffset = StartEarliest
