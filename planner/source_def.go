@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -67,13 +68,39 @@ var connectorOptions = map[string]map[string]optSpec{
 	},
 }
 
+// optAlias is another name of a connector option: the spelling of another
+// system (Flink's Kafka connector), so that its DDL carries over.
+type optAlias struct {
+	canonical string
+	spec      optSpec           // how the alias's value is checked
+	values    map[string]string // alias value (lower case) → canonical value; nil: the same
+}
+
+// connectorAliases lists each source connector's option aliases. The
+// catalog definition holds the canonical name and value.
+var connectorAliases = map[string]map[string]optAlias{
+	"kafka": {
+		// Flink's names, and Kafka's own client property, which the Kafka
+		// source and sink have always parsed.
+		"properties.bootstrap.servers": {canonical: "brokers", spec: optSpec{kind: optString}},
+		"bootstrap.servers":            {canonical: "brokers", spec: optSpec{kind: optString}},
+		"properties.group.id":          {canonical: "group_id", spec: optSpec{kind: optString}},
+		"scan.startup.mode": {canonical: "start_offset",
+			spec:   optSpec{kind: optString, oneOf: []string{"earliest-offset", "latest-offset"}},
+			values: map[string]string{"earliest-offset": "earliest", "latest-offset": "latest"}},
+	},
+}
+
 // SourceDef validates CREATE SOURCE and returns the catalog definition:
 // known types and unique names for the columns, a WATERMARK on an existing
 // TIMESTAMP column with a non-negative delay, a known connector (file,
 // datagen, kafka) with its required options, no unknown or repeated option,
 // and well-formed option values (durations such as '5m', '300s' or
-// '2 minutes'; booleans; counts). Errors are *sql.Error positioned at the
-// offending column or option.
+// '2 minutes'; booleans; counts). An alias of an option (Flink's
+// properties.bootstrap.servers for the Kafka connector's brokers, see
+// connectorAliases) is stored under the option's own name and value; an
+// option given under two names is an error naming both. Errors are
+// *sql.Error positioned at the offending column or option.
 func SourceDef(s *sql.CreateSource) (*catalog.Source, error) {
 	src := &catalog.Source{Name: s.Name, Options: catalog.Options{}, SQL: s.Text()}
 	if len(s.Columns) == 0 {
@@ -101,16 +128,15 @@ func SourceDef(s *sql.CreateSource) (*catalog.Source, error) {
 		}
 		src.Watermark = &catalog.Watermark{Column: src.Schema[i].Name, DelayMs: w.Delay.Ms}
 	}
-	opts := map[string]sql.Option{}
+	given := map[string]sql.Option{}
 	for _, o := range s.Options {
 		k := strings.ToLower(o.Key)
-		if _, dup := opts[k]; dup {
+		if _, dup := given[k]; dup {
 			return nil, errf(o.At, codeInvalidParameter, "option %q specified more than once", o.Key)
 		}
-		opts[k] = o
-		src.Options[k] = o.Value
+		given[k] = o
 	}
-	conn, ok := opts["connector"]
+	conn, ok := given["connector"]
 	if !ok {
 		return nil, errf(s.StmtPos(), codeInvalidParameter, "source %q needs a connector option: WITH (connector = 'kafka' | 'file' | 'datagen', ...)", s.Name)
 	}
@@ -119,6 +145,7 @@ func SourceDef(s *sql.CreateSource) (*catalog.Source, error) {
 	if !ok {
 		return nil, errf(conn.At, codeInvalidParameter, "unknown connector %q%s; expected kafka, file or datagen", conn.Value, didYouMean(conn.Value, []string{"kafka", "file", "datagen"}))
 	}
+	aliases := connectorAliases[src.Connector]
 	known := func(k string) (optSpec, bool) {
 		if sp, ok := specs[k]; ok {
 			return sp, true
@@ -126,16 +153,29 @@ func SourceDef(s *sql.CreateSource) (*catalog.Source, error) {
 		sp, ok := commonSourceOptions[k]
 		return sp, ok
 	}
+	opts := map[string]sql.Option{} // by canonical name
 	for _, o := range s.Options {
 		k := strings.ToLower(o.Key)
+		v := o.Value
 		sp, ok := known(k)
+		if a, isAlias := aliases[k]; isAlias {
+			k, sp, ok = a.canonical, a.spec, true
+			if c, ok := a.values[strings.ToLower(strings.TrimSpace(v))]; ok {
+				v = c
+			}
+		}
 		if !ok {
 			names := optionNames(specs)
-			return nil, errf(o.At, codeInvalidParameter, "unknown option %q for connector %q%s; known options: %s", o.Key, src.Connector, didYouMean(o.Key, names), strings.Join(names, ", "))
+			return nil, errf(o.At, codeInvalidParameter, "unknown option %q for connector %q%s; known options: %s", o.Key, src.Connector, didYouMean(o.Key, slices.Concat(names, aliasNames(aliases))), strings.Join(names, ", "))
 		}
 		if err := checkOption(o, sp); err != nil {
 			return nil, err
 		}
+		if prev, dup := opts[k]; dup {
+			return nil, errf(o.At, codeInvalidParameter, "options %q and %q are two names of option %q; give only one", prev.Key, o.Key, k)
+		}
+		opts[k] = o
+		src.Options[k] = v
 	}
 	for _, k := range optionNames(specs) {
 		if sp, _ := known(k); sp.required {
@@ -154,6 +194,16 @@ func optionNames(specs map[string]optSpec) []string {
 		out = append(out, k)
 	}
 	for k := range commonSourceOptions {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// aliasNames lists the aliases of a connector's options, sorted.
+func aliasNames(aliases map[string]optAlias) []string {
+	var out []string
+	for k := range aliases {
 		out = append(out, k)
 	}
 	sort.Strings(out)
