@@ -250,7 +250,7 @@ func (s *Store) DeleteQuery(query string) error {
 	}
 	b := s.db.NewBatch()
 	defer b.Close()
-	for _, tag := range []byte{tagCheckpoint, tagWarm} {
+	for _, tag := range []byte{tagCheckpoint, tagWarm, tagSpool} {
 		p := appendQuery(nil, tag, query)
 		if err := b.DeleteRange(p, prefixEnd(p), nil); err != nil {
 			return fmt.Errorf("storage: delete query: %w", err)

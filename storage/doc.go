@@ -12,6 +12,7 @@
 //	's' name                                             catalog statement
 //	'q'                                                  statement sequence
 //	'w' len(query) query op(4) partition(4) key          warm-tier entry
+//	'x' len(query) query op(4) partition(4) key          spool entry (scratch of a tier)
 //
 // where len is a uvarint, so that every prefix is prefix-free.
 //

@@ -11,6 +11,7 @@ const (
 	tagStatement  = 's'
 	tagSeq        = 'q'
 	tagWarm       = 'w'
+	tagSpool      = 'x'
 )
 
 // appendQuery appends tag, the length-prefixed query id.

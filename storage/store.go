@@ -19,7 +19,7 @@ type Options struct {
 	// CacheSizeMB is state.warm.cache_size_mb: all the memory Pebble
 	// holds outside the Go heap, block cache and memtables together; 0
 	// means 8 MB. Unless MemTableSizeMB is set, an eighth of it (at least
-	// 256 KB, at most 64 MB) is the memtable size, of which Pebble keeps
+	// 256 KB, at most 16 MB) is the memtable size, of which Pebble keeps
 	// at most two (one filling, one flushing: writes stall rather than
 	// queue a third), and the rest is the block cache. Not covered: the
 	// Go-heap buffers of open iterators and compactions, and the write
@@ -97,6 +97,11 @@ func Open(dir string, opts Options) (*Store, error) {
 // flushing) before it stalls writes.
 const maxMemTables = 2
 
+// maxMemTable caps the memtable size. Spills and checkpoints write in
+// batches, so a larger memtable buys little, while both memtables count
+// in the process's resident memory once filled.
+const maxMemTable = 16 << 20
+
 // memoryBudget splits cacheMB (state.warm.cache_size_mb; ≤ 0: 8 MB) into
 // the block cache and the memtable size (see Options.CacheSizeMB).
 func memoryBudget(cacheMB, memTableMB int) (cache, memTable int64) {
@@ -107,7 +112,7 @@ func memoryBudget(cacheMB, memTableMB int) (cache, memTable int64) {
 	if memTableMB > 0 {
 		return total, int64(memTableMB) << 20
 	}
-	memTable = min(max(total/8, 256<<10), 64<<20)
+	memTable = min(max(total/8, 256<<10), maxMemTable)
 	return total - maxMemTables*memTable, memTable
 }
 

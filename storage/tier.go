@@ -48,6 +48,7 @@ type Tier struct {
 	kbuf   []byte
 	vbuf   []byte
 	hot    atomic.Int64
+	spool  *Spool
 }
 
 // Tier opens the warm tier of k with a hot-state budget of budgetBytes
@@ -65,6 +66,9 @@ func (s *Store) Tier(k TierKey, budgetBytes int64) (*Tier, error) {
 	p = binary.BigEndian.AppendUint32(p, uint32(k.Partition))
 	t := &Tier{s: s, key: k, budget: budgetBytes, prefix: p, end: prefixEnd(p)}
 	if err := s.db.DeleteRange(p, t.end, pebble.NoSync); err != nil {
+		return nil, fmt.Errorf("storage: open tier: %w", err)
+	}
+	if err := s.deleteSpool(k); err != nil {
 		return nil, fmt.Errorf("storage: open tier: %w", err)
 	}
 	if s.tiers == nil {
@@ -282,11 +286,17 @@ func (t *Tier) Close() error {
 		t.batch.Close()
 		t.batch = nil
 	}
+	if t.spool != nil {
+		t.spool.close()
+	}
 	delete(t.s.tiers, t)
 	if t.s.closed {
 		return nil
 	}
 	if err := t.s.db.DeleteRange(t.prefix, t.end, pebble.NoSync); err != nil {
+		return fmt.Errorf("storage: close tier: %w", err)
+	}
+	if err := t.s.deleteSpool(t.key); err != nil {
 		return fmt.Errorf("storage: close tier: %w", err)
 	}
 	return nil

@@ -72,7 +72,7 @@ func TestTierGetSortedTTL(t *testing.T) {
 }
 
 // TestMemoryBudget checks how state.warm.cache_size_mb is split: two
-// memtables of an eighth each (clamped to [256 KB, 64 MB]) and the block
+// memtables of an eighth each (clamped to [256 KB, 16 MB]) and the block
 // cache the rest; an explicit memtable size is taken outside the budget.
 func TestMemoryBudget(t *testing.T) {
 	for _, c := range []struct {
@@ -82,7 +82,7 @@ func TestMemoryBudget(t *testing.T) {
 		{0, 0, 6 << 20, 1 << 20},               // default 8 MB: 1 MB memtables, 6 MB cache
 		{8, 0, 6 << 20, 1 << 20},               // same, explicit
 		{1, 0, 512 << 10, 256 << 10},           // 1 MB: the 256 KB floor, 512 KB cache
-		{1024, 0, 896 << 20, 64 << 20},         // 1 GB: the 64 MB cap, 896 MB cache
+		{1024, 0, 992 << 20, 16 << 20},         // 1 GB: the 16 MB cap, 992 MB cache
 		{16, 4, 16 << 20, 4 << 20},             // explicit memtable: all 16 MB is cache
 		{-3, 0, 6 << 20, 1 << 20},              // negative: the default
 		{2, 0, 2<<20 - 2*(256<<10), 256 << 10}, // 2 MB: an eighth is the floor

@@ -30,6 +30,7 @@ const (
 )
 
 func main() {
+	startPprof()
 	os.Exit(dispatch(os.Args[1:]))
 }
 

@@ -23,27 +23,44 @@ var errCorruptSpill = errors.New("window: corrupt spilled group")
 
 // spillEmit is the scratch of emitSpilledPane, reused across windows.
 type spillEmit struct {
-	buf  []byte
-	rows []spilledRow
+	buf     []byte
+	rows    []spilledRow
+	spooled bool // this emission's spilled groups went to the tier's spool
+	sbuf    []byte
+}
+
+// emitCopyMin is the least emitCopyBytes (a variable for tests).
+var emitCopyMin = 1 << 20
+
+// emitCopyBytes is how large emitSpilledPane's in-memory copy of a pane's
+// spilled groups may grow (emitCopyMin, or an eighth of the budget if
+// more) before the groups are ordered in the tier's spool instead.
+func (sp *spillState) emitCopyBytes() int {
+	return max(emitCopyMin, int(sp.budget/8))
 }
 
 // emitSpilledPane appends the rows of the one-pane window [s, e) whose
 // pane pn has spilled groups, without reading them back into the pane:
-// one scan copies the pane's live warm entries (those not superseded by
-// an in-memory group) into a flat buffer, they are sorted by first-seen
-// ordinal and merged with the in-memory groups (sorted the same way), and
-// each spilled group is decoded into a scratch group just for its row.
-// The spilled groups stay in the warm tier: with allowed lateness they
-// are read back only if a late event or re-emission needs them, and the
-// pane's purge deletes them. Peak memory is the compact copy (key and
-// encoded accumulators per group), not the whole window's hot state.
-// It returns the number of rows.
+// one scan collects the pane's live warm entries (those not superseded by
+// an in-memory group), they are put in first-seen order and merged with
+// the in-memory groups (sorted the same way), and each spilled group is
+// decoded into a scratch group just for its row. The spilled groups stay
+// in the warm tier: with allowed lateness they are read back only if a
+// late event or re-emission needs them, and the pane's purge deletes
+// them.
+//
+// The entries are ordered in memory (a compact copy: key and encoded
+// accumulators per group) while the copy stays under emitCopyBytes; past
+// that they are put in the tier's spool under their ordinal, which Pebble
+// orders, so that firing a window of any size holds only a bounded part of
+// it in memory. It returns the number of rows.
 func (o *op) emitSpilledPane(pn *pane, s, e int64, kind coldata.EmitKind) (int, error) {
 	sp := &o.spill
 	em := &sp.emit
-	em.buf, em.rows = em.buf[:0], em.rows[:0]
+	em.buf, em.rows, em.spooled = em.buf[:0], em.rows[:0], false
 	ps := &o.pane
 	lo, hi := paneRange(pn.start)
+	limit := sp.emitCopyBytes()
 	err := sp.tier.Scan(lo, hi, func(key, val []byte) error {
 		enc := key[8:]
 		if k, ok := o.keys.ids[string(enc)]; ok {
@@ -55,40 +72,122 @@ func (o *op) emitSpilledPane(pn *pane, s, e int64, kind coldata.EmitKind) (int, 
 		if n <= 0 || ord > uint64(^uint32(0)) {
 			return errCorruptSpill
 		}
+		if em.spooled {
+			return em.spool(sp, uint32(ord), enc, val[n:])
+		}
 		off := len(em.buf)
 		em.buf = append(append(em.buf, enc...), val[n:]...)
 		em.rows = append(em.rows, spilledRow{ord: uint32(ord), off: uint32(off), kn: uint32(len(enc)), vn: uint32(len(val) - n)})
+		if len(em.buf) > limit {
+			return em.spoolAll(sp)
+		}
 		return nil
 	})
 	if err != nil {
 		sp.fail(err)
 		return 0, err
 	}
-	slices.SortFunc(em.rows, func(a, b spilledRow) int { return cmp.Compare(a.ord, b.ord) })
 	o.sortGroups(pn)
-	i, n := 0, 0
-	for _, r := range em.rows {
-		for ; i < len(pn.groups) && pn.ords[i] < r.ord; i++ {
-			g := pn.groups[i]
-			if err := o.appendRow(s, e, o.groupKey[g], g, kind); err != nil {
-				return 0, err
+	m := spilledMerge{o: o, pn: pn, s: s, e: e, kind: kind}
+	if em.spooled {
+		spool := sp.tier.Spool()
+		err = spool.Scan(func(key, val []byte) error {
+			if len(key) != 4 {
+				return errCorruptSpill
 			}
-			n++
+			kn, n := binary.Uvarint(val)
+			if n <= 0 || kn > uint64(len(val)-n) {
+				return errCorruptSpill
+			}
+			return m.next(binary.BigEndian.Uint32(key), val[n:n+int(kn)], val[n+int(kn):])
+		})
+		if rerr := spool.Reset(); err == nil {
+			err = rerr
 		}
-		if err := o.appendSpilledRow(s, e, em.buf[r.off:r.off+r.kn], em.buf[r.off+r.kn:r.off+r.kn+r.vn], kind); err != nil {
-			sp.fail(err)
-			return 0, err
+	} else {
+		slices.SortFunc(em.rows, func(a, b spilledRow) int { return cmp.Compare(a.ord, b.ord) })
+		for _, r := range em.rows {
+			if err = m.next(r.ord, em.buf[r.off:r.off+r.kn], em.buf[r.off+r.kn:r.off+r.kn+r.vn]); err != nil {
+				break
+			}
 		}
-		n++
 	}
-	for ; i < len(pn.groups); i++ {
-		g := pn.groups[i]
-		if err := o.appendRow(s, e, o.groupKey[g], g, kind); err != nil {
-			return 0, err
-		}
-		n++
+	if cap(em.buf) > limit {
+		em.buf, em.rows = nil, nil // a one-off large window: do not keep its copy
 	}
-	return n, nil
+	if err != nil {
+		sp.fail(err)
+		return 0, err
+	}
+	if err := m.rest(); err != nil {
+		return 0, err
+	}
+	return m.n, nil
+}
+
+// spool puts one spilled group in the tier's spool: key = its first-seen
+// ordinal (big endian, so that Pebble orders by it), value = uvarint key
+// length ‖ encoded key ‖ encoded accumulators.
+func (em *spillEmit) spool(sp *spillState, ord uint32, enc, acc []byte) error {
+	em.sbuf = binary.AppendUvarint(em.sbuf[:0], uint64(len(enc)))
+	em.sbuf = append(append(em.sbuf, enc...), acc...)
+	var key [4]byte
+	binary.BigEndian.PutUint32(key[:], ord)
+	return sp.tier.Spool().Put(key[:], em.sbuf)
+}
+
+// spoolAll moves the groups copied so far to the spool; the rest of the
+// scan spools directly.
+func (em *spillEmit) spoolAll(sp *spillState) error {
+	em.spooled = true
+	for _, r := range em.rows {
+		if err := em.spool(sp, r.ord, em.buf[r.off:r.off+r.kn], em.buf[r.off+r.kn:r.off+r.kn+r.vn]); err != nil {
+			return err
+		}
+	}
+	em.buf, em.rows = em.buf[:0], em.rows[:0]
+	return nil
+}
+
+// spilledMerge merges spilled groups, fed in first-seen order, with the
+// in-memory groups of pane pn (sorted by ordinal), appending each row.
+type spilledMerge struct {
+	o    *op
+	pn   *pane
+	s, e int64
+	kind coldata.EmitKind
+	i, n int
+}
+
+// next appends the in-memory groups first seen before ord, then the
+// spilled group (ord, enc, acc).
+func (m *spilledMerge) next(ord uint32, enc, acc []byte) error {
+	o, pn := m.o, m.pn
+	for ; m.i < len(pn.groups) && pn.ords[m.i] < ord; m.i++ {
+		g := pn.groups[m.i]
+		if err := o.appendRow(m.s, m.e, o.groupKey[g], g, m.kind); err != nil {
+			return err
+		}
+		m.n++
+	}
+	if err := o.appendSpilledRow(m.s, m.e, enc, acc, m.kind); err != nil {
+		return err
+	}
+	m.n++
+	return nil
+}
+
+// rest appends the in-memory groups after the last spilled one.
+func (m *spilledMerge) rest() error {
+	o, pn := m.o, m.pn
+	for ; m.i < len(pn.groups); m.i++ {
+		g := pn.groups[m.i]
+		if err := o.appendRow(m.s, m.e, o.groupKey[g], g, m.kind); err != nil {
+			return err
+		}
+		m.n++
+	}
+	return nil
 }
 
 // appendSpilledRow appends the row of the spilled group with encoded key

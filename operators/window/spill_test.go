@@ -42,6 +42,18 @@ func TestDataDrivenSpilling(t *testing.T) {
 	require.Greater(t, s.Metrics().WarmReads.Load(), int64(20), "groups were read back")
 }
 
+// TestDataDrivenSpillingSpooled is TestDataDrivenSpilling with firing
+// windows ordering their spilled groups in the tier's spool (as a window
+// with more spilled groups than an eighth of the budget does): the output
+// must still be the golden output, rows in first-seen order.
+func TestDataDrivenSpillingSpooled(t *testing.T) {
+	defer func(n int) { emitCopyMin = n }(emitCopyMin)
+	emitCopyMin = 0
+	s, tier := testTier(t, 1)
+	runDataDriven(t, tier)
+	require.Greater(t, s.Metrics().Evictions.Load(), int64(20), "groups were spilled")
+}
+
 // TestDataDrivenSessionSpilling runs the SESSION golden files alone with
 // a one-byte budget and checks that sessions were spilled and read back
 // (by Get when an event touches its key, by scan when they fire).
