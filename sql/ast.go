@@ -284,6 +284,7 @@ const (
 	OpMul BinOp = "*"
 	OpDiv BinOp = "/"
 	OpMod BinOp = "%"
+	OpPow BinOp = "^" // exponentiation, as in PostgreSQL
 	OpEq  BinOp = "="
 	OpNe  BinOp = "<>"
 	OpLt  BinOp = "<"
@@ -341,12 +342,22 @@ type Between struct {
 	Not    bool
 }
 
-// Like is X [NOT] LIKE Pattern.
+// Like is X [NOT] LIKE|ILIKE Pattern [ESCAPE Escape].
 type Like struct {
 	At      Pos
 	X       Expr
 	Pattern Expr
 	Not     bool
+	ILike   bool // case-insensitive
+	Escape  Expr // nil: the default escape character, a backslash
+}
+
+// IsTruth is X IS [NOT] TRUE or X IS [NOT] FALSE.
+type IsTruth struct {
+	At    Pos
+	X     Expr
+	Value bool // TRUE or FALSE
+	Not   bool
 }
 
 // When is one WHEN Cond THEN Then arm of CASE.
@@ -385,6 +396,7 @@ func (e *Literal) ExprPos() Pos   { return e.At }
 func (e *Binary) ExprPos() Pos    { return e.At }
 func (e *Unary) ExprPos() Pos     { return e.At }
 func (e *IsNull) ExprPos() Pos    { return e.At }
+func (e *IsTruth) ExprPos() Pos   { return e.At }
 func (e *In) ExprPos() Pos        { return e.At }
 func (e *Between) ExprPos() Pos   { return e.At }
 func (e *Like) ExprPos() Pos      { return e.At }

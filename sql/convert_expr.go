@@ -11,16 +11,42 @@ import (
 	"github.com/weirdb/weir/catalog"
 )
 
-// binOps maps TiDB's binary operators to weir's.
+// binOps maps TiDB's binary operators to weir's. TiDB reads ^ as MySQL's
+// bitwise XOR; weir reads it as PostgreSQL does, exponentiation (both bind
+// tighter than * and looser than unary minus, left to right).
 var binOps = map[opcode.Op]BinOp{
 	opcode.Plus: OpAdd, opcode.Minus: OpSub, opcode.Mul: OpMul, opcode.Div: OpDiv, opcode.Mod: OpMod,
 	opcode.EQ: OpEq, opcode.NE: OpNe, opcode.LT: OpLt, opcode.LE: OpLe, opcode.GT: OpGt, opcode.GE: OpGe,
-	opcode.LogicAnd: OpAnd, opcode.LogicOr: OpOr,
+	opcode.LogicAnd: OpAnd, opcode.LogicOr: OpOr, opcode.Xor: OpPow,
 }
 
-// expr converts one TiDB expression.
+// opSQL returns how the user spelled a TiDB operator (TiDB's own names
+// are opcode names such as "bitand" or "nulleq").
+func opSQL(op opcode.Op) string {
+	switch op {
+	case opcode.NE:
+		return "<>"
+	case opcode.Not, opcode.Not2:
+		return "NOT"
+	case opcode.LogicXor:
+		return "XOR"
+	case opcode.IntDiv:
+		return "DIV"
+	}
+	var sb strings.Builder
+	op.Format(&sb)
+	return strings.TrimSpace(sb.String())
+}
+
+// expr converts one TiDB expression. TiDB leaves some nodes it builds
+// itself at offset 0 (the statement's start, never a real expression's:
+// the text starts with SELECT); those take the position of the innermost
+// enclosing call, so that an error points at it.
 func (c *converter) expr(n ast.ExprNode) (Expr, error) {
 	off := n.OriginTextPosition()
+	if off <= 0 {
+		off = c.posHint
+	}
 	at := c.origPos(off)
 	switch e := n.(type) {
 	case *ast.ParenthesesExpr:
@@ -32,7 +58,7 @@ func (c *converter) expr(n ast.ExprNode) (Expr, error) {
 	case *ast.BinaryOperationExpr:
 		op, ok := binOps[e.Op]
 		if !ok {
-			return nil, c.unsupported(off, "operator "+e.Op.String()+" is not supported")
+			return nil, c.unsupported(off, "operator "+opSQL(e.Op)+" is not supported")
 		}
 		l, r, err := c.pair(e.L, e.R)
 		if err != nil {
@@ -61,13 +87,19 @@ func (c *converter) expr(n ast.ExprNode) (Expr, error) {
 		case opcode.Not, opcode.Not2:
 			return &Unary{At: at, Op: OpNot, X: x}, nil
 		}
-		return nil, c.unsupported(off, "operator "+e.Op.String()+" is not supported")
+		return nil, c.unsupported(off, "operator "+opSQL(e.Op)+" is not supported")
 	case *ast.IsNullExpr:
 		x, err := c.expr(e.Expr)
 		if err != nil {
 			return nil, err
 		}
 		return &IsNull{At: at, X: x, Not: e.Not}, nil
+	case *ast.IsTruthExpr:
+		x, err := c.expr(e.Expr)
+		if err != nil {
+			return nil, err
+		}
+		return &IsTruth{At: at, X: x, Value: e.True != 0, Not: e.Not}, nil
 	case *ast.PatternInExpr:
 		if e.Sel != nil {
 			return nil, c.unsupported(off, "subqueries in expressions are not supported")
@@ -92,17 +124,19 @@ func (c *converter) expr(n ast.ExprNode) (Expr, error) {
 		}
 		return &Between{At: at, X: x, Lo: lo, Hi: hi, Not: e.Not}, nil
 	case *ast.PatternLikeOrIlikeExpr:
-		if !e.IsLike {
-			return nil, c.unsupported(off, "ILIKE is not supported; use LOWER(x) LIKE pattern")
-		}
-		if e.EscapeExplicit {
-			return nil, c.unsupported(off, "LIKE ... ESCAPE is not supported")
-		}
 		x, pat, err := c.pair(e.Expr, e.Pattern)
 		if err != nil {
 			return nil, err
 		}
-		return &Like{At: at, X: x, Pattern: pat, Not: e.Not}, nil
+		l := &Like{At: at, X: x, Pattern: pat, Not: e.Not, ILike: !e.IsLike}
+		if e.EscapeExplicit {
+			esc, ok := c.escapeLiteral(e.Escape)
+			if !ok {
+				return nil, &Error{At: at, Code: CodeSyntax, Msg: "expected ESCAPE 'character' after the LIKE pattern"}
+			}
+			l.Escape = esc
+		}
+		return l, nil
 	case *ast.CaseExpr:
 		return c.caseExpr(e, at)
 	case *ast.FuncCallExpr:
@@ -127,6 +161,12 @@ func (c *converter) expr(n ast.ExprNode) (Expr, error) {
 			break
 		}
 		return &Literal{At: at, Kind: LitInt, I: int64(e.N)}, nil
+	case *ast.PatternRegexpExpr:
+		op := "REGEXP"
+		if i := c.findTopLevel(c.tokIndex(c.rw.orig(off)), func(t token) bool { return t.is("RLIKE") || t.is("REGEXP") }); i >= 0 {
+			op = strings.ToUpper(c.toks[i].val)
+		}
+		return nil, c.unsupported(off, "operator "+op+" is not supported")
 	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
 		return nil, c.unsupported(off, "subqueries in expressions are not supported")
 	case *ast.WindowFuncExpr:
@@ -278,6 +318,35 @@ func (c *converter) funcCall(e *ast.FuncCallExpr, off int) (Expr, error) {
 		}
 		return &Cast{At: c.lf.casts[k].at, X: x, To: c.lf.casts[k].to}, nil
 	}
+	if rest, ok := strings.CutPrefix(name, phExtract); ok {
+		k, err := strconv.Atoi(rest)
+		if err != nil || k >= len(c.lf.extracts) {
+			return nil, &Error{At: at, Code: CodeSyntax, Msg: "expected EXTRACT(field FROM timestamp)"}
+		}
+		lx := c.lf.extracts[k]
+		if len(e.Args) != 1 {
+			// EXTRACT(field FROM a, b): point at the ',' before b.
+			found := c.p.eofAfter(c.toks)
+			if i := c.tokIndex(c.rw.orig(e.Args[1].OriginTextPosition())); i > 0 {
+				found = c.toks[i-1]
+			}
+			return nil, c.p.syntaxErr(found, "')' to close EXTRACT(field FROM timestamp)")
+		}
+		x, err := c.expr(e.Args[0])
+		if err != nil {
+			return nil, err
+		}
+		return &Func{At: lx.at, Name: "extract", Args: []Expr{lx.field, x}}, nil
+	}
+	saved := c.posHint
+	c.posHint = off
+	defer func() { c.posHint = saved }()
+	for _, a := range e.Args {
+		switch a.(type) {
+		case *ast.TimeUnitExpr, *ast.GetFormatSelectorExpr:
+			return nil, c.unsupported(off, "function "+c.userFuncName(off, name)+" is not supported")
+		}
+	}
 	switch name {
 	case ast.Concat:
 		if len(e.Args) == 2 && e.Args[0].OriginTextPosition() == off {
@@ -297,6 +366,8 @@ func (c *converter) funcCall(e *ast.FuncCallExpr, off int) (Expr, error) {
 		}
 	case ast.TimeLiteral:
 		return nil, c.unsupported(off, "TIME literals are not supported")
+	case ast.Trim:
+		return c.trim(e, at)
 	}
 	if err := c.checkName(name, off); err != nil {
 		return nil, err
@@ -308,7 +379,11 @@ func (c *converter) funcCall(e *ast.FuncCallExpr, off int) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Func{At: at, Name: c.userFuncName(off, name), Args: args}, nil
+	fname := c.userFuncName(off, name)
+	if fname == "trim" {
+		fname = "btrim" // TRIM(string, characters), lifted
+	}
+	return &Func{At: at, Name: fname, Args: args}, nil
 }
 
 // userFuncName returns the function name as the user wrote it, lower-cased:
@@ -320,4 +395,33 @@ func (c *converter) userFuncName(off int, tidbName string) string {
 		return strings.ToLower(c.toks[i].val)
 	}
 	return strings.ToLower(tidbName)
+}
+
+// trim converts TRIM([BOTH|LEADING|TRAILING] [characters] FROM string) to
+// btrim, ltrim or rtrim(string [, characters]), as PostgreSQL's grammar
+// does.
+func (c *converter) trim(e *ast.FuncCallExpr, at Pos) (Expr, error) {
+	name := "btrim"
+	args := e.Args
+	if len(args) == 3 {
+		if d, ok := args[2].(*ast.TrimDirectionExpr); ok {
+			switch d.Direction {
+			case ast.TrimLeading:
+				name = "ltrim"
+			case ast.TrimTrailing:
+				name = "rtrim"
+			}
+		}
+		args = args[:2]
+		// TRIM(LEADING FROM x): TiDB adds the characters ' ' itself, at
+		// offset 0; they are the default anyway.
+		if args[1].OriginTextPosition() <= 0 {
+			args = args[:1]
+		}
+	}
+	out, err := c.exprs(args)
+	if err != nil {
+		return nil, err
+	}
+	return &Func{At: at, Name: name, Args: out}, nil
 }

@@ -14,6 +14,9 @@ type converter struct {
 	toks []token // the user's tokens the text was made from
 	rw   rewrite
 	lf   lifted
+	// posHint is the rewritten offset of the innermost call being
+	// converted, for the nodes TiDB leaves unpositioned.
+	posHint int
 }
 
 // origPos maps an offset of the rewritten text to a position in the user's text.

@@ -15,9 +15,10 @@ const (
 	precPred  = 4 // comparisons, IS NULL, IN, BETWEEN, LIKE
 	precAdd   = 5
 	precMul   = 6
-	precCat   = 7
-	precUnary = 8 // unary minus and negative literals
-	precAtom  = 9
+	precPow   = 7 // ^ (TiDB's ^ sits between * and ||, as PostgreSQL's ^ above *)
+	precCat   = 8
+	precUnary = 9 // unary minus and negative literals
+	precAtom  = 10
 )
 
 func binPrec(op BinOp) int {
@@ -30,6 +31,8 @@ func binPrec(op BinOp) int {
 		return precAdd
 	case OpMul, OpDiv, OpMod:
 		return precMul
+	case OpPow:
+		return precPow
 	case OpCat:
 		return precCat
 	}
@@ -46,7 +49,7 @@ func prec(e Expr) int {
 			return precNot
 		}
 		return precUnary
-	case *IsNull, *In, *Between, *Like:
+	case *IsNull, *IsTruth, *In, *Between, *Like:
 		return precPred
 	case *Literal:
 		if (e.Kind == LitInt && e.I < 0) || (e.Kind == LitFloat && (e.F < 0 || math.Signbit(e.F))) {
@@ -99,6 +102,17 @@ func (f *formatter) expr(e Expr, min int) {
 		} else {
 			f.WriteString(" IS NULL")
 		}
+	case *IsTruth:
+		f.expr(e.X, precAdd)
+		f.WriteString(" IS ")
+		if e.Not {
+			f.WriteString("NOT ")
+		}
+		if e.Value {
+			f.WriteString("TRUE")
+		} else {
+			f.WriteString("FALSE")
+		}
 	case *In:
 		f.expr(e.X, precAdd)
 		if e.Not {
@@ -126,8 +140,17 @@ func (f *formatter) expr(e Expr, min int) {
 		if e.Not {
 			f.WriteString(" NOT")
 		}
-		f.WriteString(" LIKE ")
-		f.expr(e.Pattern, precAdd)
+		if e.ILike {
+			f.WriteString(" ILIKE ")
+		} else {
+			f.WriteString(" LIKE ")
+		}
+		// TiDB's grammar takes a simple expression as the pattern.
+		f.expr(e.Pattern, precAtom)
+		if e.Escape != nil {
+			f.WriteString(" ESCAPE ")
+			f.expr(e.Escape, precAtom)
+		}
 	case *Case:
 		f.WriteString("CASE")
 		if e.Operand != nil {
@@ -150,6 +173,9 @@ func (f *formatter) expr(e Expr, min int) {
 		f.expr(e.X, 0)
 		f.WriteString(" AS " + e.To.String() + ")")
 	case *Func:
+		if f.specialFunc(e) {
+			return
+		}
 		f.WriteString(e.Name + "(")
 		switch {
 		case e.Star:
@@ -194,4 +220,55 @@ func (f *formatter) literal(l *Literal) {
 	case LitInterval:
 		f.interval(l.Ms)
 	}
+}
+
+// specialFunc prints the calls whose SQL syntax is not name(args):
+// EXTRACT(field FROM x) and POSITION(substring IN string). It reports
+// whether e was one.
+func (f *formatter) specialFunc(e *Func) bool {
+	if e.Star || e.Distinct || len(e.Args) != 2 {
+		return false
+	}
+	switch strings.ToLower(e.Name) {
+	case "extract":
+		field, ok := e.Args[0].(*Literal)
+		if !ok || field.Kind != LitString {
+			return false
+		}
+		f.WriteString(e.Name + "(")
+		if isPlainWord(field.S) {
+			f.WriteString(field.S)
+		} else {
+			f.str(field.S)
+		}
+		f.WriteString(" FROM ")
+		f.expr(e.Args[1], 0)
+		f.WriteString(")")
+		return true
+	case "position":
+		f.WriteString(e.Name + "(")
+		// TiDB's grammar takes a bit expression before IN.
+		f.expr(e.Args[0], precAdd)
+		f.WriteString(" IN ")
+		f.expr(e.Args[1], 0)
+		f.WriteString(")")
+		return true
+	}
+	return false
+}
+
+// isPlainWord reports whether s reads back as a bare word: a letter or _
+// followed by letters, digits and _.
+func isPlainWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9') {
+			continue
+		}
+		return false
+	}
+	return true
 }

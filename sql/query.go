@@ -14,6 +14,8 @@ type lifted struct {
 	intervals []Interval
 	tvfs      []*WindowTVF
 	casts     []castLift
+	extracts  []extractLift // lift_expr.go
+	escapes   []*Literal    // LIKE ... ESCAPE strings, by marker byte - 1
 }
 
 // castLift is a CAST(x AS type) whose type weir parsed itself.
@@ -128,9 +130,14 @@ func (p *parser) describeSpan(toks []token) string {
 }
 
 // lift copies toks into the rewrite buffer, replacing window TVFs in FROM,
-// intervals and CAST target types by placeholders TiDB can parse.
+// intervals, CAST target types and the expression syntaxes of lift_expr.go
+// by placeholders TiDB can parse.
 func (c *converter) lift(toks []token) error {
 	p := c.p
+	ex, err := c.scanExprLifts(toks)
+	if err != nil {
+		return err
+	}
 	skipTo := map[int]int{} // CAST: from the AS token to the closing ')'
 	prevEnd := -1
 	for i := 0; i < len(toks); {
@@ -142,6 +149,13 @@ func (c *converter) lift(toks []token) error {
 		if prevEnd >= 0 {
 			c.rw.blank(p.src, prevEnd, t.start)
 		}
+		if n, err := c.liftExprAt(toks, i, ex); err != nil {
+			return err
+		} else if n > 0 {
+			prevEnd = toks[i+n-1].end
+			i += n
+			continue
+		}
 		next := func(k int) token {
 			if i+k < len(toks) {
 				return toks[i+k]
@@ -152,8 +166,6 @@ func (c *converter) lift(toks []token) error {
 		switch {
 		case t.is("OVER") && next(1).isOp("("):
 			return p.errAt(t.start, CodeUnsupported, "window functions (OVER) are not supported; use a window TVF such as TUMBLE in FROM")
-		case t.isOp("::"):
-			return p.errAt(t.start, CodeUnsupported, "'::' casts are not supported; use CAST(x AS type)")
 		case afterFrom && isTVFName(next(0)) && next(1).isOp("("),
 			afterFrom && t.is("TABLE") && next(1).isOp("(") && isTVFName(next(2)) && next(3).isOp("("):
 			start := i

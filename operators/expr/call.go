@@ -8,9 +8,9 @@ import (
 	"github.com/weirdb/weir/coldata"
 )
 
-// Call is a scalar function call (math and string basics, GREATEST,
-// LEAST). NULL arguments give NULL unless the function says otherwise
-// (CONCAT skips NULLs; GREATEST and LEAST ignore them as in PostgreSQL).
+// Call is a scalar function call (the functions of ScalarFuncs). NULL
+// arguments give NULL unless the function says otherwise (CONCAT and
+// CONCAT_WS skip NULLs; GREATEST and LEAST ignore them as in PostgreSQL).
 // The arguments are evaluated into scratch vectors, then one typed loop
 // computes the batch.
 type Call struct {
@@ -18,13 +18,19 @@ type Call struct {
 	Args []Expr
 	T    catalog.Type
 	args []*coldata.Vec
-	fn   func(args []*coldata.Vec, out *coldata.Vec, sel []int, n int)
+	fn   loopFunc
 	// propagate: the output is NULL wherever an argument is NULL (set
 	// before fn runs).
 	propagate bool
 }
 
 var _ Expr = (*Call)(nil)
+
+// loopFunc computes a call over the live rows (sel, or 0..n-1 when sel is
+// nil) of its evaluated arguments. out was reset to n rows; with
+// propagation, rows with a NULL argument are already NULL in out (the loop
+// may still compute them, from unspecified values, but must not panic).
+type loopFunc func(args []*coldata.Vec, out *coldata.Vec, sel []int, n int)
 
 // FuncSig says how the planner must type a call: the argument types that
 // NewCall accepts for the given argument types (after implicit casts), and
@@ -34,129 +40,58 @@ type FuncSig struct {
 	Result catalog.Type
 }
 
-// ScalarFuncs lists the scalar function names NewCall knows.
-var ScalarFuncs = []string{
-	"ABS", "CEIL", "CEILING", "CHAR_LENGTH", "CONCAT", "EXP", "FLOOR", "GREATEST",
-	"LEAST", "LENGTH", "LN", "LOG10", "LOWER", "POW", "POWER", "ROUND", "SQRT", "UPPER",
+// ArgError is an error about one argument of a call (0-based Arg): its
+// type, or a constant value the function cannot take. The planner
+// positions it at that argument. Code is the SQLSTATE: 42804 for a type,
+// 22011 or 22023 for a value.
+type ArgError struct {
+	Arg  int
+	Code string
+	Msg  string
 }
 
-// Signature resolves the signature of function name (upper-case) for
-// arguments of the given types: the types the arguments must be cast to,
-// and the result type. It reports an error for an unknown function
-// (errUnknownFunc), a wrong argument count or types.
-func Signature(name string, in []catalog.Type) (FuncSig, error) {
-	arity := func(lo, hi int) error {
-		if len(in) < lo || (hi >= 0 && len(in) > hi) {
-			switch {
-			case lo == hi:
-				return fmt.Errorf("expr: %s takes %d argument%s, got %d", name, lo, plural(lo), len(in))
-			case hi < 0:
-				return fmt.Errorf("expr: %s takes at least %d argument%s, got %d", name, lo, plural(lo), len(in))
-			default:
-				return fmt.Errorf("expr: %s takes %d to %d arguments, got %d", name, lo, hi, len(in))
-			}
-		}
-		return nil
-	}
-	numeric := func(i int) error {
-		if t := in[i]; !t.Numeric() && t != catalog.Unknown {
-			return fmt.Errorf("expr: %s needs a numeric argument, not %s", name, t)
-		}
-		return nil
-	}
-	switch name {
-	case "ABS", "FLOOR", "CEIL", "CEILING":
-		if err := arity(1, 1); err != nil {
-			return FuncSig{}, err
-		}
-		if err := numeric(0); err != nil {
-			return FuncSig{}, err
-		}
-		t := in[0]
-		if t == catalog.Unknown {
-			t = catalog.Double
-		}
-		return FuncSig{Args: []catalog.Type{t}, Result: t}, nil
-	case "ROUND":
-		if err := arity(1, 2); err != nil {
-			return FuncSig{}, err
-		}
-		if err := numeric(0); err != nil {
-			return FuncSig{}, err
-		}
-		t := in[0]
-		if t == catalog.Unknown {
-			t = catalog.Double
-		}
-		if len(in) == 2 {
-			if in[1] != catalog.Bigint && in[1] != catalog.Unknown {
-				return FuncSig{}, fmt.Errorf("expr: ROUND digits must be BIGINT, not %s", in[1])
-			}
-			return FuncSig{Args: []catalog.Type{t, catalog.Bigint}, Result: t}, nil
-		}
-		return FuncSig{Args: []catalog.Type{t}, Result: t}, nil
-	case "SQRT", "LN", "LOG10", "EXP":
-		if err := arity(1, 1); err != nil {
-			return FuncSig{}, err
-		}
-		if err := numeric(0); err != nil {
-			return FuncSig{}, err
-		}
-		return FuncSig{Args: []catalog.Type{catalog.Double}, Result: catalog.Double}, nil
-	case "POWER", "POW":
-		if err := arity(2, 2); err != nil {
-			return FuncSig{}, err
-		}
-		if err := numeric(0); err != nil {
-			return FuncSig{}, err
-		}
-		if err := numeric(1); err != nil {
-			return FuncSig{}, err
-		}
-		return FuncSig{Args: []catalog.Type{catalog.Double, catalog.Double}, Result: catalog.Double}, nil
-	case "LOWER", "UPPER", "LENGTH", "CHAR_LENGTH":
-		if err := arity(1, 1); err != nil {
-			return FuncSig{}, err
-		}
-		if t := in[0]; t != catalog.Varchar && t != catalog.Unknown {
-			return FuncSig{}, fmt.Errorf("expr: %s needs a VARCHAR argument, not %s", name, t)
-		}
-		res := catalog.Varchar
-		if name == "LENGTH" || name == "CHAR_LENGTH" {
-			res = catalog.Bigint
-		}
-		return FuncSig{Args: []catalog.Type{catalog.Varchar}, Result: res}, nil
-	case "CONCAT":
-		if err := arity(1, -1); err != nil {
-			return FuncSig{}, err
-		}
-		args := make([]catalog.Type, len(in))
-		for i := range args {
-			args[i] = catalog.Varchar // everything converts to VARCHAR
-		}
-		return FuncSig{Args: args, Result: catalog.Varchar}, nil
-	case "GREATEST", "LEAST":
-		if err := arity(1, -1); err != nil {
-			return FuncSig{}, err
-		}
-		t, err := CommonType(in...)
-		if err != nil {
-			return FuncSig{}, fmt.Errorf("expr: %s: %w", name, err)
-		}
-		if t == catalog.Boolean {
-			return FuncSig{}, fmt.Errorf("expr: %s does not take BOOLEAN arguments", name)
-		}
-		args := make([]catalog.Type, len(in))
-		for i := range args {
-			args[i] = t
-		}
-		return FuncSig{Args: args, Result: t}, nil
-	}
-	return FuncSig{}, ErrUnknownFunc
+// Error returns the message with the package prefix.
+func (e *ArgError) Error() string { return "expr: " + e.Msg }
+
+// SQLSTATE codes of ArgError.
+const (
+	CodeDatatypeMismatch = "42804"
+	CodeInvalidParameter = "22023"
+	CodeSubstringError   = "22011"
+)
+
+func argTypeErr(arg int, format string, args ...any) *ArgError {
+	return &ArgError{Arg: arg, Code: CodeDatatypeMismatch, Msg: fmt.Sprintf(format, args...)}
 }
 
 // ErrUnknownFunc is returned by Signature for a name it does not know.
 var ErrUnknownFunc = fmt.Errorf("expr: unknown function")
+
+// Signature resolves the signature of function name (upper-case) for
+// arguments of the given types: the types the arguments must be cast to,
+// and the result type. It reports ErrUnknownFunc for an unknown function,
+// an error containing " takes " for a wrong argument count, and an
+// *ArgError for an argument of the wrong type.
+func Signature(name string, in []catalog.Type) (FuncSig, error) {
+	def, ok := scalarFuncs[name]
+	if !ok {
+		return FuncSig{}, ErrUnknownFunc
+	}
+	if len(in) < def.min || (def.max >= 0 && len(in) > def.max) {
+		return FuncSig{}, arityErr(name, def.min, def.max, len(in))
+	}
+	return def.sig(name, in)
+}
+
+func arityErr(name string, lo, hi, got int) error {
+	switch {
+	case lo == hi:
+		return fmt.Errorf("expr: %s takes %d argument%s, got %d", name, lo, plural(lo), got)
+	case hi < 0:
+		return fmt.Errorf("expr: %s takes at least %d argument%s, got %d", name, lo, plural(lo), got)
+	}
+	return fmt.Errorf("expr: %s takes %d to %d arguments, got %d", name, lo, hi, got)
+}
 
 func plural(n int) string {
 	if n == 1 {
@@ -185,7 +120,9 @@ func CommonType(ts ...catalog.Type) (catalog.Type, error) {
 }
 
 // NewCall returns the call name(args...). The argument types must be
-// exactly those Signature gives (the planner casts them first).
+// exactly those Signature gives (the planner casts them first). A constant
+// argument the function can never accept (a negative SUBSTRING count, a
+// SPLIT_PART field 0) is an *ArgError.
 func NewCall(name string, args []Expr) (*Call, error) {
 	in := make([]catalog.Type, len(args))
 	for i, a := range args {
@@ -197,25 +134,20 @@ func NewCall(name string, args []Expr) (*Call, error) {
 	}
 	for i, a := range args {
 		if t := a.Type(); t != sig.Args[i] && t != catalog.Unknown {
-			return nil, fmt.Errorf("expr: %s argument %d is %s, expected %s", name, i+1, t, sig.Args[i])
+			return nil, argTypeErr(i, "%s argument %d is %s, expected %s", name, i+1, t, sig.Args[i])
 		}
 	}
-	c := &Call{Name: name, Args: args, T: sig.Result, propagate: true}
+	def := scalarFuncs[name]
+	if def.check != nil {
+		if err := def.check(args); err != nil {
+			return nil, err
+		}
+	}
+	c := &Call{Name: name, Args: args, T: sig.Result, propagate: !def.handlesNulls}
 	for i := range args {
 		c.args = append(c.args, newScratch(sig.Args[i]))
 	}
-	switch name {
-	case "ABS", "FLOOR", "CEIL", "CEILING", "ROUND", "SQRT", "LN", "LOG10", "EXP", "POWER", "POW":
-		c.fn = mathFunc(name, sig.Result)
-	case "LOWER", "UPPER", "LENGTH", "CHAR_LENGTH":
-		c.fn = stringFunc(name)
-	case "CONCAT":
-		c.propagate = false
-		c.fn = concat
-	case "GREATEST", "LEAST":
-		c.propagate = false
-		c.fn = extremum(name == "GREATEST", sig.Result)
-	}
+	c.fn = def.loop(name, sig)
 	return c, nil
 }
 
@@ -245,8 +177,11 @@ func (c *Call) Eval(b *coldata.Batch, out *coldata.Vec) {
 
 // String returns "NAME(args...)".
 func (c *Call) String() string {
-	if c.Name == "||" {
-		return "(" + fmt.Sprint(c.Args[0]) + " || " + fmt.Sprint(c.Args[1]) + ")"
+	switch c.Name {
+	case "||", "^":
+		return "(" + fmt.Sprint(c.Args[0]) + " " + c.Name + " " + fmt.Sprint(c.Args[1]) + ")"
+	case "POSITION":
+		return "POSITION(" + fmt.Sprint(c.Args[0]) + " IN " + fmt.Sprint(c.Args[1]) + ")"
 	}
 	return callString(c.Name, c.Args)
 }
@@ -255,20 +190,47 @@ func (c *Call) String() string {
 // concat; the || operator is the NULL-propagating form).
 func concat(args []*coldata.Vec, out *coldata.Vec, sel []int, n int) {
 	o := out.Str[:n]
+	each(sel, n, func(i int) { o[i] = joinRow(args, i, "") })
+}
+
+// concatWS joins the non-NULL arguments after the first with the first as
+// separator; a NULL separator gives NULL (PostgreSQL's concat_ws).
+func concatWS(args []*coldata.Vec, out *coldata.Vec, sel []int, n int) {
+	o, sep := out.Str[:n], args[0]
 	each(sel, n, func(i int) {
-		size := 0
-		for _, a := range args {
-			if a.Type == catalog.Varchar && !a.Nulls.IsNull(i) {
-				size += len(a.Str[i])
-			}
+		if sep.Type != catalog.Varchar || sep.Nulls.IsNull(i) {
+			out.Nulls.Set(i)
+			return
 		}
-		var sb strings.Builder
-		sb.Grow(size)
-		for _, a := range args {
-			if a.Type == catalog.Varchar && !a.Nulls.IsNull(i) {
-				sb.WriteString(a.Str[i])
-			}
-		}
-		o[i] = sb.String()
+		o[i] = joinRow(args[1:], i, sep.Str[i])
 	})
+}
+
+// joinRow joins row i of the non-NULL VARCHAR vectors with sep. A single
+// non-NULL value is returned as is (no copy).
+func joinRow(args []*coldata.Vec, i int, sep string) string {
+	size, parts, last := 0, 0, ""
+	for _, a := range args {
+		if a.Type == catalog.Varchar && !a.Nulls.IsNull(i) {
+			size += len(a.Str[i])
+			parts++
+			last = a.Str[i]
+		}
+	}
+	if parts <= 1 {
+		return last
+	}
+	var sb strings.Builder
+	sb.Grow(size + (parts-1)*len(sep))
+	first := true
+	for _, a := range args {
+		if a.Type == catalog.Varchar && !a.Nulls.IsNull(i) {
+			if !first {
+				sb.WriteString(sep)
+			}
+			sb.WriteString(a.Str[i])
+			first = false
+		}
+	}
+	return sb.String()
 }

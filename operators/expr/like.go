@@ -3,23 +3,38 @@ package expr
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
 )
 
-// Like is X [NOT] LIKE 'pattern'. The pattern is compiled once: '%' matches
-// any run of characters, '_' exactly one character (a UTF-8 rune), and '\'
-// escapes the next character. Matching is case-sensitive, as in
-// PostgreSQL. Patterns of the forms 'abc', 'abc%', '%abc' and '%abc%' take
-// a fast path (equality, prefix, suffix, substring).
+// Like is X [NOT] LIKE 'pattern' [ESCAPE 'c'] and X [NOT] ILIKE ....
+// The pattern is compiled once: '%' matches any run of characters, '_'
+// exactly one character (a UTF-8 rune), and the escape character (a
+// backslash unless ESCAPE says otherwise; none for ESCAPE '') makes the
+// next character literal. LIKE is case-sensitive and ILIKE compares the
+// lower-cased pattern and value, as in PostgreSQL. Patterns of the forms
+// 'abc', 'abc%', '%abc' and '%abc%' take a fast path (equality, prefix,
+// suffix, substring).
 type Like struct {
 	X       Expr
 	Pattern string
-	Not     bool
-	m       likeMatcher
-	xs      *coldata.Vec
+	LikeOpts
+	m     likeMatcher
+	xs    *coldata.Vec
+	lower []byte // ILIKE: the lower-cased value of the current row
+}
+
+// LikeOpts are the variants of LIKE.
+type LikeOpts struct {
+	Not   bool
+	ILike bool // case-insensitive
+	// Escape is the escape character; NoEscape: there is none (ESCAPE '').
+	Escape   rune
+	NoEscape bool
 }
 
 var _ Expr = (*Like)(nil)
@@ -53,47 +68,79 @@ type likeMatcher struct {
 	toks []likeTok
 }
 
-// NewLike compiles pattern and returns x [NOT] LIKE pattern. x must be
-// VARCHAR.
+// NewLike compiles pattern and returns x [NOT] LIKE pattern, with the
+// backslash as escape character. x must be VARCHAR.
 func NewLike(x Expr, pattern string, not bool) (*Like, error) {
+	return NewLikeWith(x, pattern, LikeOpts{Not: not, Escape: '\\'})
+}
+
+// NewLikeWith compiles pattern and returns the LIKE or ILIKE opts says. x
+// must be VARCHAR.
+func NewLikeWith(x Expr, pattern string, opts LikeOpts) (*Like, error) {
 	if t := x.Type(); t != catalog.Varchar && t != catalog.Unknown {
-		return nil, fmt.Errorf("expr: LIKE needs VARCHAR, not %s", t)
+		return nil, fmt.Errorf("expr: %s needs VARCHAR, not %s", opts.op(), t)
 	}
-	m, err := compileLike(pattern)
+	esc := opts.Escape
+	if opts.NoEscape {
+		esc = -1
+	}
+	m, err := compileLike(pattern, esc, opts.ILike)
 	if err != nil {
 		return nil, err
 	}
-	return &Like{X: x, Pattern: pattern, Not: not, m: m, xs: newScratch(catalog.Varchar)}, nil
+	return &Like{X: x, Pattern: pattern, LikeOpts: opts, m: m, xs: newScratch(catalog.Varchar)}, nil
 }
 
-func compileLike(p string) (likeMatcher, error) {
+// op returns the operator's SQL spelling: LIKE, NOT LIKE, ILIKE or NOT
+// ILIKE.
+func (o LikeOpts) op() string {
+	s := "LIKE"
+	if o.ILike {
+		s = "ILIKE"
+	}
+	if o.Not {
+		s = "NOT " + s
+	}
+	return s
+}
+
+// compileLike tokenizes pattern p with escape character esc (-1: none),
+// lower-casing its literals when fold is set.
+func compileLike(p string, esc rune, fold bool) (likeMatcher, error) {
 	var toks []likeTok
 	var lit strings.Builder
 	flush := func() {
 		if lit.Len() > 0 {
-			toks = append(toks, likeTok{kind: tokLit, lit: lit.String()})
+			s := lit.String()
+			if fold {
+				s = strings.ToLower(s)
+			}
+			toks = append(toks, likeTok{kind: tokLit, lit: s})
 			lit.Reset()
 		}
 	}
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; c {
-		case '\\':
-			if i+1 == len(p) {
-				return likeMatcher{}, fmt.Errorf("expr: LIKE pattern %q ends with the escape character", p)
+	for i := 0; i < len(p); {
+		r, sz := utf8.DecodeRuneInString(p[i:])
+		switch {
+		case r == esc:
+			if i+sz == len(p) {
+				return likeMatcher{}, fmt.Errorf("expr: LIKE pattern %s must not end with the escape character", ConstString(p))
 			}
-			i++
-			lit.WriteByte(p[i])
-		case '%':
+			_, sz2 := utf8.DecodeRuneInString(p[i+sz:])
+			lit.WriteString(p[i+sz : i+sz+sz2])
+			sz += sz2
+		case r == '%':
 			flush()
 			if len(toks) == 0 || toks[len(toks)-1].kind != tokAnyN {
 				toks = append(toks, likeTok{kind: tokAnyN})
 			}
-		case '_':
+		case r == '_':
 			flush()
 			toks = append(toks, likeTok{kind: tokAny1})
 		default:
-			lit.WriteByte(c)
+			lit.WriteString(p[i : i+sz])
 		}
+		i += sz
 	}
 	flush()
 	m := likeMatcher{kind: likeGeneral, toks: toks}
@@ -181,14 +228,59 @@ func (e *Like) Eval(b *coldata.Batch, out *coldata.Vec) {
 		return
 	}
 	x, o, not := e.xs.Str[:n], out.Bool[:n], e.Not
+	if e.ILike {
+		each(b.Sel, n, func(i int) { o[i] = e.m.match(e.toLower(x[i])) != not })
+		return
+	}
 	each(b.Sel, n, func(i int) { o[i] = e.m.match(x[i]) != not })
 }
 
-// String returns "(X [NOT] LIKE 'pattern')".
-func (e *Like) String() string {
-	op := " LIKE "
-	if e.Not {
-		op = " NOT LIKE "
+// toLower returns s lower-cased as strings.ToLower would, without
+// allocating: the result is s itself when it has no upper-case letter, or
+// a view of e.lower, valid until the next call.
+func (e *Like) toLower(s string) string {
+	ascii, upper := true, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+		upper = upper || ('A' <= c && c <= 'Z')
 	}
-	return "(" + fmt.Sprint(e.X) + op + ConstString(e.Pattern).String() + ")"
+	if ascii && !upper {
+		return s
+	}
+	e.lower = e.lower[:0]
+	if ascii {
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			e.lower = append(e.lower, c)
+		}
+	} else {
+		for _, r := range s {
+			e.lower = utf8.AppendRune(e.lower, unicode.ToLower(r))
+		}
+	}
+	if len(e.lower) == 0 {
+		return ""
+	}
+	// The matchers only read the string during the call; e.lower is not
+	// written until the next row.
+	return unsafe.String(&e.lower[0], len(e.lower))
+}
+
+// String returns "(X [NOT] LIKE|ILIKE 'pattern' [ESCAPE 'c'])".
+func (e *Like) String() string {
+	s := "(" + fmt.Sprint(e.X) + " " + e.op() + " " + ConstString(e.Pattern).String()
+	switch {
+	case e.NoEscape:
+		s += " ESCAPE ''"
+	case e.Escape != '\\':
+		s += " ESCAPE " + ConstString(string(e.Escape)).String()
+	}
+	return s + ")"
 }
