@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/weirdb/weir/catalog"
@@ -77,6 +78,8 @@ func bind(e sql.Expr, sc *scope) (bound, error) {
 			return bound{}, err
 		}
 		return fold(expr.NewIsNull(v, x.Not), v), nil
+	case *sql.IsTruth:
+		return bindIsTruth(x, sc)
 	case *sql.In:
 		return bindIn(x, sc)
 	case *sql.Between:
@@ -95,7 +98,7 @@ func bind(e sql.Expr, sc *scope) (bound, error) {
 		}
 		c, err := expr.NewCast(v.e, x.To)
 		if err != nil {
-			return bound{}, errf(x.At, codeCannotCoerce, "%s", strings.TrimPrefix(err.Error(), "expr: "))
+			return bound{}, errf(x.At, codeCannotCoerce, "%s", errMsg(err))
 		}
 		return fold(c, v.e), nil
 	case *sql.Func:
@@ -226,7 +229,11 @@ func comparable(l, r bound, at sql.Pos) (expr.Expr, expr.Expr, error) {
 	return nil, nil, errf(at, codeDatatypeMismatch, "cannot compare %s with %s", lt, rt)
 }
 
-// errMsg strips the package prefix of an expr error for a planner message.
+// errMsg strips the package prefix of an expr error for a user's message.
 func errMsg(err error) string {
+	var ae *expr.ArgError
+	if errors.As(err, &ae) {
+		return ae.Msg
+	}
 	return strings.TrimPrefix(err.Error(), "expr: ")
 }

@@ -25,6 +25,9 @@ func bindFunc(x *sql.Func, sc *scope) (bound, error) {
 	if x.Star || x.Distinct {
 		return bound{}, errf(x.At, codeSyntax, "%s(%s) is only valid for aggregate functions", name, map[bool]string{true: "*", false: "DISTINCT ..."}[x.Star])
 	}
+	if why, ok := volatileFuncs[name]; ok {
+		return bound{}, errf(x.At, codeUnsupported, "%s is not supported: %s", volatileName(name), why)
+	}
 	args := make([]expr.Expr, len(x.Args))
 	types := make([]catalog.Type, len(x.Args))
 	allConst := true
@@ -67,21 +70,24 @@ func bindFunc(x *sql.Func, sc *scope) (bound, error) {
 		if e, err = expr.NewCase([]expr.When{{Cond: eq, Then: expr.ConstNull(types[0])}}, args[0], types[0]); err != nil {
 			return bound{}, errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
 		}
+	case "EXTRACT", "DATE_PART", "DATE_TRUNC":
+		var err error
+		if e, err = bindTimeFunc(x, name, args); err != nil {
+			return bound{}, err
+		}
 	default:
 		sig, err := expr.Signature(name, types)
-		switch {
-		case errors.Is(err, expr.ErrUnknownFunc):
+		if errors.Is(err, expr.ErrUnknownFunc) {
 			return bound{}, errf(x.At, codeUndefinedFunction, "unknown function %s%s", strings.ToLower(x.Name), didYouMean(x.Name, knownFuncNames()))
-		case err != nil && strings.Contains(err.Error(), " takes "):
-			return bound{}, errf(x.At, codeUndefinedFunction, "%s", errMsg(err))
-		case err != nil:
-			return bound{}, errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
+		}
+		if err != nil {
+			return bound{}, callErr(x, err)
 		}
 		for i := range args {
 			args[i] = castTo(args[i], sig.Args[i])
 		}
 		if e, err = expr.NewCall(name, args); err != nil {
-			return bound{}, errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
+			return bound{}, callErr(x, err)
 		}
 	}
 	if allConst {
@@ -90,9 +96,94 @@ func bindFunc(x *sql.Func, sc *scope) (bound, error) {
 	return bound{e: e}, nil
 }
 
+// callErr positions an error of expr about call x: at the argument an
+// *expr.ArgError names, else at the function's name.
+func callErr(x *sql.Func, err error) error {
+	var ae *expr.ArgError
+	if errors.As(err, &ae) && ae.Arg < len(x.Args) {
+		return errf(x.Args[ae.Arg].ExprPos(), ae.Code, "%s", ae.Msg)
+	}
+	if strings.Contains(err.Error(), " takes ") {
+		return errf(x.At, codeUndefinedFunction, "%s", errMsg(err))
+	}
+	return errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
+}
+
+// bindTimeFunc compiles EXTRACT(field FROM ts), DATE_PART('field', ts) and
+// DATE_TRUNC('unit', ts). The field or unit must be a constant string; a
+// string constant ts is read as a TIMESTAMP.
+func bindTimeFunc(x *sql.Func, name string, args []expr.Expr) (expr.Expr, error) {
+	if len(args) != 2 {
+		return nil, errf(x.At, codeUndefinedFunction, "%s takes 2 arguments, got %d", name, len(args))
+	}
+	what := "field"
+	if name == "DATE_TRUNC" {
+		what = "unit"
+	}
+	c, ok := args[0].(*expr.Const)
+	if !ok || (c.T != catalog.Varchar && !c.Null) {
+		return nil, errf(x.Args[0].ExprPos(), codeUnsupported, "%s %s must be a constant string such as 'hour'", name, what)
+	}
+	ts := args[1]
+	if v, ok, err := coerceLiteral(ts, catalog.Timestamp, x.Args[1].ExprPos()); ok {
+		if err != nil {
+			return nil, err
+		}
+		ts = v
+	}
+	if c.Null {
+		t := catalog.Double
+		if name == "DATE_TRUNC" {
+			t = catalog.Timestamp
+		}
+		return expr.ConstNull(t), nil
+	}
+	var e expr.Expr
+	var err error
+	if name == "DATE_TRUNC" {
+		e, err = expr.NewDateTrunc(c.S, ts)
+	} else {
+		e, err = expr.NewExtract(c.S, ts, name == "DATE_PART")
+	}
+	if err != nil {
+		return nil, callErr(x, err)
+	}
+	return e, nil
+}
+
+// volatileFuncs are the functions weir refuses because their value does
+// not follow from the input, with the reason.
+var volatileFuncs = func() map[string]string {
+	const clock = "a continuous query's results must be reproducible from its input, and the wall clock " +
+		"differs between runs and when a query replays from a checkpoint; use the event time (the " +
+		"WATERMARK FOR column, window_start or window_end)"
+	const random = "a continuous query's results must be reproducible from its input (a query replaying " +
+		"from a checkpoint must give the same rows)"
+	m := map[string]string{}
+	for _, n := range []string{"NOW", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP", "CURRENT_DATE", "CURRENT_TIME",
+		"LOCALTIME", "CLOCK_TIMESTAMP", "STATEMENT_TIMESTAMP", "TRANSACTION_TIMESTAMP", "TIMEOFDAY",
+		"SYSDATE", "CURDATE", "CURTIME", "UTC_TIMESTAMP", "UTC_DATE", "UTC_TIME", "UNIX_TIMESTAMP"} {
+		m[n] = clock
+	}
+	for _, n := range []string{"RANDOM", "RAND", "RANDOM_NORMAL", "GEN_RANDOM_UUID", "UUID"} {
+		m[n] = random
+	}
+	return m
+}()
+
+// volatileName spells a refused function as users write it: the SQL
+// keywords without parentheses, the others as calls.
+func volatileName(name string) string {
+	switch name {
+	case "CURRENT_TIMESTAMP", "LOCALTIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "LOCALTIME":
+		return name
+	}
+	return strings.ToLower(name) + "()"
+}
+
 // knownFuncNames lists every function name, for "did you mean".
 func knownFuncNames() []string {
-	out := []string{"coalesce", "nullif"}
+	out := []string{"coalesce", "nullif", "extract", "date_part", "date_trunc"}
 	for _, n := range expr.ScalarFuncs {
 		out = append(out, strings.ToLower(n))
 	}

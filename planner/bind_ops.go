@@ -26,6 +26,9 @@ func bindBinary(x *sql.Binary, sc *scope) (bound, error) {
 	if op, ok := arithOps[x.Op]; ok {
 		return bindArith(x, op, l, r)
 	}
+	if x.Op == sql.OpPow {
+		return bindPow(x, l, r)
+	}
 	if op, ok := cmpOps[x.Op]; ok {
 		le, re, err := comparable(l, r, x.At)
 		if err != nil {
@@ -128,6 +131,42 @@ func bindArith(x *sql.Binary, op expr.ArithOp, l, r bound) (bound, error) {
 		res = catalog.Double
 	}
 	return build(castTo(l.e, res), castTo(r.e, res), res, false)
+}
+
+// bindPow compiles l ^ r, PostgreSQL's exponentiation: POWER(l, r), a
+// DOUBLE.
+func bindPow(x *sql.Binary, l, r bound) (bound, error) {
+	for _, side := range []bound{l, r} {
+		if t := side.typ(); side.interval || (!t.Numeric() && t != catalog.Unknown) {
+			return bound{}, errf(x.At, codeDatatypeMismatch, "operator ^ cannot be applied to %s and %s", typeName(l), typeName(r))
+		}
+	}
+	le, re := castTo(l.e, catalog.Double), castTo(r.e, catalog.Double)
+	c, err := expr.NewCall("POWER", []expr.Expr{le, re})
+	if err != nil {
+		return bound{}, errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
+	}
+	return fold(c, le, re), nil
+}
+
+// bindIsTruth compiles X IS [NOT] TRUE|FALSE; X must be BOOLEAN.
+func bindIsTruth(x *sql.IsTruth, sc *scope) (bound, error) {
+	v, err := bind(x.X, sc)
+	if err != nil {
+		return bound{}, err
+	}
+	if t := v.typ(); v.interval || (t != catalog.Boolean && t != catalog.Unknown) {
+		what := "FALSE"
+		if x.Value {
+			what = "TRUE"
+		}
+		return bound{}, errf(x.X.ExprPos(), codeDatatypeMismatch, "argument of IS %s must be BOOLEAN, not %s", what, typeName(v))
+	}
+	e, err := expr.NewIsTruth(v.e, x.Value, x.Not)
+	if err != nil {
+		return bound{}, errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
+	}
+	return fold(e, v.e), nil
 }
 
 func bindUnary(x *sql.Unary, sc *scope) (bound, error) {
@@ -259,13 +298,20 @@ func bindBetween(x *sql.Between, sc *scope) (bound, error) {
 	return bound{e: and}, nil
 }
 
+// bindLike compiles X [NOT] LIKE|ILIKE 'pattern' [ESCAPE 'c']: the pattern
+// and the escape must be constant strings; the escape one character, or
+// '' for none.
 func bindLike(x *sql.Like, sc *scope) (bound, error) {
+	op := "LIKE"
+	if x.ILike {
+		op = "ILIKE"
+	}
 	v, err := bindScalar(x.X, sc)
 	if err != nil {
 		return bound{}, err
 	}
 	if t := v.Type(); t != catalog.Varchar && t != catalog.Unknown {
-		return bound{}, errf(x.X.ExprPos(), codeDatatypeMismatch, "LIKE needs a VARCHAR operand, not %s", t)
+		return bound{}, errf(x.X.ExprPos(), codeDatatypeMismatch, "%s needs a VARCHAR operand, not %s", op, t)
 	}
 	p, err := bindScalar(x.Pattern, sc)
 	if err != nil {
@@ -273,14 +319,36 @@ func bindLike(x *sql.Like, sc *scope) (bound, error) {
 	}
 	c, ok := p.(*expr.Const)
 	if !ok || (c.T != catalog.Varchar && !c.Null) {
-		return bound{}, errf(x.Pattern.ExprPos(), codeUnsupported, "LIKE pattern must be a constant string")
+		return bound{}, errf(x.Pattern.ExprPos(), codeUnsupported, "%s pattern must be a constant string", op)
 	}
-	if c.Null {
+	opts := expr.LikeOpts{Not: x.Not, ILike: x.ILike, Escape: '\\'}
+	null := c.Null
+	if x.Escape != nil {
+		ev, err := bindScalar(x.Escape, sc)
+		if err != nil {
+			return bound{}, err
+		}
+		ec, ok := ev.(*expr.Const)
+		if !ok || (ec.T != catalog.Varchar && !ec.Null) {
+			return bound{}, errf(x.Escape.ExprPos(), codeUnsupported, "ESCAPE must be a constant string")
+		}
+		switch r := []rune(ec.S); {
+		case ec.Null:
+			null = true
+		case len(r) == 0:
+			opts.NoEscape = true
+		case len(r) == 1:
+			opts.Escape = r[0]
+		default:
+			return bound{}, errf(x.Escape.ExprPos(), codeInvalidEscape, "invalid escape string %s: ESCAPE takes one character, or '' for none", ec)
+		}
+	}
+	if null {
 		return bound{e: expr.ConstNull(catalog.Boolean)}, nil
 	}
-	l, err := expr.NewLike(v, c.S, x.Not)
+	l, err := expr.NewLikeWith(v, c.S, opts)
 	if err != nil {
-		return bound{}, errf(x.Pattern.ExprPos(), "22025", "%s", errMsg(err))
+		return bound{}, errf(x.Pattern.ExprPos(), codeInvalidEscape, "%s", errMsg(err))
 	}
 	return fold(l, v), nil
 }

@@ -88,14 +88,34 @@ func writeCanon(sb *strings.Builder, e sql.Expr) {
 		sb.WriteString(" AND ")
 		writeCanon(sb, x.Hi)
 		sb.WriteString(")")
+	case *sql.IsTruth:
+		sb.WriteString("(")
+		writeCanon(sb, x.X)
+		sb.WriteString(" IS ")
+		if x.Not {
+			sb.WriteString("NOT ")
+		}
+		if x.Value {
+			sb.WriteString("TRUE)")
+		} else {
+			sb.WriteString("FALSE)")
+		}
 	case *sql.Like:
 		sb.WriteString("(")
 		writeCanon(sb, x.X)
 		if x.Not {
 			sb.WriteString(" NOT")
 		}
-		sb.WriteString(" LIKE ")
+		if x.ILike {
+			sb.WriteString(" ILIKE ")
+		} else {
+			sb.WriteString(" LIKE ")
+		}
 		writeCanon(sb, x.Pattern)
+		if x.Escape != nil {
+			sb.WriteString(" ESCAPE ")
+			writeCanon(sb, x.Escape)
+		}
 		sb.WriteString(")")
 	case *sql.Case:
 		sb.WriteString("CASE")
@@ -148,11 +168,16 @@ func children(e sql.Expr) []sql.Expr {
 		return []sql.Expr{x.X}
 	case *sql.IsNull:
 		return []sql.Expr{x.X}
+	case *sql.IsTruth:
+		return []sql.Expr{x.X}
 	case *sql.In:
 		return append([]sql.Expr{x.X}, x.List...)
 	case *sql.Between:
 		return []sql.Expr{x.X, x.Lo, x.Hi}
 	case *sql.Like:
+		if x.Escape != nil {
+			return []sql.Expr{x.X, x.Pattern, x.Escape}
+		}
 		return []sql.Expr{x.X, x.Pattern}
 	case *sql.Case:
 		var out []sql.Expr

@@ -24,11 +24,13 @@ const (
 	codeInvalidDefinition = "42P16"
 	codeUnsupported       = "0A000"
 	codeSyntax            = "42601"
+	codeInvalidEscape     = "22025"
 )
 
-// errf returns a positioned planning error.
+// errf returns a positioned planning error. Its message is for the user:
+// no package prefix, SQL spellings of operators and types.
 func errf(at sql.Pos, code, format string, args ...any) *sql.Error {
-	return &sql.Error{At: at, Code: code, Msg: "planner: " + fmt.Sprintf(format, args...)}
+	return &sql.Error{At: at, Code: code, Msg: fmt.Sprintf(format, args...)}
 }
 
 // didYouMean returns ` (did you mean "x"?)` when one of candidates is close

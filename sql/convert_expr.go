@@ -160,6 +160,9 @@ func (c *converter) expr(n ast.ExprNode) (Expr, error) {
 		if e.P != nil {
 			break
 		}
+		if n.OriginTextPosition() <= 0 {
+			at = c.positionToken(e.N)
+		}
 		return &Literal{At: at, Kind: LitInt, I: int64(e.N)}, nil
 	case *ast.PatternRegexpExpr:
 		op := "REGEXP"
@@ -424,4 +427,25 @@ func (c *converter) trim(e *ast.FuncCallExpr, at Pos) (Expr, error) {
 		return nil, err
 	}
 	return &Func{At: at, Name: name, Args: out}, nil
+}
+
+// positionToken finds the user's token of GROUP BY n or ORDER BY n, which
+// TiDB leaves unpositioned: the first number n not yet taken that follows
+// BY or ','. It falls back to the statement's start.
+func (c *converter) positionToken(n int) Pos {
+	want := strconv.Itoa(n)
+	for i := 1; i < len(c.toks); i++ {
+		t := c.toks[i]
+		if t.kind != tokNumber || t.val != want || c.takenPos[i] {
+			continue
+		}
+		if prev := c.toks[i-1]; prev.is("BY") || prev.isOp(",") {
+			if c.takenPos == nil {
+				c.takenPos = map[int]bool{}
+			}
+			c.takenPos[i] = true
+			return c.p.lines.pos(t.start)
+		}
+	}
+	return c.origPos(0)
 }

@@ -17,6 +17,9 @@ type converter struct {
 	// posHint is the rewritten offset of the innermost call being
 	// converted, for the nodes TiDB leaves unpositioned.
 	posHint int
+	// takenPos marks the tokens of GROUP BY / ORDER BY positions already
+	// converted (positionToken).
+	takenPos map[int]bool
 }
 
 // origPos maps an offset of the rewritten text to a position in the user's text.

@@ -178,7 +178,7 @@ func (c *Call) Eval(b *coldata.Batch, out *coldata.Vec) {
 // String returns "NAME(args...)".
 func (c *Call) String() string {
 	switch c.Name {
-	case "||", "^":
+	case "||":
 		return "(" + fmt.Sprint(c.Args[0]) + " " + c.Name + " " + fmt.Sprint(c.Args[1]) + ")"
 	case "POSITION":
 		return "POSITION(" + fmt.Sprint(c.Args[0]) + " IN " + fmt.Sprint(c.Args[1]) + ")"
