@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/weirdb/weir/sql/pgwire"
+	"github.com/weirdb/weir/storage"
 )
 
 // Config is weir's configuration (SPEC.md "Configuration"). Zero values
@@ -23,6 +24,8 @@ type Config struct {
 			MaxSizeMB int `yaml:"max_size_mb"`
 		} `yaml:"hot"`
 		Warm struct {
+			// CacheSizeMB is Pebble's memory; 0 (the default) means
+			// automatic (see WarmCacheMB).
 			CacheSizeMB int           `yaml:"cache_size_mb"`
 			TTL         time.Duration `yaml:"ttl"`
 		} `yaml:"warm"`
@@ -76,7 +79,6 @@ func Defaults() Config {
 	var c Config
 	c.State.Dir = "./weir-data"
 	c.State.Hot.MaxSizeMB = 512
-	c.State.Warm.CacheSizeMB = 1024
 	c.State.Warm.TTL = 168 * time.Hour
 	c.State.Cold.Retention = 2160 * time.Hour
 	c.Checkpointing.Interval = 60 * time.Second
@@ -89,6 +91,27 @@ func Defaults() Config {
 	c.Server.IdleTimeout = pgwire.DefaultIdleTimeout
 	c.Server.MaxConnections = pgwire.DefaultMaxConnections
 	return c
+}
+
+// WarmCacheMB is the memory Pebble may hold (state.warm.cache_size_mb):
+// as configured, or, when unset, the hot budget clamped to 8–1024 MB
+// (1024 without a hot budget). Pebble's block cache keeps what the warm
+// tier reads back in memory, so a fixed large default would undo a small
+// hot budget: with state.hot.max_size_mb = 16, spilled state would still
+// come to occupy up to a gigabyte of block cache.
+func (c Config) WarmCacheMB() int {
+	if c.State.Warm.CacheSizeMB > 0 {
+		return c.State.Warm.CacheSizeMB
+	}
+	if c.State.Hot.MaxSizeMB <= 0 {
+		return 1024
+	}
+	return min(max(c.State.Hot.MaxSizeMB, 8), 1024)
+}
+
+// StorageOptions are the options of the Store of c's state directory.
+func (c Config) StorageOptions() storage.Options {
+	return storage.Options{CacheSizeMB: c.WarmCacheMB(), WarmTTL: c.State.Warm.TTL}
 }
 
 // WireConfig is the Postgres wire server's configuration from c.Server
@@ -126,6 +149,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("server.idle_timeout must not be negative (0 disables it), got %s", s.IdleTimeout)
 	case s.MaxConnections < 1:
 		return fmt.Errorf("server.max_connections must be at least 1, got %d", s.MaxConnections)
+	case c.State.Warm.CacheSizeMB < 0:
+		return fmt.Errorf("state.warm.cache_size_mb must not be negative (0 or unset: automatic), got %d", c.State.Warm.CacheSizeMB)
 	}
 	return nil
 }

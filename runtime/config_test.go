@@ -208,3 +208,28 @@ func TestConfigExampleProfiles(t *testing.T) {
 	require.Equal(t, 200, prod.Server.MaxConnections)
 	require.NoError(t, prod.WireConfig().Validate())
 }
+
+// TestWarmCacheDefault checks state.warm.cache_size_mb: as configured
+// when set, otherwise the hot budget clamped to [8, 1024] MB (1024 with
+// no hot budget), so that a small hot budget is not undone by Pebble's
+// block cache.
+func TestWarmCacheDefault(t *testing.T) {
+	for _, c := range []struct{ hot, warm, want int }{
+		{512, 0, 512},    // the defaults: as much as the hot budget
+		{16, 0, 16},      // a small budget: a small cache
+		{1, 0, 8},        // tiny: Pebble's 8 MB floor
+		{4096, 0, 1024},  // large: capped
+		{0, 0, 1024},     // no hot budget
+		{16, 4096, 4096}, // set: as set
+	} {
+		var cfg Config
+		cfg.State.Hot.MaxSizeMB, cfg.State.Warm.CacheSizeMB = c.hot, c.warm
+		require.Equal(t, c.want, cfg.WarmCacheMB(), "%+v", c)
+		require.Equal(t, c.want, cfg.StorageOptions().CacheSizeMB)
+	}
+	require.Equal(t, 512, Defaults().WarmCacheMB())
+	path := filepath.Join(t.TempDir(), "neg.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("state:\n  warm: { cache_size_mb: -1 }\n"), 0o644))
+	_, err := LoadConfig(path)
+	require.ErrorContains(t, err, "state.warm.cache_size_mb must not be negative")
+}

@@ -104,7 +104,7 @@ func runMain(args []string, out, errw io.Writer) int {
 			return exitFailed
 		}
 		defer os.RemoveAll(tmp)
-		st, err := storage.Open(tmp, storage.Options{CacheSizeMB: cfg.State.Warm.CacheSizeMB, WarmTTL: cfg.State.Warm.TTL})
+		st, err := storage.Open(tmp, cfg.StorageOptions())
 		if err != nil {
 			fmt.Fprintf(errw, "weir run: temporary state directory: %v\n", err)
 			return exitFailed
@@ -114,7 +114,7 @@ func runMain(args []string, out, errw io.Writer) int {
 	} else {
 		// With a state directory, queries checkpoint and resume (SPEC.md); a
 		// run without one has nothing to resume and takes no checkpoints.
-		st, err := storage.Open(*stateDir, storage.Options{CacheSizeMB: cfg.State.Warm.CacheSizeMB, WarmTTL: cfg.State.Warm.TTL})
+		st, err := storage.Open(*stateDir, cfg.StorageOptions())
 		if err != nil {
 			fmt.Fprintf(errw, "weir run: state directory %s: %v\n", *stateDir, err)
 			return exitFailed

@@ -97,7 +97,7 @@ func serveMain(ctx context.Context, args []string, errw io.Writer, ready chan<- 
 		return exitUsage
 	}
 
-	store, err := storage.Open(cfg.State.Dir, storage.Options{CacheSizeMB: cfg.State.Warm.CacheSizeMB, WarmTTL: cfg.State.Warm.TTL})
+	store, err := storage.Open(cfg.State.Dir, cfg.StorageOptions())
 	if err != nil {
 		fmt.Fprintf(errw, "weir serve: %v\n", err)
 		return exitFailed

@@ -97,51 +97,73 @@ func (kt *keyTable) insert(s string) uint32 {
 var errCorruptKey = errors.New("window: corrupt group key")
 
 // decodeInto stores the values of encoded key s at row id of kt.vals.
+// A VARCHAR value is a substring of s, sharing its bytes: a key's
+// encoding and its values cost one allocation.
 func (kt *keyTable) decodeInto(id uint32, s string) error {
-	b := []byte(s)
 	for c, t := range kt.types {
 		v := kt.vals[c]
-		if len(b) == 0 {
+		if len(s) == 0 {
 			return errCorruptKey
 		}
-		if b[0] == 0 {
+		if s[0] == 0 {
 			v.Nulls.Set(int(id))
-			b = b[1:]
+			s = s[1:]
 			continue
 		}
-		b = b[1:]
+		s = s[1:]
 		v.Nulls.Unset(int(id))
 		switch t {
 		case catalog.Bigint, catalog.Timestamp, catalog.Double:
-			if len(b) < 8 {
+			if len(s) < 8 {
 				return errCorruptKey
 			}
-			x := binary.LittleEndian.Uint64(b)
+			x := uint64(0)
+			for i := 7; i >= 0; i-- {
+				x = x<<8 | uint64(s[i])
+			}
 			if t == catalog.Double {
 				v.F64[id] = math.Float64frombits(x)
 			} else {
 				v.I64[id] = int64(x)
 			}
-			b = b[8:]
+			s = s[8:]
 		case catalog.Varchar:
-			n, k := binary.Uvarint(b)
-			if k <= 0 || uint64(len(b)-k) < n {
+			n, k := uvarintString(s)
+			if k <= 0 || uint64(len(s)-k) < n {
 				return errCorruptKey
 			}
-			v.Str[id] = string(b[k : k+int(n)])
-			b = b[k+int(n):]
+			v.Str[id] = s[k : k+int(n)]
+			s = s[k+int(n):]
 		case catalog.Boolean:
-			if len(b) < 1 {
+			if len(s) < 1 {
 				return errCorruptKey
 			}
-			v.Bool[id] = b[0] == 1
-			b = b[1:]
+			v.Bool[id] = s[0] == 1
+			s = s[1:]
 		}
 	}
-	if len(b) != 0 {
+	if len(s) != 0 {
 		return errCorruptKey
 	}
 	return nil
+}
+
+// uvarintString is binary.Uvarint over a string (without converting it).
+func uvarintString(s string) (uint64, int) {
+	var x uint64
+	var shift uint
+	for i := 0; i < len(s) && i < binary.MaxVarintLen64; i++ {
+		b := s[i]
+		if b < 0x80 {
+			if i == binary.MaxVarintLen64-1 && b > 1 {
+				return 0, -(i + 1)
+			}
+			return x | uint64(b)<<shift, i + 1
+		}
+		x |= uint64(b&0x7f) << shift
+		shift += 7
+	}
+	return 0, 0
 }
 
 // ref and unref count the state entries of a key; the last unref frees it.
@@ -152,6 +174,11 @@ func (kt *keyTable) unref(id uint32) {
 	if kt.refs[id] <= 0 {
 		delete(kt.ids, kt.enc[id])
 		kt.enc[id] = ""
+		for c, t := range kt.types {
+			if t == catalog.Varchar {
+				kt.vals[c].Str[id] = "" // a substring of the encoding: let it go
+			}
+		}
 		kt.free = append(kt.free, id)
 	}
 }
