@@ -19,10 +19,15 @@ import (
 //	explain         one query: prints the output schema and EXPLAIN.
 //	error           one query: prints the planning error.
 //	view name=N     stores a view definition without checking it.
+//	eval            one query and JSON source rows: prints the result rows
+//	                (eval_test.go).
 func TestPlanner(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
 		cat := catalog.New()
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			if d.Cmd == "eval" {
+				return evalQuery(t, cat, d)
+			}
 			stmts, err := sql.Parse(d.Input)
 			if err != nil {
 				return "parse error: " + fmtErr(err)
