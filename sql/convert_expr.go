@@ -145,6 +145,9 @@ func (c *converter) expr(n ast.ExprNode) (Expr, error) {
 		if e.Order != nil {
 			return nil, c.unsupported(off, "ORDER BY inside an aggregate is not supported")
 		}
+		if i := c.tokIndex(c.rw.orig(off)); i >= 0 && !c.toks[i].isName() {
+			return nil, c.p.syntaxErr(c.toks[i], "an expression")
+		}
 		f := &Func{At: at, Name: c.userFuncName(off, e.F), Distinct: e.Distinct}
 		if f.Name == "count" && !e.Distinct && c.starArg(off) {
 			f.Star = true
@@ -327,6 +330,9 @@ func (c *converter) funcCall(e *ast.FuncCallExpr, off int) (Expr, error) {
 			return nil, &Error{At: at, Code: CodeSyntax, Msg: "expected EXTRACT(field FROM timestamp)"}
 		}
 		lx := c.lf.extracts[k]
+		if len(e.Args) == 0 {
+			return nil, c.p.syntaxErr(lx.after, "an expression in EXTRACT(field FROM timestamp)")
+		}
 		if len(e.Args) != 1 {
 			// EXTRACT(field FROM a, b): point at the ',' before b.
 			found := c.p.eofAfter(c.toks)
@@ -381,6 +387,11 @@ func (c *converter) funcCall(e *ast.FuncCallExpr, off int) (Expr, error) {
 	args, err := c.exprs(e.Args)
 	if err != nil {
 		return nil, err
+	}
+	if i := c.tokIndex(c.rw.orig(off)); i >= 0 && !c.toks[i].isName() {
+		// TiDB read a name the user did not write as one (00x() is a
+		// number then a name to weir's tokenizer).
+		return nil, c.p.syntaxErr(c.toks[i], "an expression")
 	}
 	fname := c.userFuncName(off, name)
 	if fname == "trim" {

@@ -31,6 +31,7 @@ const maxEscapes = 127
 type extractLift struct {
 	at    Pos      // the EXTRACT keyword
 	field *Literal // the field, lower-cased, as a string literal
+	after token    // the token after FROM
 }
 
 // postfixCast is one x::type: the index of the operand's first token, of
@@ -46,6 +47,7 @@ type exprLifts struct {
 	opens   map[int][]int  // token index → the casts whose operand starts there
 	closes  map[int]int    // '::' token index → its cast
 	replace map[int]string // token index → text standing for it
+	escapes map[int]bool   // the ESCAPE tokens of LIKE and ILIKE
 }
 
 // scanExprLifts finds the postfix casts and SUBSTRING(x FOR n) forms of
@@ -53,7 +55,7 @@ type exprLifts struct {
 // is a positioned syntax error.
 func (c *converter) scanExprLifts(toks []token) (*exprLifts, error) {
 	p := c.p
-	ex := &exprLifts{opens: map[int][]int{}, closes: map[int]int{}, replace: map[int]string{}}
+	ex := &exprLifts{opens: map[int][]int{}, closes: map[int]int{}, replace: map[int]string{}, escapes: map[int]bool{}}
 	typeEnds := map[int]int{} // index of a cast's last type token → the cast's operand start
 	for j, t := range toks {
 		switch {
@@ -79,6 +81,13 @@ func (c *converter) scanExprLifts(toks []token) (*exprLifts, error) {
 			ex.closes[j] = len(ex.casts)
 			ex.opens[start] = append(ex.opens[start], len(ex.casts))
 			ex.casts = append(ex.casts, postfixCast{start: start, op: j, end: end, to: typ})
+		case t.is("ESCAPE") && j > 0:
+			// x [NOT] LIKE|ILIKE pattern ESCAPE: the pattern is one operand
+			// (TiDB's grammar takes a simple expression there). Elsewhere
+			// ESCAPE is a name.
+			if s := operandStart(toks, j-1, typeEnds); s > 0 && (toks[s-1].is("LIKE") || toks[s-1].is("ILIKE")) {
+				ex.escapes[j] = true
+			}
 		case t.is("SUBSTRING") && j+1 < len(toks) && toks[j+1].isOp("("):
 			from, forAt, _ := scanCallArgs(toks, j+1)
 			if forAt >= 0 && !from {
@@ -241,9 +250,10 @@ func (c *converter) liftExprAt(toks []token, i int, ex *exprLifts) (int, error) 
 		c.lf.extracts = append(c.lf.extracts, extractLift{
 			at:    p.lines.pos(t.start),
 			field: &Literal{At: p.lines.pos(field.start), Kind: LitString, S: strings.ToLower(field.val)},
+			after: next(4),
 		})
 		return 4, nil
-	case t.is("ESCAPE"):
+	case ex.escapes[i]:
 		s := next(1)
 		if s.kind != tokString {
 			return 0, p.syntaxErr(s, "a string after ESCAPE, such as ESCAPE '!' or ESCAPE ''")

@@ -45,9 +45,15 @@ func (r *rewrite) blank(src string, from, to int) {
 	}
 }
 
-// synth writes text standing for the user's text at orig.
+// synth writes text standing for the user's text at orig. A space goes
+// first when the text would otherwise run into the word before it (the
+// user's 0INTERVAL '1' DAY or 0x::INT are two tokens; 0__weir_iv0 would
+// be one).
 func (r *rewrite) synth(text string, orig int) {
 	r.segs = append(r.segs, segment{out: r.buf.Len(), orig: orig, synthetic: true})
+	if s := r.buf.String(); s != "" && text != "" && isIdentPart(s[len(s)-1]) && isIdentPart(text[0]) {
+		r.buf.WriteByte(' ')
+	}
 	r.buf.WriteString(text)
 }
 
