@@ -33,6 +33,18 @@ const (
 	sessionOverhead = 112
 )
 
+// spillGroupOverhead is what spilling adds per group id: its touch stamp
+// (8), victim mark (1), spill candidate (24), first-seen ordinal in its
+// pane (4) and free-list slot (4).
+const spillGroupOverhead = 41
+
+// spillSlack scales the estimate of a spilling operator for what a
+// budget-bound state carries besides its live entries: arrays indexed by
+// group and key id grow ahead of use and keep the slots of spilled
+// groups, maps keep their buckets. Measured (TestSpillHeapNearBudget):
+// without it a 16 MB budget held ~1.5× the budget of Go heap.
+const spillSlack = 1.25
+
 // spillState is the bookkeeping of a budgeted operator.
 //
 // When the estimated hot bytes exceed the budget after a batch or a
@@ -191,11 +203,16 @@ func (o *op) hotBytes() (total, perGroup int64) {
 	if sampled > 0 {
 		perGroup += int64(bytes / sampled)
 	}
+	perKey := int64(keyOverhead)
+	if o.spill.on {
+		perGroup = int64(float64(perGroup+spillGroupOverhead) * spillSlack)
+		perKey = int64(float64(perKey) * spillSlack)
+	}
 	keys := 0
 	if o.keys != nil {
 		keys = o.keys.live()
 	}
-	total = int64(live)*perGroup + int64(keys)*keyOverhead + int64(len(o.sess.list))*sessionOverhead
+	total = int64(live)*perGroup + int64(keys)*perKey + int64(len(o.sess.list))*sessionOverhead
 	return total, perGroup
 }
 
