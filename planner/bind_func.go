@@ -76,6 +76,9 @@ func bindFunc(x *sql.Func, sc *scope) (bound, error) {
 			return bound{}, err
 		}
 	default:
+		if (name == "SUBSTRING" || name == "SUBSTR") && len(types) > 1 && types[1] == catalog.Varchar {
+			return bound{}, errf(x.Args[1].ExprPos(), codeUnsupported, "%s(string FROM pattern) with a regular expression is not supported", name)
+		}
 		sig, err := expr.Signature(name, types)
 		if errors.Is(err, expr.ErrUnknownFunc) {
 			return bound{}, errf(x.At, codeUndefinedFunction, "unknown function %s%s", strings.ToLower(x.Name), didYouMean(x.Name, knownFuncNames()))

@@ -300,7 +300,7 @@ func bindBetween(x *sql.Between, sc *scope) (bound, error) {
 
 // bindLike compiles X [NOT] LIKE|ILIKE 'pattern' [ESCAPE 'c']: the pattern
 // and the escape must be constant strings; the escape one character, or
-// '' for none.
+// empty for none.
 func bindLike(x *sql.Like, sc *scope) (bound, error) {
 	op := "LIKE"
 	if x.ILike {

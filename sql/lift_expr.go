@@ -238,6 +238,10 @@ func (c *converter) liftExprAt(toks []token, i int, ex *exprLifts) (int, error) 
 		return p.eofAfter(toks)
 	}
 	switch {
+	case t.is("IS") && (next(1).is("DISTINCT") || next(1).is("NOT") && next(2).is("DISTINCT")):
+		return 0, p.errAt(t.start, CodeUnsupported, "IS [NOT] DISTINCT FROM is not supported; compare with = and IS NULL")
+	case (t.isOp("~") || t.isOp("!") && next(1).isOp("~")) && i > 0 && operandStart(toks, i-1, nil) >= 0:
+		return 0, p.errAt(t.start, CodeUnsupported, "regular expression matches (~) are not supported; use LIKE or ILIKE")
 	case t.is("EXTRACT") && next(1).isOp("("):
 		field := next(2)
 		if field.kind != tokIdent && field.kind != tokQIdent && field.kind != tokString {

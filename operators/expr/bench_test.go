@@ -46,6 +46,16 @@ func BenchmarkEval(b *testing.B) {
 			{Cond: must(NewCompare(EQ, col(2), ConstString("claude-3"))), Then: ConstString("anthropic")},
 		}, ConstString("other"), catalog.Varchar))},
 		{"coalesce", must(NewCoalesce([]Expr{col(1), ConstFloat(0)}, catalog.Double))},
+		{"substring", must(NewCall("SUBSTRING", []Expr{col(2), ConstInt(2), ConstInt(4)}))},
+		{"substring_to_end", must(NewCall("SUBSTRING", []Expr{col(2), ConstInt(3)}))},
+		{"split_part", must(NewCall("SPLIT_PART", []Expr{col(2), ConstString("-"), ConstInt(1)}))},
+		{"ilike_prefix", must(NewLikeWith(col(2), "GPT%", LikeOpts{ILike: true, Escape: '\\'}))},
+		{"extract_hour", must(NewExtract("hour", col(4), false))},
+		{"extract_dow", must(NewExtract("dow", col(4), false))},
+		{"extract_month", must(NewExtract("month", col(4), false))},
+		{"extract_epoch", must(NewExtract("epoch", col(4), false))},
+		{"date_trunc_minute", must(NewDateTrunc("minute", col(4)))},
+		{"date_trunc_month", must(NewDateTrunc("month", col(4)))},
 	}
 	batch := benchBatch()
 	for _, c := range cases {

@@ -14,7 +14,7 @@ import (
 // Like is X [NOT] LIKE 'pattern' [ESCAPE 'c'] and X [NOT] ILIKE ....
 // The pattern is compiled once: '%' matches any run of characters, '_'
 // exactly one character (a UTF-8 rune), and the escape character (a
-// backslash unless ESCAPE says otherwise; none for ESCAPE '') makes the
+// backslash unless ESCAPE says otherwise; none for an empty ESCAPE) makes the
 // next character literal. LIKE is case-sensitive and ILIKE compares the
 // lower-cased pattern and value, as in PostgreSQL. Patterns of the forms
 // 'abc', 'abc%', '%abc' and '%abc%' take a fast path (equality, prefix,
