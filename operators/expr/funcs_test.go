@@ -124,11 +124,12 @@ func TestCalendarMatchesTimePackage(t *testing.T) {
 		require.Equal(t, int64(tm.YearDay()), extractInt(fDoy, ms), "%v", tm)
 		require.Equal(t, int64((int(tm.Month())+2)/3), extractInt(fQuarter, ms), "%v", tm)
 		// Truncations land on the unit's start, at or before the instant.
-		wk := time.UnixMilli(truncCalendar(fWeek, ms)).UTC()
+		days := floorDiv(ms, msPerDay)
+		wk := time.UnixMilli(truncCalendar(fWeek, days)).UTC()
 		require.Equal(t, time.Monday, wk.Weekday(), "%v", tm)
 		require.True(t, !wk.After(tm) && tm.Sub(wk) < 7*24*time.Hour, "%v %v", tm, wk)
-		require.Equal(t, time.Date(tm.Year(), tm.Month(), 1, 0, 0, 0, 0, time.UTC).UnixMilli(), truncCalendar(fMonth, ms))
-		require.Equal(t, time.Date(tm.Year(), 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), truncCalendar(fYear, ms))
+		require.Equal(t, time.Date(tm.Year(), tm.Month(), 1, 0, 0, 0, 0, time.UTC).UnixMilli(), truncCalendar(fMonth, days))
+		require.Equal(t, time.Date(tm.Year(), 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), truncCalendar(fYear, days))
 	}
 	// PostgreSQL has no year 0: 1 BC is -1, and its century -1.
 	bc1 := time.Date(0, 6, 1, 0, 0, 0, 0, time.UTC).UnixMilli()

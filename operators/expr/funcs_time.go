@@ -2,6 +2,7 @@ package expr
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -143,8 +144,17 @@ func (e *Extract) Eval(b *coldata.Batch, out *coldata.Vec) {
 		case fEpoch:
 			each(b.Sel, n, func(i int) { o[i] = float64(x[i]) / 1000 })
 		default:
-			f := e.f
-			each(b.Sel, n, func(i int) { o[i] = float64(extractInt(f, x[i])) })
+			f, last, v := e.f, int64(math.MinInt64), 0.0
+			each(b.Sel, n, func(i int) {
+				if !isDayField(f) {
+					o[i] = float64(extractInt(f, x[i]))
+				} else if d := floorDiv(x[i], msPerDay); d != last {
+					last, v = d, float64(dayField(f, d))
+					o[i] = v
+				} else {
+					o[i] = v
+				}
+			})
 		}
 		return
 	}
@@ -155,6 +165,18 @@ func (e *Extract) Eval(b *coldata.Batch, out *coldata.Vec) {
 	case fMinute:
 		each(b.Sel, n, func(i int) { o[i] = floorMod(x[i], msPerHour) / msPerMinute })
 	default:
+		if isDayField(f) {
+			// The field depends on the day only, and a batch's event times
+			// are mostly of one day: compute it once per run of a day.
+			last, v := int64(math.MinInt64), int64(0)
+			each(b.Sel, n, func(i int) {
+				if d := floorDiv(x[i], msPerDay); d != last {
+					last, v = d, dayField(f, d)
+				}
+				o[i] = v
+			})
+			return
+		}
 		each(b.Sel, n, func(i int) { o[i] = extractInt(f, x[i]) })
 	}
 }
@@ -174,20 +196,37 @@ func extractInt(f timeField, ms int64) int64 {
 		return floorMod(ms, msPerDay) / msPerHour
 	case fEpoch:
 		return floorDiv(ms, msPerSecond)
+	}
+	return dayField(f, floorDiv(ms, msPerDay))
+}
+
+// isDayField reports whether field f depends on the day only.
+func isDayField(f timeField) bool {
+	switch f {
+	case fMicroseconds, fMilliseconds, fSecond, fMinute, fHour, fEpoch:
+		return false
+	}
+	return true
+}
+
+// dayField is a date field of the day days after 1970-01-01.
+func dayField(f timeField, days int64) int64 {
+	switch f {
 	case fDow:
-		return floorMod(floorDiv(ms, msPerDay)+4, 7) // 1970-01-01 was a Thursday
+		return floorMod(days+4, 7) // 1970-01-01 was a Thursday
 	case fIsoDow:
-		return floorMod(floorDiv(ms, msPerDay)+3, 7) + 1
+		return floorMod(days+3, 7) + 1
 	case fWeek, fIsoYear:
-		y, w := time.UnixMilli(ms).UTC().ISOWeek()
+		y, w := time.UnixMilli(days * msPerDay).UTC().ISOWeek()
 		if f == fWeek {
 			return int64(w)
 		}
 		return bcYear(int64(y))
 	case fDoy:
-		return int64(time.UnixMilli(ms).UTC().YearDay())
+		y, _, _ := civil(days)
+		return days - daysFromCivil(y, 1, 1) + 1
 	}
-	y, m, d := civil(floorDiv(ms, msPerDay))
+	y, m, d := civil(days)
 	switch f {
 	case fDay:
 		return d
@@ -279,32 +318,38 @@ func (e *DateTrunc) Eval(b *coldata.Batch, out *coldata.Vec) {
 		return
 	}
 	x, o := e.xs.I64[:n], out.I64[:n]
-	var unit int64
+	// One loop per unit, so that each divides by a constant.
 	switch e.f {
 	case fMicroseconds, fMilliseconds:
 		copy(o, x)
 		return
 	case fSecond:
-		unit = msPerSecond
+		each(b.Sel, n, func(i int) { o[i] = floorDiv(x[i], msPerSecond) * msPerSecond })
+		return
 	case fMinute:
-		unit = msPerMinute
+		each(b.Sel, n, func(i int) { o[i] = floorDiv(x[i], msPerMinute) * msPerMinute })
+		return
 	case fHour:
-		unit = msPerHour
+		each(b.Sel, n, func(i int) { o[i] = floorDiv(x[i], msPerHour) * msPerHour })
+		return
 	case fDay:
-		unit = msPerDay
-	}
-	if unit > 0 {
-		each(b.Sel, n, func(i int) { o[i] = floorDiv(x[i], unit) * unit })
+		each(b.Sel, n, func(i int) { o[i] = floorDiv(x[i], msPerDay) * msPerDay })
 		return
 	}
-	f := e.f
-	each(b.Sel, n, func(i int) { o[i] = truncCalendar(f, x[i]) })
+	// The start of a week, month... depends on the day only.
+	f, last, v := e.f, int64(math.MinInt64), int64(0)
+	each(b.Sel, n, func(i int) {
+		if d := floorDiv(x[i], msPerDay); d != last {
+			last, v = d, truncCalendar(f, d)
+		}
+		o[i] = v
+	})
 }
 
-// truncCalendar truncates ms to the start of its week, month, quarter,
-// year, decade, century or millennium.
-func truncCalendar(f timeField, ms int64) int64 {
-	days := floorDiv(ms, msPerDay)
+// truncCalendar returns the start (epoch milliseconds) of the week,
+// month, quarter, year, decade, century or millennium of the day days
+// after 1970-01-01.
+func truncCalendar(f timeField, days int64) int64 {
 	if f == fWeek {
 		return (days - floorMod(days+3, 7)) * msPerDay // back to Monday
 	}
