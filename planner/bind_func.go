@@ -186,7 +186,7 @@ func volatileName(name string) string {
 
 // knownFuncNames lists every function name, for "did you mean".
 func knownFuncNames() []string {
-	out := []string{"coalesce", "nullif", "extract", "date_part", "date_trunc"}
+	out := []string{"coalesce", "nullif", "extract", "date_part", "date_trunc", "trim"}
 	for _, n := range expr.ScalarFuncs {
 		out = append(out, strings.ToLower(n))
 	}
