@@ -24,7 +24,7 @@ var (
 )
 
 // buildWeir compiles the binary once per test run (TestMain removes it).
-func buildWeir(t *testing.T) string {
+func buildWeir(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		buildDir, buildErr = os.MkdirTemp("", "weir-bin-")
