@@ -54,7 +54,12 @@ EMIT EARLY WHEN kind = 'error', LATE WITHIN INTERVAL '30' SECOND`,
 			require.Positive(t, st.WarmReads, "spilled state was read back")
 			require.Equal(t, len(ref), len(got), "row count")
 			for i := range ref {
-				require.Equal(t, ref[i], got[i], "row %d", i)
+				if ref[i] != got[i] {
+					for j := max(0, i-3); j < min(len(ref), i+3); j++ {
+						t.Logf("row %d\n  in memory: %s\n  spilling:  %s", j, ref[j], got[j])
+					}
+					require.Equal(t, ref[i], got[i], "row %d", i)
+				}
 			}
 		})
 	}

@@ -20,12 +20,9 @@ type session struct {
 	fired  bool // final emitted at the current end
 	dirty  bool // changed since its last emission (EARLY EVERY)
 
-	// Spilling (session_spill.go): a spilled session's accumulators are
-	// in the warm tier under its action time at spill (spillAt), and g is
-	// noGroup; touch is the batch clock of its last event.
-	spilled bool
-	spillAt int64
-	touch   uint64
+	// touch is the batch clock of its last event (spilling picks the
+	// coldest keys; session_spill.go).
+	touch uint64
 }
 
 // sessHeapEntry schedules a session's next action: firing at its end, or
@@ -41,14 +38,17 @@ type sessHeapEntry struct {
 type sessHeap []sessHeapEntry
 
 func (h sessHeap) Len() int { return len(h) }
-func (h sessHeap) Less(i, j int) bool {
-	if h[i].at != h[j].at {
-		return h[i].at < h[j].at
+func (h sessHeap) Less(i, j int) bool { return h.lessEntry(h[i], h[j]) }
+
+// lessEntry orders entries by time, then session start, then first-seen.
+func (sessHeap) lessEntry(a, b sessHeapEntry) bool {
+	if a.at != b.at {
+		return a.at < b.at
 	}
-	if h[i].start != h[j].start {
-		return h[i].start < h[j].start
+	if a.start != b.start {
+		return a.start < b.start
 	}
-	return h[i].seq < h[j].seq
+	return a.seq < b.seq
 }
 func (h sessHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
 
@@ -100,16 +100,16 @@ type sessionState struct {
 	seq      uint64
 	late     []int32
 	cands    []int32
-	nSpilled int // live sessions whose accumulators are in the warm tier
-	// spillKnown says that every spilled entry with a time below spillLow
-	// has been read back and deleted, and none is due before spillLow: the
-	// watermark must reach spillLow before the tier is scanned again, and a
-	// scan starts there (it need not walk the deleted entries below).
-	spillKnown bool
-	spillLow   int64
+	// Spilling (session_spill.go): spilledKeys keys are in the warm tier;
+	// no timer of theirs is before timerLow; stale counts heap entries
+	// of spilled sessions; dueAts is scratch.
+	spilledKeys int
+	timerLow    int64
+	stale       int
+	dueAts      []int64
 }
 
-func (ss *sessionState) init() {}
+func (ss *sessionState) init() { ss.timerLow = math.MaxInt64 }
 
 func (o *op) sessionEnd(f, l int64) int64 {
 	e := satAdd(l, o.spec.Gap)
@@ -158,6 +158,9 @@ func (o *op) processSessions(b *coldata.Batch) error {
 	if c := o.spec.Trigger.EarlyWhenCol; c >= 0 {
 		when = b.Cols[c]
 	}
+	if err := o.readBackKeys(b); err != nil {
+		return err
+	}
 	step := func(i int) error {
 		if wb := b.WmBefore[i]; wb > o.wm {
 			if wb >= o.nextAct {
@@ -172,11 +175,6 @@ func (o *op) processSessions(b *coldata.Batch) error {
 		k, _ := o.keys.lookup(o.keys.encode(b, o.spec.KeyCols, i))
 		for int(k) >= len(ss.byKey) {
 			ss.byKey = append(ss.byKey, nil)
-		}
-		if ss.nSpilled > 0 {
-			if err := o.loadKeySessions(k, t); err != nil {
-				return err
-			}
 		}
 		// Sessions the event can join.
 		cands := ss.cands[:0]
@@ -232,6 +230,12 @@ func (o *op) processSessions(b *coldata.Batch) error {
 			}
 		}
 		s := &ss.list[target]
+		if f < s.f || merge {
+			// Its start (or first-seen order) moved earlier: queue a new
+			// entry so that it fires in (time, start, first-seen) order;
+			// the old entry is skipped when it comes up.
+			s.heapAt = math.MaxInt64
+		}
 		s.f, s.l = f, l
 		s.dirty = true
 		s.touch = o.spill.clock
@@ -258,14 +262,7 @@ func (o *op) processSessions(b *coldata.Batch) error {
 
 func (o *op) newSession(k uint32, t int64) int32 {
 	ss := &o.sess
-	var id int32
-	if n := len(ss.free); n > 0 {
-		id = ss.free[n-1]
-		ss.free = ss.free[:n-1]
-	} else {
-		id = int32(len(ss.list))
-		ss.list = append(ss.list, session{})
-	}
+	id := ss.newSlot()
 	gen := ss.list[id].gen + 1
 	ss.seq++
 	ss.list[id] = session{f: t, l: t, g: o.newGroup(k), key: k, seq: ss.seq, gen: gen,
@@ -301,12 +298,7 @@ func (o *op) removeSession(id int32) {
 		}
 	}
 	ss.byKey[s.key] = list
-	if s.spilled {
-		s.spilled = false
-		ss.nSpilled--
-	} else {
-		o.freeGroup(s.g)
-	}
+	o.freeGroup(s.g)
 	o.keys.unref(s.key)
 	s.live = false
 	ss.freeNext = append(ss.freeNext, id)
@@ -334,15 +326,6 @@ func (o *op) flushLateSessions() error {
 			}
 		}
 		if !dup {
-			ok, lerr := o.loadSession(id)
-			if lerr != nil {
-				err = lerr
-				continue
-			}
-			if !ok {
-				o.expireSession(id)
-				continue
-			}
 			err = o.appendRow(s.f, o.sessionEnd(s.f, s.l), s.key, s.g, coldata.EmitLate)
 			s.dirty = false
 		}
@@ -353,36 +336,59 @@ func (o *op) flushLateSessions() error {
 	return err
 }
 
-// fireSessions fires and purges the sessions due at W.
+// fireSessions fires and purges the sessions due at W, reading spilled
+// keys back in chunks (session_spill.go): each chunk's keys are due no
+// later than the next chunk's, so firing up to the last of them before
+// reading on keeps the order of firing.
 func (o *op) fireSessions() error {
 	ss := &o.sess
-	L := o.spec.Trigger.LatenessMs
-	if ss.nSpilled > 0 && len(ss.heap) > 0 && ss.heap[0].at <= o.wm && (!ss.spillKnown || ss.spillLow <= o.wm) {
-		if err := o.loadDueSessions(); err != nil {
+	for {
+		limit := o.wm
+		if ss.spilledKeys > 0 && ss.timerLow <= o.wm {
+			var err error
+			if limit, err = o.loadDueKeys(); err != nil {
+				return err
+			}
+		}
+		if err := o.fireSessionsTo(limit); err != nil {
 			return err
 		}
+		if limit >= o.wm {
+			break
+		}
 	}
-	for len(ss.heap) > 0 && ss.heap[0].at <= o.wm {
+	ss.free = append(ss.free, ss.freeNext...)
+	ss.freeNext = ss.freeNext[:0]
+	o.nextAct = math.MaxInt64
+	if len(ss.heap) > 0 {
+		o.nextAct = ss.heap[0].at
+	}
+	if ss.spilledKeys > 0 {
+		o.nextAct = min(o.nextAct, ss.timerLow)
+	}
+	return nil
+}
+
+// fireSessionsTo fires and purges the sessions (all in memory) whose
+// next action is at or before limit.
+func (o *op) fireSessionsTo(limit int64) error {
+	ss := &o.sess
+	L := o.spec.Trigger.LatenessMs
+	for len(ss.heap) > 0 && ss.heap[0].at <= limit {
 		e := ss.heap.pop()
 		s := &ss.list[e.id]
 		if !s.live || s.gen != e.gen || s.heapAt != e.at {
 			continue
 		}
 		s.heapAt = math.MaxInt64
-		if at := o.actionAt(s); at != e.at {
-			o.schedule(e.id) // the session grew since: re-queue in order
+		if at := o.actionAt(s); at != e.at || e.start != s.f || e.seq != s.seq {
+			// The session grew or merged since the entry was queued:
+			// re-queue it in (time, start, first-seen) order.
+			o.schedule(e.id)
 			continue
 		}
 		end := o.sessionEnd(s.f, s.l)
 		if !s.fired {
-			ok, err := o.loadSession(e.id)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				o.expireSession(e.id)
-				continue
-			}
 			if err := o.appendRow(s.f, end, s.key, s.g, coldata.EmitFinal); err != nil {
 				return err
 			}
@@ -396,12 +402,6 @@ func (o *op) fireSessions() error {
 			continue
 		}
 		o.schedule(e.id)
-	}
-	ss.free = append(ss.free, ss.freeNext...)
-	ss.freeNext = ss.freeNext[:0]
-	o.nextAct = math.MaxInt64
-	if len(ss.heap) > 0 {
-		o.nextAct = ss.heap[0].at
 	}
 	return nil
 }
@@ -418,14 +418,6 @@ func (o *op) fireEarlySessions() error {
 	}
 	sortSessions(ss, ids, o)
 	for _, id := range ids {
-		ok, err := o.loadSession(id)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			o.expireSession(id)
-			continue
-		}
 		s := &ss.list[id]
 		s.dirty = false
 		if err := o.appendRow(s.f, o.sessionEnd(s.f, s.l), s.key, s.g, coldata.EmitEarly); err != nil {

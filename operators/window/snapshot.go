@@ -97,12 +97,8 @@ func (o *op) Snapshot(w io.Writer) error {
 			if s.live {
 				e.i(s.f)
 				e.i(s.l)
-				e.bool(s.spilled)
-				if s.spilled {
-					e.i(s.spillAt)
-				} else {
-					e.u(uint64(s.g))
-				}
+				e.bool(false) // spilled sessions: a key-level warm entry now
+				e.u(uint64(s.g))
 				e.u(uint64(s.key))
 				e.u(s.seq)
 				e.bool(s.fired)
@@ -172,12 +168,7 @@ func (o *op) snapshotWarm(w *bufio.Writer) error {
 // memory (not superseded by a group read back, nor stale).
 func (o *op) warmCurrent(key []byte) bool {
 	if o.spec.Kind == Session {
-		at, id, gen, ok := parseSessKey(key)
-		if !ok || id < 0 || int(id) >= len(o.sess.list) {
-			return false
-		}
-		s := &o.sess.list[id]
-		return s.live && s.gen == gen && s.spilled && s.spillAt == at
+		return true // a spilled key's state and timer: never superseded
 	}
 	if len(key) < 8 || o.keys == nil {
 		return false
@@ -213,6 +204,9 @@ func (o *op) restoreWarm(d *dec) error {
 			if err := o.spill.tier.Put(key, val); err != nil {
 				return err
 			}
+			if o.spec.Kind == Session {
+				o.restoredWarmSession(key)
+			}
 			continue
 		}
 		if err := o.loadWarm(key, val); err != nil {
@@ -229,21 +223,33 @@ func (o *op) restoreWarm(d *dec) error {
 	for _, pn := range o.pane.panes {
 		pn.spilled, pn.warm = 0, false
 	}
-	if o.sess.nSpilled != 0 {
-		return errCorruptSnapshot // a spilled session without its entry
-	}
 	return nil
+}
+
+// restoredWarmSession counts a spilled key's entry put back in the tier.
+func (o *op) restoredWarmSession(key []byte) {
+	ss := &o.sess
+	if at, _, ok := parseSessTimer(key); ok {
+		ss.timerLow = min(ss.timerLow, at)
+		o.nextAct = min(o.nextAct, at)
+		return
+	}
+	ss.spilledKeys++
 }
 
 // checkWarm validates a restored warm key against the restored state.
 func (o *op) checkWarm(key []byte) error {
 	if o.spec.Kind == Session {
-		at, id, gen, ok := parseSessKey(key)
-		if !ok || id < 0 || int(id) >= len(o.sess.list) {
+		if len(key) < 2 || (key[0] != warmSessState && key[0] != warmSessTimer) {
 			return errCorruptSnapshot
 		}
-		if s := &o.sess.list[id]; !s.live || s.gen != gen || !s.spilled || s.spillAt != at {
+		if _, _, ok := parseSessTimer(key); key[0] == warmSessTimer && !ok {
 			return errCorruptSnapshot
+		}
+		if key[0] == warmSessState {
+			if k, ok := o.keys.ids[string(key[1:])]; ok && int(k) < len(o.sess.byKey) && len(o.sess.byKey[k]) > 0 {
+				return errCorruptSnapshot // both in memory and spilled
+			}
 		}
 		return nil
 	}
@@ -259,8 +265,10 @@ func (o *op) loadWarm(key, val []byte) error {
 		return err
 	}
 	if o.spec.Kind == Session {
-		_, id, _, _ := parseSessKey(key)
-		return o.decodeSession(id, val)
+		if key[0] == warmSessTimer {
+			return nil
+		}
+		return o.restoreKey(key[1:], val, false)
 	}
 	pn := o.pane.byTime[int64(binary.BigEndian.Uint64(key)^(1<<63))]
 	k, fresh := o.keys.lookup(key[8:])
@@ -291,7 +299,7 @@ func (o *op) Restore(r io.Reader) (err error) {
 	if err := o.openSpill(); err != nil {
 		return err
 	}
-	o.sess.spillKnown = false // restored spilled sessions may be due at any time
+	o.sess.spilledKeys, o.sess.timerLow, o.sess.stale = 0, math.MaxInt64, 0
 	d := &dec{b: data}
 	if v := d.u(); v != snapshotVersion {
 		return fmt.Errorf("window: restore: unsupported snapshot version %d", v)
@@ -438,12 +446,11 @@ func (o *op) restoreSessions(d *dec, ng int) {
 			continue
 		}
 		s.f, s.l = d.i(), d.i()
-		if s.spilled = d.bool(); s.spilled {
-			s.spillAt, s.g = d.i(), noGroup
-			ss.nSpilled++
-		} else {
-			s.g = d.group(ng)
+		if d.bool() {
+			d.err = errOldSpilledSessions
+			return
 		}
+		s.g = d.group(ng)
 		s.key = uint32(d.u())
 		s.seq = d.u()
 		s.fired, s.dirty = d.bool(), d.bool()

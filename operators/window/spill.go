@@ -185,7 +185,7 @@ func (o *op) hotBytes() (total, perGroup int64) {
 	}
 	if o.spec.Kind == Session {
 		for i := range o.sess.list {
-			if s := &o.sess.list[i]; s.live && !s.spilled && !sample(s.g) {
+			if s := &o.sess.list[i]; s.live && !sample(s.g) {
 				break
 			}
 		}
@@ -272,6 +272,13 @@ func pickVictims(cands []spillCand, need int) []spillCand {
 	if need >= len(cands) {
 		return cands
 	}
+	sortVictims(cands)
+	return cands[:need]
+}
+
+// sortVictims orders cands coldest first: least recent touch, then the
+// furthest from firing, then by id.
+func sortVictims(cands []spillCand) {
 	slices.SortFunc(cands, func(a, b spillCand) int {
 		if a.touch != b.touch {
 			return cmp64(int64(a.touch), int64(b.touch))
@@ -281,7 +288,6 @@ func pickVictims(cands []spillCand, need int) []spillCand {
 		}
 		return int(a.id) - int(b.id)
 	})
-	return cands[:need]
 }
 
 // spillGroups spills the need coldest in-memory pane groups.
