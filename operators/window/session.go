@@ -37,7 +37,7 @@ type sessHeapEntry struct {
 
 type sessHeap []sessHeapEntry
 
-func (h sessHeap) Len() int { return len(h) }
+func (h sessHeap) Len() int           { return len(h) }
 func (h sessHeap) Less(i, j int) bool { return h.lessEntry(h[i], h[j]) }
 
 // lessEntry orders entries by time, then session start, then first-seen.
