@@ -1,9 +1,11 @@
 package storage
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/stretchr/testify/require"
@@ -93,4 +95,52 @@ func TestSpool(t *testing.T) {
 	require.NoError(t, tr3.Close())
 	require.NoError(t, tr.Close())
 	require.NoError(t, s.Close())
+}
+
+// TestTierSingleDelete checks the write-once, read-once pattern: an entry
+// Put, SingleDeleted and Put again reads as the second value, and an
+// entry that expired (state.warm.ttl) and was met by a read is deleted by
+// it, so that putting it again and SingleDeleting leaves nothing behind.
+func TestTierSingleDelete(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	s, err := Open("db", Options{FS: vfs.NewMem(), WarmTTL: time.Hour, Now: func() time.Time { return now }})
+	require.NoError(t, err)
+	defer s.Close()
+	tr, err := s.Tier(TierKey{Query: "q"}, 1)
+	require.NoError(t, err)
+	defer tr.Close()
+	get := func(k string) string {
+		v, ok, err := tr.Get([]byte(k), nil)
+		require.NoError(t, err)
+		if !ok {
+			return "<none>"
+		}
+		return string(v)
+	}
+	require.NoError(t, tr.Put([]byte("k"), []byte("1")))
+	require.NoError(t, tr.SingleDelete([]byte("k")))
+	require.Equal(t, "<none>", get("k"))
+	require.NoError(t, tr.Put([]byte("k"), []byte("2")))
+	require.Equal(t, "2", get("k"))
+	require.NoError(t, tr.SingleDelete([]byte("k")))
+	require.Equal(t, "<none>", get("k"))
+
+	require.NoError(t, tr.Put([]byte("e"), []byte("old")))
+	now = now.Add(2 * time.Hour)
+	require.Equal(t, "<none>", get("e"), "expired")
+	require.NoError(t, tr.Put([]byte("e"), []byte("new")))
+	require.Equal(t, "new", get("e"))
+	require.NoError(t, tr.SingleDelete([]byte("e")))
+	require.NoError(t, tr.Flush())
+	require.NoError(t, s.db.Flush())
+	require.NoError(t, s.db.Compact(context.Background(), []byte{0}, []byte{0xff}, true))
+	it, err := s.db.NewIter(nil)
+	require.NoError(t, err)
+	n := 0
+	for ok := it.First(); ok; ok = it.Next() {
+		t.Logf("left: %q", it.Key())
+		n++
+	}
+	require.NoError(t, it.Close())
+	require.Zero(t, n, "no entry is left: the expired write was deleted when met, so the SingleDelete did not uncover it")
 }

@@ -127,6 +127,18 @@ func (t *Tier) Delete(key []byte) error {
 	return nil
 }
 
+// SingleDelete buffers the deletion of key, which must have been Put at
+// most once since it was last deleted (Pebble's SingleDelete: the Put and
+// the deletion cancel out when they meet in a compaction, leaving no
+// tombstone to carry down the levels — the cheap way to delete entries
+// that are written once and read back once).
+func (t *Tier) SingleDelete(key []byte) error {
+	if err := t.pending().SingleDelete(t.fullKey(key), nil); err != nil {
+		return fmt.Errorf("storage: tier delete: %w", err)
+	}
+	return nil
+}
+
 // DeleteRange buffers the deletion of the keys in [lo, hi); hi == nil
 // means the end of the tier's range.
 func (t *Tier) DeleteRange(lo, hi []byte) error {
@@ -174,6 +186,9 @@ func (t *Tier) Get(key, buf []byte) ([]byte, bool, error) {
 		t.s.metrics.WarmReads.Add(1)
 	}
 	closer.Close()
+	if !ok {
+		t.expire(t.kbuf)
+	}
 	return buf, ok, nil
 }
 
@@ -205,6 +220,7 @@ func (t *Tier) GetSorted(keys [][]byte, f func(i int, val []byte) error) error {
 		}
 		v, live := t.live(it.Value(), deadline)
 		if !live {
+			t.expire(full)
 			continue
 		}
 		n++
@@ -226,6 +242,14 @@ func (t *Tier) deadline() int64 {
 		return math.MinInt64
 	}
 	return t.s.opts.Now().Add(-t.s.opts.WarmTTL).UnixNano()
+}
+
+// expire buffers the deletion of an expired entry found by a read (full
+// key), so that every entry written is deleted at most once after its
+// write: the condition of SingleDelete, which operators use for entries
+// they write once and read back once.
+func (t *Tier) expire(full []byte) {
+	_ = t.pending().Delete(full, nil) // an error shows again at Flush
 }
 
 // live strips the write time of stored value v and reports whether it is
@@ -263,6 +287,7 @@ func (t *Tier) Scan(lo, hi []byte, f func(key, val []byte) error) error {
 	for ok := it.First(); ok; ok = it.Next() {
 		v, live := t.live(it.Value(), deadline)
 		if !live {
+			t.expire(it.Key())
 			continue
 		}
 		n++

@@ -206,11 +206,11 @@ func (o *op) restoreKey(enc []byte, v []byte, fromTier bool) error {
 	sp := &o.spill
 	ss.spilledKeys--
 	sp.kbuf = append(append(sp.kbuf[:0], warmSessState), enc...)
-	if err := sp.tier.Delete(sp.kbuf); err != nil {
+	if err := sp.tier.SingleDelete(sp.kbuf); err != nil {
 		return err
 	}
 	sp.kbuf = append(binary.BigEndian.AppendUint64(append(sp.kbuf[:0], warmSessTimer), uint64(at)^(1<<63)), enc...)
-	return sp.tier.Delete(sp.kbuf)
+	return sp.tier.SingleDelete(sp.kbuf)
 }
 
 // readBackKeys reads back, before any row of b is processed, every
@@ -328,7 +328,7 @@ func (o *op) loadDueKeys() (int64, error) {
 	for enc, at := range byEnc {
 		ss.spilledKeys--
 		sp.kbuf = sessTimerKey(sp.kbuf[:0], at, enc)
-		if err := sp.tier.Delete(sp.kbuf); err != nil {
+		if err := sp.tier.SingleDelete(sp.kbuf); err != nil {
 			sp.fail(err)
 			return 0, err
 		}
