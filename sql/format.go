@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	tidb "github.com/pingcap/tidb/pkg/parser"
 )
@@ -194,7 +195,7 @@ func (f *formatter) selectBlock(s *Select) {
 		f.expr(it.Expr, 0)
 		if it.Alias != "" {
 			f.WriteString(" AS ")
-			f.ident(it.Alias)
+			f.alias(it.Alias)
 		}
 	}
 	if s.From != nil {
@@ -308,6 +309,19 @@ func (f *formatter) interval(ms int64) {
 // str prints a string literal.
 func (f *formatter) str(s string) {
 	f.WriteString("'" + strings.ReplaceAll(s, "'", "''") + "'")
+}
+
+// alias prints a select item's alias: an identifier, or a string literal
+// (MySQL's SELECT 1 AS 'x', which TiDB accepts) when it is not valid UTF-8.
+// TiDB turns each invalid byte of an identifier, quoted or not, into '?',
+// but keeps a string literal's bytes, and a string-literal alias is how
+// such an alias came in: only the literal gives the same alias back.
+func (f *formatter) alias(s string) {
+	if !utf8.ValidString(s) {
+		f.str(s)
+		return
+	}
+	f.ident(s)
 }
 
 // ident prints an identifier, double-quoted when it is not a plain word
