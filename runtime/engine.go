@@ -245,11 +245,10 @@ func (e *Engine) createSink(ctx context.Context, s *sql.CreateSink) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	def := &catalog.Sink{Name: s.Name, Options: catalog.Options{}, SQL: s.Text(), From: s.From}
-	for _, o := range s.Options {
-		def.Options[o.Key] = o.Value
+	def, err := planner.SinkDef(s)
+	if err != nil {
+		return nil, err
 	}
-	def.Connector = def.Options["connector"]
 	sink, err := e.newSink(def, plan)
 	if err != nil {
 		return nil, &sql.Error{At: s.At, Code: "22023", Msg: err.Error()}

@@ -5,7 +5,10 @@ package file
 import (
 	"bufio"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
@@ -29,13 +32,24 @@ type Sink struct {
 
 var _ operators.Operator = (*Sink)(nil)
 
-// New returns the file sink declared by def (option path, required).
+// knownOptions are the file sink's options.
+var knownOptions = []string{"connector", "path", "format"}
+
+// New returns the file sink declared by def: option path (required) and
+// optionally format ('json', the only one). The planner (planner.SinkDef)
+// has already refused other options; a definition from elsewhere with one
+// is refused here too.
 func New(def *catalog.Sink, schema catalog.Schema) (operators.Operator, error) {
+	for _, k := range slices.Sorted(maps.Keys(def.Options)) {
+		if !slices.Contains(knownOptions, strings.ToLower(k)) {
+			return nil, fmt.Errorf("file: sink %q: unknown option %q; known options: %s", def.Name, k, strings.Join(knownOptions, ", "))
+		}
+	}
 	path, ok := def.Options.Get("path")
 	if !ok || path == "" {
 		return nil, fmt.Errorf("file: sink %q: option path is required", def.Name)
 	}
-	if v, ok := def.Options.Get("format"); ok && v != "json" {
+	if v, ok := def.Options.Get("format"); ok && !strings.EqualFold(strings.TrimSpace(v), "json") {
 		return nil, fmt.Errorf("file: sink %q: unsupported format %q (only 'json')", def.Name, v)
 	}
 	return &Sink{name: def.Name, path: path, schema: schema}, nil

@@ -50,11 +50,14 @@ type Sink struct {
 var _ operators.Operator = (*Sink)(nil)
 
 // New validates a Kafka sink declaration for rows of schema. Options:
-// topic, brokers, and optionally key_columns (comma-separated output column
-// names). Without key_columns, the key is window_start and window_end
-// (when present) followed by every VARCHAR and BOOLEAN column, which are the
-// group keys of the usual windowed query; the planner should pass the exact
-// group keys with NewWithConfig.
+// topic, brokers (also spelt properties.bootstrap.servers or
+// bootstrap.servers, as the Kafka source takes it; one option under two
+// names is an error), and optionally format ('json') and key_columns
+// (comma-separated output column names); any other option is an error.
+// Without key_columns, the key is window_start and window_end (when
+// present) followed by every VARCHAR and BOOLEAN column, which are the group
+// keys of the usual windowed query; the planner should pass the exact group
+// keys with NewWithConfig.
 func New(def *catalog.Sink, schema catalog.Schema) (operators.Operator, error) {
 	return NewWithConfig(def, schema, Config{})
 }
@@ -64,35 +67,12 @@ func New(def *catalog.Sink, schema catalog.Schema) (operators.Operator, error) {
 // choice), else cfg.KeyCols (the plan's window bounds and group keys, e.g.
 // runtime.SinkKeyCols), else the fallback of New.
 func NewWithConfig(def *catalog.Sink, schema catalog.Schema, cfg Config) (*Sink, error) {
-	s := &Sink{name: def.Name, schema: schema}
-	var keyOpt string
-	for k, v := range def.Options {
-		switch strings.ToLower(k) {
-		case "connector":
-		case "topic":
-			s.topic = strings.TrimSpace(v)
-		case "brokers", "bootstrap.servers", "properties.bootstrap.servers":
-			for _, b := range strings.Split(v, ",") {
-				if b = strings.TrimSpace(b); b != "" {
-					s.brokers = append(s.brokers, b)
-				}
-			}
-		case "format":
-			if !strings.EqualFold(strings.TrimSpace(v), "json") {
-				return nil, fmt.Errorf("kafka: sink %s: format %q is not supported (only 'json')", def.Name, v)
-			}
-		case "key_columns":
-			keyOpt = v
-		default:
-			return nil, fmt.Errorf("kafka: sink %s: unknown option %q", def.Name, k)
-		}
+	opts, err := parseOptions(def)
+	if err != nil {
+		return nil, err
 	}
-	if s.topic == "" {
-		return nil, fmt.Errorf("kafka: sink %s: option 'topic' is required", def.Name)
-	}
-	if len(s.brokers) == 0 {
-		return nil, fmt.Errorf("kafka: sink %s: option 'brokers' is required", def.Name)
-	}
+	s := &Sink{name: def.Name, schema: schema, topic: opts.topic, brokers: opts.brokers}
+	keyOpt := opts.keyColumns
 	switch {
 	case strings.TrimSpace(keyOpt) != "":
 		for _, n := range strings.Split(keyOpt, ",") {

@@ -8,6 +8,9 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -71,11 +74,20 @@ var (
 // checkpointing.
 const defaultFlushRows = 8192
 
-// New returns a sink for def (options url, table) whose input has schema;
+// knownOptions are the postgres sink's options.
+var knownOptions = []string{"connector", "url", "table"}
+
+// New returns a sink for def (options url, table; any other is refused, as
+// the planner already did, planner.SinkDef) whose input has schema;
 // keyCols are the group-key columns of schema. The upsert key is
 // window_start and window_end (when schema has them) and keyCols. The
 // returned operator is a *Sink (it also implements CheckpointSink).
 func New(def *catalog.Sink, schema catalog.Schema, keyCols []int) (operators.Operator, error) {
+	for _, k := range slices.Sorted(maps.Keys(def.Options)) {
+		if !slices.Contains(knownOptions, strings.ToLower(k)) {
+			return nil, fmt.Errorf("postgres: sink %s: unknown option %q; known options: %s", def.Name, k, strings.Join(knownOptions, ", "))
+		}
+	}
 	url, ok := def.Options.Get("url")
 	if !ok || url == "" {
 		return nil, fmt.Errorf("postgres: sink %s needs the url option", def.Name)

@@ -1,0 +1,116 @@
+package planner
+
+import (
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/sql"
+)
+
+// sinkConnectorOptions lists each sink connector's options, connector
+// included (docs/state.md, "Sinks"). Values the sink can only check against
+// the query's output (key_columns) or a client library (the postgres url)
+// are checked when the sink is built.
+var sinkConnectorOptions = map[string]map[string]optSpec{
+	"file": {
+		"connector": {kind: optString, required: true},
+		"path":      {kind: optString, required: true},
+		"format":    {kind: optString, oneOf: []string{"json"}},
+	},
+	"kafka": {
+		"connector":   {kind: optString, required: true},
+		"topic":       {kind: optString, required: true},
+		"brokers":     {kind: optString, required: true},
+		"format":      {kind: optString, oneOf: []string{"json"}},
+		"key_columns": {kind: optString},
+	},
+	"postgres": {
+		"connector": {kind: optString, required: true},
+		"url":       {kind: optString, required: true},
+		"table":     {kind: optString, required: true},
+	},
+}
+
+// sinkConnectorAliases lists each sink connector's option aliases. The
+// Kafka sink takes the Kafka source's names of the brokers (Flink's and the
+// Kafka client's), spelt and checked as the source takes them; the source's
+// other aliases name options a sink does not have.
+var sinkConnectorAliases = map[string]map[string]optAlias{
+	"kafka": {
+		"properties.bootstrap.servers": connectorAliases["kafka"]["properties.bootstrap.servers"],
+		"bootstrap.servers":            connectorAliases["kafka"]["bootstrap.servers"],
+	},
+}
+
+// sinkConnectors are the sink connectors, in the order errors list them.
+var sinkConnectors = []string{"file", "kafka", "postgres"}
+
+// SinkDef validates the WITH options of CREATE SINK and returns the catalog
+// definition (name, connector, options, statement text, FROM view): a known
+// connector (file, kafka, postgres) with its required options, no unknown
+// or repeated option, and well-formed values, as SourceDef checks a
+// source's. An alias of an option (properties.bootstrap.servers or
+// bootstrap.servers for the Kafka sink's brokers) is stored under the
+// option's own name; an option given under two names is an error naming
+// both. Errors are *sql.Error positioned at the offending option, or at the
+// statement when an option is missing. The query is planned separately.
+func SinkDef(s *sql.CreateSink) (*catalog.Sink, error) {
+	def := &catalog.Sink{Name: s.Name, Options: catalog.Options{}, SQL: s.Text(), From: s.From}
+	given := map[string]sql.Option{}
+	for _, o := range s.Options {
+		k := strings.ToLower(o.Key)
+		if _, dup := given[k]; dup {
+			return nil, errf(o.At, codeInvalidParameter, "option %q specified more than once", o.Key)
+		}
+		given[k] = o
+	}
+	conn, ok := given["connector"]
+	if !ok {
+		return nil, errf(s.StmtPos(), codeInvalidParameter, "sink %q needs a connector option: WITH (connector = 'file' | 'kafka' | 'postgres', ...)", s.Name)
+	}
+	def.Connector = strings.ToLower(strings.TrimSpace(conn.Value))
+	specs, ok := sinkConnectorOptions[def.Connector]
+	if !ok {
+		return nil, errf(conn.At, codeInvalidParameter, "unknown sink connector %q%s; expected file, kafka or postgres", conn.Value, didYouMean(conn.Value, sinkConnectors))
+	}
+	aliases := sinkConnectorAliases[def.Connector]
+	names := sinkOptionNames(specs)
+	opts := map[string]sql.Option{} // by canonical name
+	for _, o := range s.Options {
+		k := strings.ToLower(o.Key)
+		sp, ok := specs[k]
+		if a, isAlias := aliases[k]; isAlias {
+			k, sp, ok = a.canonical, a.spec, true
+		}
+		if !ok {
+			return nil, errf(o.At, codeInvalidParameter, "unknown option %q for sink connector %q%s; known options: %s", o.Key, def.Connector, didYouMean(o.Key, slices.Concat(names, aliasNames(aliases))), strings.Join(names, ", "))
+		}
+		if err := checkOption(o, sp); err != nil {
+			return nil, err
+		}
+		if prev, dup := opts[k]; dup {
+			return nil, errf(o.At, codeInvalidParameter, "options %q and %q are two names of option %q; give only one", prev.Key, o.Key, k)
+		}
+		opts[k] = o
+		def.Options[k] = o.Value
+	}
+	def.Options["connector"] = def.Connector
+	for _, k := range names {
+		if _, ok := opts[k]; !ok && specs[k].required {
+			return nil, errf(s.StmtPos(), codeInvalidParameter, "sink connector %q needs option %q", def.Connector, k)
+		}
+	}
+	return def, nil
+}
+
+// sinkOptionNames lists a sink connector's options, sorted.
+func sinkOptionNames(specs map[string]optSpec) []string {
+	out := make([]string, 0, len(specs))
+	for k := range specs {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
