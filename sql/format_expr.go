@@ -176,7 +176,8 @@ func (f *formatter) expr(e Expr, min int) {
 		if f.specialFunc(e) {
 			return
 		}
-		f.WriteString(e.Name + "(")
+		f.funcName(e.Name)
+		f.WriteString("(")
 		switch {
 		case e.Star:
 			f.WriteString("*")
@@ -235,7 +236,8 @@ func (f *formatter) specialFunc(e *Func) bool {
 		if !ok || field.Kind != LitString {
 			return false
 		}
-		f.WriteString(e.Name + "(")
+		f.funcName(e.Name)
+		f.WriteString("(")
 		if isPlainWord(field.S) {
 			f.WriteString(field.S)
 		} else {
@@ -246,7 +248,8 @@ func (f *formatter) specialFunc(e *Func) bool {
 		f.WriteString(")")
 		return true
 	case "position":
-		f.WriteString(e.Name + "(")
+		f.funcName(e.Name)
+		f.WriteString("(")
 		// TiDB's grammar takes a bit expression before IN.
 		f.expr(e.Args[0], precAdd)
 		f.WriteString(" IN ")
@@ -255,6 +258,19 @@ func (f *formatter) specialFunc(e *Func) bool {
 		return true
 	}
 	return false
+}
+
+// funcName prints a function's name: bare when it is a plain word (which
+// is how every function weir knows is spelt, and how TiDB's keyword
+// functions such as IF or LEFT must be), double-quoted otherwise. A name
+// such as "$" (from "\xa0$()": TiDB reads the byte 0xa0 as a space) does
+// not read back as a name bare, but TiDB takes "$"() as a call of "$".
+func (f *formatter) funcName(name string) {
+	if isPlainWord(name) {
+		f.WriteString(name)
+		return
+	}
+	f.WriteString(`"` + strings.ReplaceAll(name, `"`, `""`) + `"`)
 }
 
 // isPlainWord reports whether s reads back as a bare word: a letter or _

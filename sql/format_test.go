@@ -36,3 +36,26 @@ func TestFormatAliasBytes(t *testing.T) {
 		requireRoundTrip(t, stmts[0], out)
 	}
 }
+
+// TestFormatFuncNames: a function's name is printed bare when it is a plain
+// word and double-quoted otherwise, so that it reads back as the same name.
+// TiDB reads the byte 0xa0 as a space, so "\xa0$()" calls "$", which bare
+// would read back as a stray '$'.
+func TestFormatFuncNames(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"SELECT \xa0$()", `SELECT "$"()`}, // found by FuzzParse
+		{"SELECT a$(1)", `SELECT "a$"(1)`},
+		{`SELECT "a""b"(1, 2)`, `SELECT "a""b"(1, 2)`},
+		{`SELECT "a b"()`, `SELECT "a b"()`},
+		// Plain words stay bare (aggregates' names are lower-cased when
+		// parsed, other calls keep the user's spelling).
+		{"SELECT upper(s), COUNT(*) FROM t", "SELECT upper(s), count(*) FROM t"},
+	} {
+		stmts, err := Parse(tc.in)
+		require.NoError(t, err, "%q", tc.in)
+		require.Len(t, stmts, 1, "%q", tc.in)
+		out := Format(stmts[0])
+		require.Equal(t, tc.want, out, "%q", tc.in)
+		requireRoundTrip(t, stmts[0], out)
+	}
+}
