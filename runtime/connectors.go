@@ -35,8 +35,12 @@ func (e *Engine) newSource(def *catalog.Source) (operators.Source, error) {
 	return nil, fmt.Errorf("runtime: connector %q is not available for sources", def.Connector)
 }
 
-// newSink opens the connector of a declared sink fed by plan. Kafka message
-// keys and Postgres upsert keys are the window bounds plus the group keys.
+// newSink opens the connector of a declared sink fed by plan. def comes
+// from planner.SinkDef, which has checked its options against the
+// connector's; what remains to check needs the plan (key columns, the
+// Postgres sink's keys) or a client library (the Postgres url). Kafka
+// message keys and Postgres upsert keys are the window bounds plus the
+// group keys.
 func (e *Engine) newSink(def *catalog.Sink, plan *planner.Plan) (operators.Operator, error) {
 	schema := plan.Output
 	switch def.Connector {
