@@ -1,5 +1,6 @@
 // Package file is the file source connector: a JSON-lines file read in large
-// chunks, bounded (end of file is end of input) or tailed (follow = 'true').
+// chunks, bounded (end of file is end of input) or tailed (follow = 'true'),
+// following the path across truncation and rotation as tail -F does.
 package file
 
 import (
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 
@@ -30,17 +32,21 @@ const (
 )
 
 // Source reads one JSON-lines file. All rows are partition 0; Batch.Offset
-// is the 1-based line number. Blank lines are skipped; a last line without a
-// trailing newline is read at end of file (bounded mode) and held back until
-// its newline arrives (follow mode). Malformed lines go to the Context's
-// dead letters with reason "malformed" and never stop the source.
+// is the 1-based line number within the file being read (it starts again at
+// 1 after a truncation or rotation in follow mode, see follow.go). Blank
+// lines are skipped; a last line without a trailing newline is read at end
+// of file (bounded mode) and held back until its newline arrives (follow
+// mode). Malformed lines go to the Context's dead letters with reason
+// "malformed" and never stop the source.
 //
 // Options: path (required), follow ('true' | 'false', default false),
 // format ('json', the default and only one). The dead_letter_path option is
 // the runtime's: it picks the DeadLetterSink given at Open.
 //
 // Source implements operators.Checkpointer: its position is the byte offset
-// of the first unread line and that line's number, so a restart seeks there.
+// of the first unread line, that line's number and the identity of the
+// file, so a restart seeks there (or starts the file over, with a warning,
+// when the file at the path is no longer the one read).
 type Source struct {
 	name   string
 	schema catalog.Schema
@@ -48,9 +54,12 @@ type Source struct {
 	follow bool
 	poll   time.Duration
 	dec    *jsondec.Decoder
+	warn   io.Writer // truncation, rotation and restore warnings
 
-	octx *operators.Context
-	f    *os.File
+	octx   *operators.Context
+	opened bool        // between Open and Close
+	f      *os.File    // nil in follow mode while the path does not exist
+	fi     os.FileInfo // f's identity, for os.SameFile with the path
 
 	buf        []byte
 	start, end int   // unconsumed bytes are buf[start:end]
@@ -60,9 +69,16 @@ type Source struct {
 	discardOff int64 // file offset where the skipped line starts
 	longLine   []byte
 	eof        bool
+	draining   bool // follow: the path names a new file; finish this one first
 
-	restored   bool
-	restoreOff int64
+	restored    bool // a Restore not yet applied to an open file
+	restoreOff  int64
+	restoreLine int64
+	restoreID   fileID
+
+	// atEOF, when set, runs once the next time follow mode reaches the end
+	// of the open file, before the path is looked at (tests rotate there).
+	atEOF func()
 }
 
 var (
@@ -76,7 +92,7 @@ func New(def *catalog.Source) (operators.Source, error) {
 	if !ok || path == "" {
 		return nil, fmt.Errorf("file: source %q: option path is required", def.Name)
 	}
-	s := &Source{name: def.Name, schema: def.Schema, path: path, poll: defaultPoll}
+	s := &Source{name: def.Name, schema: def.Schema, path: path, poll: defaultPoll, warn: os.Stderr}
 	if v, ok := def.Options.Get("follow"); ok {
 		switch v {
 		case "true":
@@ -103,28 +119,30 @@ func New(def *catalog.Source) (operators.Source, error) {
 // Schema returns the declared columns.
 func (s *Source) Schema() catalog.Schema { return s.schema }
 
-// Open opens the file, seeking to the restored position if any.
+// Open opens the file, seeking to the restored position if any. In follow
+// mode a path that does not exist yet is not an error: the source warns and
+// waits for the file to be created.
 func (s *Source) Open(ctx *operators.Context) error {
 	s.octx = ctx
-	f, err := os.Open(s.path)
-	if err != nil {
-		return fmt.Errorf("file: source %q: %w", s.name, err)
-	}
-	s.f = f
 	if s.buf == nil {
 		s.buf = make([]byte, chunkSize)
 	}
-	if s.restored {
-		if _, err := f.Seek(s.restoreOff, io.SeekStart); err != nil {
-			return fmt.Errorf("file: source %q: seek to %d: %w", s.name, s.restoreOff, err)
+	f, fi, err := s.openPath()
+	if err != nil {
+		if s.follow && errors.Is(err, fs.ErrNotExist) {
+			s.opened = true
+			s.warnf("%s does not exist: waiting for it to be created", s.path)
+			return nil
 		}
-		s.readOff = s.restoreOff
+		return fmt.Errorf("file: source %q: %w", s.name, err)
 	}
-	return nil
+	s.opened = true
+	return s.use(f, fi)
 }
 
 // Close closes the file.
 func (s *Source) Close() error {
+	s.opened = false
 	if s.f == nil {
 		return nil
 	}
@@ -136,9 +154,10 @@ func (s *Source) Close() error {
 // Read fills b with up to coldata.DefaultBatchSize rows. In bounded mode it
 // returns io.EOF once the whole file has been delivered; in follow mode it
 // never does, and returns an empty batch when no complete new line arrived
-// within the poll interval.
+// within the poll interval; at the end of the file it looks at the path for
+// a truncation or rotation (follow.go).
 func (s *Source) Read(ctx context.Context, b *coldata.Batch) error {
-	if s.f == nil {
+	if !s.opened {
 		return fmt.Errorf("file: source %q: Read before Open", s.name)
 	}
 	fitColumns(b, s.schema)
@@ -158,22 +177,31 @@ func (s *Source) Read(ctx context.Context, b *coldata.Batch) error {
 		if s.eof && !s.follow {
 			break
 		}
-		n, err := s.fill()
-		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("file: source %q: %w", s.name, err)
-		}
-		if n > 0 {
-			continue
+		if s.f != nil {
+			n, err := s.fill()
+			if err != nil && !errors.Is(err, io.EOF) {
+				return fmt.Errorf("file: source %q: %w", s.name, err)
+			}
+			if n > 0 {
+				continue
+			}
 		}
 		// End of the file as it stands now.
 		if !s.follow {
 			s.eof = true
-			if s.start < s.end { // a last line without newline
-				line := s.buf[s.start:s.end]
-				s.start = s.end
-				s.consume(b, line)
-			}
+			s.finishFile(b)
 			break
+		}
+		if h := s.atEOF; h != nil {
+			s.atEOF = nil
+			h()
+		}
+		again, err := s.followPath(b)
+		if err != nil {
+			return fmt.Errorf("file: source %q: %w", s.name, err)
+		}
+		if again {
+			continue
 		}
 		if b.Len > 0 {
 			return nil
@@ -229,6 +257,16 @@ func (s *Source) startDiscard() {
 		s.longLine = append(s.longLine[:0], s.buf[:maxDeadPayload]...)
 	}
 	s.start, s.end = 0, 0
+}
+
+// finishFile takes the bytes after the last newline of a file that will not
+// grow any more as its last line.
+func (s *Source) finishFile(b *coldata.Batch) {
+	if s.start < s.end || s.discarding {
+		line := s.buf[s.start:s.end]
+		s.start = s.end
+		s.consume(b, line)
+	}
 }
 
 // consume handles one line (without its newline).
