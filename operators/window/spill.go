@@ -70,13 +70,12 @@ const spillSlack = 1.25
 // stay until the pane is loaded or purged (a range delete) and are
 // ignored, the in-memory group being newer.
 //
-// Sessions (session_spill.go): a spilled session keeps its bounds, key and
-// heap entries in memory (so that candidate sessions and firing order are
-// decided without Pebble) and moves its accumulators to the warm tier
-// under (its next action time ‖ slot ‖ generation). An event reads back,
-// with one Get each, only the spilled sessions of its key it can join;
-// an advance reads back every spilled session due by the watermark with
-// one scan and range-deletes the scanned entries.
+// Sessions (session_spill.go): a key spills whole — every session's
+// bounds, first-seen order, flags and accumulators in one warm entry, and
+// a timer entry under its next action time — and nothing of it stays in
+// memory. A batch reads back the spilled keys its rows address with one
+// sorted pass; an advance reads back the keys whose timer is due, in
+// chunks, firing up to each chunk before reading the next.
 //
 // state.warm.ttl (storage.Options.WarmTTL) is idle-state retention, as
 // Flink's state TTL: a group spilled and not touched for longer than the
@@ -84,8 +83,8 @@ const spillSlack = 1.25
 // lateness or length keeps it open longer than the TTL — no longer sees
 // it: a later event for that (window, key) starts from empty state (its
 // late or final row counts only events after the expiry), and with no
-// later event the key has no row. An expired session is removed without
-// a row. Set the TTL above the longest window plus lateness to never lose
+// later event the key has no row. An expired session (its key's entry
+// expired) is removed without a row. Set the TTL above the longest window plus lateness to never lose
 // state (storage.Metrics.Expired counts expiries).
 //
 // EARLY EVERY on panes keeps everything in memory: its bookkeeping refers
