@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"time"
 
@@ -26,7 +27,11 @@ import (
 func (e *Engine) newSource(def *catalog.Source) (operators.Source, error) {
 	switch def.Connector {
 	case "file":
-		return file.New(def)
+		src, err := file.New(def)
+		if w, ok := src.(interface{ SetWarningLog(io.Writer) }); ok && err == nil {
+			w.SetWarningLog(e.stderr) // truncation, rotation, a missing tailed file
+		}
+		return src, err
 	case "datagen":
 		return datagen.New(def)
 	case "kafka":
