@@ -149,6 +149,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("server.idle_timeout must not be negative (0 disables it), got %s", s.IdleTimeout)
 	case s.MaxConnections < 1:
 		return fmt.Errorf("server.max_connections must be at least 1, got %d", s.MaxConnections)
+	case c.State.Hot.MaxSizeMB < 0:
+		return fmt.Errorf("state.hot.max_size_mb must not be negative (0: no budget, all window state in memory), got %d", c.State.Hot.MaxSizeMB)
 	case c.State.Warm.CacheSizeMB < 0:
 		return fmt.Errorf("state.warm.cache_size_mb must not be negative (0 or unset: automatic), got %d", c.State.Warm.CacheSizeMB)
 	}

@@ -232,4 +232,7 @@ func TestWarmCacheDefault(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte("state:\n  warm: { cache_size_mb: -1 }\n"), 0o644))
 	_, err := LoadConfig(path)
 	require.ErrorContains(t, err, "state.warm.cache_size_mb must not be negative")
+	require.NoError(t, os.WriteFile(path, []byte("state:\n  hot: { max_size_mb: -5 }\n"), 0o644))
+	_, err = LoadConfig(path)
+	require.ErrorContains(t, err, "state.hot.max_size_mb must not be negative (0: no budget")
 }
