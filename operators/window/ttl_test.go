@@ -72,3 +72,62 @@ func TestWarmTTLExpiresSpilledState(t *testing.T) {
 		require.NoError(t, s.Close())
 	}
 }
+
+// TestWarmTTLExpiresSpilledSessions checks state.warm.ttl for SESSION
+// windows, which spill by key: every key is spilled after each batch
+// (one-byte budget). Sessions of 60 s gap:
+//
+//	at 0m:  a@10s, a@20s, b@30s   → a [10,20], b [30,30], spilled
+//	at 50m: b@40s                 → b read back (50m old < 1h): [30,40], spilled again
+//	at 70m: a@50s, b@55s          → with a TTL of 1h a's entry (70m old) expired: a
+//	                                starts again, [50,50]; b (20m old) becomes [30,55]
+//
+// End of input fires: with the TTL, a [50 s, 110 s) with 1 event and
+// b [30 s, 115 s) with 3; a's old timer (due at 80 s) finds no state and
+// emits nothing. Without a TTL a's session is [10 s, 110 s) with 3
+// events (50 − 20 ≤ the gap).
+func TestWarmTTLExpiresSpilledSessions(t *testing.T) {
+	for _, ttl := range []time.Duration{0, time.Hour} {
+		now := time.Unix(1_700_000_000, 0)
+		s, err := storage.Open("db", storage.Options{FS: vfs.NewMem(), WarmTTL: ttl, Now: func() time.Time { return now }})
+		require.NoError(t, err)
+		tier, err := s.Tier(storage.TierKey{Query: "q"}, 1)
+		require.NoError(t, err)
+		spec := Spec{Kind: Session, Gap: 60_000, KeyCols: []int{0},
+			Aggs:    []agg.Spec{{Func: agg.CountStar, Arg: -1}},
+			Trigger: Trigger{EarlyWhenCol: -1}}
+		o, err := New(spec)
+		require.NoError(t, err)
+		o.(StateSpiller).SetStateTier(tier)
+		require.NoError(t, o.Open(&operators.Context{Counters: &operators.Counters{}}))
+		var rows []string
+		emit := operators.EmitterFunc(func(b *coldata.Batch) error {
+			for r := 0; r < b.Len; r++ {
+				rows = append(rows, formatRow(b, r))
+			}
+			return nil
+		})
+		minInf := int64(math.MinInt64)
+		require.NoError(t, o.Process(eventBatch([]event{
+			{ts: 10_000, wm: minInf, key: "a"}, {ts: 20_000, wm: minInf, key: "a"}, {ts: 30_000, wm: minInf, key: "b"},
+		}), emit))
+		require.Equal(t, 2, o.(*op).sess.spilledKeys, "both keys spilled")
+		now = now.Add(50 * time.Minute)
+		require.NoError(t, o.Process(eventBatch([]event{{ts: 40_000, wm: minInf, key: "b"}}), emit))
+		now = now.Add(20 * time.Minute)
+		require.NoError(t, o.Process(eventBatch([]event{
+			{ts: 50_000, wm: minInf, key: "a"}, {ts: 55_000, wm: minInf, key: "b"},
+		}), emit))
+		require.Empty(t, rows)
+		require.NoError(t, o.OnWatermark(math.MaxInt64, emit))
+		if ttl == 0 {
+			require.Equal(t, []string{"final 00:00:10 00:01:50 a 3", "final 00:00:30 00:01:55 b 3"}, rows)
+			require.Zero(t, s.Metrics().Expired.Load())
+		} else {
+			require.Equal(t, []string{"final 00:00:50 00:01:50 a 1", "final 00:00:30 00:01:55 b 3"}, rows)
+			require.Equal(t, int64(2), s.Metrics().Expired.Load(), "a's state entry, then a's old timer")
+		}
+		require.NoError(t, tier.Close())
+		require.NoError(t, s.Close())
+	}
+}
