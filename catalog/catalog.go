@@ -27,25 +27,46 @@ func New() *Catalog {
 
 func key(name string) string { return strings.ToLower(name) }
 
-func (c *Catalog) existsLocked(name string) bool {
+// existsLocked returns the kind of the object named name ("source",
+// "sink", "view"), or "" when the name is free.
+func (c *Catalog) existsLocked(name string) string {
 	k := key(name)
-	_, a := c.sources[k]
-	_, b := c.sinks[k]
-	_, v := c.views[k]
-	return a || b || v
+	if _, ok := c.sources[k]; ok {
+		return "source"
+	}
+	if _, ok := c.sinks[k]; ok {
+		return "sink"
+	}
+	if _, ok := c.views[k]; ok {
+		return "view"
+	}
+	return ""
 }
 
-// ErrExists is returned when a name is already taken.
-type ErrExists struct{ Name string }
+// ErrExists is returned when a name is already taken. Its message is
+// user-facing (the runtime reports it as SQLSTATE 42P07), so it carries no
+// package prefix.
+type ErrExists struct {
+	Name string
+	Kind string // the kind of the object holding the name: "source", "sink" or "view"
+}
 
-func (e *ErrExists) Error() string { return fmt.Sprintf("catalog: %q already exists", e.Name) }
+// Error reads `source "s" already exists`, naming the kind of the object
+// that holds the name (names are shared by sources, sinks and views).
+func (e *ErrExists) Error() string {
+	kind := e.Kind
+	if kind == "" {
+		kind = "relation"
+	}
+	return fmt.Sprintf("%s %q already exists", kind, e.Name)
+}
 
 // AddSource declares a source.
 func (c *Catalog) AddSource(s *Source) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.existsLocked(s.Name) {
-		return &ErrExists{s.Name}
+	if kind := c.existsLocked(s.Name); kind != "" {
+		return &ErrExists{Name: s.Name, Kind: kind}
 	}
 	c.sources[key(s.Name)] = s
 	return nil
@@ -55,8 +76,8 @@ func (c *Catalog) AddSource(s *Source) error {
 func (c *Catalog) AddSink(s *Sink) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.existsLocked(s.Name) {
-		return &ErrExists{s.Name}
+	if kind := c.existsLocked(s.Name); kind != "" {
+		return &ErrExists{Name: s.Name, Kind: kind}
 	}
 	c.sinks[key(s.Name)] = s
 	return nil
@@ -66,8 +87,8 @@ func (c *Catalog) AddSink(s *Sink) error {
 func (c *Catalog) AddView(v *View) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.existsLocked(v.Name) {
-		return &ErrExists{v.Name}
+	if kind := c.existsLocked(v.Name); kind != "" {
+		return &ErrExists{Name: v.Name, Kind: kind}
 	}
 	c.views[key(v.Name)] = v
 	return nil
@@ -99,7 +120,7 @@ func (c *Catalog) Drop(name string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	k := key(name)
-	if !c.existsLocked(name) {
+	if c.existsLocked(name) == "" {
 		return false
 	}
 	delete(c.sources, k)
