@@ -211,7 +211,7 @@ func (o *op) hotBytes() (total, perGroup int64) {
 	if o.keys != nil {
 		keys = o.keys.live()
 	}
-	total = int64(live)*perGroup + int64(keys)*perKey + int64(len(o.sess.list))*sessionOverhead
+	total = int64(live)*perGroup + int64(keys)*perKey + int64(len(o.sess.list)-len(o.sess.free)-len(o.sess.freeNext))*sessionOverhead
 	return total, perGroup
 }
 
