@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -139,7 +140,10 @@ func (e *Engine) Exec(ctx context.Context, stmt sql.Statement, out OutputFunc) (
 		if err != nil {
 			return nil, err
 		}
-		q, err := e.startQuery(ctx, s.Text(), plan, sink, "")
+		// A SELECT with an output of its own is a statement of a script
+		// (`weir run`): it stays listed after it ends, as the script's
+		// record; StartStream's ad-hoc SELECTs do not (queryKind).
+		q, err := e.startQuery(ctx, s.Text(), plan, sink, "", func(q *Query) { q.kind = kindScript })
 		if err != nil {
 			return nil, err
 		}
@@ -263,6 +267,8 @@ func (e *Engine) createSink(ctx context.Context, s *sql.CreateSink) (*Result, er
 	}
 	if err := e.persistPut(def.Name, s.Text()); err != nil {
 		q.Cancel()
+		<-q.Done()
+		e.forgetQuery(q)
 		e.cat.Drop(def.Name)
 		return nil, err
 	}
@@ -273,13 +279,34 @@ func (e *Engine) createSink(ctx context.Context, s *sql.CreateSink) (*Result, er
 // checkpoint store ("view/<name>", "sink/<name>"), fingerprinted by the
 // statement's text; "" means "run/<id>" under the engine's fingerprint.
 // setup, if any, runs before the query starts.
+//
+// The query's kind (queryKind) follows from key: "view/..." and "sink/..."
+// are durable objects, "" an ad-hoc query unless setup says otherwise.
 func (e *Engine) startQuery(ctx context.Context, text string, plan *planner.Plan, sink operators.Operator, key string, setup ...func(*Query)) (*Query, error) {
 	e.mu.Lock()
 	e.nextID++
 	q := &Query{ID: fmt.Sprintf("q%d", e.nextID), SQL: text, Plan: plan}
 	e.mu.Unlock()
+	switch {
+	case strings.HasPrefix(key, "view/"):
+		q.kind = kindView
+	case strings.HasPrefix(key, "sink/"):
+		q.kind = kindSink
+	default:
+		q.kind = kindAdhoc
+	}
 	for _, f := range setup {
 		f(q)
+	}
+	if q.kind == kindAdhoc || q.kind == kindScript {
+		// Forgotten (or kept among the last few) as soon as it stops,
+		// before Done is closed: whoever waits on Done then sees the
+		// pruned list.
+		q.onStop = func() {
+			e.mu.Lock()
+			e.pruneStoppedLocked()
+			e.mu.Unlock()
+		}
 	}
 	// Checkpointed: the durable objects of a server (views and sinks, keyed
 	// by name) and the queries of a `weir run` script (keyed by position and
@@ -308,31 +335,63 @@ func (e *Engine) startQuery(ctx context.Context, text string, plan *planner.Plan
 	return q, nil
 }
 
-// keepStopped is how many stopped queries SHOW QUERIES and the metrics keep.
+// keepStopped is how many stopped queries of a `weir run` script SHOW
+// QUERIES and the metrics keep.
 const keepStopped = 100
 
-// pruneStoppedLocked forgets the oldest stopped queries beyond keepStopped,
-// so that a server running many ad-hoc queries does not grow without bound.
+// keepEndedAdhoc is how many ended ad-hoc queries (a SELECT over the wire
+// or in the REPL) SHOW QUERIES keeps, the most recently started last, for
+// diagnosis ("why did my SELECT stop?"). Their metric series go at once.
+const keepEndedAdhoc = 10
+
+// pruneStoppedLocked forgets the oldest stopped script queries beyond
+// keepStopped and the oldest ended ad-hoc queries beyond keepEndedAdhoc,
+// so that a server running many ad-hoc queries does not grow without
+// bound. The queries of views and sinks are never pruned: a failed one
+// stays visible with its error, and a finished one still counts as a
+// user of its sources (sourceUser), until the object is dropped
+// (forgetQuery).
 func (e *Engine) pruneStoppedLocked() {
-	stopped := 0
+	var script, adhoc int
 	for _, q := range e.queries {
 		if q.stopped() {
-			stopped++
+			switch q.kind {
+			case kindScript:
+				script++
+			case kindAdhoc:
+				adhoc++
+			}
 		}
 	}
-	if stopped <= keepStopped {
+	if script <= keepStopped && adhoc <= keepEndedAdhoc {
 		return
 	}
 	kept := e.queries[:0]
 	for _, q := range e.queries {
-		if stopped > keepStopped && q.stopped() {
-			stopped--
-			continue
+		if q.stopped() {
+			if q.kind == kindScript && script > keepStopped {
+				script--
+				continue
+			}
+			if q.kind == kindAdhoc && adhoc > keepEndedAdhoc {
+				adhoc--
+				continue
+			}
 		}
 		kept = append(kept, q)
 	}
 	clear(e.queries[len(kept):])
 	e.queries = kept
+}
+
+// forgetQuery removes a stopped query from the engine's list: SHOW
+// QUERIES and WATERMARKS no longer show it and its metric series are gone
+// from the next scrape (the collector reads the list). DROP VIEW and DROP
+// SINK call it once the object's query has stopped.
+func (e *Engine) forgetQuery(q *Query) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.queries = slices.DeleteFunc(e.queries, func(x *Query) bool { return x == q })
 }
 
 // Queries lists the queries started so far.
@@ -383,6 +442,7 @@ func (e *Engine) drop(s *sql.Drop) (*Result, error) {
 			if strings.EqualFold(q.sinkName, s.Name) {
 				q.Cancel()
 				<-q.Done()
+				e.forgetQuery(q)
 				if q.store != nil {
 					if err := q.store.Delete(q.key); err != nil {
 						return nil, err
@@ -502,7 +562,7 @@ func (e *Engine) persistPut(name, text string) error {
 		return nil
 	}
 	if err := e.persist.PutStatement(strings.ToLower(name), text); err != nil {
-		return fmt.Errorf("runtime: persisting %s: %w", name, err)
+		return fmt.Errorf("persisting %s: %w", name, err)
 	}
 	return nil
 }
@@ -512,7 +572,7 @@ func (e *Engine) persistDelete(name string) error {
 		return nil
 	}
 	if err := e.persist.DeleteStatement(strings.ToLower(name)); err != nil {
-		return fmt.Errorf("runtime: persisting the drop of %s: %w", name, err)
+		return fmt.Errorf("persisting the drop of %s: %w", name, err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -11,7 +12,10 @@ import (
 
 // metricsCollector exports the engine's counters in Prometheus form
 // (SPEC.md "Metrics"). Values are read at scrape time from the queries'
-// atomic counters, so the data path never touches Prometheus.
+// atomic counters, so the data path never touches Prometheus. A query's
+// series exist while the engine lists it (Engine.Queries) — a dropped
+// view's or sink's query is forgotten, so its series go with it — and an
+// ad-hoc query's only while it runs (metricQueries).
 type metricsCollector struct {
 	e *Engine
 
@@ -62,7 +66,7 @@ func (m *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
 	now := m.e.clock.Now().UnixMilli()
-	for _, q := range m.e.Queries() {
+	for _, q := range m.e.metricQueries() {
 		c := &q.Counters
 		counter(m.eventsIn, c.EventsIn.Load(), q.ID)
 		counter(m.rowsOut, c.RowsOut.Load(), q.ID)
@@ -93,6 +97,15 @@ func (m *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(m.hotBytes, float64(hot))
 	gauge(m.warmBytes, float64(warm))
 	counter(m.evictions, evictions)
+}
+
+// metricQueries returns the queries that have metric series: every listed
+// query except an ad-hoc one that has ended (SHOW QUERIES keeps the last
+// few for diagnosis, but a server running ad-hoc SELECTs for weeks must not
+// collect a series per SELECT).
+func (e *Engine) metricQueries() []*Query {
+	qs := e.Queries()
+	return slices.DeleteFunc(qs, func(q *Query) bool { return q.kind == kindAdhoc && q.stopped() })
 }
 
 // eventCountHistogram exports h with its bucket bounds.

@@ -44,6 +44,8 @@ type Query struct {
 	wm         atomic.Int64 // unionW, readable from other goroutines
 
 	sinkName string
+	kind     queryKind
+	onStop   func() // runs once the query has stopped, before Done is closed
 
 	// Checkpointing (nil store: none).
 	store        CheckpointStore
@@ -70,6 +72,24 @@ type Query struct {
 	err    error
 	state  string
 }
+
+// queryKind says what started a query, which decides how long the engine
+// lists it (SHOW QUERIES, SHOW WATERMARKS, /metrics) once it has stopped.
+type queryKind uint8
+
+const (
+	// kindAdhoc: a SELECT over the wire or in the REPL (StartStream). Once
+	// ended, only the last keepEndedAdhoc stay in SHOW QUERIES, and none in
+	// /metrics.
+	kindAdhoc queryKind = iota
+	// kindScript: a SELECT of a `weir run` script (Exec with an output);
+	// the last keepStopped stopped ones stay listed.
+	kindScript
+	// kindView: a materialized view's query, listed until DROP VIEW.
+	kindView
+	// kindSink: a sink's query, listed until DROP SINK.
+	kindSink
+)
 
 // input is one source leaf of the DAG with its watermark assigner.
 type input struct {
@@ -99,14 +119,12 @@ func (q *Query) Err() error {
 	return q.err
 }
 
-// stopped reports whether the query has stopped.
+// stopped reports whether the query has stopped: finish has set its final
+// state (Done may not be closed yet).
 func (q *Query) stopped() bool {
-	select {
-	case <-q.done:
-		return true
-	default:
-		return false
-	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.state != "" && q.state != "running"
 }
 
 // Done is closed when the query has stopped.
@@ -199,6 +217,9 @@ func (q *Query) finish(err error) {
 	}
 	q.err = err
 	q.mu.Unlock()
+	if q.onStop != nil {
+		q.onStop()
+	}
 	close(q.done)
 }
 

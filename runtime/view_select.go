@@ -74,10 +74,10 @@ type sortKey struct {
 func planRead(name string, schema catalog.Schema, q *sql.Query) (*boundedPlan, error) {
 	sel := q.Selects[0]
 	if q.Emit != nil {
-		return nil, &sql.Error{At: q.Emit.At, Code: "0A000", Msg: fmt.Sprintf("runtime: EMIT does not apply to reading view %q", name)}
+		return nil, &sql.Error{At: q.Emit.At, Code: "0A000", Msg: fmt.Sprintf("EMIT does not apply to reading view %q", name)}
 	}
 	if _, tvf := sel.From.(*sql.TableRef); !tvf {
-		return nil, &sql.Error{At: sel.At, Code: "0A000", Msg: "runtime: a view is read with SELECT ... FROM view"}
+		return nil, &sql.Error{At: sel.At, Code: "0A000", Msg: "a view is read with SELECT ... FROM view"}
 	}
 	cat := catalog.New()
 	if err := cat.AddSource(&catalog.Source{Name: name, Schema: schema, Connector: "view", Options: catalog.Options{}}); err != nil {
@@ -95,7 +95,7 @@ func planRead(name string, schema catalog.Schema, q *sql.Query) (*boundedPlan, e
 	bp := &boundedPlan{plan: plan, visible: len(plan.Output), limit: -1}
 	if q.Limit != nil {
 		if *q.Limit < 0 {
-			return nil, &sql.Error{At: q.At, Code: "2201W", Msg: "runtime: LIMIT must not be negative"}
+			return nil, &sql.Error{At: q.At, Code: "2201W", Msg: "LIMIT must not be negative"}
 		}
 		bp.limit = *q.Limit
 	}
@@ -107,7 +107,7 @@ func planRead(name string, schema catalog.Schema, q *sql.Query) (*boundedPlan, e
 		case *sql.Literal:
 			if x.Kind == sql.LitInt {
 				if x.I < 1 || x.I > int64(bp.visible) {
-					return nil, &sql.Error{At: x.At, Code: "42P10", Msg: fmt.Sprintf("runtime: ORDER BY position %d is not in select list", x.I)}
+					return nil, &sql.Error{At: x.At, Code: "42P10", Msg: fmt.Sprintf("ORDER BY position %d is not in select list", x.I)}
 				}
 				col = int(x.I) - 1
 			}
@@ -143,7 +143,7 @@ func planRead(name string, schema catalog.Schema, q *sql.Query) (*boundedPlan, e
 func (e *Engine) ReadView(ctx context.Context, q *sql.Query) (*Rows, error) {
 	name, ok := e.readTarget(q)
 	if !ok {
-		return nil, &sql.Error{At: q.At, Code: "42P01", Msg: "runtime: not a read of a materialized view"}
+		return nil, &sql.Error{At: q.At, Code: "42P01", Msg: "not a read of a materialized view"}
 	}
 	var schema catalog.Schema
 	var snap func() *coldata.Batch
@@ -152,7 +152,7 @@ func (e *Engine) ReadView(ctx context.Context, q *sql.Query) (*Rows, error) {
 	} else {
 		mv := e.view(name)
 		if mv == nil {
-			return nil, &sql.Error{At: q.At, Code: "55000", Msg: fmt.Sprintf("runtime: materialized view %q is not running", name)}
+			return nil, &sql.Error{At: q.At, Code: "55000", Msg: fmt.Sprintf("materialized view %q is not running", name)}
 		}
 		schema, snap = mv.visibleSchema(), mv.snapshotBatch
 		if mv.cold != nil {
@@ -179,7 +179,7 @@ func (e *Engine) ReadView(ctx context.Context, q *sql.Query) (*Rows, error) {
 func (e *Engine) DescribeRead(q *sql.Query) (catalog.Schema, error) {
 	name, ok := e.readTarget(q)
 	if !ok {
-		return nil, &sql.Error{At: q.At, Code: "42P01", Msg: "runtime: not a read of a materialized view"}
+		return nil, &sql.Error{At: q.At, Code: "42P01", Msg: "not a read of a materialized view"}
 	}
 	schema := deadLetterSchema
 	if name != DeadLettersView {

@@ -97,8 +97,9 @@ func (e *Engine) startView(ctx context.Context, v *catalog.View, plan *planner.P
 
 // dropView refuses (2BP01) while a sink or another view depends on the
 // view (viewUser); otherwise it ends a materialized view's subscriptions
-// (57014), stops its query and deletes its checkpoints. The dependency
-// error carries no position: Engine.drop knows the statement's.
+// (57014), stops its query, forgets it (SHOW QUERIES, metrics) and deletes
+// its checkpoints. The dependency error carries no position: Engine.drop
+// knows the statement's.
 func (e *Engine) dropView(name string) error {
 	if user := e.viewUser(name); user != "" {
 		return &sql.Error{Code: "2BP01", Msg: fmt.Sprintf("cannot drop view %q: %s depends on it", name, user)}
@@ -117,6 +118,7 @@ func (e *Engine) dropView(name string) error {
 	q := mv.query
 	q.Cancel()
 	<-q.Done()
+	e.forgetQuery(q) // out of SHOW QUERIES and /metrics
 	if mv.cold != nil {
 		if err := e.cold.dropView(context.Background(), mv.name); err != nil {
 			return err
