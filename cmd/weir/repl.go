@@ -72,13 +72,9 @@ func runRepl(args []string, in io.Reader, out, errw io.Writer) int {
 		}
 		be = &remoteBackend{conn: conn}
 	} else {
-		cfg := runtime.Defaults()
-		if *configPath != "" {
-			var err error
-			if cfg, err = runtime.LoadConfig(*configPath); err != nil {
-				fmt.Fprintf(errw, "weir repl: %v\n", err)
-				return exitUsage
-			}
+		cfg, code := loadConfig("weir repl", *configPath, errw)
+		if code != exitOK {
+			return code
 		}
 		be = &localBackend{e: runtime.New(runtime.Options{Config: cfg, Stderr: errw})}
 	}
@@ -106,6 +102,11 @@ type repl struct {
 	timing bool
 	buf    strings.Builder
 	failed bool
+	// lineNo is the number of the last line read: from the start of the
+	// input when piped, from the prompt where the statement began when
+	// interactive. bufLine is the number of buf's first line. Errors are
+	// positioned in these lines.
+	lineNo, bufLine int
 }
 
 // piped reads statements from a non-terminal input without prompts.
@@ -149,6 +150,7 @@ func (r *repl) interactive(history string) int {
 	fmt.Fprintln(r.out, "weir — type \\help for help, \\q to quit")
 	for {
 		if r.buf.Len() == 0 {
+			r.lineNo = 0 // an error's line counts from this prompt
 			rl.SetPrompt("weir> ")
 		} else {
 			rl.SetPrompt("   -> ")
@@ -169,12 +171,16 @@ func (r *repl) interactive(history string) int {
 
 // line handles one input line; it reports whether to quit.
 func (r *repl) line(line string) bool {
+	r.lineNo++
 	trimmed := strings.TrimSpace(line)
 	if r.buf.Len() == 0 && strings.HasPrefix(trimmed, `\`) {
 		return r.command(trimmed)
 	}
 	if r.buf.Len() == 0 && trimmed == "" {
 		return false
+	}
+	if r.buf.Len() == 0 {
+		r.bufLine = r.lineNo
 	}
 	r.buf.WriteString(line)
 	r.buf.WriteByte('\n')
@@ -187,15 +193,83 @@ func (r *repl) line(line string) bool {
 	return false
 }
 
-// run executes the statements of text, one at a time.
+// run executes the statements of text, buf's lines, one at a time.
 func (r *repl) run(text string) {
-	for _, stmt := range sql.SplitStatements(text) {
-		r.runOne(stmt)
+	for _, st := range statementsAt(text) {
+		st.line += r.bufLine - 1
+		r.runOne(st.text, &st)
 	}
 }
 
-// runOne executes one statement; Ctrl-C (SIGINT) cancels it.
-func (r *repl) runOne(stmt string) {
+// stmtAt is a statement of the user's input and where it starts there.
+type stmtAt struct {
+	text      string
+	line, col int // 1-based; columns count characters
+}
+
+// statementsAt splits text into statements as sql.SplitStatements does and
+// finds where each starts in text: after the previous one, past blanks,
+// comments and ';'.
+func statementsAt(text string) []stmtAt {
+	var out []stmtAt
+	from, line, col := 0, 1, 1 // from: the end of the previous statement, at line, col
+	advance := func(to int) {
+		for _, c := range text[from:to] {
+			if c == '\n' {
+				line, col = line+1, 1
+			} else {
+				col++
+			}
+		}
+		from = to
+	}
+	for _, s := range sql.SplitStatements(text) {
+		off := skipToStatement(text, from)
+		if !strings.HasPrefix(text[off:], s) {
+			// Not expected: SplitStatements returns the text from a
+			// statement's first token to its last.
+			if i := strings.Index(text[from:], s); i >= 0 {
+				off = from + i
+			}
+		}
+		advance(off)
+		out = append(out, stmtAt{text: s, line: line, col: col})
+		advance(min(off+len(s), len(text)))
+	}
+	return out
+}
+
+// skipToStatement returns the offset of the first byte at or after i that
+// is not a blank, part of a comment (-- or /* */) or ';'. An unterminated
+// /* is not skipped: SplitStatements makes it a statement of its own.
+func skipToStatement(text string, i int) int {
+	for i < len(text) {
+		switch {
+		case strings.ContainsRune(" \t\n\r\f\v;", rune(text[i])):
+			i++
+		case strings.HasPrefix(text[i:], "--"):
+			if n := strings.IndexByte(text[i:], '\n'); n >= 0 {
+				i += n
+			} else {
+				i = len(text)
+			}
+		case strings.HasPrefix(text[i:], "/*"):
+			n := strings.Index(text[i+2:], "*/")
+			if n < 0 {
+				return i
+			}
+			i += 2 + n + 2
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// runOne executes one statement; Ctrl-C (SIGINT) cancels it. at is where
+// the statement is in the user's input, nil for one a backslash command
+// made up (its errors print without a position).
+func (r *repl) runOne(stmt string, at *stmtAt) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sig := make(chan os.Signal, 1)
@@ -217,7 +291,7 @@ func (r *repl) runOne(stmt string) {
 		fmt.Fprintln(r.errw, "cancelled")
 	case err != nil:
 		r.failed = true
-		fmt.Fprintf(r.errw, "ERROR: %v\n", err)
+		printError(r.errw, err, at)
 	}
 	if r.timing {
 		fmt.Fprintf(r.out, "Time: %.3f ms\n", float64(time.Since(start).Microseconds())/1000)
@@ -241,11 +315,11 @@ func (r *repl) command(line string) bool {
 		fmt.Fprintf(r.out, "Timing is %s.\n", state)
 	case `\d`:
 		if len(f) > 1 {
-			r.runOne("DESCRIBE " + strings.TrimSuffix(f[1], ";"))
+			r.runOne("DESCRIBE "+strings.TrimSuffix(f[1], ";"), nil)
 			break
 		}
 		for _, s := range []string{"SHOW SOURCES", "SHOW VIEWS", "SHOW SINKS"} {
-			r.runOne(s)
+			r.runOne(s, nil)
 		}
 	default:
 		fmt.Fprintf(r.errw, "unknown command %s; try \\help\n", f[0])

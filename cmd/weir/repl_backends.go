@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/weirdb/weir/coldata"
 	"github.com/weirdb/weir/runtime"
@@ -19,6 +21,13 @@ type localBackend struct {
 }
 
 func (b *localBackend) exec(ctx context.Context, text string, w io.Writer) error {
+	if err := b.execStmts(ctx, text, w); err != nil {
+		return localError(err)
+	}
+	return nil
+}
+
+func (b *localBackend) execStmts(ctx context.Context, text string, w io.Writer) error {
 	stmts, err := sql.Parse(text)
 	if err != nil {
 		return err
@@ -127,6 +136,13 @@ type remoteBackend struct {
 // arrive. Cancelling ctx sends a CancelRequest: the server ends the
 // statement and the connection stays usable.
 func (b *remoteBackend) exec(ctx context.Context, text string, w io.Writer) error {
+	if err := b.query(ctx, text, w); err != nil {
+		return remoteError(err, text)
+	}
+	return nil
+}
+
+func (b *remoteBackend) query(ctx context.Context, text string, w io.Writer) error {
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
@@ -187,6 +203,101 @@ func (b *remoteBackend) exec(ctx context.Context, text string, w io.Writer) erro
 		io.WriteString(w, rows.CommandTag().String()+"\n")
 	}
 	return nil
+}
+
+// stmtError is a statement's error as weir repl and weir submit print it,
+// the same whichever engine ran the statement: the message, its position in
+// the statement's text when it has one, and the server's detail and hint.
+// No SQLSTATE, as psql by default.
+type stmtError struct {
+	msg          string
+	line, col    int // 1-based, columns in characters; 0 when the error has no position
+	detail, hint string
+}
+
+func (e *stmtError) Error() string { return e.msg }
+
+// in returns e's position in the user's input given where its statement
+// starts there (a column on the statement's first line counts from the
+// statement's), or 0, 0 when e has none or at is nil.
+func (e *stmtError) in(at *stmtAt) (line, col int) {
+	if e.line <= 0 || at == nil {
+		return 0, 0
+	}
+	line, col = at.line+e.line-1, e.col
+	if e.line == 1 {
+		col += at.col - 1
+	}
+	return line, col
+}
+
+// localError is the stmtError of an in-process engine's error: a
+// *sql.Error is positioned in the statement; any other error is its text.
+// This is what the wire server puts in an ErrorResponse for the same error.
+func localError(err error) *stmtError {
+	var se *sql.Error
+	if errors.As(err, &se) {
+		e := &stmtError{msg: se.Msg}
+		if se.At.Line > 0 {
+			e.line, e.col = se.At.Line, se.At.Col
+		}
+		return e
+	}
+	return &stmtError{msg: err.Error()}
+}
+
+// remoteError is the stmtError of a server's error for the statement text
+// sent: the ErrorResponse's message, detail and hint, and its position (a
+// 1-based character offset into text) as a line and column in text.
+func remoteError(err error, text string) *stmtError {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return &stmtError{msg: err.Error()}
+	}
+	e := &stmtError{msg: pe.Message, detail: pe.Detail, hint: pe.Hint}
+	if pe.Position > 0 {
+		e.line, e.col = 1, 1
+		n := 1
+		for _, c := range text {
+			if n == int(pe.Position) {
+				break
+			}
+			n++
+			if c == '\n' {
+				e.line, e.col = e.line+1, 1
+			} else {
+				e.col++
+			}
+		}
+	}
+	return e
+}
+
+// printError prints a failed statement's error as the REPL shows it:
+// "ERROR: line L, column C: msg" with the position in the user's input (at,
+// where the statement starts there), "ERROR: msg" without one, then the
+// detail and hint, if any, on lines of their own.
+func printError(w io.Writer, err error, at *stmtAt) {
+	var e *stmtError
+	if !errors.As(err, &e) {
+		e = &stmtError{msg: err.Error()}
+	}
+	if line, col := e.in(at); line > 0 {
+		fmt.Fprintf(w, "ERROR: line %d, column %d: %s\n", line, col, e.msg)
+	} else {
+		fmt.Fprintf(w, "ERROR: %s\n", e.msg)
+	}
+	printDetail(w, e)
+}
+
+// printDetail prints e's detail and hint lines, as psql does.
+func printDetail(w io.Writer, e *stmtError) {
+	if e.detail != "" {
+		fmt.Fprintf(w, "DETAIL: %s\n", e.detail)
+	}
+	if e.hint != "" {
+		fmt.Fprintf(w, "HINT: %s\n", e.hint)
+	}
 }
 
 // numericOIDs are the Postgres types whose values printTable right-aligns:

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"os/signal"
 	"strings"
@@ -40,13 +41,9 @@ func runMain(args []string, out, errw io.Writer) int {
 	if files == nil {
 		return code
 	}
-	cfg := runtime.Defaults()
-	if *configPath != "" {
-		var err error
-		if cfg, err = runtime.LoadConfig(*configPath); err != nil {
-			fmt.Fprintf(errw, "weir run: %v\n", err)
-			return exitUsage
-		}
+	cfg, code := loadConfig("weir run", *configPath, errw)
+	if code != exitOK {
+		return code
 	}
 	if *stateDir != "" {
 		cfg.State.Dir = *stateDir
@@ -310,6 +307,26 @@ func startProgress(w io.Writer, qs []*runtime.Query, terminal bool) func() {
 		}
 	}()
 	return func() { close(done); wg.Wait() }
+}
+
+// loadConfig loads the --config file at path (the defaults when path is
+// ""). A file that cannot be read is exit 1, like any file a command cannot
+// read; one that is read but invalid (bad YAML, an unknown key, a bad value)
+// is a bad argument: exit 2. cmd prefixes the message on errw.
+func loadConfig(cmd, path string, errw io.Writer) (runtime.Config, int) {
+	if path == "" {
+		return runtime.Defaults(), exitOK
+	}
+	cfg, err := runtime.LoadConfig(path)
+	if err == nil {
+		return cfg, exitOK
+	}
+	fmt.Fprintf(errw, "%s: %v\n", cmd, err)
+	var pe *iofs.PathError
+	if errors.As(err, &pe) {
+		return cfg, exitFailed
+	}
+	return cfg, exitUsage
 }
 
 // parseFileArgs parses a command's flags and .sql file arguments. It

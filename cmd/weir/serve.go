@@ -62,13 +62,9 @@ func serveMain(ctx context.Context, args []string, errw io.Writer, ready chan<- 
 		fmt.Fprintf(errw, "weir serve: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
-	cfg := runtime.Defaults()
-	if *configPath != "" {
-		var err error
-		if cfg, err = runtime.LoadConfig(*configPath); err != nil {
-			fmt.Fprintf(errw, "weir serve: %v\n", err)
-			return exitUsage
-		}
+	cfg, cfgCode := loadConfig("weir serve", *configPath, errw)
+	if cfgCode != exitOK {
+		return cfgCode
 	}
 	if *stateDir != "" {
 		cfg.State.Dir = *stateDir

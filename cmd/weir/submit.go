@@ -14,9 +14,13 @@ import (
 	"github.com/weirdb/weir/sql"
 )
 
-// runSubmit implements `weir submit --server ADDR FILE.sql...`: each
-// statement of each file is sent, in order, over the Postgres wire; what was
-// created is reported on out. The first failing statement stops the submit.
+// runSubmit implements `weir submit --server ADDR FILE.sql...`: every file
+// is read, parsed and checked first, so a file with an error sends nothing;
+// then each statement of each file is sent, in order, over the Postgres wire
+// and what was created is reported on out. The first failing statement stops
+// the submit. Every statement error prints as "FILE:LINE:COLUMN: ERROR: msg"
+// ("FILE:LINE: ERROR: msg" when it has no position) on errw, followed on out
+// by how many objects were created before it.
 func runSubmit(args []string, out, errw io.Writer) int {
 	fs := flag.NewFlagSet("weir submit", flag.ContinueOnError)
 	fs.SetOutput(errw)
@@ -41,12 +45,25 @@ func runSubmit(args []string, out, errw io.Writer) int {
 			fmt.Fprintf(errw, "weir submit: %v\n", err)
 			return exitFailed
 		}
+		parsed = append(parsed, file{name: name})
 		stmts, err := sql.Parse(string(text))
 		if err != nil {
-			fmt.Fprintf(errw, "%s: %v\n", name, err)
+			// Parse positions its errors in the file's text.
+			printSubmitError(errw, name, localError(err), &stmtAt{line: 1, col: 1})
+			fmt.Fprintln(out, "0 objects created before the error")
 			return exitSQLError
 		}
-		parsed = append(parsed, file{name, stmts})
+		parsed[len(parsed)-1].stmts = stmts
+	}
+	for _, f := range parsed {
+		for _, s := range f.stmts {
+			if msg := refuseInSubmit(s); msg != "" {
+				at := s.StmtPos()
+				printSubmitError(errw, f.name, &stmtError{msg: msg, line: 1, col: 1}, &stmtAt{line: at.Line, col: at.Col})
+				fmt.Fprintln(out, "0 objects created before the error")
+				return exitSQLError
+			}
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -59,14 +76,11 @@ func runSubmit(args []string, out, errw io.Writer) int {
 	created := 0
 	for _, f := range parsed {
 		for _, s := range f.stmts {
-			if _, ok := s.(*sql.SelectStmt); ok {
-				fmt.Fprintf(errw, "%s:%d: a bare SELECT runs only as long as a client reads it; use CREATE MATERIALIZED VIEW or CREATE SINK\n", f.name, s.StmtPos().Line)
-				return exitSQLError
-			}
 			tag, err := conn.Exec(ctx, s.Text(), pgx.QueryExecModeSimpleProtocol)
 			if err != nil {
-				fmt.Fprintf(errw, "%s:%d: %v\n", f.name, s.StmtPos().Line, err)
-				fmt.Fprintf(out, "%d objects created before the error\n", created)
+				at := s.StmtPos()
+				printSubmitError(errw, f.name, remoteError(err, s.Text()), &stmtAt{line: at.Line, col: at.Col})
+				fmt.Fprintf(out, "%s created before the error\n", objects(created))
 				return exitSQLError
 			}
 			if what := createdWhat(s); what != "" {
@@ -77,8 +91,41 @@ func runSubmit(args []string, out, errw io.Writer) int {
 			}
 		}
 	}
-	fmt.Fprintf(out, "%d objects created\n", created)
+	fmt.Fprintf(out, "%s created\n", objects(created))
 	return exitOK
+}
+
+// objects says "1 object" or "N objects".
+func objects(n int) string {
+	if n == 1 {
+		return "1 object"
+	}
+	return fmt.Sprintf("%d objects", n)
+}
+
+// refuseInSubmit says why submit does not send s, or "" when it does: a
+// statement that streams rows lasts only as long as a client reads them.
+func refuseInSubmit(s sql.Statement) string {
+	switch s.(type) {
+	case *sql.SelectStmt:
+		return "a bare SELECT runs only as long as a client reads it; use CREATE MATERIALIZED VIEW or CREATE SINK"
+	case *sql.Subscribe:
+		return "SUBSCRIBE streams rows only as long as a client reads them; use weir repl or psql"
+	}
+	return ""
+}
+
+// printSubmitError prints e as "FILE:LINE:COLUMN: ERROR: msg", the
+// position in the file (at is where e's statement starts there), or
+// "FILE:LINE: ERROR: msg" with the statement's first line when e has no
+// position; then e's detail and hint.
+func printSubmitError(w io.Writer, name string, e *stmtError, at *stmtAt) {
+	if line, col := e.in(at); line > 0 {
+		fmt.Fprintf(w, "%s:%d:%d: ERROR: %s\n", name, line, col, e.msg)
+	} else {
+		fmt.Fprintf(w, "%s:%d: ERROR: %s\n", name, at.line, e.msg)
+	}
+	printDetail(w, e)
 }
 
 // createdWhat describes what a CREATE statement makes ("source metrics"),
