@@ -21,7 +21,7 @@ const subscriberBacklog = 1 << 16
 
 // ErrSubscriberTooSlow ends a subscription whose reader fell more than
 // subscriberBacklog rows behind.
-var ErrSubscriberTooSlow = errors.New("runtime: subscriber fell too far behind the view; SUBSCRIBE again")
+var ErrSubscriberTooSlow = errors.New("subscriber fell too far behind the view; SUBSCRIBE again")
 
 // Subscription is a stream of emitted rows: SUBSCRIBE TO view (every
 // emission of the view from now on, until Close) or a continuous SELECT
@@ -47,9 +47,9 @@ func (e *Engine) Subscribe(view string) (*Subscription, error) {
 	mv := e.view(view)
 	if mv == nil {
 		if v := e.cat.View(view); v != nil && !v.Materialized {
-			return nil, &sql.Error{Code: "0A000", Msg: fmt.Sprintf("runtime: view %q is not materialized; SUBSCRIBE needs a materialized view", view)}
+			return nil, &sql.Error{Code: "0A000", Msg: fmt.Sprintf("view %q is not materialized; SUBSCRIBE needs a materialized view", view)}
 		}
-		return nil, &sql.Error{Code: "42P01", Msg: fmt.Sprintf("runtime: unknown materialized view %q", view)}
+		return nil, &sql.Error{Code: "42P01", Msg: fmt.Sprintf("unknown materialized view %q", view)}
 	}
 	schema := mv.visibleSchema()
 	// The snapshot is taken and the subscriber registered under the write
@@ -90,7 +90,7 @@ func (e *Engine) Subscribe(view string) (*Subscription, error) {
 
 // errViewDropped ends the subscriptions of a dropped view.
 func errViewDropped(name string) error {
-	return &sql.Error{Code: "57014", Msg: fmt.Sprintf("runtime: SUBSCRIBE ended: materialized view %q was dropped", name)}
+	return &sql.Error{Code: "57014", Msg: fmt.Sprintf("SUBSCRIBE ended: materialized view %q was dropped", name)}
 }
 
 // subscribeNamePos returns the position of the view name in SUBSCRIBE

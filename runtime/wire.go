@@ -45,7 +45,7 @@ func parseOne(stmt string) (sql.Statement, error) {
 		return nil, err
 	}
 	if len(stmts) != 1 {
-		return nil, &sql.Error{At: sql.Pos{Line: 1, Col: 1}, Code: "42601", Msg: fmt.Sprintf("runtime: expected one statement, got %d", len(stmts))}
+		return nil, &sql.Error{At: sql.Pos{Line: 1, Col: 1}, Code: "42601", Msg: fmt.Sprintf("expected one statement, got %d", len(stmts))}
 	}
 	return stmts[0], nil
 }
@@ -146,10 +146,10 @@ func (w *WireEngine) Describe(ctx context.Context, _ *pgwire.Session, stmt strin
 	case *sql.Subscribe:
 		v := w.e.cat.View(s.View)
 		if v == nil {
-			return nil, &sql.Error{At: subscribeNamePos(s), Code: "42P01", Msg: fmt.Sprintf("runtime: unknown materialized view %q", s.View)}
+			return nil, &sql.Error{At: subscribeNamePos(s), Code: "42P01", Msg: fmt.Sprintf("unknown materialized view %q", s.View)}
 		}
 		if !v.Materialized {
-			return nil, &sql.Error{At: subscribeNamePos(s), Code: "0A000", Msg: fmt.Sprintf("runtime: view %q is not materialized; SUBSCRIBE needs a materialized view", s.View)}
+			return nil, &sql.Error{At: subscribeNamePos(s), Code: "0A000", Msg: fmt.Sprintf("view %q is not materialized; SUBSCRIBE needs a materialized view", s.View)}
 		}
 		return wireColumns(v.Schema, true), nil
 	case *sql.Explain:

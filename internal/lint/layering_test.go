@@ -28,7 +28,7 @@ var thirdParty = map[string][]string{
 	"github.com/DataDog/sketches-go":      {"operators/agg"},
 	"github.com/axiomhq/hyperloglog":      {"operators/agg"},
 	"github.com/xdg-go/scram":             {"sql/pgwire"},
-	"github.com/jackc/pgx/v5/pgconn":      {"operators/sink/postgres", "storage", "sql/pgwire"},
+	"github.com/jackc/pgx/v5/pgconn":      {"operators/sink/postgres", "storage", "sql/pgwire", "cmd/weir"}, // cmd/weir: the client repl and submit read pgconn.PgError
 	"github.com/jackc/pgx/v5/pgxpool":     {"operators/sink/postgres", "storage"},
 }
 
