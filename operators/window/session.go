@@ -358,6 +358,14 @@ func (o *op) fireSessions() error {
 		if limit >= o.wm {
 			break
 		}
+		if len(ss.late) == 0 {
+			// The slots purged by this chunk serve the next: the end of
+			// input purges every session, chunk by chunk, and the session
+			// list must not grow to hold them all. (With late rows pending
+			// in this batch, slots are reused only after flushLate.)
+			ss.free = append(ss.free, ss.freeNext...)
+			ss.freeNext = ss.freeNext[:0]
+		}
 	}
 	ss.free = append(ss.free, ss.freeNext...)
 	ss.freeNext = ss.freeNext[:0]
