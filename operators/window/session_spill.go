@@ -1,7 +1,6 @@
 package window
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -255,15 +254,7 @@ func (o *op) readBackSorted(found func(j int)) error {
 	if len(rb.refs) == 0 {
 		return sp.err
 	}
-	buf := rb.buf
-	key := func(r rbRef) []byte { return buf[r.off : r.off+r.n] }
-	slices.SortFunc(rb.refs, func(x, y rbRef) int { return bytes.Compare(key(x), key(y)) })
-	rb.keys = rb.keys[:0]
-	for j, r := range rb.refs {
-		if k := key(r); j == 0 || !bytes.Equal(k, rb.keys[len(rb.keys)-1]) {
-			rb.keys = append(rb.keys, k)
-		}
-	}
+	rb.sortKeys(nil)
 	err := sp.tier.GetSorted(rb.keys, func(j int, val []byte) error {
 		if found != nil {
 			found(j)

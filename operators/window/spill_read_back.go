@@ -22,6 +22,23 @@ type rbRef struct {
 	pn     *pane
 }
 
+// sortKeys sorts the wanted warm keys and puts each distinct one in
+// rb.keys, calling distinct with its first ref.
+func (rb *readBack) sortKeys(distinct func(r rbRef)) {
+	buf := rb.buf
+	key := func(r rbRef) []byte { return buf[r.off : r.off+r.n] }
+	slices.SortFunc(rb.refs, func(x, y rbRef) int { return bytes.Compare(key(x), key(y)) })
+	rb.keys = rb.keys[:0]
+	for j, r := range rb.refs {
+		if k := key(r); j == 0 || !bytes.Equal(k, rb.keys[len(rb.keys)-1]) {
+			rb.keys = append(rb.keys, k)
+			if distinct != nil {
+				distinct(r)
+			}
+		}
+	}
+}
+
 // readBackBatch reads back, before any row of b is added, every spilled
 // (pane, key) group that a live row of b addresses: it collects the warm
 // keys of the rows whose group is not in memory in a pane with spilled
@@ -88,18 +105,8 @@ func (o *op) readBackBatch(b *coldata.Batch) error {
 	if len(rb.refs) == 0 {
 		return sp.err
 	}
-	buf := rb.buf
-	key := func(r rbRef) []byte { return buf[r.off : r.off+r.n] }
-	slices.SortFunc(rb.refs, func(x, y rbRef) int { return bytes.Compare(key(x), key(y)) })
-	rb.keys, rb.panes = rb.keys[:0], rb.panes[:0]
-	for j, r := range rb.refs {
-		k := key(r)
-		if j > 0 && bytes.Equal(k, rb.keys[len(rb.keys)-1]) {
-			continue
-		}
-		rb.keys = append(rb.keys, k)
-		rb.panes = append(rb.panes, r.pn)
-	}
+	rb.panes = rb.panes[:0]
+	rb.sortKeys(func(r rbRef) { rb.panes = append(rb.panes, r.pn) })
 	err := sp.tier.GetSorted(rb.keys, func(j int, val []byte) error {
 		k, fresh := o.keys.lookup(rb.keys[j][8:])
 		if fresh && int(k) < len(ps.keyPane) {

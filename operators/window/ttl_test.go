@@ -22,54 +22,38 @@ import (
 // A key whose state did not expire keeps its count.
 func TestWarmTTLExpiresSpilledState(t *testing.T) {
 	for _, ttl := range []time.Duration{0, time.Hour} {
-		now := time.Unix(1_700_000_000, 0)
-		s, err := storage.Open("db", storage.Options{FS: vfs.NewMem(), WarmTTL: ttl, Now: func() time.Time { return now }})
-		require.NoError(t, err)
-		tier, err := s.Tier(storage.TierKey{Query: "q"}, 1)
-		require.NoError(t, err)
-		spec := Spec{Kind: Tumble, Size: 60_000, KeyCols: []int{0},
+		h := newTTLHarness(t, Spec{Kind: Tumble, Size: 60_000, KeyCols: []int{0},
 			Aggs:    []agg.Spec{{Func: agg.CountStar, Arg: -1}},
-			Trigger: Trigger{LatenessMs: 600_000, EarlyWhenCol: -1}}
-		o, err := New(spec)
-		require.NoError(t, err)
-		o.(StateSpiller).SetStateTier(tier)
-		require.NoError(t, o.Open(&operators.Context{Counters: &operators.Counters{}}))
-		var rows []string
-		emit := operators.EmitterFunc(func(b *coldata.Batch) error {
-			for r := 0; r < b.Len; r++ {
-				rows = append(rows, formatRow(b, r))
-			}
-			return nil
-		})
+			Trigger: Trigger{LatenessMs: 600_000, EarlyWhenCol: -1}}, ttl)
+		o, s, emit := h.o, h.s, h.emit
 		minInf := int64(math.MinInt64)
 		// Window [0, 1m): a twice, b once, at processing time 0.
 		require.NoError(t, o.Process(eventBatch([]event{
 			{ts: 10_000, wm: minInf, key: "a"}, {ts: 20_000, wm: minInf, key: "a"}, {ts: 30_000, wm: minInf, key: "b"},
 		}), emit))
 		require.NoError(t, o.OnWatermark(60_000, emit)) // fires; the groups are spilled again after
-		require.Equal(t, []string{"final 00:00:00 00:01:00 a 2", "final 00:00:00 00:01:00 b 1"}, rows)
-		rows = nil
+		require.Equal(t, []string{"final 00:00:00 00:01:00 a 2", "final 00:00:00 00:01:00 b 1"}, h.rows)
+		h.rows = nil
 
-		now = now.Add(50 * time.Minute)
+		h.now = h.now.Add(50 * time.Minute)
 		// b is touched at 50m: read back, then spilled again (rewritten).
 		require.NoError(t, o.Process(eventBatch([]event{{ts: 40_000, wm: 60_000, key: "b"}}), emit))
-		require.Equal(t, []string{"late 00:00:00 00:01:00 b 2"}, rows)
-		rows = nil
+		require.Equal(t, []string{"late 00:00:00 00:01:00 b 2"}, h.rows)
+		h.rows = nil
 
-		now = now.Add(20 * time.Minute) // 70m: a's entry is 70m old, b's 20m
+		h.now = h.now.Add(20 * time.Minute) // 70m: a's entry is 70m old, b's 20m
 		require.NoError(t, o.Process(eventBatch([]event{
 			{ts: 50_000, wm: 60_000, key: "a"}, {ts: 55_000, wm: 60_000, key: "b"},
 		}), emit))
 		if ttl == 0 {
-			require.Equal(t, []string{"late 00:00:00 00:01:00 a 3", "late 00:00:00 00:01:00 b 3"}, rows)
+			require.Equal(t, []string{"late 00:00:00 00:01:00 a 3", "late 00:00:00 00:01:00 b 3"}, h.rows)
 			require.Zero(t, s.Metrics().Expired.Load())
 		} else {
-			require.Equal(t, []string{"late 00:00:00 00:01:00 a 1", "late 00:00:00 00:01:00 b 3"}, rows)
+			require.Equal(t, []string{"late 00:00:00 00:01:00 a 1", "late 00:00:00 00:01:00 b 3"}, h.rows)
 			require.Equal(t, int64(1), s.Metrics().Expired.Load())
 		}
 		require.NoError(t, o.OnWatermark(math.MaxInt64, emit))
-		require.NoError(t, tier.Close())
-		require.NoError(t, s.Close())
+		h.close(t)
 	}
 }
 
@@ -88,46 +72,68 @@ func TestWarmTTLExpiresSpilledState(t *testing.T) {
 // events (50 − 20 ≤ the gap).
 func TestWarmTTLExpiresSpilledSessions(t *testing.T) {
 	for _, ttl := range []time.Duration{0, time.Hour} {
-		now := time.Unix(1_700_000_000, 0)
-		s, err := storage.Open("db", storage.Options{FS: vfs.NewMem(), WarmTTL: ttl, Now: func() time.Time { return now }})
-		require.NoError(t, err)
-		tier, err := s.Tier(storage.TierKey{Query: "q"}, 1)
-		require.NoError(t, err)
-		spec := Spec{Kind: Session, Gap: 60_000, KeyCols: []int{0},
+		h := newTTLHarness(t, Spec{Kind: Session, Gap: 60_000, KeyCols: []int{0},
 			Aggs:    []agg.Spec{{Func: agg.CountStar, Arg: -1}},
-			Trigger: Trigger{EarlyWhenCol: -1}}
-		o, err := New(spec)
-		require.NoError(t, err)
-		o.(StateSpiller).SetStateTier(tier)
-		require.NoError(t, o.Open(&operators.Context{Counters: &operators.Counters{}}))
-		var rows []string
-		emit := operators.EmitterFunc(func(b *coldata.Batch) error {
-			for r := 0; r < b.Len; r++ {
-				rows = append(rows, formatRow(b, r))
-			}
-			return nil
-		})
+			Trigger: Trigger{EarlyWhenCol: -1}}, ttl)
+		o, s, emit := h.o, h.s, h.emit
 		minInf := int64(math.MinInt64)
 		require.NoError(t, o.Process(eventBatch([]event{
 			{ts: 10_000, wm: minInf, key: "a"}, {ts: 20_000, wm: minInf, key: "a"}, {ts: 30_000, wm: minInf, key: "b"},
 		}), emit))
 		require.Equal(t, 2, o.(*op).sess.spilledKeys, "both keys spilled")
-		now = now.Add(50 * time.Minute)
+		h.now = h.now.Add(50 * time.Minute)
 		require.NoError(t, o.Process(eventBatch([]event{{ts: 40_000, wm: minInf, key: "b"}}), emit))
-		now = now.Add(20 * time.Minute)
+		h.now = h.now.Add(20 * time.Minute)
 		require.NoError(t, o.Process(eventBatch([]event{
 			{ts: 50_000, wm: minInf, key: "a"}, {ts: 55_000, wm: minInf, key: "b"},
 		}), emit))
-		require.Empty(t, rows)
+		require.Empty(t, h.rows)
 		require.NoError(t, o.OnWatermark(math.MaxInt64, emit))
 		if ttl == 0 {
-			require.Equal(t, []string{"final 00:00:10 00:01:50 a 3", "final 00:00:30 00:01:55 b 3"}, rows)
+			require.Equal(t, []string{"final 00:00:10 00:01:50 a 3", "final 00:00:30 00:01:55 b 3"}, h.rows)
 			require.Zero(t, s.Metrics().Expired.Load())
 		} else {
-			require.Equal(t, []string{"final 00:00:50 00:01:50 a 1", "final 00:00:30 00:01:55 b 3"}, rows)
+			require.Equal(t, []string{"final 00:00:50 00:01:50 a 1", "final 00:00:30 00:01:55 b 3"}, h.rows)
 			require.Equal(t, int64(2), s.Metrics().Expired.Load(), "a's state entry, then a's old timer")
 		}
-		require.NoError(t, tier.Close())
-		require.NoError(t, s.Close())
+		h.close(t)
 	}
+}
+
+// ttlHarness runs a window operator with a one-byte budget (everything
+// spills after each batch and watermark) over an in-memory store whose
+// clock is now and whose warm TTL is the given one; rows collects every
+// emitted row.
+type ttlHarness struct {
+	now  time.Time
+	s    *storage.Store
+	tier *storage.Tier
+	o    operators.Operator
+	rows []string
+	emit operators.Emitter
+}
+
+func newTTLHarness(t *testing.T, spec Spec, ttl time.Duration) *ttlHarness {
+	h := &ttlHarness{now: time.Unix(1_700_000_000, 0)}
+	var err error
+	h.s, err = storage.Open("db", storage.Options{FS: vfs.NewMem(), WarmTTL: ttl, Now: func() time.Time { return h.now }})
+	require.NoError(t, err)
+	h.tier, err = h.s.Tier(storage.TierKey{Query: "q"}, 1)
+	require.NoError(t, err)
+	h.o, err = New(spec)
+	require.NoError(t, err)
+	h.o.(StateSpiller).SetStateTier(h.tier)
+	require.NoError(t, h.o.Open(&operators.Context{Counters: &operators.Counters{}}))
+	h.emit = operators.EmitterFunc(func(b *coldata.Batch) error {
+		for r := 0; r < b.Len; r++ {
+			h.rows = append(h.rows, formatRow(b, r))
+		}
+		return nil
+	})
+	return h
+}
+
+func (h *ttlHarness) close(t *testing.T) {
+	require.NoError(t, h.tier.Close())
+	require.NoError(t, h.s.Close())
 }
