@@ -100,11 +100,11 @@ type sessionState struct {
 	seq      uint64
 	late     []int32
 	cands    []int32
-	// Spilling (session_spill.go): spilledKeys keys are in the warm tier
-	// (an upper bound: a key whose entry expired, state.warm.ttl, and was
-	// met by a batch's read-back is not subtracted); no timer of theirs is
-	// before timerLow; stale counts heap entries of spilled sessions;
-	// dueAts is scratch.
+	// Spilling (session_spill.go): spilledKeys counts the timer entries
+	// in the warm tier, one per spilled key (an upper bound: a timer that
+	// expired, state.warm.ttl, unseen is subtracted only when a scan of
+	// the timers reaches the end); no timer is before timerLow; stale
+	// counts heap entries of spilled sessions; dueAts is scratch.
 	spilledKeys int
 	timerLow    int64
 	stale       int

@@ -208,8 +208,12 @@ func (o *op) restoreKey(enc []byte, v []byte, fromTier bool) error {
 	if err := sp.tier.SingleDelete(sp.kbuf); err != nil {
 		return err
 	}
+	// The timer with a plain Delete: a key whose state expired
+	// (state.warm.ttl) may leave a timer no read has met, and spilling
+	// the key again can write the same timer key a second time, which
+	// SingleDelete does not allow. The state entry is always met first.
 	sp.kbuf = append(binary.BigEndian.AppendUint64(append(sp.kbuf[:0], warmSessTimer), uint64(at)^(1<<63)), enc...)
-	return sp.tier.SingleDelete(sp.kbuf)
+	return sp.tier.Delete(sp.kbuf)
 }
 
 // readBackKeys reads back, before any row of b is processed, every
@@ -319,10 +323,16 @@ func (o *op) loadDueKeys() (int64, error) {
 	for enc, at := range byEnc {
 		ss.spilledKeys--
 		sp.kbuf = sessTimerKey(sp.kbuf[:0], at, enc)
-		if err := sp.tier.SingleDelete(sp.kbuf); err != nil {
+		if err := sp.tier.Delete(sp.kbuf); err != nil {
 			sp.fail(err)
 			return 0, err
 		}
+	}
+	if next == math.MaxInt64 {
+		// The scan reached the end: every timer (none is below
+		// timerLow) was read and is gone now, so no key is spilled —
+		// also those the count still had (timers that expired unseen).
+		ss.spilledKeys = 0
 	}
 	return limit, nil
 }

@@ -227,14 +227,16 @@ func (o *op) restoreWarm(d *dec) error {
 }
 
 // restoredWarmSession counts a spilled key's entry put back in the tier.
+// Spilled keys are counted by their timers: a snapshot can hold a timer
+// whose state entry had expired (state.warm.ttl) when it was taken, and
+// that timer is subtracted when it comes due and finds no state.
 func (o *op) restoredWarmSession(key []byte) {
 	ss := &o.sess
 	if at, _, ok := parseSessTimer(key); ok {
+		ss.spilledKeys++
 		ss.timerLow = min(ss.timerLow, at)
 		o.nextAct = min(o.nextAct, at)
-		return
 	}
-	ss.spilledKeys++
 }
 
 // checkWarm validates a restored warm key against the restored state.

@@ -1,6 +1,7 @@
 package window
 
 import (
+	"bytes"
 	"math"
 	"testing"
 	"time"
@@ -136,4 +137,55 @@ func newTTLHarness(t *testing.T, spec Spec, ttl time.Duration) *ttlHarness {
 func (h *ttlHarness) close(t *testing.T) {
 	require.NoError(t, h.tier.Close())
 	require.NoError(t, h.s.Close())
+}
+
+// TestSnapshotWithExpiredSpilledState checks a checkpoint taken when a
+// spilled key's state entry has just expired (state.warm.ttl) but its
+// timer, written a moment later, has not: the snapshot carries the timer
+// alone. After a restore that timer must find no state and emit nothing,
+// and must not make the operator forget the other spilled keys: b's
+// session still fires at the end. (The store's clock advances 1 ns per
+// reading, so a's state entry is stamped x and its timer x+1ns.)
+func TestSnapshotWithExpiredSpilledState(t *testing.T) {
+	const ttl = time.Hour
+	now := time.Unix(1_700_000_000, 0)
+	clock := func() time.Time { n := now; now = now.Add(time.Nanosecond); return n }
+	s, err := storage.Open("db", storage.Options{FS: vfs.NewMem(), WarmTTL: ttl, Now: clock})
+	require.NoError(t, err)
+	defer s.Close()
+	spec := Spec{Kind: Session, Gap: 60_000, KeyCols: []int{0},
+		Aggs: []agg.Spec{{Func: agg.CountStar, Arg: -1}}, Trigger: Trigger{EarlyWhenCol: -1}}
+	var rows []string
+	emit := operators.EmitterFunc(func(b *coldata.Batch) error {
+		for r := 0; r < b.Len; r++ {
+			rows = append(rows, formatRow(b, r))
+		}
+		return nil
+	})
+	ctx := &operators.Context{Counters: &operators.Counters{}}
+	tier1, err := s.Tier(storage.TierKey{Query: "q", Operator: 1}, 1)
+	require.NoError(t, err)
+	o1, err := New(spec)
+	require.NoError(t, err)
+	o1.(StateSpiller).SetStateTier(tier1)
+	require.NoError(t, o1.Open(ctx))
+	minInf := int64(math.MinInt64)
+	x := now
+	require.NoError(t, o1.Process(eventBatch([]event{{ts: 10_000, wm: minInf, key: "a"}}), emit))
+	now = x.Add(10 * time.Minute)
+	require.NoError(t, o1.Process(eventBatch([]event{{ts: 100_000, wm: minInf, key: "b"}}), emit))
+	now = x.Add(time.Nanosecond + ttl) // a's state entry expired, its timer not
+	var buf bytes.Buffer
+	require.NoError(t, o1.(operators.Checkpointer).Snapshot(&buf))
+
+	tier2, err := s.Tier(storage.TierKey{Query: "q", Operator: 2}, 1)
+	require.NoError(t, err)
+	o2, err := New(spec)
+	require.NoError(t, err)
+	o2.(StateSpiller).SetStateTier(tier2)
+	require.NoError(t, o2.Open(ctx))
+	require.NoError(t, o2.(operators.Checkpointer).Restore(&buf))
+	require.NoError(t, o2.OnWatermark(80_000, emit)) // a's lone timer comes due
+	require.NoError(t, o2.OnWatermark(math.MaxInt64, emit))
+	require.Equal(t, []string{"final 00:01:40 00:02:40 b 1"}, rows)
 }
