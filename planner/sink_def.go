@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"slices"
 	"sort"
 	"strings"
 
@@ -58,13 +57,9 @@ var sinkConnectors = []string{"file", "kafka", "postgres"}
 // statement when an option is missing. The query is planned separately.
 func SinkDef(s *sql.CreateSink) (*catalog.Sink, error) {
 	def := &catalog.Sink{Name: s.Name, Options: catalog.Options{}, SQL: s.Text(), From: s.From}
-	given := map[string]sql.Option{}
-	for _, o := range s.Options {
-		k := strings.ToLower(o.Key)
-		if _, dup := given[k]; dup {
-			return nil, errf(o.At, codeInvalidParameter, "option %q specified more than once", o.Key)
-		}
-		given[k] = o
+	given, err := optionsByKey(s.Options)
+	if err != nil {
+		return nil, err
 	}
 	conn, ok := given["connector"]
 	if !ok {
@@ -75,33 +70,15 @@ func SinkDef(s *sql.CreateSink) (*catalog.Sink, error) {
 	if !ok {
 		return nil, errf(conn.At, codeInvalidParameter, "unknown sink connector %q%s; expected file, kafka or postgres", conn.Value, didYouMean(conn.Value, sinkConnectors))
 	}
-	aliases := sinkConnectorAliases[def.Connector]
-	names := sinkOptionNames(specs)
-	opts := map[string]sql.Option{} // by canonical name
-	for _, o := range s.Options {
-		k := strings.ToLower(o.Key)
-		sp, ok := specs[k]
-		if a, isAlias := aliases[k]; isAlias {
-			k, sp, ok = a.canonical, a.spec, true
-		}
-		if !ok {
-			return nil, errf(o.At, codeInvalidParameter, "unknown option %q for sink connector %q%s; known options: %s", o.Key, def.Connector, didYouMean(o.Key, slices.Concat(names, aliasNames(aliases))), strings.Join(names, ", "))
-		}
-		if err := checkOption(o, sp); err != nil {
-			return nil, err
-		}
-		if prev, dup := opts[k]; dup {
-			return nil, errf(o.At, codeInvalidParameter, "options %q and %q are two names of option %q; give only one", prev.Key, o.Key, k)
-		}
-		opts[k] = o
-		def.Options[k] = o.Value
+	known := func(k string) (optSpec, bool) { sp, ok := specs[k]; return sp, ok }
+	values, err := resolveOptions(s.StmtPos(), s.Options, "sink connector", def.Connector, sinkOptionNames(specs), known, sinkConnectorAliases[def.Connector])
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range values {
+		def.Options[k] = v
 	}
 	def.Options["connector"] = def.Connector
-	for _, k := range names {
-		if _, ok := opts[k]; !ok && specs[k].required {
-			return nil, errf(s.StmtPos(), codeInvalidParameter, "sink connector %q needs option %q", def.Connector, k)
-		}
-	}
 	return def, nil
 }
 

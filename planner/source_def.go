@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -128,13 +127,9 @@ func SourceDef(s *sql.CreateSource) (*catalog.Source, error) {
 		}
 		src.Watermark = &catalog.Watermark{Column: src.Schema[i].Name, DelayMs: w.Delay.Ms}
 	}
-	given := map[string]sql.Option{}
-	for _, o := range s.Options {
-		k := strings.ToLower(o.Key)
-		if _, dup := given[k]; dup {
-			return nil, errf(o.At, codeInvalidParameter, "option %q specified more than once", o.Key)
-		}
-		given[k] = o
+	given, err := optionsByKey(s.Options)
+	if err != nil {
+		return nil, err
 	}
 	conn, ok := given["connector"]
 	if !ok {
@@ -153,36 +148,12 @@ func SourceDef(s *sql.CreateSource) (*catalog.Source, error) {
 		sp, ok := commonSourceOptions[k]
 		return sp, ok
 	}
-	opts := map[string]sql.Option{} // by canonical name
-	for _, o := range s.Options {
-		k := strings.ToLower(o.Key)
-		v := o.Value
-		sp, ok := known(k)
-		if a, isAlias := aliases[k]; isAlias {
-			k, sp, ok = a.canonical, a.spec, true
-			if c, ok := a.values[strings.ToLower(strings.TrimSpace(v))]; ok {
-				v = c
-			}
-		}
-		if !ok {
-			names := optionNames(specs)
-			return nil, errf(o.At, codeInvalidParameter, "unknown option %q for connector %q%s; known options: %s", o.Key, src.Connector, didYouMean(o.Key, slices.Concat(names, aliasNames(aliases))), strings.Join(names, ", "))
-		}
-		if err := checkOption(o, sp); err != nil {
-			return nil, err
-		}
-		if prev, dup := opts[k]; dup {
-			return nil, errf(o.At, codeInvalidParameter, "options %q and %q are two names of option %q; give only one", prev.Key, o.Key, k)
-		}
-		opts[k] = o
-		src.Options[k] = v
+	values, err := resolveOptions(s.StmtPos(), s.Options, "connector", src.Connector, optionNames(specs), known, aliases)
+	if err != nil {
+		return nil, err
 	}
-	for _, k := range optionNames(specs) {
-		if sp, _ := known(k); sp.required {
-			if _, ok := opts[k]; !ok {
-				return nil, errf(s.StmtPos(), codeInvalidParameter, "connector %q needs option %q", src.Connector, k)
-			}
-		}
+	for k, v := range values {
+		src.Options[k] = v
 	}
 	return src, nil
 }
