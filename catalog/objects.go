@@ -19,6 +19,18 @@ func (o Options) Get(key string) (string, bool) {
 	return v, ok
 }
 
+// SplitList splits a comma-separated option value (e.g. Kafka brokers)
+// into its trimmed, non-empty items.
+func SplitList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
 // Source is a declared source (CREATE SOURCE).
 type Source struct {
 	Name      string

@@ -55,11 +55,7 @@ func parseOptions(def *catalog.Sink) (options, error) {
 		case "topic":
 			o.topic = strings.TrimSpace(v)
 		case "brokers":
-			for _, b := range strings.Split(v, ",") {
-				if b = strings.TrimSpace(b); b != "" {
-					o.brokers = append(o.brokers, b)
-				}
-			}
+			o.brokers = append(o.brokers, catalog.SplitList(v)...)
 		case "format":
 			if !strings.EqualFold(strings.TrimSpace(v), "json") {
 				return o, fmt.Errorf("kafka: sink %s: format %q is not supported (only 'json')", def.Name, v)

@@ -85,11 +85,7 @@ func ParseOptions(opts catalog.Options) (Options, error) {
 		case "topic":
 			o.Topic = strings.TrimSpace(v)
 		case "brokers":
-			for _, b := range strings.Split(v, ",") {
-				if b = strings.TrimSpace(b); b != "" {
-					o.Brokers = append(o.Brokers, b)
-				}
-			}
+			o.Brokers = append(o.Brokers, catalog.SplitList(v)...)
 		case "group_id":
 			o.GroupID = strings.TrimSpace(v)
 		case "start_offset":
