@@ -46,6 +46,7 @@ func (c *conn) builtin(ctx context.Context, stmt string, describeOnly bool) (res
 			case txFailed:
 				tag = "ROLLBACK"
 			}
+			c.endBlock(tag == "ROLLBACK")
 			c.tx = txIdle
 		}
 		return command(tag), true, nil
@@ -57,6 +58,7 @@ func (c *conn) builtin(ctx context.Context, stmt string, describeOnly bool) (res
 			if c.tx == txIdle {
 				c.notice("25P01", "there is no transaction in progress")
 			}
+			c.endBlock(true)
 			c.tx = txIdle
 		}
 		return command("ROLLBACK"), true, nil
@@ -85,6 +87,7 @@ func (c *conn) builtin(ctx context.Context, stmt string, describeOnly bool) (res
 		if !describeOnly {
 			c.sess.resetAll(c.defaults)
 			c.closeAllPortals()
+			c.closeCursors(func(*cursor) bool { return true })
 			clear(c.stmts)
 		}
 		return command("DISCARD " + strings.ToUpper(strings.Join(words[1:], " "))), true, nil
@@ -109,6 +112,17 @@ func (c *conn) builtin(ctx context.Context, stmt string, describeOnly bool) (res
 		return command("DEALLOCATE"), true, nil
 	case "show":
 		return c.show(stmt, words)
+	case "copy":
+		return nil, true, errorf(codeFeatureNotSupported, "COPY is supported in the simple query protocol only")
+	case "declare":
+		r, err := c.declare(stmt, describeOnly)
+		return r, true, err
+	case "fetch", "move":
+		r, err := c.fetch(stmt, words[0] == "move")
+		return r, true, err
+	case "close":
+		r, err := c.closeCursor(stmt, describeOnly)
+		return r, true, err
 	case "select":
 		if r := c.constSelect(stmt); r != nil {
 			return r, true, nil

@@ -39,6 +39,7 @@ type conn struct {
 	ignoreTillSync bool
 	stmts          map[string]*prepared
 	portals        map[string]*portal
+	cursors        map[string]*cursor
 	enc            rowEncoder
 
 	mu       sync.Mutex
@@ -55,6 +56,7 @@ func (c *conn) run() {
 		return
 	}
 	defer c.closeAllPortals()
+	defer c.closeCursors(func(*cursor) bool { return true })
 	for {
 		if d := c.srv.cfg.IdleTimeout; d > 0 {
 			_ = c.raw.SetReadDeadline(time.Now().Add(d))
@@ -176,6 +178,13 @@ func (c *conn) sendError(err error, st *stmtText) {
 	c.mu.Unlock()
 	var text string
 	var pos func(int) int
+	var sub subError
+	if errors.As(err, &sub) {
+		err = sub.err
+		if st != nil {
+			st = st.shift(sub.off)
+		}
+	}
 	if st != nil {
 		text, pos = st.text, st.position
 	}
@@ -192,12 +201,13 @@ type stmtText struct {
 	query string // the client's query string
 	start int    // offset of the statement in query
 	edits []edit // parameter substitutions
+	base  int    // offset of text in the statement edits refer to (nested statements)
 }
 
 // position maps a byte offset in text to Postgres' 1-based character
 // position in the query string.
 func (s *stmtText) position(off int) int {
-	o := s.start + origOffset(s.edits, off)
+	o := s.start + origOffset(s.edits, s.base+off)
 	if o > len(s.query) {
 		o = len(s.query)
 	}
@@ -370,6 +380,12 @@ func (c *conn) runSimple(st *stmtText) error {
 	defer cancel()
 	c.beginStatement(cancel)
 	defer c.endStatement()
+	if w := leadingWords(st.text, 1); len(w) == 1 && w[0] == "copy" {
+		if c.tx == txFailed {
+			return errorf(codeInFailedTx, "current transaction is aborted, commands ignored until end of transaction block")
+		}
+		return c.runCopy(ctx, st.text)
+	}
 	res, err := c.start(ctx, st.text)
 	if err != nil {
 		return err

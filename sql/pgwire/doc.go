@@ -11,5 +11,8 @@
 // (`SELECT 1`, `version()`, `current_setting(...)`, `current_database()`, ...)
 // and the pg_catalog / information_schema queries of psql's `\d` family and
 // Grafana's table and column lists, answered from the Engine's optional
-// Cataloger ability.
+// Cataloger ability. It also runs two PostgreSQL ways of streaming a result
+// that psql can show, over any statement the Engine runs: COPY (query) TO
+// STDOUT (copy_out.go) and forward-only SQL cursors, DECLARE / FETCH / MOVE
+// / CLOSE (cursors.go).
 package pgwire

@@ -84,6 +84,10 @@ func renderBackend(msg pgproto3.BackendMessage) string {
 		return fmt.Sprintf("ParameterDescription %v", m.ParameterOIDs)
 	case *pgproto3.ParameterStatus:
 		return fmt.Sprintf("ParameterStatus %s=%s", m.Name, m.Value)
+	case *pgproto3.CopyOutResponse:
+		return fmt.Sprintf("CopyOutResponse format=%d columns=%v", m.OverallFormat, m.ColumnFormatCodes)
+	case *pgproto3.CopyData:
+		return "CopyData " + strconv.Quote(string(m.Data))
 	case *pgproto3.AuthenticationSASL:
 		return fmt.Sprintf("AuthenticationSASL %v", m.AuthMechanisms)
 	}
