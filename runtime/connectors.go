@@ -124,7 +124,7 @@ func (e *Engine) watermarkConfig(def *catalog.Source, src operators.Source, n *p
 // routeDeadLetters sets up a source's dead-letter destination.
 func (e *Engine) routeDeadLetters(def *catalog.Source) error {
 	if p, ok := def.Options.Get("dead_letter_path"); ok && p != "" {
-		f, err := deadletter.NewFile(p)
+		f, err := deadletter.NewFile(p, def.Connector == "file")
 		if err != nil {
 			return fmt.Errorf("source %s: dead_letter_path: %w", def.Name, err)
 		}

@@ -16,29 +16,42 @@ import (
 
 func TestFileFormat(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "dlq.jsonl")
-	f, err := NewFile(path)
+	f, err := NewFile(path, false)
 	require.NoError(t, err)
 	// 1767225600000 ms is 2026-01-01T00:00:00Z.
 	f.DeadLetter(&operators.DeadLetter{Source: "metrics", Partition: 0, Offset: 3, Reason: operators.ReasonMalformed,
-		Detail: `jsondec: column "tokens": expected BIGINT, got string`, Payload: []byte(`{"tokens":"x"}`), TimeMs: 1767225600000})
+		Detail: `column "tokens": expected BIGINT, got string`, Payload: []byte(`{"tokens":"x"}`), TimeMs: 1767225600000})
 	f.DeadLetter(&operators.DeadLetter{Source: "clicks", Partition: 2, Offset: 1234, Reason: operators.ReasonTooLate,
 		Payload: []byte("bad\xffbyte\n"), TimeMs: 1767225601250})
 	got, err := os.ReadFile(path) // written through before Close
 	require.NoError(t, err)
-	want := `{"time":"2026-01-01T00:00:00.000Z","source":"metrics","partition":0,"offset":3,"reason":"malformed","detail":"jsondec: column \"tokens\": expected BIGINT, got string","payload":"{\"tokens\":\"x\"}"}` + "\n" +
+	want := `{"time":"2026-01-01T00:00:00.000Z","source":"metrics","partition":0,"offset":3,"reason":"malformed","detail":"column \"tokens\": expected BIGINT, got string","payload":"{\"tokens\":\"x\"}"}` + "\n" +
 		`{"time":"2026-01-01T00:00:01.250Z","source":"clicks","partition":2,"offset":1234,"reason":"too_late","detail":"","payload":"bad\ufffdbyte\n"}` + "\n"
 	require.Equal(t, want, string(got))
 	require.NoError(t, f.Close())
 	require.NoError(t, f.Close())
 	f.DeadLetter(&operators.DeadLetter{Source: "late"}) // after Close: ignored, no panic
 
-	_, err = NewFile(filepath.Join(path, "nope"))
+	_, err = NewFile(filepath.Join(path, "nope"), false)
 	require.Error(t, err)
+}
+
+// TestFileLineNumbers: the dead letters of a file source name their line.
+func TestFileLineNumbers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dlq.jsonl")
+	f, err := NewFile(path, true)
+	require.NoError(t, err)
+	f.DeadLetter(&operators.DeadLetter{Query: "q1", Source: "events", Offset: 7, Reason: operators.ReasonMalformed,
+		Detail: "invalid JSON", Payload: []byte("{oops"), TimeMs: 1767225600000})
+	require.NoError(t, f.Close())
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, `{"time":"2026-01-01T00:00:00.000Z","query":"q1","source":"events","partition":0,"offset":7,"line":7,"reason":"malformed","detail":"invalid JSON","payload":"{oops"}`+"\n", string(got))
 }
 
 func TestFileConcurrent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "dlq.jsonl")
-	f, err := NewFile(path)
+	f, err := NewFile(path, false)
 	require.NoError(t, err)
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {

@@ -14,11 +14,12 @@ import (
 // File appends dead letters to a file, one JSON object per line:
 //
 //	{"time":"2026-11-09T14:35:00.000Z","source":"metrics","partition":0,
-//	 "offset":17,"reason":"malformed","detail":"jsondec: ...","payload":"..."}
+//	 "offset":17,"reason":"malformed","detail":"...","payload":"..."}
 //
 // time is the processing time of the dead-lettering (RFC 3339, UTC, ms);
 // offset is the Kafka offset, or the 1-based line number for file sources,
-// or the sequence number for datagen; payload is the original event as a
+// or the sequence number for datagen; a file opened with lineNumbers (the
+// dead letters of a file source) also names it "line", after "offset"; payload is the original event as a
 // JSON string (bytes that are not UTF-8 become U+FFFD). File is safe for
 // concurrent use; each dead letter is written through to the file before
 // DeadLetter returns (dead letters are rare, and must survive a crash).
@@ -29,17 +30,21 @@ type File struct {
 	w    *bufio.Writer
 	buf  []byte
 	err  error
+
+	lines bool // also write the offset as "line"
 }
 
 var _ operators.DeadLetterSink = (*File)(nil)
 
-// NewFile opens (or creates) path for appending dead letters.
-func NewFile(path string) (*File, error) {
+// NewFile opens (or creates) path for appending dead letters. With
+// lineNumbers, each record also carries its offset as "line" (for the dead
+// letters of a file source, whose offsets are line numbers).
+func NewFile(path string, lineNumbers bool) (*File, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("deadletter: %w", err)
 	}
-	return &File{path: path, f: f, w: bufio.NewWriter(f)}, nil
+	return &File{path: path, f: f, w: bufio.NewWriter(f), lines: lineNumbers}, nil
 }
 
 // DeadLetter writes d as one line. A write error is kept and returned by
@@ -50,7 +55,7 @@ func (f *File) DeadLetter(d *operators.DeadLetter) {
 	if f.f == nil || f.err != nil {
 		return
 	}
-	f.buf = AppendJSON(f.buf[:0], d)
+	f.buf = appendJSON(f.buf[:0], d, f.lines)
 	f.buf = append(f.buf, '\n')
 	if _, err := f.w.Write(f.buf); err != nil {
 		f.err = err
@@ -91,8 +96,8 @@ func (f *File) Close() error {
 	return nil
 }
 
-// AppendJSON appends d as the JSON object File writes (without newline).
-func AppendJSON(dst []byte, d *operators.DeadLetter) []byte {
+// appendJSON appends d as the JSON object File writes (without newline).
+func appendJSON(dst []byte, d *operators.DeadLetter, line bool) []byte {
 	dst = append(dst, `{"time":"`...)
 	dst = stdout.AppendTimestamp(dst, d.TimeMs)
 	if d.Query != "" {
@@ -105,6 +110,10 @@ func AppendJSON(dst []byte, d *operators.DeadLetter) []byte {
 	dst = strconv.AppendInt(dst, int64(d.Partition), 10)
 	dst = append(dst, `,"offset":`...)
 	dst = strconv.AppendInt(dst, d.Offset, 10)
+	if line {
+		dst = append(dst, `,"line":`...)
+		dst = strconv.AppendInt(dst, d.Offset, 10)
+	}
 	dst = append(dst, `,"reason":`...)
 	dst = stdout.AppendJSONString(dst, d.Reason)
 	dst = append(dst, `,"detail":`...)

@@ -15,7 +15,7 @@ import (
 // summary line per interval, for sources without a dead-letter destination
 // (so that none is silently lost). A line looks like
 //
-//	weir: 5 dead letters in the last 10s: metrics malformed=4 (last: jsondec: ...), metrics too_late=1
+//	weir: 5 dead letters in the last 10s: metrics malformed=4 (last: ...), metrics too_late=1
 //
 // It is written from DeadLetter when the interval since the previous line
 // has passed (no goroutine of its own); Flush writes what is pending. Safe

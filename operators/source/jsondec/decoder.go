@@ -123,11 +123,11 @@ func (d *Decoder) column(key []byte) (int, bool) {
 func (d *Decoder) Append(b *coldata.Batch, payload []byte, offset int64) error {
 	v, err := d.parser.ParseBytes(payload)
 	if err != nil {
-		return fmt.Errorf("jsondec: invalid JSON: %v", err)
+		return fmt.Errorf("invalid JSON: %v", err)
 	}
 	obj, err := v.Object()
 	if err != nil {
-		return fmt.Errorf("jsondec: not a JSON object (got %s)", v.Type())
+		return fmt.Errorf("not a JSON object (got %s)", v.Type())
 	}
 	clear(d.vals)
 	obj.Visit(d.visit)
@@ -148,9 +148,9 @@ func (d *Decoder) convert() error {
 		if v == nil || v.Type() == fastjson.TypeNull {
 			if i == d.timeCol {
 				if v == nil {
-					return fmt.Errorf("jsondec: column %q: missing event-time field", d.schema[i].Name)
+					return fmt.Errorf("column %q: missing event-time field", d.schema[i].Name)
 				}
-				return fmt.Errorf("jsondec: column %q: event-time field is null", d.schema[i].Name)
+				return fmt.Errorf("column %q: event-time field is null", d.schema[i].Name)
 			}
 			d.vals[i] = nil
 			continue
@@ -168,13 +168,13 @@ func (d *Decoder) convert() error {
 			case fastjson.TypeString:
 				ms, err := ParseRFC3339Millis(v.GetStringBytes())
 				if err != nil {
-					return fmt.Errorf("jsondec: column %q: %q is not an RFC 3339 timestamp", col.Name, v.GetStringBytes())
+					return fmt.Errorf("column %q: %q is not an RFC 3339 timestamp", col.Name, v.GetStringBytes())
 				}
 				d.i64[i] = ms
 			case fastjson.TypeNumber:
 				n, ok := integral(v)
 				if !ok {
-					return fmt.Errorf("jsondec: column %q: expected TIMESTAMP (RFC 3339 string or integral epoch milliseconds), got %s", col.Name, v)
+					return fmt.Errorf("column %q: expected TIMESTAMP (RFC 3339 string or integral epoch milliseconds), got %s", col.Name, v)
 				}
 				d.i64[i] = n
 			default:
@@ -191,7 +191,7 @@ func (d *Decoder) convert() error {
 			if math.IsInf(f, 0) || math.IsNaN(f) {
 				// NaN is not JSON, and 1e400 overflows a DOUBLE: neither is
 				// a value a producer meant.
-				return fmt.Errorf("jsondec: column %q: number %s is out of the range of DOUBLE", col.Name, v)
+				return fmt.Errorf("column %q: number %s is out of the range of DOUBLE", col.Name, v)
 			}
 			d.f64[i] = f
 		case catalog.Varchar:
@@ -209,7 +209,7 @@ func (d *Decoder) convert() error {
 				return typeError(col, v)
 			}
 		default:
-			return fmt.Errorf("jsondec: column %q: unsupported type %s", col.Name, col.Type)
+			return fmt.Errorf("column %q: unsupported type %s", col.Name, col.Type)
 		}
 	}
 	return nil
@@ -232,7 +232,7 @@ func integral(v *fastjson.Value) (int64, bool) {
 }
 
 func typeError(col catalog.Column, v *fastjson.Value) error {
-	return fmt.Errorf("jsondec: column %q: expected %s, got %s", col.Name, col.Type, jsonKind(v))
+	return fmt.Errorf("column %q: expected %s, got %s", col.Name, col.Type, jsonKind(v))
 }
 
 func jsonKind(v *fastjson.Value) string {
