@@ -1,6 +1,7 @@
 // Package datagen is the generator source connector: deterministic,
 // seedable streams of synthetic events (llm_metrics, llm_feedback,
-// system_health) generated straight into column vectors.
+// system_health, and Nexmark's person, auction and bid) generated straight
+// into column vectors.
 package datagen
 
 import (
@@ -47,12 +48,19 @@ const (
 // when count is set, the clock's time at Open otherwise), event_interval
 // (event-time spacing; default 1/rate when rate > 0, else 100ms).
 //
-// Event k (0-based) has event time start + k·event_interval − jitter_k.
+// Event k (0-based) has event time start + g·event_interval − jitter_k,
+// where g is its position in the kind's event sequence: k itself, except
+// for the Nexmark kinds, whose three kinds share Nexmark's sequence
+// (nexmark.go). There rate and event_interval count the events of all three
+// kinds (as Nexmark's event rate does), so that sources of different kinds
+// with the same options share one timeline, while count counts the kind's
+// own events.
 // Source implements operators.Checkpointer (sequence number, start time and
 // PRNG state).
 type Source struct {
 	name     string
 	kind     string
+	spec     *kindSpec
 	schema   catalog.Schema
 	colOf    []int // field index → schema column, or -1
 	unmapped []int // schema columns no field fills (always NULL)
@@ -75,6 +83,11 @@ type Source struct {
 	wait      func(ctx context.Context, d time.Duration) error
 
 	feedback feedbackState
+
+	// Nexmark kinds: the strings, and the PRNG reseeded for each event.
+	nx     *nexmarkTables
+	evPCG  *rand.PCG
+	evRand *rand.Rand
 }
 
 var (
@@ -89,11 +102,12 @@ func New(def *catalog.Source) (operators.Source, error) {
 		return fmt.Errorf("datagen: source %q: "+format, append([]any{def.Name}, args...)...)
 	}
 	kind, _ := def.Options.Get("kind")
-	fields, ok := kindFields[kind]
+	spec, ok := kinds[kind]
 	if !ok {
-		return nil, errf("option kind must be one of llm_metrics, llm_feedback, system_health, got %q", kind)
+		return nil, errf("option kind must be one of %s, got %q", strings.Join(kindNames, ", "), kind)
 	}
-	s.kind = kind
+	fields := spec.fields
+	s.kind, s.spec = kind, spec
 	s.colOf = make([]int, len(fields))
 	for f := range s.colOf {
 		s.colOf[f] = -1
@@ -177,6 +191,11 @@ func New(def *catalog.Source) (operators.Source, error) {
 	}
 	s.pcg = rand.NewPCG(s.seed, s.seed^0x9e3779b97f4a7c15)
 	s.rng = rand.New(s.pcg)
+	if spec.period > 1 {
+		s.nx = nexmarkOnce()
+		s.evPCG = rand.NewPCG(0, 0)
+		s.evRand = rand.New(s.evPCG)
+	}
 	return s, nil
 }
 
@@ -217,10 +236,13 @@ func (s *Source) Read(ctx context.Context, b *coldata.Batch) error {
 		n = min(n, left)
 	}
 	if s.rate > 0 {
+		// The rate paces positions of the event sequence: by elapsed, those
+		// below base + ⌊elapsed·rate⌋ are due.
 		elapsed := s.clock.Now().Sub(s.paceStart).Seconds()
-		due := int64(elapsed*s.rate) - (s.seq - s.paceBase)
+		base := s.spec.pos(s.paceBase)
+		due := s.spec.countBefore(base+int64(elapsed*s.rate)) - s.seq
 		if due <= 0 {
-			next := time.Duration(float64(s.seq-s.paceBase+1)/s.rate*float64(time.Second)) - time.Duration(elapsed*float64(time.Second))
+			next := time.Duration(float64(s.spec.pos(s.seq)-base+1)/s.rate*float64(time.Second)) - time.Duration(elapsed*float64(time.Second))
 			b.Reset(0)
 			b.Source, b.Partition = s.name, 0
 			return s.wait(ctx, min(max(next, 0), maxWait))
@@ -241,11 +263,13 @@ func (s *Source) fill(b *coldata.Batch, n int) {
 	}
 	b.Offset = b.Offset[:0]
 	for i := 0; i < n; i++ {
-		ts := s.startMs + int64(float64(s.seq)*s.intervalMs)
+		g := s.spec.pos(s.seq)
+		at := s.startMs + int64(float64(g)*s.intervalMs)
+		ts := at
 		if s.maxOOO > 0 {
 			ts -= s.rng.Int64N(s.maxOOO + 1)
 		}
-		if c := s.colOf[fTs]; c >= 0 {
+		if c := s.colOf[s.spec.ts]; c >= 0 {
 			b.Cols[c].I64[i] = ts
 		}
 		switch s.kind {
@@ -255,6 +279,12 @@ func (s *Source) fill(b *coldata.Batch, n int) {
 			s.llmFeedback(b, i, ts)
 		case "system_health":
 			s.systemHealth(b, i)
+		case "person":
+			s.person(b, i, g)
+		case "auction":
+			s.auction(b, i, g, at)
+		case "bid":
+			s.bid(b, i, g)
 		}
 		s.seq++
 		b.Offset = append(b.Offset, s.seq)

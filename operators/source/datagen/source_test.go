@@ -298,9 +298,10 @@ func BenchmarkRead(b *testing.B) {
 	for _, tc := range []struct {
 		kind   string
 		schema catalog.Schema
-	}{{"llm_metrics", metricsSchema}, {"llm_feedback", feedbackSchema}, {"system_health", healthSchema}} {
+	}{{"llm_metrics", metricsSchema}, {"llm_feedback", feedbackSchema}, {"system_health", healthSchema},
+		{"bid", bidSchema}, {"auction", auctionSchema}, {"person", personSchema}} {
 		b.Run(tc.kind, func(b *testing.B) {
-			src := open(b, tc.schema, catalog.Options{"kind": tc.kind, "max_out_of_order": "1s"}, nil)
+			src := open(b, tc.schema, catalog.Options{"kind": tc.kind, "rate": "0", "max_out_of_order": "1s"}, nil)
 			batch := coldata.NewBatch(tc.schema, coldata.DefaultBatchSize)
 			b.ReportAllocs()
 			b.ResetTimer()
