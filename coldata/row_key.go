@@ -25,7 +25,7 @@ func AppendRowKey(dst []byte, cols []*Vec, keyCols []int, i int) []byte {
 		case catalog.Bigint, catalog.Timestamp:
 			dst = binary.BigEndian.AppendUint64(dst, uint64(v.I64[i]))
 		case catalog.Double:
-			dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(v.F64[i]))
+			dst = binary.BigEndian.AppendUint64(dst, FloatKeyBits(v.F64[i]))
 		case catalog.Varchar:
 			dst = binary.AppendUvarint(dst, uint64(len(v.Str[i])))
 			dst = append(dst, v.Str[i]...)
@@ -38,4 +38,17 @@ func AppendRowKey(dst []byte, cols []*Vec, keyCols []int, i int) []byte {
 		}
 	}
 	return dst
+}
+
+// FloatKeyBits returns the bits that stand for f in grouping keys and
+// hashes: -0 is 0 (they are equal in SQL, and PostgreSQL groups them
+// together) and every NaN is one NaN.
+func FloatKeyBits(f float64) uint64 {
+	switch {
+	case f == 0:
+		return 0
+	case f != f:
+		return 0x7ff8000000000001
+	}
+	return math.Float64bits(f)
 }

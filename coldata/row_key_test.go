@@ -1,6 +1,7 @@
 package coldata
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -30,4 +31,17 @@ func TestAppendRowKey(t *testing.T) {
 	b.Str = append(b.Str, "", "\x01")
 	two := []*Vec{a, b}
 	require.NotEqual(t, string(AppendRowKey(nil, two, []int{0, 1}, 0)), string(AppendRowKey(nil, two, []int{0, 1}, 1)))
+}
+
+// -0 and 0 are one grouping key, and so are all NaNs; other values differ.
+func TestFloatKeyBits(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	require.Equal(t, FloatKeyBits(0), FloatKeyBits(negZero))
+	require.Equal(t, FloatKeyBits(math.NaN()), FloatKeyBits(math.Float64frombits(0x7ff8000000000abc)))
+	require.NotEqual(t, FloatKeyBits(0), FloatKeyBits(math.SmallestNonzeroFloat64))
+	require.NotEqual(t, FloatKeyBits(1), FloatKeyBits(-1))
+	v := NewVec(catalog.Double, 2)
+	v.F64 = append(v.F64, 0, negZero)
+	cols := []*Vec{v}
+	require.Equal(t, string(AppendRowKey(nil, cols, []int{0}, 0)), string(AppendRowKey(nil, cols, []int{0}, 1)))
 }

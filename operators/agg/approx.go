@@ -180,7 +180,7 @@ func hashValue(v *coldata.Vec, i int) uint64 {
 			h = (h ^ uint64(s[j])) * prime
 		}
 	case catalog.Double:
-		h = (h ^ math.Float64bits(v.F64[i])) * prime
+		h = (h ^ coldata.FloatKeyBits(v.F64[i])) * prime
 	case catalog.Boolean:
 		if v.Bool[i] {
 			h = (h ^ 1) * prime

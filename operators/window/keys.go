@@ -46,7 +46,7 @@ func (kt *keyTable) encode(b *coldata.Batch, cols []int, i int) []byte {
 			buf = binary.LittleEndian.AppendUint64(buf, uint64(v.I64[i]))
 		case catalog.Double:
 			buf = append(buf, 1)
-			buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v.F64[i]))
+			buf = binary.LittleEndian.AppendUint64(buf, coldata.FloatKeyBits(v.F64[i]))
 		case catalog.Varchar:
 			buf = append(buf, 1)
 			buf = binary.AppendUvarint(buf, uint64(len(v.Str[i])))

@@ -1,6 +1,7 @@
 package jsondec
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strings"
@@ -121,7 +122,9 @@ func (d *Decoder) column(key []byte) (int, bool) {
 // grows, Append re-slices every b.Raw entry into the new buffer, so callers
 // that use Append must not put other bytes in RawBuf.
 func (d *Decoder) Append(b *coldata.Batch, payload []byte, offset int64) error {
-	v, err := d.parser.ParseBytes(payload)
+	// A UTF-8 byte-order mark (an editor's, at the start of a file) is not
+	// part of the JSON text.
+	v, err := d.parser.ParseBytes(bytes.TrimPrefix(payload, utf8BOM))
 	if err != nil {
 		return fmt.Errorf("invalid JSON: %v", err)
 	}
@@ -140,6 +143,16 @@ func (d *Decoder) Append(b *coldata.Batch, payload []byte, offset int64) error {
 	b.Len++
 	return nil
 }
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// The TIMESTAMP range, in epoch milliseconds: 0001-01-01T00:00:00.000Z to
+// 9999-12-31T23:59:59.999Z, the years RFC 3339 can write. Beyond it window
+// bounds would overflow.
+const (
+	MinTimestampMs = -62135596800000
+	MaxTimestampMs = 253402300799999
+)
 
 // convert checks and converts every recorded value into the scratch slots;
 // a nil slot afterwards means NULL.
@@ -175,6 +188,9 @@ func (d *Decoder) convert() error {
 				n, ok := integral(v)
 				if !ok {
 					return fmt.Errorf("column %q: expected TIMESTAMP (RFC 3339 string or integral epoch milliseconds), got %s", col.Name, v)
+				}
+				if n < MinTimestampMs || n > MaxTimestampMs {
+					return fmt.Errorf("column %q: epoch milliseconds %d are outside the TIMESTAMP range (years 0001 to 9999)", col.Name, n)
 				}
 				d.i64[i] = n
 			default:
