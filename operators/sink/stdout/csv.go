@@ -1,7 +1,6 @@
 package stdout
 
 import (
-	"bufio"
 	"strconv"
 
 	"github.com/weirdb/weir/catalog"
@@ -14,58 +13,47 @@ import (
 type csvWriter struct {
 	schema     catalog.Schema
 	queryIndex int
-	header     bool
-	buf, field []byte
+	field      []byte
 }
 
 func newCSV(schema catalog.Schema, queryIndex int) *csvWriter {
 	return &csvWriter{schema: schema, queryIndex: queryIndex}
 }
 
-func (c *csvWriter) writeBatch(w *bufio.Writer, b *coldata.Batch) error {
-	if !c.header {
-		c.header = true
-		buf := c.buf[:0]
-		for _, col := range c.schema {
-			buf = AppendCSVField(buf, []byte(col.Name), false)
-			buf = append(buf, ',')
-		}
-		if c.queryIndex > 0 {
-			buf = append(buf, "_query,"...)
-		}
-		buf = append(buf, "_emit\n"...)
-		if _, err := w.Write(buf); err != nil {
-			return err
-		}
-		c.buf = buf
+// appendHeader appends the header line.
+func (c *csvWriter) appendHeader(dst []byte) []byte {
+	for _, col := range c.schema {
+		dst = AppendCSVField(dst, []byte(col.Name), false)
+		dst = append(dst, ',')
 	}
-	var err error
+	if c.queryIndex > 0 {
+		dst = append(dst, "_query,"...)
+	}
+	return append(dst, "_emit\n"...)
+}
+
+// appendBatch appends one record per live row of b.
+func (c *csvWriter) appendBatch(dst []byte, b *coldata.Batch) ([]byte, bool) {
 	b.ForEach(func(i int) {
-		if err != nil {
-			return
-		}
-		buf := c.buf[:0]
 		for col := range c.schema {
 			var ok bool
 			c.field, ok = appendText(c.field[:0], b.Cols[col], i)
 			if ok {
-				buf = AppendCSVField(buf, c.field, c.schema[col].Type == catalog.Varchar)
+				dst = AppendCSVField(dst, c.field, c.schema[col].Type == catalog.Varchar)
 			}
-			buf = append(buf, ',')
+			dst = append(dst, ',')
 		}
 		if c.queryIndex > 0 {
-			buf = strconv.AppendInt(buf, int64(c.queryIndex), 10)
-			buf = append(buf, ',')
+			dst = strconv.AppendInt(dst, int64(c.queryIndex), 10)
+			dst = append(dst, ',')
 		}
-		buf = append(buf, emitKind(b, i).String()...)
-		buf = append(buf, '\n')
-		c.buf = buf
-		_, err = w.Write(buf)
+		dst = append(dst, emitKind(b, i).String()...)
+		dst = append(dst, '\n')
 	})
-	return err
+	return dst, false
 }
 
-// appendCSVField appends s, quoted when it holds a comma, quote, CR or LF,
+// AppendCSVField appends s, quoted when it holds a comma, quote, CR or LF,
 // or when it is an empty string value (to tell it from NULL).
 func AppendCSVField(dst []byte, s []byte, quoteEmpty bool) []byte {
 	quote := quoteEmpty && len(s) == 0

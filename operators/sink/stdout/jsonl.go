@@ -1,7 +1,6 @@
 package stdout
 
 import (
-	"bufio"
 	"strconv"
 
 	"github.com/weirdb/weir/catalog"
@@ -12,7 +11,6 @@ import (
 type jsonlWriter struct {
 	schema catalog.Schema
 	query  []byte // `,"_query":n` or empty
-	buf    []byte
 }
 
 func newJSONL(schema catalog.Schema, queryIndex int) *jsonlWriter {
@@ -23,18 +21,17 @@ func newJSONL(schema catalog.Schema, queryIndex int) *jsonlWriter {
 	return w
 }
 
-func (j *jsonlWriter) writeBatch(w *bufio.Writer, b *coldata.Batch) error {
-	var err error
+// appendHeader appends nothing: jsonl has no header.
+func (j *jsonlWriter) appendHeader(dst []byte) []byte { return dst }
+
+// appendBatch appends one JSON object per live row of b.
+func (j *jsonlWriter) appendBatch(dst []byte, b *coldata.Batch) ([]byte, bool) {
 	b.ForEach(func(i int) {
-		if err != nil {
-			return
-		}
-		j.buf = AppendJSONLine(j.buf[:0], b, j.schema, i)
-		j.buf = append(j.buf[:len(j.buf)-2], j.query...) // drop "}\n"
-		j.buf = append(j.buf, '}', '\n')
-		_, err = w.Write(j.buf)
+		dst = AppendJSONLine(dst, b, j.schema, i)
+		dst = append(dst[:len(dst)-2], j.query...) // drop "}\n"
+		dst = append(dst, '}', '\n')
 	})
-	return err
+	return dst, false
 }
 
 // AppendJSONLine appends row i of b as one jsonl result line (with its

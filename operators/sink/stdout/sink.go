@@ -1,7 +1,6 @@
 package stdout
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 
@@ -17,67 +16,83 @@ const (
 	FormatTable = "table"
 )
 
-// rowWriter renders the live rows of one batch.
+// rowWriter renders one query's rows in a format.
 type rowWriter interface {
-	writeBatch(w *bufio.Writer, b *coldata.Batch) error
+	// appendHeader appends the header block: the header line in csv, the
+	// names and the rule in table, nothing in jsonl.
+	appendHeader(dst []byte) []byte
+	// appendBatch appends the live rows of b. regrow reports that they need
+	// the header printed again before them (table: a column grew).
+	appendBatch(dst []byte, b *coldata.Batch) (out []byte, regrow bool)
 }
 
-// Sink writes a query's result rows to a writer. Every row carries its
+// Sink writes a query's result rows to an Output. Every row carries its
 // emission kind as "_emit" ("early", "final", "late"); rows of non-windowed
 // queries (Batch.Emit nil or EmitNone) print _emit as JSON null in jsonl and
-// as an empty field in csv and table. Output is buffered and flushed at the
-// end of every batch, so rows appear as windows close. The sink does not
-// count rows (Counters.RowsOut is the runtime's).
+// as an empty field in csv and table. Each batch is written whole, in one
+// Write, as it arrives, so rows appear as windows close. In csv and table
+// the header comes before the query's first rows, again whenever the rows
+// printed before on the Output were not this query's (Output), and in
+// table whenever a column grew; a query that prints no row prints its
+// header when it is closed. The sink does not count rows
+// (Counters.RowsOut is the runtime's).
 type Sink struct {
-	w   *bufio.Writer
-	out rowWriter
+	out    *Output
+	rows   rowWriter
+	table  bool // a header block is set off by a blank line
+	buf    []byte
+	headed bool // the header has been printed
 }
 
 var _ operators.Operator = (*Sink)(nil)
 
-// New returns a sink printing rows of schema to w in format ("jsonl", the
-// default when empty; "csv"; "table"). queryIndex > 0 (the file runs several
-// SELECTs) adds a "_query" column holding it: after _emit in jsonl, before
-// _emit in csv and table (so that _emit stays the last csv column).
+// New returns a sink printing rows of schema to w, an output of its own,
+// in format ("jsonl", the default when empty; "csv"; "table"). queryIndex
+// > 0 (the file runs several SELECTs) adds a "_query" column holding it:
+// after _emit in jsonl, before _emit in csv and table (so that _emit stays
+// the last csv column). Sinks of several queries that print to the same
+// writer share an Output (NewOutput, Output.New).
 func New(w io.Writer, format string, schema catalog.Schema, queryIndex int) (operators.Operator, error) {
-	s := &Sink{w: bufio.NewWriterSize(w, 64<<10)}
-	switch format {
-	case FormatJSONL, "":
-		s.out = newJSONL(schema, queryIndex)
-	case FormatCSV:
-		s.out = newCSV(schema, queryIndex)
-	case FormatTable:
-		s.out = newTable(schema, queryIndex)
-	default:
-		return nil, fmt.Errorf("stdout: unknown format %q (want table, jsonl or csv)", format)
-	}
-	return s, nil
+	return NewOutput(w).New(format, schema, queryIndex)
 }
 
 // Open does nothing: the sink needs nothing from the context.
 func (s *Sink) Open(*operators.Context) error { return nil }
 
-// Process writes b's live rows and flushes.
+// Process writes b's live rows.
 func (s *Sink) Process(b *coldata.Batch, _ operators.Emitter) error {
 	if b.Live() == 0 {
 		return nil
 	}
-	if err := s.out.writeBatch(s.w, b); err != nil {
-		return fmt.Errorf("stdout: %w", err)
-	}
-	if err := s.w.Flush(); err != nil {
-		return fmt.Errorf("stdout: %w", err)
-	}
-	return nil
+	var regrow bool
+	s.buf, regrow = s.rows.appendBatch(s.buf[:0], b)
+	return s.out.writeRows(s, s.buf, regrow)
 }
 
 // OnWatermark does nothing: rows are written as they arrive.
 func (s *Sink) OnWatermark(int64, operators.Emitter) error { return nil }
 
-// Close flushes buffered output.
+// Close prints the header of a query that printed no row (csv and table),
+// so that an empty result still shows its columns.
 func (s *Sink) Close() error {
-	if err := s.w.Flush(); err != nil {
-		return fmt.Errorf("stdout: %w", err)
+	if s.headed {
+		return nil
 	}
-	return nil
+	return s.out.writeRows(s, nil, false)
+}
+
+// newSink returns a sink of out in format.
+func newSink(out *Output, format string, schema catalog.Schema, queryIndex int) (*Sink, error) {
+	s := &Sink{out: out}
+	switch format {
+	case FormatJSONL, "":
+		s.rows = newJSONL(schema, queryIndex)
+	case FormatCSV:
+		s.rows = newCSV(schema, queryIndex)
+	case FormatTable:
+		s.rows, s.table = newTable(schema, queryIndex), true
+	default:
+		return nil, fmt.Errorf("unknown format %q (want table, jsonl or csv)", format)
+	}
+	return s, nil
 }

@@ -177,7 +177,7 @@ func TestRowJSONMatchesEncodingJSON(t *testing.T) {
 
 func TestUnknownFormat(t *testing.T) {
 	_, err := New(&bytes.Buffer{}, "xml", nil, 0)
-	require.ErrorContains(t, err, `stdout: unknown format "xml"`)
+	require.EqualError(t, err, `unknown format "xml" (want table, jsonl or csv)`)
 }
 
 // BenchmarkJSONL measures jsonl rendering of window result rows.

@@ -1,7 +1,6 @@
 package stdout
 
 import (
-	"bufio"
 	"strconv"
 
 	"github.com/weirdb/weir/catalog"
@@ -20,15 +19,14 @@ import (
 // The rule: each batch is rendered whole first; a column is as wide as the
 // widest cell (header included) of every batch so far, and never narrows.
 // When a batch needs a column wider than before, a blank line and the header
-// with the new widths are printed before its rows; so every row lines up
-// with the nearest header above it.
+// with the new widths are printed before its rows (Output does the same when
+// another query printed in between); so every row lines up with the nearest
+// header above it, its own query's.
 type tableWriter struct {
 	layout  *layout
-	header  bool
 	query   []byte // the _query cell; empty when there is no _query column
 	batch   cells
 	field   []byte
-	line    []byte
 	valCols int
 }
 
@@ -52,7 +50,12 @@ func newTable(schema catalog.Schema, queryIndex int) *tableWriter {
 	return t
 }
 
-func (t *tableWriter) writeBatch(w *bufio.Writer, b *coldata.Batch) error {
+// appendHeader appends the names and the rule, at the current widths.
+func (t *tableWriter) appendHeader(dst []byte) []byte { return t.layout.appendHeader(dst) }
+
+// appendBatch lays out the live rows of b, widening the columns to fit
+// them, and appends them; it reports whether a column grew.
+func (t *tableWriter) appendBatch(dst []byte, b *coldata.Batch) ([]byte, bool) {
 	t.batch.reset()
 	b.ForEach(func(i int) {
 		for c := 0; c < t.valCols; c++ {
@@ -65,22 +68,9 @@ func (t *tableWriter) writeBatch(w *bufio.Writer, b *coldata.Batch) error {
 		t.field = append(t.field[:0], emitKind(b, i).String()...)
 		t.batch.add(t.field)
 	})
-	if grew := t.layout.widen(&t.batch); grew || !t.header {
-		line := t.line[:0]
-		if t.header {
-			line = append(line, '\n')
-		}
-		t.header = true
-		t.line = t.layout.appendHeader(line)
-		if _, err := w.Write(t.line); err != nil {
-			return err
-		}
-	}
+	grew := t.layout.widen(&t.batch)
 	for r := 0; r < t.batch.rows(); r++ {
-		t.line = t.layout.appendRow(t.line[:0], &t.batch, r)
-		if _, err := w.Write(t.line); err != nil {
-			return err
-		}
+		dst = t.layout.appendRow(dst, &t.batch, r)
 	}
-	return nil
+	return dst, grew
 }
