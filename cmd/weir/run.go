@@ -11,10 +11,7 @@ import (
 	iofs "io/fs"
 	"os"
 	"os/signal"
-	"strings"
-	"sync"
 	"syscall"
-	"time"
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/operators"
@@ -89,6 +86,18 @@ func runMain(args []string, out, errw io.Writer) int {
 		parsed = append(parsed, file{name, stmts})
 	}
 	fingerprint := hex.EncodeToString(hash.Sum(nil))
+	// Check every statement of every file (parse, plan, options) before
+	// running any: a rejected statement prints its error and nothing else,
+	// rather than after queries started earlier have printed rows.
+	chk := runtime.NewChecker()
+	for _, f := range parsed {
+		for _, s := range f.stmts {
+			if err := chk.Check(s); err != nil {
+				fmt.Fprintf(errw, "%s: %v\n", f.name, err)
+				return execExit(err)
+			}
+		}
+	}
 
 	opts := runtime.Options{Config: cfg, Stderr: errw}
 	if *stateDir == "" {
@@ -130,19 +139,21 @@ func runMain(args []string, out, errw io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Rows and messages go through the console, which keeps the progress
+	// line on a terminal apart from them.
+	con := newConsole(out, errw, errw == io.Writer(os.Stderr) && isTerminal(os.Stderr),
+		out == io.Writer(os.Stdout) && isTerminal(os.Stdout))
+	errw = con.Err()
+	opts.Stderr = errw
 	eng := runtime.New(opts)
-	shared := &sharedOut{w: out}
-	var writers []*lineWriter
-	newWriter := func() *lineWriter {
-		w := shared.writer()
-		writers = append(writers, w)
-		return w
-	}
+	rows := stdout.NewOutput(con.Out())
 	queryIndex := 0
 	var queries []*runtime.Query
+	sinks := map[*runtime.Query]operators.Operator{}
 	for _, f := range parsed {
 		for _, s := range f.stmts {
 			var output runtime.OutputFunc
+			var sink operators.Operator
 			if _, ok := s.(*sql.SelectStmt); ok {
 				queryIndex++
 				idx := 0
@@ -150,42 +161,37 @@ func runMain(args []string, out, errw io.Writer) int {
 					idx = queryIndex
 				}
 				output = func(schema catalog.Schema) (operators.Operator, error) {
-					return stdout.New(newWriter(), *format, schema, idx)
+					var err error
+					sink, err = rows.New(*format, schema, idx)
+					return sink, err
 				}
 			}
 			res, err := eng.Exec(ctx, s, output)
 			if err != nil {
 				eng.Close()
 				fmt.Fprintf(errw, "%s: %v\n", f.name, err)
-				// A rejected statement (syntax, planning, catalog) is exit 3;
-				// anything else (a file that cannot be opened, a broker that
-				// cannot be reached, a state directory of other statements)
-				// is a failure to run: exit 1.
-				var serr *sql.Error
-				if errors.As(err, &serr) {
-					return exitSQLError
-				}
-				return exitFailed
+				return execExit(err)
 			}
 			if res.Query != nil {
 				queries = append(queries, res.Query)
+				if sink != nil {
+					sinks[res.Query] = sink
+				}
 				if id := res.Query.Restored; id > 0 {
 					fmt.Fprintf(errw, "weir run: query %s resumes from checkpoint %d in %s\n", res.Query.ID, id, *stateDir)
 				}
 			}
 			if len(res.Columns) > 0 && res.Query == nil {
-				w := newWriter()
-				if err := printResult(w, *format, res); err != nil {
+				if err := printResult(rows, *format, res); err != nil {
 					fmt.Fprintf(errw, "weir run: %v\n", err)
 				}
-				w.Flush()
 			}
 		}
 	}
 
 	stopProgress := func() {}
 	if len(queries) > 0 {
-		stopProgress = startProgress(errw, queries, isTerminal(os.Stderr) && errw == io.Writer(os.Stderr))
+		stopProgress = startProgress(con, queries)
 	}
 	code = exitOK
 	for _, q := range queries {
@@ -197,6 +203,15 @@ func runMain(args []string, out, errw io.Writer) int {
 		if err := q.Err(); err != nil {
 			fmt.Fprintf(errw, "weir run: query %s failed: %v\n", q.ID, err)
 			code = exitFailed
+			continue
+		}
+		// A query cancelled by Ctrl-C was not closed by the runtime: its
+		// header, if it printed no row, comes now (closing twice is a no-op).
+		if sink := sinks[q]; sink != nil {
+			if err := sink.Close(); err != nil {
+				fmt.Fprintf(errw, "weir run: query %s: %v\n", q.ID, err)
+				code = exitFailed
+			}
 		}
 	}
 	stopProgress()
@@ -204,109 +219,24 @@ func runMain(args []string, out, errw io.Writer) int {
 		fmt.Fprintf(errw, "weir run: %v\n", err)
 		code = exitFailed
 	}
-	for _, w := range writers {
-		w.Flush()
-	}
 	return code
 }
 
-// sharedOut is stdout shared by several queries' sinks. Each sink writes
-// through its own lineWriter, which passes on only complete lines, under the
-// shared lock — so rows of concurrent queries never interleave mid-line
-// (sinks buffer and flush at arbitrary byte boundaries).
-type sharedOut struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-// writer returns a new line-buffered writer onto the shared output.
-func (s *sharedOut) writer() *lineWriter { return &lineWriter{out: s} }
-
-// lineWriter buffers one writer's incomplete last line.
-type lineWriter struct {
-	out *sharedOut
-	buf []byte
-}
-
-// Write passes on every complete line and keeps the rest.
-func (l *lineWriter) Write(p []byte) (int, error) {
-	l.buf = append(l.buf, p...)
-	if i := lastNewline(l.buf); i >= 0 {
-		l.out.mu.Lock()
-		_, err := l.out.w.Write(l.buf[:i+1])
-		l.out.mu.Unlock()
-		if err != nil {
-			return 0, err
-		}
-		l.buf = append(l.buf[:0], l.buf[i+1:]...)
+// execExit is the exit code of a statement that failed: a rejected
+// statement (syntax, planning, catalog, options) is exit 3; anything else
+// (a file that cannot be opened, a broker that cannot be reached, a state
+// directory of other statements) is a failure to run: exit 1.
+func execExit(err error) int {
+	var serr *sql.Error
+	if errors.As(err, &serr) {
+		return exitSQLError
 	}
-	return len(p), nil
-}
-
-// Flush writes an incomplete last line, if any.
-func (l *lineWriter) Flush() {
-	if len(l.buf) > 0 {
-		l.out.mu.Lock()
-		l.out.w.Write(l.buf)
-		l.out.mu.Unlock()
-		l.buf = l.buf[:0]
-	}
-}
-
-func lastNewline(b []byte) int {
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] == '\n' {
-			return i
-		}
-	}
-	return -1
+	return exitFailed
 }
 
 func isTerminal(f *os.File) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// startProgress runs once a second: it prints a progress line on stderr when
-// stderr is a terminal, and always a line when a source's watermark has been
-// held back by one partition for long (runtime.HeldBackReporter).
-func startProgress(w io.Writer, qs []*runtime.Query, terminal bool) func() {
-	held := runtime.NewHeldBackReporter(runtime.DefaultHeldBackAfter)
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				if terminal {
-					fmt.Fprint(w, "\r\033[K")
-				}
-				return
-			case now := <-t.C:
-				var note strings.Builder
-				if held.Report(&note, now, qs) > 0 {
-					if terminal {
-						fmt.Fprint(w, "\r\033[K")
-					}
-					io.WriteString(w, note.String())
-				}
-				if !terminal {
-					continue
-				}
-				var events, rows int64
-				for _, q := range qs {
-					events += q.Counters.EventsIn.Load()
-					rows += q.Counters.RowsOut.Load()
-				}
-				fmt.Fprintf(w, "\r\033[Kevents read: %d  rows out: %d  watermark: %s", events, rows, runtime.WatermarkSummary(qs))
-			}
-		}
-	}()
-	return func() { close(done); wg.Wait() }
 }
 
 // loadConfig loads the --config file at path (the defaults when path is

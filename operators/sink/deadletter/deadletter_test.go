@@ -32,8 +32,10 @@ func TestFileFormat(t *testing.T) {
 	require.NoError(t, f.Close())
 	f.DeadLetter(&operators.DeadLetter{Source: "late"}) // after Close: ignored, no panic
 
+	// The runtime names the source and option; the error names the path
+	// and the reason, without a package prefix.
 	_, err = NewFile(filepath.Join(path, "nope"), false)
-	require.Error(t, err)
+	require.EqualError(t, err, "open "+filepath.Join(path, "nope")+": not a directory")
 }
 
 // TestFileLineNumbers: the dead letters of a file source name their line.
@@ -106,4 +108,17 @@ func TestLoggerRateLimited(t *testing.T) {
 	require.Equal(t, want, out.String())
 	require.Equal(t, int64(3), l.Total("metrics", "malformed"))
 	require.Equal(t, int64(2), l.Total("clicks", "malformed"))
+}
+
+// TestFileWriteError: a dead-letter file that cannot be written reports it
+// on Close, with the OS's reason and the path, without a package prefix.
+func TestFileWriteError(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full")
+	}
+	f, err := NewFile("/dev/full", false)
+	require.NoError(t, err)
+	f.DeadLetter(&operators.DeadLetter{Source: "s", Reason: operators.ReasonMalformed, TimeMs: 1})
+	require.EqualError(t, f.Err(), "writing dead letters: write /dev/full: no space left on device")
+	require.EqualError(t, f.Close(), "writing dead letters: write /dev/full: no space left on device")
 }

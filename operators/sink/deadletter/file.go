@@ -2,7 +2,9 @@ package deadletter
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"sync"
@@ -42,7 +44,7 @@ var _ operators.DeadLetterSink = (*File)(nil)
 func NewFile(path string, lineNumbers bool) (*File, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("deadletter: %w", err)
+		return nil, err // *fs.PathError: "open PATH: reason"
 	}
 	return &File{path: path, f: f, w: bufio.NewWriter(f), lines: lineNumbers}, nil
 }
@@ -71,7 +73,7 @@ func (f *File) Err() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
-		return fmt.Errorf("deadletter: %s: %w", f.path, f.err)
+		return f.wrapErr()
 	}
 	return nil
 }
@@ -91,9 +93,19 @@ func (f *File) Close() error {
 	}
 	f.f = nil
 	if f.err != nil {
-		return fmt.Errorf("deadletter: %s: %w", f.path, f.err)
+		return f.wrapErr()
 	}
 	return nil
+}
+
+// wrapErr describes the first error, naming the file (an OS error names it
+// already; a short write does not).
+func (f *File) wrapErr() error {
+	var pe *fs.PathError
+	if errors.As(f.err, &pe) {
+		return fmt.Errorf("writing dead letters: %w", f.err)
+	}
+	return fmt.Errorf("writing dead letters to %s: %w", f.path, f.err)
 }
 
 // appendJSON appends d as the JSON object File writes (without newline).

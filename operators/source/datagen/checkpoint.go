@@ -15,7 +15,7 @@ const checkpointVersion = 1
 func (s *Source) Snapshot(w io.Writer) error {
 	state, err := s.pcg.MarshalBinary()
 	if err != nil {
-		return fmt.Errorf("datagen: source %q: snapshot: %w", s.name, err)
+		return fmt.Errorf("snapshot: %w", err) // the runtime names the source
 	}
 	buf := []byte{checkpointVersion}
 	buf = binary.AppendVarint(buf, s.seq)
@@ -30,23 +30,23 @@ func (s *Source) Snapshot(w io.Writer) error {
 func (s *Source) Restore(r io.Reader) error {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return fmt.Errorf("datagen: source %q: restore: %w", s.name, err)
+		return fmt.Errorf("source %q: restore: %w", s.name, err)
 	}
 	if len(data) == 0 || data[0] != checkpointVersion {
-		return fmt.Errorf("datagen: source %q: restore: unknown checkpoint version", s.name)
+		return fmt.Errorf("source %q: restore: unknown checkpoint version", s.name)
 	}
 	data = data[1:]
 	seq, n := binary.Varint(data)
 	if n <= 0 || seq < 0 {
-		return fmt.Errorf("datagen: source %q: restore: corrupt checkpoint", s.name)
+		return fmt.Errorf("source %q: restore: corrupt checkpoint", s.name)
 	}
 	data = data[n:]
 	start, n := binary.Varint(data)
 	if n <= 0 {
-		return fmt.Errorf("datagen: source %q: restore: corrupt checkpoint", s.name)
+		return fmt.Errorf("source %q: restore: corrupt checkpoint", s.name)
 	}
 	if err := s.pcg.UnmarshalBinary(data[n:]); err != nil {
-		return fmt.Errorf("datagen: source %q: restore: %w", s.name, err)
+		return fmt.Errorf("source %q: restore: %w", s.name, err)
 	}
 	s.seq, s.startMs, s.startSet = seq, start, true
 	s.paceBase = seq

@@ -110,10 +110,10 @@ func TestNexmarkSchema(t *testing.T) {
 
 	_, err := New(&catalog.Source{Name: "gen", Schema: catalog.Schema{{Name: "price", Type: catalog.Double}},
 		Options: catalog.Options{"kind": "bid"}})
-	require.EqualError(t, err, `datagen: source "gen": column "price" must be BIGINT for kind bid, declared DOUBLE`)
+	require.EqualError(t, err, `source "gen": column "price" must be BIGINT for kind bid, declared DOUBLE`)
 	_, err = New(&catalog.Source{Name: "gen", Schema: catalog.Schema{{Name: "date_time", Type: catalog.Varchar}},
 		Options: catalog.Options{"kind": "person"}})
-	require.EqualError(t, err, `datagen: source "gen": column "date_time" must be TIMESTAMP for kind person, declared VARCHAR`)
+	require.EqualError(t, err, `source "gen": column "date_time" must be TIMESTAMP for kind person, declared VARCHAR`)
 }
 
 func TestNexmarkDeterministic(t *testing.T) {
@@ -357,8 +357,8 @@ func TestNexmarkOptionErrors(t *testing.T) {
 		opts catalog.Options
 		want string
 	}{
-		{catalog.Options{"kind": "bids"}, `datagen: source "gen": option kind must be one of llm_metrics, llm_feedback, system_health, bid, auction, person, got "bids"`},
-		{catalog.Options{"kind": "bid", "count": "-1"}, `datagen: source "gen": option count must be an integer ≥ 0, got "-1"`},
+		{catalog.Options{"kind": "bids"}, `source "gen": option kind must be one of llm_metrics, llm_feedback, system_health, bid, auction, person, got "bids"`},
+		{catalog.Options{"kind": "bid", "count": "-1"}, `source "gen": option count must be an integer ≥ 0, got "-1"`},
 		{catalog.Options{"kind": "auction", "rate": "-5"}, "option rate"},
 		{catalog.Options{"kind": "person", "seed": "1.5"}, "option seed"},
 		{catalog.Options{"kind": "bid", "event_interval": "often"}, "option event_interval"},

@@ -99,7 +99,7 @@ var (
 func New(def *catalog.Source) (operators.Source, error) {
 	s := &Source{name: def.Name, schema: def.Schema, seed: 1, wait: sleepCtx}
 	errf := func(format string, args ...any) error {
-		return fmt.Errorf("datagen: source %q: "+format, append([]any{def.Name}, args...)...)
+		return fmt.Errorf("source %q: "+format, append([]any{def.Name}, args...)...)
 	}
 	kind, _ := def.Options.Get("kind")
 	spec, ok := kinds[kind]

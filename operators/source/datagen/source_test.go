@@ -280,7 +280,7 @@ func TestNewErrors(t *testing.T) {
 	}{
 		{metricsSchema, catalog.Options{"kind": "nexmark"}, `option kind must be one of`},
 		{catalog.Schema{{Name: "tokens", Type: catalog.Varchar}}, catalog.Options{"kind": "llm_metrics"},
-			`datagen: source "gen": column "tokens" must be BIGINT for kind llm_metrics, declared VARCHAR`},
+			`source "gen": column "tokens" must be BIGINT for kind llm_metrics, declared VARCHAR`},
 		{metricsSchema, catalog.Options{"kind": "llm_metrics", "rate": "fast"}, "option rate"},
 		{metricsSchema, catalog.Options{"kind": "llm_metrics", "count": "-1"}, "option count"},
 		{metricsSchema, catalog.Options{"kind": "llm_metrics", "seed": "x"}, "option seed"},

@@ -60,10 +60,10 @@ func (s *Source) Snapshot(w io.Writer) error {
 func (s *Source) Restore(r io.Reader) error {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return fmt.Errorf("file: source %q: restore: %w", s.name, err)
+		return fmt.Errorf("source %q: restore: %w", s.name, err)
 	}
 	if len(data) == 0 || (data[0] != checkpointV1 && data[0] != checkpointVersion) {
-		return fmt.Errorf("file: source %q: restore: unknown checkpoint version", s.name)
+		return fmt.Errorf("source %q: restore: unknown checkpoint version", s.name)
 	}
 	nums := 2
 	if data[0] == checkpointVersion {
@@ -74,12 +74,12 @@ func (s *Source) Restore(r io.Reader) error {
 	for i := 0; i < nums; i++ {
 		x, n := binary.Uvarint(rest)
 		if n <= 0 {
-			return fmt.Errorf("file: source %q: restore: corrupt checkpoint", s.name)
+			return fmt.Errorf("source %q: restore: corrupt checkpoint", s.name)
 		}
 		v[i], rest = x, rest[n:]
 	}
 	if v[0] > 1<<62 || v[1] > 1<<62 {
-		return fmt.Errorf("file: source %q: restore: corrupt checkpoint", s.name)
+		return fmt.Errorf("source %q: restore: corrupt checkpoint", s.name)
 	}
 	s.restored, s.restoreOff, s.restoreLine = true, int64(v[0]), int64(v[1])
 	s.restoreID = fileID{dev: v[2], ino: v[3]}
@@ -97,7 +97,7 @@ func (s *Source) seekRestored() error {
 	s.restored = false
 	cur, err := s.f.Stat()
 	if err != nil {
-		return fmt.Errorf("file: source %q: %w", s.name, err)
+		return fmt.Errorf("source %q: %w", s.name, err)
 	}
 	off := s.restoreOff
 	if id := idOf(cur); s.restoreID.known() && id.known() && id != s.restoreID {
@@ -112,7 +112,7 @@ func (s *Source) seekRestored() error {
 		s.line = 0
 	}
 	if _, err := s.f.Seek(off, io.SeekStart); err != nil {
-		return fmt.Errorf("file: source %q: seek to %d: %w", s.name, off, err)
+		return fmt.Errorf("source %q: seek to %d: %w", s.name, off, err)
 	}
 	s.readOff = off
 	return nil

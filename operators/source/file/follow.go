@@ -136,7 +136,7 @@ func (s *Source) truncated(size int64) error {
 			payload = s.longLine
 		}
 		s.line++
-		s.deadLetter(payload, "file: incomplete line cut off by a truncation of the file")
+		s.deadLetter(payload, "incomplete line cut off by a truncation of the file")
 	}
 	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("seek to 0 after truncation: %w", err)

@@ -90,7 +90,7 @@ var (
 func New(def *catalog.Source) (operators.Source, error) {
 	path, ok := def.Options.Get("path")
 	if !ok || path == "" {
-		return nil, fmt.Errorf("file: source %q: option path is required", def.Name)
+		return nil, fmt.Errorf("source %q: option path is required", def.Name)
 	}
 	s := &Source{name: def.Name, schema: def.Schema, path: path, poll: defaultPoll, warn: os.Stderr}
 	if v, ok := def.Options.Get("follow"); ok {
@@ -99,17 +99,17 @@ func New(def *catalog.Source) (operators.Source, error) {
 			s.follow = true
 		case "false":
 		default:
-			return nil, fmt.Errorf("file: source %q: option follow must be 'true' or 'false', got %q", def.Name, v)
+			return nil, fmt.Errorf("source %q: option follow must be 'true' or 'false', got %q", def.Name, v)
 		}
 	}
 	if v, ok := def.Options.Get("format"); ok && v != "json" {
-		return nil, fmt.Errorf("file: source %q: unsupported format %q (only 'json')", def.Name, v)
+		return nil, fmt.Errorf("source %q: unsupported format %q (only 'json')", def.Name, v)
 	}
 	timeCol := -1
 	if def.Watermark != nil {
 		timeCol = def.Schema.Index(def.Watermark.Column)
 		if timeCol < 0 {
-			return nil, fmt.Errorf("file: source %q: watermark column %q is not declared", def.Name, def.Watermark.Column)
+			return nil, fmt.Errorf("source %q: watermark column %q is not declared", def.Name, def.Watermark.Column)
 		}
 	}
 	s.dec = jsondec.New(def.Schema, timeCol)
@@ -134,7 +134,7 @@ func (s *Source) Open(ctx *operators.Context) error {
 			s.warnf("%s does not exist: waiting for it to be created", s.path)
 			return nil
 		}
-		return fmt.Errorf("file: source %q: %w", s.name, err)
+		return fmt.Errorf("source %q: %w", s.name, err)
 	}
 	s.opened = true
 	return s.use(f, fi)
@@ -158,7 +158,7 @@ func (s *Source) Close() error {
 // a truncation or rotation (follow.go).
 func (s *Source) Read(ctx context.Context, b *coldata.Batch) error {
 	if !s.opened {
-		return fmt.Errorf("file: source %q: Read before Open", s.name)
+		return errors.New("read before open")
 	}
 	fitColumns(b, s.schema)
 	b.Reset(0)
@@ -180,7 +180,7 @@ func (s *Source) Read(ctx context.Context, b *coldata.Batch) error {
 		if s.f != nil {
 			n, err := s.fill()
 			if err != nil && !errors.Is(err, io.EOF) {
-				return fmt.Errorf("file: source %q: %w", s.name, err)
+				return err // the runtime names the source
 			}
 			if n > 0 {
 				continue
@@ -198,7 +198,7 @@ func (s *Source) Read(ctx context.Context, b *coldata.Batch) error {
 		}
 		again, err := s.followPath(b)
 		if err != nil {
-			return fmt.Errorf("file: source %q: %w", s.name, err)
+			return err // the runtime names the source
 		}
 		if again {
 			continue
@@ -274,7 +274,7 @@ func (s *Source) consume(b *coldata.Batch, line []byte) {
 	s.line++
 	if s.discarding {
 		s.discarding = false
-		s.deadLetter(s.longLine, fmt.Sprintf("file: line longer than %d bytes", maxLineBytes))
+		s.deadLetter(s.longLine, fmt.Sprintf("line longer than %d bytes", maxLineBytes))
 		return
 	}
 	if n := len(line); n > 0 && line[n-1] == '\r' {

@@ -175,6 +175,28 @@ func TestLongLineIsDeadLettered(t *testing.T) {
 	require.Equal(t, []int64{0, 2}, tokens)
 	require.Len(t, c.dead, 1)
 	require.Contains(t, c.dead[0], "line=2 reason=malformed")
+	require.Contains(t, c.dead[0], `detail="line longer than 16777216 bytes"`)
+}
+
+// TestErrorMessages: errors name the source once (the runtime adds "source
+// s: " to those of Read) and the path, with the OS's reason, and carry no
+// internal package prefix.
+func TestErrorMessages(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "absent.jsonl")
+	src, err := New(&catalog.Source{Name: "s", Schema: metricsSchema, Options: catalog.Options{"path": missing}})
+	require.NoError(t, err)
+	require.EqualError(t, src.Open(&operators.Context{}), `source "s": open `+missing+`: no such file or directory`)
+
+	src, err = New(&catalog.Source{Name: "s", Schema: metricsSchema, Options: catalog.Options{"path": dir}})
+	require.NoError(t, err)
+	require.NoError(t, src.Open(&operators.Context{}))
+	defer src.Close()
+	err = src.Read(context.Background(), coldata.NewBatch(metricsSchema, 0))
+	require.EqualError(t, err, "read "+dir+": is a directory")
+
+	_, err = New(&catalog.Source{Name: "s", Schema: metricsSchema, Options: catalog.Options{}})
+	require.EqualError(t, err, `source "s": option path is required`)
 }
 
 func TestCheckpointResume(t *testing.T) {
