@@ -1,7 +1,6 @@
 package kafka
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/operators"
+	"github.com/weirdb/weir/operators/sink/kafka/retry"
 )
 
 // Dead-letter message headers (SEMANTICS.md §7).
@@ -32,8 +32,12 @@ const (
 // source_topic, partition, offset and detail. Safe for concurrent use.
 //
 // Writes are asynchronous and batched (up to 10 ms) so that DeadLetter never
-// blocks the query for a broker round trip. A failed write (after kafka-go's
-// retries) is counted, logged at once on the error log (SetErrorLog; the
+// blocks the query for a broker round trip. A write whose metadata lookup
+// fails for a reason that passes (a topic being created answers
+// LEADER_NOT_AVAILABLE, an unreachable broker) is retried in the
+// background with backoff for up to retry.Default.For (30 s), dead letters
+// written meanwhile waiting behind it in order (retry.Queue). A failed
+// write (after those retries, or kafka-go's own produce retries) is counted, logged at once on the error log (SetErrorLog; the
 // first failure immediately, later ones at most every errorLogEvery with
 // their count), kept as Err for the runtime to poll while the query runs,
 // and returned by Close. Dead letters still queued when the process is
@@ -48,6 +52,7 @@ const (
 // offset header says where each came from.
 type DeadLetterTopic struct {
 	w           *kafkago.Writer
+	q           *retry.Queue // in front of w: retries metadata failures
 	sourceTopic string
 
 	written atomic.Int64
@@ -84,6 +89,7 @@ func NewDeadLetterTopic(brokers []string, topic, sourceTopic string) *DeadLetter
 		// (auto.create.topics.enable), as Kafka's producer does.
 		AllowAutoTopicCreation: true,
 	}
+	d.q = retry.NewQueue(d.w, retry.Default, d.completion)
 	return d
 }
 
@@ -156,9 +162,7 @@ func (d *DeadLetterTopic) DeadLetter(dl *operators.DeadLetter) {
 	if dl.Query != "" {
 		msg.Headers = append(msg.Headers, kafkago.Header{Key: HeaderQuery, Value: []byte(dl.Query)})
 	}
-	if err := d.w.WriteMessages(context.Background(), msg); err != nil {
-		d.completion([]kafkago.Message{msg}, err)
-	}
+	d.q.Write(msg)
 }
 
 // Written is the number of dead letters the broker acknowledged.
@@ -184,6 +188,7 @@ func (d *DeadLetterTopic) Close() error {
 	}
 	d.closed = true
 	d.mu.Unlock()
+	d.q.Close() // waits for dead letters being retried (at most retry.Default.For)
 	cerr := d.w.Close()
 	// The writer's own transport is only used for produce requests; ours
 	// also serves its metadata requests and must be closed here.
