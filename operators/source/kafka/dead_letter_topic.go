@@ -37,10 +37,11 @@ const (
 // LEADER_NOT_AVAILABLE, an unreachable broker) is retried in the
 // background with backoff for up to retry.Default.For (30 s), dead letters
 // written meanwhile waiting behind it in order (retry.Queue). A failed
-// write (after those retries, or kafka-go's own produce retries) is counted, logged at once on the error log (SetErrorLog; the
-// first failure immediately, later ones at most every errorLogEvery with
-// their count), kept as Err for the runtime to poll while the query runs,
-// and returned by Close. Dead letters still queued when the process is
+// write (after those retries, or kafka-go's own produce retries) is
+// counted, logged at once on the error log (SetErrorLog; the first failure
+// immediately, later ones at most every errorLogEvery with their count),
+// kept as Err for the runtime to poll while the query runs, and returned by
+// Close. Dead letters still queued when the process is
 // killed (kill -9, a crash) are lost: they are not part of checkpoints.
 //
 // Order: the message key is the source partition, so the dead letters of
