@@ -2,6 +2,7 @@ package planner
 
 import (
 	"errors"
+	"sort"
 	"strings"
 
 	"github.com/weirdb/weir/catalog"
@@ -27,6 +28,11 @@ func bindFunc(x *sql.Func, sc *scope) (bound, error) {
 	}
 	if why, ok := volatileFuncs[name]; ok {
 		return bound{}, errf(x.At, codeUnsupported, "%s is not supported: %s", volatileName(name), why)
+	}
+	// The name first: a misspelled function must be reported as such, not
+	// as an error in one of its arguments (SUMM(v) outside the GROUP BY).
+	if !knownFunc(name) {
+		return bound{}, errf(x.At, codeUndefinedFunction, "unknown function %s%s", strings.ToLower(x.Name), didYouMean(x.Name, knownFuncNames()))
 	}
 	args := make([]expr.Expr, len(x.Args))
 	types := make([]catalog.Type, len(x.Args))
@@ -182,6 +188,17 @@ func volatileName(name string) string {
 		return name
 	}
 	return strings.ToLower(name) + "()"
+}
+
+// knownFunc reports whether name (upper-case) is a scalar function
+// bindFunc compiles: one of its own cases or one of expr's.
+func knownFunc(name string) bool {
+	switch name {
+	case "COALESCE", "NULLIF", "EXTRACT", "DATE_PART", "DATE_TRUNC":
+		return true
+	}
+	i := sort.SearchStrings(expr.ScalarFuncs, name)
+	return i < len(expr.ScalarFuncs) && expr.ScalarFuncs[i] == name
 }
 
 // knownFuncNames lists every function name, for "did you mean".
