@@ -86,6 +86,8 @@ func bind(e sql.Expr, sc *scope) (bound, error) {
 		return bindBetween(x, sc)
 	case *sql.Like:
 		return bindLike(x, sc)
+	case *sql.Regex:
+		return bindRegex(x, sc)
 	case *sql.Case:
 		return bindCase(x, sc)
 	case *sql.Cast:

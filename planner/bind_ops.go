@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"errors"
+
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/operators/expr"
 	"github.com/weirdb/weir/sql"
@@ -41,6 +43,16 @@ func bindBinary(x *sql.Binary, sc *scope) (bound, error) {
 		return fold(c, le, re), nil
 	}
 	switch x.Op {
+	case sql.OpIsDistinct, sql.OpIsNotDistinct:
+		le, re, err := comparable(l, r, x.At)
+		if err != nil {
+			return bound{}, err
+		}
+		d, err := expr.NewDistinct(le, re, x.Op == sql.OpIsNotDistinct)
+		if err != nil {
+			return bound{}, errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
+		}
+		return fold(d, le, re), nil
 	case sql.OpAnd, sql.OpOr:
 		for i, side := range []bound{l, r} {
 			if t := side.typ(); (t != catalog.Boolean && t != catalog.Unknown) || side.interval {
@@ -351,6 +363,36 @@ func bindLike(x *sql.Like, sc *scope) (bound, error) {
 		return bound{}, errf(x.Pattern.ExprPos(), codeInvalidEscape, "%s", errMsg(err))
 	}
 	return fold(l, v), nil
+}
+
+// bindRegex compiles X ~ Pattern and its variants: both must be VARCHAR.
+// A constant pattern is compiled now, and one that does not compile is an
+// error at the pattern.
+func bindRegex(x *sql.Regex, sc *scope) (bound, error) {
+	op := x.Op()
+	v, err := bindScalar(x.X, sc)
+	if err != nil {
+		return bound{}, err
+	}
+	if t := v.Type(); t != catalog.Varchar && t != catalog.Unknown {
+		return bound{}, errf(x.X.ExprPos(), codeDatatypeMismatch, "%s needs a VARCHAR operand, not %s", op, t)
+	}
+	p, err := bindScalar(x.Pattern, sc)
+	if err != nil {
+		return bound{}, err
+	}
+	if t := p.Type(); t != catalog.Varchar && t != catalog.Unknown {
+		return bound{}, errf(x.Pattern.ExprPos(), codeDatatypeMismatch, "%s pattern must be VARCHAR, not %s", op, t)
+	}
+	e, err := expr.NewRegexMatch(v, p, x.ICase, x.Not)
+	if err != nil {
+		var ae *expr.ArgError
+		if errors.As(err, &ae) {
+			return bound{}, errf(x.Pattern.ExprPos(), ae.Code, "%s", ae.Msg)
+		}
+		return bound{}, errf(x.At, codeDatatypeMismatch, "%s", errMsg(err))
+	}
+	return fold(e, v, p), nil
 }
 
 // bindCase compiles CASE; the simple form CASE x WHEN v ... becomes

@@ -117,6 +117,15 @@ func writeCanon(sb *strings.Builder, e sql.Expr) {
 			writeCanon(sb, x.Escape)
 		}
 		sb.WriteString(")")
+	case *sql.Regex:
+		// REGEXP and RLIKE are ~: the same computation.
+		r := *x
+		r.Keyword = ""
+		sb.WriteString("(")
+		writeCanon(sb, x.X)
+		sb.WriteString(" " + r.Op() + " ")
+		writeCanon(sb, x.Pattern)
+		sb.WriteString(")")
 	case *sql.Case:
 		sb.WriteString("CASE")
 		if x.Operand != nil {
@@ -178,6 +187,8 @@ func children(e sql.Expr) []sql.Expr {
 		if x.Escape != nil {
 			return []sql.Expr{x.X, x.Pattern, x.Escape}
 		}
+		return []sql.Expr{x.X, x.Pattern}
+	case *sql.Regex:
 		return []sql.Expr{x.X, x.Pattern}
 	case *sql.Case:
 		var out []sql.Expr

@@ -294,6 +294,10 @@ const (
 	OpAnd BinOp = "AND"
 	OpOr  BinOp = "OR"
 	OpCat BinOp = "||"
+	// OpIsDistinct and OpIsNotDistinct compare with NULL as a value (never
+	// NULL); MySQL's <=> is IS NOT DISTINCT FROM.
+	OpIsDistinct    BinOp = "IS DISTINCT FROM"
+	OpIsNotDistinct BinOp = "IS NOT DISTINCT FROM"
 )
 
 // Binary is L Op R.
@@ -352,6 +356,37 @@ type Like struct {
 	Escape  Expr // nil: the default escape character, a backslash
 }
 
+// Regex is X matched against the regular expression Pattern:
+// PostgreSQL's X ~ Pattern, X ~* Pattern (ICase), X !~ Pattern and
+// X !~* Pattern (Not), and MySQL's X [NOT] REGEXP|RLIKE Pattern, which is
+// ~ (Keyword keeps the spelling).
+type Regex struct {
+	At      Pos
+	X       Expr
+	Pattern Expr
+	Not     bool
+	ICase   bool   // ~* and !~*: case-insensitive
+	Keyword string // "REGEXP" or "RLIKE" when spelled so (never with ICase)
+}
+
+// Op returns the operator as spelled: ~, ~*, !~, !~*, REGEXP, NOT RLIKE...
+func (e *Regex) Op() string {
+	if e.Keyword != "" {
+		if e.Not {
+			return "NOT " + e.Keyword
+		}
+		return e.Keyword
+	}
+	op := "~"
+	if e.Not {
+		op = "!~"
+	}
+	if e.ICase {
+		op += "*"
+	}
+	return op
+}
+
 // IsTruth is X IS [NOT] TRUE or X IS [NOT] FALSE.
 type IsTruth struct {
 	At    Pos
@@ -400,6 +435,7 @@ func (e *IsTruth) ExprPos() Pos   { return e.At }
 func (e *In) ExprPos() Pos        { return e.At }
 func (e *Between) ExprPos() Pos   { return e.At }
 func (e *Like) ExprPos() Pos      { return e.At }
+func (e *Regex) ExprPos() Pos     { return e.At }
 func (e *Case) ExprPos() Pos      { return e.At }
 func (e *Cast) ExprPos() Pos      { return e.At }
 func (e *Func) ExprPos() Pos      { return e.At }

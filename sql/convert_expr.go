@@ -56,6 +56,12 @@ func (c *converter) expr(n ast.ExprNode) (Expr, error) {
 	case *test_driver.ValueExpr:
 		return c.value(e, off)
 	case *ast.BinaryOperationExpr:
+		if r := c.rotateDistinct(e); r != nil {
+			return c.expr(r)
+		}
+		if e.Op == opcode.NullEQ {
+			return c.distinct(e, at, off)
+		}
 		op, ok := binOps[e.Op]
 		if !ok {
 			return nil, c.unsupported(off, "operator "+opSQL(e.Op)+" is not supported")
@@ -168,11 +174,7 @@ func (c *converter) expr(n ast.ExprNode) (Expr, error) {
 		}
 		return &Literal{At: at, Kind: LitInt, I: int64(e.N)}, nil
 	case *ast.PatternRegexpExpr:
-		op := "REGEXP"
-		if i := c.findTopLevel(c.tokIndex(c.rw.orig(off)), func(t token) bool { return t.is("RLIKE") || t.is("REGEXP") }); i >= 0 {
-			op = strings.ToUpper(c.toks[i].val)
-		}
-		return nil, c.unsupported(off, "operator "+op+" is not supported")
+		return c.regex(e, at)
 	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
 		return nil, c.unsupported(off, "subqueries in expressions are not supported")
 	case *ast.WindowFuncExpr:

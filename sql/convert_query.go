@@ -249,7 +249,7 @@ func (c *converter) fromTokenAfter(firstField int) int {
 			if depth < 0 {
 				return -1
 			}
-		case depth == 0 && t.is("FROM"):
+		case depth == 0 && t.is("FROM") && !isDistinctFrom(c.toks, i):
 			if i+1 < len(c.toks) {
 				return i + 1
 			}

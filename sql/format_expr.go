@@ -49,7 +49,7 @@ func prec(e Expr) int {
 			return precNot
 		}
 		return precUnary
-	case *IsNull, *IsTruth, *In, *Between, *Like:
+	case *IsNull, *IsTruth, *In, *Between, *Like, *Regex:
 		return precPred
 	case *Literal:
 		if (e.Kind == LitInt && e.I < 0) || (e.Kind == LitFloat && (e.F < 0 || math.Signbit(e.F))) {
@@ -151,6 +151,11 @@ func (f *formatter) expr(e Expr, min int) {
 			f.WriteString(" ESCAPE ")
 			f.expr(e.Escape, precAtom)
 		}
+	case *Regex:
+		f.expr(e.X, precAdd)
+		f.WriteString(" " + e.Op() + " ")
+		// TiDB's grammar takes a simple expression as the pattern.
+		f.expr(e.Pattern, precAtom)
 	case *Case:
 		f.WriteString("CASE")
 		if e.Operand != nil {

@@ -16,7 +16,12 @@ import (
 //     MySQL's units, and positions none of them;
 //   - LIKE ... ESCAPE 'c' keeps its string here and hands TiDB a marker
 //     (TiDB takes only one-byte escapes, and loses their position);
-//   - SUBSTRING(x FOR n) becomes SUBSTRING(x FROM 1 FOR n).
+//   - SUBSTRING(x FOR n) becomes SUBSTRING(x FROM 1 FOR n);
+//   - x ~ p, x ~* p, x !~ p and x !~* p become x [NOT] REGEXP p (TiDB reads
+//     ~ as bitwise NOT); the converter tells them apart by the user's
+//     tokens before p;
+//   - x IS [NOT] DISTINCT FROM y becomes x <=> y, read back the same way
+//     (IS DISTINCT FROM is the negation of <=>).
 //
 // Every lifted piece keeps its position in the user's text.
 
@@ -134,6 +139,7 @@ func scanCallArgs(toks []token, open int) (from bool, forAt int, comma bool) {
 // without naming a function: (x)::t after them casts the parenthesized x.
 var notFunctions = map[string]bool{
 	"AND": true, "OR": true, "NOT": true, "IN": true, "IS": true, "LIKE": true, "ILIKE": true,
+	"REGEXP": true, "RLIKE": true,
 	"BETWEEN": true, "SELECT": true, "WHERE": true, "HAVING": true, "ON": true, "BY": true,
 	"WHEN": true, "THEN": true, "ELSE": true, "CASE": true, "AS": true, "FROM": true,
 	"EXISTS": true, "ESCAPE": true, "DISTINCT": true, "ALL": true, "ANY": true, "SOME": true,
@@ -239,9 +245,29 @@ func (c *converter) liftExprAt(toks []token, i int, ex *exprLifts) (int, error) 
 	}
 	switch {
 	case t.is("IS") && (next(1).is("DISTINCT") || next(1).is("NOT") && next(2).is("DISTINCT")):
-		return 0, p.errAt(t.start, CodeUnsupported, "IS [NOT] DISTINCT FROM is not supported; compare with = and IS NULL")
-	case (t.isOp("~") || t.isOp("!") && next(1).isOp("~")) && i > 0 && operandStart(toks, i-1, nil) >= 0:
-		return 0, p.errAt(t.start, CodeUnsupported, "regular expression matches (~) are not supported; use LIKE or ILIKE")
+		n := 2
+		if next(1).is("NOT") {
+			n = 3
+		}
+		if from := next(n); !from.is("FROM") {
+			return 0, p.syntaxErr(from, "FROM in IS [NOT] DISTINCT FROM")
+		}
+		if r := next(n + 1); !startsOperand(r) {
+			return 0, p.syntaxErr(r, "an expression")
+		}
+		c.rw.synth("<=> ", t.start)
+		return n + 1, nil
+	case regexOpLen(toks, i) > 0:
+		n := regexOpLen(toks, i)
+		if pat := next(n); !startsOperand(pat) {
+			return 0, p.syntaxErr(pat, "an expression")
+		}
+		if t.isOp("!") {
+			c.rw.synth("NOT REGEXP ", t.start)
+		} else {
+			c.rw.synth("REGEXP ", t.start)
+		}
+		return n, nil
 	case t.is("EXTRACT") && next(1).isOp("("):
 		field := next(2)
 		if field.kind != tokIdent && field.kind != tokQIdent && field.kind != tokString {
@@ -281,4 +307,56 @@ func (c *converter) escapeLiteral(b byte) (*Literal, bool) {
 		return nil, false
 	}
 	return c.lf.escapes[k], true
+}
+
+// regexOpLen returns how many tokens the regular-expression match
+// operator at toks[i] has: ~, ~*, !~ or !~* (written without spaces, as
+// PostgreSQL reads them) after an operand; 0 when there is none there (a
+// ~ that starts an operand is bitwise NOT, which TiDB refuses).
+func regexOpLen(toks []token, i int) int {
+	if i == 0 || operandStart(toks, i-1, nil) < 0 {
+		return 0
+	}
+	adjacent := func(k int) bool { return k < len(toks) && toks[k].start == toks[k-1].end }
+	n := 0
+	switch {
+	case toks[i].isOp("~"):
+		n = 1
+	case toks[i].isOp("!") && adjacent(i+1) && toks[i+1].isOp("~"):
+		n = 2
+	default:
+		return 0
+	}
+	if adjacent(i+n) && toks[i+n].isOp("*") {
+		n++
+	}
+	return n
+}
+
+// clauseWords are the words that end an expression.
+var clauseWords = map[string]bool{
+	"FROM": true, "WHERE": true, "GROUP": true, "HAVING": true, "ORDER": true, "LIMIT": true,
+	"EMIT": true, "AND": true, "OR": true, "THEN": true, "ELSE": true, "END": true, "WHEN": true,
+	"AS": true, "UNION": true,
+}
+
+// startsOperand reports whether t may start the operand after a binary
+// operator weir lifts: not the end of the statement, ')', ',' or a word
+// that ends an expression. (TiDB reports the other mistakes, at the token
+// after a lifted operator, where its message would be less clear.)
+func startsOperand(t token) bool {
+	switch {
+	case t.kind == tokEOF, t.isOp(")"), t.isOp(","), t.isOp(";"):
+		return false
+	case t.kind == tokIdent:
+		return !clauseWords[strings.ToUpper(t.val)]
+	}
+	return true
+}
+
+// isDistinctFrom reports whether toks[i] is the FROM of IS [NOT] DISTINCT
+// FROM, which does not start a FROM clause.
+func isDistinctFrom(toks []token, i int) bool {
+	return i >= 2 && toks[i].is("FROM") && toks[i-1].is("DISTINCT") &&
+		(toks[i-2].is("IS") || toks[i-2].is("NOT") && i >= 3 && toks[i-3].is("IS"))
 }

@@ -154,7 +154,7 @@ func describeNode(rv reflect.Value) string {
 		return " " + n.Name
 	case *Func:
 		return " " + n.Name
-	case *Literal, *Binary, *Unary, *Cast, *Case, *IsNull, *In, *Between, *Like, *Interval:
+	case *Literal, *Binary, *Unary, *Cast, *Case, *IsNull, *In, *Between, *Like, *Regex, *Interval:
 		return " " + Format(n)
 	case *TableRef:
 		return " " + n.Name

@@ -285,7 +285,8 @@ func (c *converter) syntaxError(toks []token, orig int, atEnd bool) *Error {
 			expected = "an expression"
 		case prev.is("SELECT"), prev.is("WHERE"), prev.is("AND"), prev.is("OR"), prev.is("NOT"),
 			prev.is("BY"), prev.is("HAVING"), prev.is("WHEN"), prev.is("THEN"), prev.is("ELSE"),
-			prev.is("CASE"), prev.is("BETWEEN"), prev.is("LIKE"), prev.is("IN"), prev.is("LIMIT"):
+			prev.is("CASE"), prev.is("BETWEEN"), prev.is("LIKE"), prev.is("IN"), prev.is("LIMIT"),
+			prev.is("ILIKE"), prev.is("REGEXP"), prev.is("RLIKE"):
 			expected = "an expression"
 		case prev.is("FROM"), prev.is("JOIN"):
 			expected = "a source or view name, a window TVF such as TUMBLE(...) or a (subquery)"

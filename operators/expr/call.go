@@ -147,7 +147,13 @@ func NewCall(name string, args []Expr) (*Call, error) {
 	for i := range args {
 		c.args = append(c.args, newScratch(sig.Args[i]))
 	}
-	c.fn = def.loop(name, sig)
+	if def.build != nil {
+		if c.fn, err = def.build(name, sig, args); err != nil {
+			return nil, err
+		}
+	} else {
+		c.fn = def.loop(name, sig)
+	}
 	return c, nil
 }
 
@@ -178,7 +184,7 @@ func (c *Call) Eval(b *coldata.Batch, out *coldata.Vec) {
 // String returns "NAME(args...)".
 func (c *Call) String() string {
 	switch c.Name {
-	case "||":
+	case "||", "~", "~*", "!~", "!~*":
 		return "(" + fmt.Sprint(c.Args[0]) + " " + c.Name + " " + fmt.Sprint(c.Args[1]) + ")"
 	case "POSITION":
 		return "POSITION(" + fmt.Sprint(c.Args[0]) + " IN " + fmt.Sprint(c.Args[1]) + ")"

@@ -13,6 +13,10 @@ type funcDef struct {
 	min, max int // argument count; max < 0: no limit
 	sig      func(name string, in []catalog.Type) (FuncSig, error)
 	loop     func(name string, sig FuncSig) loopFunc
+	// build, when set, makes the loop instead of loop, from the call's
+	// arguments: it can prepare constant ones (compile a pattern) and
+	// reject them.
+	build func(name string, sig FuncSig, args []Expr) (loopFunc, error)
 	// check rejects constant arguments the function can never take.
 	check func(args []Expr) error
 	// handlesNulls: the loop looks at NULL arguments itself (no
@@ -92,6 +96,11 @@ func init() {
 		loop: func(string, FuncSig) loopFunc { return concatWS }})
 
 	reg("TO_TIMESTAMP", &funcDef{min: 1, max: 1, sig: sigOf(catalog.Timestamp, dbl), loop: func(string, FuncSig) loopFunc { return toTimestamp }})
+
+	pattern, flags := param{"pattern", pVarchar}, param{"flags", pVarchar}
+	reg("REGEXP_LIKE", &funcDef{min: 2, max: 3, sig: sigOf(catalog.Boolean, str, pattern, flags), build: buildRegex})
+	reg("REGEXP_REPLACE", &funcDef{min: 3, max: 4, sig: sigOf(catalog.Varchar, str, pattern, param{"replacement", pVarchar}, flags), build: buildRegex})
+	reg("REGEXP_COUNT", &funcDef{min: 2, max: 2, sig: sigOf(catalog.Bigint, str, pattern), build: buildRegex})
 
 	for _, n := range []string{"GREATEST", "LEAST"} {
 		reg(n, &funcDef{min: 1, max: -1, sig: extremumSig, handlesNulls: true,
