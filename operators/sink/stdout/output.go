@@ -48,23 +48,38 @@ func (o *Output) Write(p []byte) (int, error) {
 }
 
 // writeRows writes rows of s, after s's header when s needs it: before its
-// first rows (and in place of them when s closes without any), after
-// another writer's output, and when regrow says so.
+// first rows, after another writer's output, and when regrow says so.
 func (o *Output) writeRows(s *Sink, rows []byte, regrow bool) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	buf := o.buf[:0]
+	return o.writeRowsLocked(s, rows, regrow)
+}
+
+// writeHeader writes the header of s if s has printed nothing yet (a query
+// that ends without rows).
+func (o *Output) writeHeader(s *Sink) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if s.headed {
+		return nil
+	}
+	return o.writeRowsLocked(s, nil, false)
+}
+
+func (o *Output) writeRowsLocked(s *Sink, rows []byte, regrow bool) error {
+	out := rows
 	if !s.headed || o.last != s || regrow {
+		buf := o.buf[:0]
 		if s.table && o.wrote && o.tail != [2]byte{'\n', '\n'} {
 			buf = append(buf, '\n')
 		}
 		buf = s.rows.appendHeader(buf)
 		s.headed = true
+		out = append(buf, rows...)
+		o.buf = out
 	}
-	buf = append(buf, rows...)
-	o.buf = buf
 	o.last = s
-	if _, err := o.write(buf); err != nil {
+	if _, err := o.write(out); err != nil {
 		return fmt.Errorf("writing rows: %w", err)
 	}
 	return nil

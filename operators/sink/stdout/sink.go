@@ -41,7 +41,7 @@ type Sink struct {
 	rows   rowWriter
 	table  bool // a header block is set off by a blank line
 	buf    []byte
-	headed bool // the header has been printed
+	headed bool // the header has been printed (guarded by out.mu)
 }
 
 var _ operators.Operator = (*Sink)(nil)
@@ -74,12 +74,7 @@ func (s *Sink) OnWatermark(int64, operators.Emitter) error { return nil }
 
 // Close prints the header of a query that printed no row (csv and table),
 // so that an empty result still shows its columns.
-func (s *Sink) Close() error {
-	if s.headed {
-		return nil
-	}
-	return s.out.writeRows(s, nil, false)
-}
+func (s *Sink) Close() error { return s.out.writeHeader(s) }
 
 // newSink returns a sink of out in format.
 func newSink(out *Output, format string, schema catalog.Schema, queryIndex int) (*Sink, error) {
