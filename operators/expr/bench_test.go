@@ -56,6 +56,11 @@ func BenchmarkEval(b *testing.B) {
 		{"extract_epoch", must(NewExtract("epoch", col(4), false))},
 		{"date_trunc_minute", must(NewDateTrunc("minute", col(4)))},
 		{"date_trunc_month", must(NewDateTrunc("month", col(4)))},
+		{"regex_match", must(NewRegexMatch(col(2), ConstString("^gpt-[0-9]"), false, false))},
+		{"regex_match_icase", must(NewRegexMatch(col(2), ConstString("LLAMA|mistral"), true, false))},
+		{"regexp_replace", must(NewCall("REGEXP_REPLACE", []Expr{col(2), ConstString("-([0-9a-z]+)$"), ConstString(":\\1"), ConstString("g")}))},
+		{"regexp_count", must(NewCall("REGEXP_COUNT", []Expr{col(2), ConstString("[a-z]")}))},
+		{"is_distinct_from", must(NewDistinct(col(1), ConstFloat(10), false))},
 	}
 	batch := benchBatch()
 	for _, c := range cases {

@@ -199,7 +199,9 @@ func regexErrMsg(pattern string, err error) string {
 	switch {
 	case se.Code == syntax.ErrInvalidEscape && len(se.Expr) == 2 && se.Expr[1] >= '1' && se.Expr[1] <= '9':
 		msg += " (back-references are not supported in a pattern)"
-	case se.Code == syntax.ErrInvalidPerlOp && (strings.HasPrefix(se.Expr, "(?=") || strings.HasPrefix(se.Expr, "(?!") || strings.HasPrefix(se.Expr, "(?<")):
+	case (se.Code == syntax.ErrInvalidPerlOp || se.Code == syntax.ErrInvalidNamedCapture) &&
+		(strings.HasPrefix(se.Expr, "(?=") || strings.HasPrefix(se.Expr, "(?!") ||
+			strings.HasPrefix(se.Expr, "(?<=") || strings.HasPrefix(se.Expr, "(?<!")):
 		msg += " (lookahead and lookbehind are not supported)"
 	case se.Code == syntax.ErrInvalidEscape && len(se.Expr) == 2 && strings.ContainsRune("mMyYZ", rune(se.Expr[1])):
 		msg += ` (use \b for a word boundary, \B for none, \z for the end of the text)`

@@ -162,7 +162,8 @@ func (r *regexCall) match(args []*coldata.Vec, out *coldata.Vec, sel []int, n in
 	})
 }
 
-// count is the loop of REGEXP_COUNT.
+// count is the loop of REGEXP_COUNT. Go's regexp allocates the indexes
+// of each match it finds.
 func (r *regexCall) count(args []*coldata.Vec, out *coldata.Vec, sel []int, n int) {
 	x, o := args[rxArgText].Str[:n], out.I64[:n]
 	each(sel, n, func(i int) {
@@ -181,7 +182,8 @@ func (r *regexCall) count(args []*coldata.Vec, out *coldata.Vec, sel []int, n in
 }
 
 // replace is the loop of REGEXP_REPLACE. A row without a match is
-// returned as it is, without a copy.
+// returned as it is, without a copy; a changed row allocates its result
+// (and Go's regexp the indexes of each match).
 func (r *regexCall) replace(args []*coldata.Vec, out *coldata.Vec, sel []int, n int) {
 	x, repl, o := args[rxArgText].Str[:n], args[2].Str[:n], out.Str[:n]
 	each(sel, n, func(i int) {
@@ -201,7 +203,9 @@ func (r *regexCall) replace(args []*coldata.Vec, out *coldata.Vec, sel []int, n 
 // by repl.
 func (r *regexCall) replaceRow(p *rxProg, s, repl string) string {
 	buf, last, matched := r.buf[:0], 0, false
-	p.eachMatch(s, p.global, true, func(m []int) bool {
+	// Without \1 to \9 the subexpressions need not be tracked.
+	sub := strings.IndexByte(repl, '\\') >= 0
+	p.eachMatch(s, p.global, sub, func(m []int) bool {
 		buf = append(buf, s[last:m[0]]...)
 		buf = expandReplacement(buf, repl, s, m)
 		last, matched = m[1], true
