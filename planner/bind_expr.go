@@ -102,7 +102,11 @@ func bind(e sql.Expr, sc *scope) (bound, error) {
 		if err != nil {
 			return bound{}, errf(x.At, codeCannotCoerce, "%s", errMsg(err))
 		}
-		return fold(c, v.e), nil
+		b := fold(c, v.e)
+		if err := checkConstCast(x, v.e, b.e); err != nil {
+			return bound{}, err
+		}
+		return b, nil
 	case *sql.Func:
 		return bindFunc(x, sc)
 	}

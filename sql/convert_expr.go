@@ -373,6 +373,13 @@ func (c *converter) funcCall(e *ast.FuncCallExpr, off int) (Expr, error) {
 			if err != nil {
 				return nil, err
 			}
+			// TiDB places the text at the keyword; an error about the
+			// text (TIMESTAMP 'bogus') points at the text, as PostgreSQL.
+			if lit, ok := x.(*Literal); ok {
+				if i := c.tokIndex(c.rw.orig(off)); i >= 0 && i+1 < len(c.toks) && c.toks[i+1].kind == tokString {
+					lit.At = c.p.lines.pos(c.toks[i+1].start)
+				}
+			}
 			return &Cast{At: at, X: x, To: catalog.Timestamp}, nil
 		}
 	case ast.TimeLiteral:
