@@ -257,6 +257,8 @@ func (c *converter) liftExprAt(toks []token, i int, ex *exprLifts) (int, error) 
 		}
 		c.rw.synth("<=> ", t.start)
 		return n + 1, nil
+	case t.is("SIMILAR") && next(1).is("TO") && i > 0 && (toks[i-1].is("NOT") || operandStart(toks, i-1, nil) >= 0):
+		return 0, p.errAt(t.start, CodeUnsupported, "SIMILAR TO is not supported; use ~ with a regular expression, or LIKE")
 	case regexOpLen(toks, i) > 0:
 		n := regexOpLen(toks, i)
 		if pat := next(n); !startsOperand(pat) {

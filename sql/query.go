@@ -162,7 +162,7 @@ func (c *converter) lift(toks []token) error {
 			}
 			return p.eofAfter(toks)
 		}
-		afterFrom := i > 0 && (toks[i-1].is("FROM") || toks[i-1].is("JOIN"))
+		afterFrom := i > 0 && (toks[i-1].is("FROM") && !isDistinctFrom(toks, i-1) || toks[i-1].is("JOIN"))
 		switch {
 		case t.is("OVER") && next(1).isOp("("):
 			return p.errAt(t.start, CodeUnsupported, "window functions (OVER) are not supported; use a window TVF such as TUMBLE in FROM")
