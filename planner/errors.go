@@ -25,6 +25,7 @@ const (
 	codeUnsupported       = "0A000"
 	codeSyntax            = "42601"
 	codeInvalidEscape     = "22025"
+	codeReservedName      = "42939"
 )
 
 // errf returns a positioned planning error. Its message is for the user:

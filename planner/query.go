@@ -156,6 +156,9 @@ func selectList(items []sql.SelectItem, sc *scope) ([]expr.Expr, []string, error
 				return nil, nil, errf(it.At, codeGrouping, "SELECT * cannot be used with GROUP BY; list the columns")
 			}
 			for i, c := range sc.cols {
+				if err := checkOutputName(c.Name, it.At, true); err != nil {
+					return nil, nil, err
+				}
 				exprs = append(exprs, expr.NewColRef(i, c.Name, c.Type))
 				names = append(names, c.Name)
 			}
@@ -168,10 +171,37 @@ func selectList(items []sql.SelectItem, sc *scope) ([]expr.Expr, []string, error
 		if e.Type() == catalog.Unknown {
 			e = expr.ConstNull(catalog.Varchar) // SELECT NULL: a VARCHAR column of NULLs
 		}
+		name := outputName(it, sc)
+		if err := checkOutputName(name, it.At, false); err != nil {
+			return nil, nil, err
+		}
 		exprs = append(exprs, e)
-		names = append(names, outputName(it, sc))
+		names = append(names, name)
 	}
 	return exprs, uniqueNames(names), nil
+}
+
+// reservedOutputNames are the keys weir adds to every result row, with
+// what they hold: an output column of the same name would repeat the key
+// (a JSON object with two "_emit" keys, two csv columns of that name).
+var reservedOutputNames = map[string]string{
+	"_emit":  "the emission kind",
+	"_query": "the query's number when a file has several SELECTs",
+}
+
+// checkOutputName refuses an output column named as a key weir adds to
+// result rows (any case), at the SELECT item that names it (star: the
+// column comes from SELECT *).
+func checkOutputName(name string, at sql.Pos, star bool) error {
+	n := strings.ToLower(name)
+	what, ok := reservedOutputNames[n]
+	if !ok {
+		return nil
+	}
+	if star {
+		return errf(at, codeReservedName, "column name %s is reserved for %s; list the columns instead of * and give %s another alias", n, what, name)
+	}
+	return errf(at, codeReservedName, "column name %s is reserved for %s; choose another alias", n, what)
 }
 
 // outputName names a SELECT item: its alias, the column it reads, the
