@@ -95,7 +95,8 @@ var connectorAliases = map[string]map[string]optAlias{
 // TIMESTAMP column with a non-negative delay, a known connector (file,
 // datagen, kafka) with its required options, no unknown or repeated option,
 // and well-formed option values (durations such as '5m', '300s' or
-// '2 minutes'; booleans; counts). An alias of an option (Flink's
+// '2 minutes'; booleans, any spelling expr.ParseBool reads, stored as 'true'
+// or 'false'; counts). An alias of an option (Flink's
 // properties.bootstrap.servers for the Kafka connector's brokers, see
 // connectorAliases) is stored under the option's own name and value; an
 // option given under two names is an error naming both. Errors are
@@ -153,6 +154,12 @@ func SourceDef(s *sql.CreateSource) (*catalog.Source, error) {
 		return nil, err
 	}
 	for k, v := range values {
+		if sp, _ := known(k); sp.kind == optBool {
+			// One spelling for the connectors and the watermark assigner,
+			// whatever boolean spelling checkOption accepted.
+			b, _ := expr.ParseBool(strings.TrimSpace(v))
+			v = strconv.FormatBool(b)
+		}
 		src.Options[k] = v
 	}
 	return src, nil

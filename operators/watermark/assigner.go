@@ -147,13 +147,13 @@ func (a *Assigner) Process(b *coldata.Batch) {
 	step := func(i int) bool {
 		b.WmBefore[i] = a.wm
 		if hasNulls && col.Nulls.IsNull(i) {
-			a.deadLetter(b, i, operators.ReasonMalformed, "watermark: NULL event time", now)
+			a.deadLetter(b, i, operators.ReasonMalformed, "NULL event time", now)
 			return false
 		}
 		t := b.EventTime[i]
 		if t > limit {
 			a.deadLetter(b, i, operators.ReasonFutureTimestamp,
-				fmt.Sprintf("watermark: event time %s is more than %s ahead of processing time %s",
+				fmt.Sprintf("event time %s is more than %s ahead of processing time %s",
 					time.UnixMilli(t).UTC().Format(time.RFC3339Nano), a.cfg.MaxFutureSkew, now.UTC().Format(time.RFC3339Nano)), now)
 			return false
 		}

@@ -195,11 +195,23 @@ func TestConfigFromSource(t *testing.T) {
 	require.Equal(t, time.Duration(0), cfg.MaxFutureSkew)
 	require.Equal(t, 300*time.Second, cfg.IdleTimeout)
 
-	for _, bad := range []catalog.Options{{"idle_timeout": "soon"}, {"idle_advance": "yes"}, {"max_future_skew": "-1s"}} {
+	for _, bad := range []catalog.Options{{"idle_timeout": "soon"}, {"idle_advance": "maybe"}, {"max_future_skew": "-1s"}} {
 		def.Options = bad
 		_, err = ConfigFromSource(def, 0, nil)
 		require.Error(t, err)
+		require.NotContains(t, err.Error(), "watermark:")
 	}
+	// idle_advance takes what CREATE SOURCE accepts for a boolean option.
+	for v, want := range map[string]bool{"true": true, "TRUE": true, " yes ": true, "on": true, "1": true, "t": true,
+		"false": false, "False": false, "no": false, "off": false, "0": false, "f": false} {
+		def.Options = catalog.Options{"idle_advance": v}
+		cfg, err = ConfigFromSource(def, 0, nil)
+		require.NoError(t, err, "%q", v)
+		require.Equal(t, want, cfg.IdleAdvance, "%q", v)
+	}
+	def.Options = catalog.Options{"idle_advance": "maybe"}
+	_, err = ConfigFromSource(def, 0, nil)
+	require.EqualError(t, err, "option idle_advance = 'maybe': expected true or false")
 	def.Watermark.Column = "v"
 	_, err = ConfigFromSource(def, 0, nil)
 	require.ErrorContains(t, err, "expected TIMESTAMP")

@@ -318,7 +318,7 @@ func (o *op) tooLate(b *coldata.Batch, i int) {
 		Source:    b.Source,
 		Partition: b.Partition,
 		Reason:    operators.ReasonTooLate,
-		Detail:    fmt.Sprintf("event time %d ms is too late for every window (watermark %d ms)", b.EventTime[i], o.wm),
+		Detail:    fmt.Sprintf("event time %s is too late for every window (watermark %s)", rfc3339(b.EventTime[i]), rfc3339(o.wm)),
 	}
 	if i < len(b.Offset) {
 		d.Offset = b.Offset[i]
@@ -331,6 +331,18 @@ func (o *op) tooLate(b *coldata.Batch, i int) {
 	}
 	o.ctx.DeadLetters.DeadLetter(d)
 	d.Payload = nil
+}
+
+// rfc3339 renders epoch milliseconds as a too_late dead letter's detail
+// shows them (as future_timestamp's do), with ±∞ spelled out.
+func rfc3339(ms int64) string {
+	switch ms {
+	case math.MinInt64:
+		return "-inf"
+	case math.MaxInt64:
+		return "+inf"
+	}
+	return time.UnixMilli(ms).UTC().Format(time.RFC3339Nano)
 }
 
 // advance moves the watermark to w (no-op when w ≤ W): pending adds and

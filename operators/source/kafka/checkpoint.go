@@ -123,6 +123,11 @@ func (s *Source) CommitSnapshot(ctx context.Context) error {
 	s.mu.Lock()
 	offs := s.snapshot
 	s.mu.Unlock()
+	return s.commit(ctx, offs)
+}
+
+// commit commits offs (partition → next offset) to the group_id group.
+func (s *Source) commit(ctx context.Context, offs map[int32]int64) error {
 	if s.opts.GroupID == "" || len(offs) == 0 {
 		return nil
 	}
@@ -139,12 +144,12 @@ func (s *Source) CommitSnapshot(ctx context.Context) error {
 		Topics:       map[string][]kafkago.OffsetCommit{s.opts.Topic: commits},
 	})
 	if err != nil {
-		return fmt.Errorf("kafka: committing offsets to group %q: %w", s.opts.GroupID, err)
+		return fmt.Errorf("committing offsets to group %q: %w", s.opts.GroupID, unwrapClientErr(err))
 	}
 	for _, ps := range resp.Topics {
 		for _, p := range ps {
 			if p.Error != nil {
-				return fmt.Errorf("kafka: committing offsets to group %q, partition %d: %w", s.opts.GroupID, p.Partition, p.Error)
+				return fmt.Errorf("committing offsets to group %q, partition %d: %w", s.opts.GroupID, p.Partition, p.Error)
 			}
 		}
 	}

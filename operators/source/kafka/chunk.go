@@ -5,9 +5,10 @@ import "github.com/weirdb/weir/coldata"
 // chunk is what a partition fetcher hands to Read: up to
 // coldata.DefaultBatchSize raw records of one partition, in offset order,
 // possibly none (progress past skipped transaction markers only), or a
-// control message (end of a bounded partition, or a fatal error).
-// Chunks are recycled through Source.free, so a steady stream allocates
-// nothing.
+// control message (a fatal error). The chunk with a bounded partition's
+// last records (or, if none are left, an empty one) is marked ended.
+// Chunks are recycled through Source.free (each partition owns
+// chunksPerPartition of them), so a steady stream allocates nothing.
 type chunk struct {
 	part    int     // index into Source.parts
 	buf     []byte  // payloads, back to back
@@ -15,8 +16,11 @@ type chunk struct {
 	offsets []int64 // offsets[i] is record i's Kafka offset
 	// next is the partition's next offset once this chunk is consumed: past
 	// its records and any transaction marker or aborted record skipped.
-	next  int64
-	ended bool  // the partition reached its bounded end
+	next int64
+	// block is the offset block of the records (offset / chunkRecords) in a
+	// bounded source, whose Read merges partitions by block (merge.go).
+	block int64
+	ended bool  // the partition reached its bounded end; no chunk follows
 	err   error // a fatal error of the partition
 }
 
@@ -40,6 +44,7 @@ func (c *chunk) reset(part int) {
 	c.ends = c.ends[:0]
 	c.offsets = c.offsets[:0]
 	c.next = 0
+	c.block = 0
 	c.ended = false
 	c.err = nil
 }

@@ -2,11 +2,11 @@ package kafka
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/operators/watermark"
 )
 
 // StartOffset says where a partition without a restored offset starts.
@@ -117,9 +117,9 @@ func ParseOptions(opts catalog.Options) (Options, error) {
 			}
 			o.IdleTimeout = d
 		case "idle_advance":
-			b, err := strconv.ParseBool(strings.TrimSpace(v))
+			b, err := watermark.ParseIdleAdvance(v)
 			if err != nil {
-				return o, fmt.Errorf("kafka: idle_advance must be 'true' or 'false', got %q", v)
+				return o, err
 			}
 			o.IdleAdvance = b
 		case "dead_letter_topic":

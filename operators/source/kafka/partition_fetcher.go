@@ -40,23 +40,16 @@ type partitionFetcher struct {
 }
 
 // run fetches until the partition ends, a fatal error occurs, or ctx is
-// done. Every exit path that is not a shutdown sends one control chunk.
+// done. Every exit path that is not a shutdown sends one last chunk: the
+// one with a bounded partition's last records, marked ended, or an error.
 func (f *partitionFetcher) run(ctx context.Context) {
-	ch, ok := f.s.getChunk(ctx, f.idx)
+	ch, ok := f.getChunk(ctx)
 	if !ok {
 		return
 	}
 	failures := 0
 	for {
-		if f.end != partitionEndNil && f.next >= f.end {
-			if len(ch.ends) > 0 {
-				if !f.put(ctx, ch) {
-					return
-				}
-				if ch, ok = f.s.getChunk(ctx, f.idx); !ok {
-					return
-				}
-			}
+		if f.atEnd() {
 			ch.ended = true
 			f.put(ctx, ch)
 			return
@@ -89,7 +82,7 @@ func (f *partitionFetcher) run(ctx context.Context) {
 			if !f.put(ctx, ch) {
 				return
 			}
-			if ch, ok = f.s.getChunk(ctx, f.idx); !ok {
+			if ch, ok = f.getChunk(ctx); !ok {
 				return
 			}
 		}
@@ -158,19 +151,30 @@ func (f *partitionFetcher) fetchOnce(ctx context.Context, ch *chunk) (*chunk, er
 	if readErr != nil {
 		return ch, readErr
 	}
-	// Hand over what this fetch produced so that a slow partition's records
-	// are not held back waiting for a full chunk; a fetch of markers or
-	// aborted records only still hands over its progress, so that a
-	// checkpoint does not stall before them.
-	if len(ch.ends) > 0 || f.next != from {
+	// An unbounded source hands over what this fetch produced so that a
+	// slow partition's records are not held back waiting for a full chunk;
+	// a fetch of markers or aborted records only still hands over its
+	// progress, so that a checkpoint does not stall before them. A bounded
+	// source hands over whole blocks only (merge.go).
+	if f.end == partitionEndNil && (len(ch.ends) > 0 || f.next != from) {
 		if !f.put(ctx, ch) {
 			return nil, nil
 		}
-		if ch, ok = f.s.getChunk(ctx, f.idx); !ok {
+		if ch, ok = f.getChunk(ctx); !ok {
 			return nil, nil
 		}
 	}
 	return ch, nil
+}
+
+// getChunk takes one of the partition's free chunks, starting at the
+// fetcher's position; false on shutdown.
+func (f *partitionFetcher) getChunk(ctx context.Context) (*chunk, bool) {
+	ch, ok := f.s.getChunk(ctx, f.idx)
+	if ok {
+		ch.block = f.next / chunkRecords
+	}
+	return ch, ok
 }
 
 // put hands ch over to Read with the partition's progress: the offset after
@@ -243,6 +247,21 @@ func (f *partitionFetcher) readBatch(ctx context.Context, ch *chunk, r protocol.
 			f.next = off + 1
 			continue
 		}
+		if f.end != partitionEndNil {
+			// Bounded: one chunk per offset block (merge.go).
+			if blk := off / chunkRecords; blk != ch.block {
+				if len(ch.ends) > 0 {
+					if !f.put(ctx, ch) {
+						return nil, nil
+					}
+					var ok bool
+					if ch, ok = f.getChunk(ctx); !ok {
+						return nil, nil
+					}
+				}
+				ch.block = blk
+			}
+		}
 		n := 0
 		if rec.Value != nil {
 			n = rec.Value.Len()
@@ -261,12 +280,12 @@ func (f *partitionFetcher) readBatch(ctx context.Context, ch *chunk, r protocol.
 		ch.ends = append(ch.ends, int32(len(ch.buf)))
 		ch.offsets = append(ch.offsets, off)
 		f.next = off + 1
-		if ch.full() {
+		if ch.full() && f.end == partitionEndNil {
 			if !f.put(ctx, ch) {
 				return nil, nil
 			}
 			var ok bool
-			if ch, ok = f.s.getChunk(ctx, f.idx); !ok {
+			if ch, ok = f.getChunk(ctx); !ok {
 				return nil, nil
 			}
 		}

@@ -7,24 +7,25 @@
 // of up to coldata.DefaultBatchSize; Read decodes one chunk into one batch
 // on the caller's goroutine. Records of aborted transactions and the
 // transaction markers (control records) are never returned, but offsets
-// move past them. Consumer groups are never used for
-// assignment (kafka-go's group reader cannot seek); group_id only receives
-// checkpointed offsets for monitoring.
+// move past them. A bounded source delivers its chunks in an order fixed by
+// the topic's contents (merge.go), so that a bounded query's results do not
+// depend on timing. Consumer groups are never used for assignment
+// (kafka-go's group reader cannot seek); group_id only receives offsets for
+// monitoring (positions.go).
 package kafka
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/weirdb/weir/catalog"
-	"github.com/weirdb/weir/coldata"
 	"github.com/weirdb/weir/operators"
 	"github.com/weirdb/weir/operators/source/jsondec"
 )
@@ -33,7 +34,8 @@ import (
 // empty batch so that the runtime can run idle detection and timers.
 const PollInterval = 100 * time.Millisecond
 
-// chunksPerPartition bounds how far a fetcher may run ahead of Read.
+// chunksPerPartition bounds how far a fetcher may run ahead of Read: each
+// partition owns this many chunks.
 const chunksPerPartition = 3
 
 // Source reads one Kafka topic. It implements operators.PartitionedSource
@@ -61,18 +63,22 @@ type Source struct {
 	snapshot  map[int32]int64 // offsets of the last Snapshot, for CommitSnapshot
 	started   bool
 	closed    bool
+	atEOF     bool    // Read has returned io.EOF
 	startNext []int64 // offsets the fetchers start from (resolved at Open)
 	ends      []int64 // bounded end offsets, or partitionEndNil
 	firsts    []int64 // earliest offsets seen at Open
 
-	data    chan *chunk
-	free    chan *chunk
+	data    chan *chunk   // every partition's chunks, in arrival order
+	free    []chan *chunk // per partition index: its free chunks
+	pending [][]*chunk    // bounded: chunks received before their turn, per partition index
 	timer   *time.Timer
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	ended   []int32 // partitions ended since the last Ended call
 	nEnded  int
 	isEnded []bool
+
+	commits positionCommits // group commits of read positions (positions.go)
 }
 
 var (
@@ -123,11 +129,22 @@ func (s *Source) Schema() catalog.Schema { return s.schema }
 // earliest offset).
 func (s *Source) Partitions() []int32 { return s.parts }
 
-// Open looks the topic up, and resolves each partition's start offset
+// Open looks the topic up (an error when it does not exist: a source never
+// creates its topic), and resolves each partition's start offset
 // (restored, earliest or latest) and, in bounded mode, its end offset. The
 // fetchers start at the first Read, so Restore may come before or after
 // Open.
 func (s *Source) Open(octx *operators.Context) error {
+	if err := s.open(octx); err != nil {
+		// The runtime does not Close a source whose Open failed: release
+		// the transport's connections and metadata goroutine here.
+		s.transport.CloseIdleConnections()
+		return err
+	}
+	return nil
+}
+
+func (s *Source) open(octx *operators.Context) error {
 	s.octx = octx
 	ctx := context.Background()
 	if octx != nil && octx.Ctx != nil {
@@ -175,37 +192,46 @@ func (s *Source) Open(octx *operators.Context) error {
 	return nil
 }
 
+// lookupPartitions lists the topic's partitions with a Metadata request that
+// does not allow automatic topic creation: a source never creates its topic
+// (a typo in `topic` must fail, not create an empty topic and wait on it),
+// whereas kafka-go's Conn.ReadPartitions asks the broker to create it.
 func (s *Source) lookupPartitions(ctx context.Context) ([]int32, error) {
-	var lastErr error
-	for _, addr := range s.opts.Brokers {
-		conn, err := s.dialer.DialContext(ctx, "tcp", addr)
-		if err != nil {
-			lastErr = err
+	client := &kafkago.Client{Addr: s.addr, Timeout: ioTimeout, Transport: s.transport}
+	resp, err := client.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{s.opts.Topic}})
+	if err != nil {
+		return nil, fmt.Errorf("kafka: cannot reach any broker of %v: %w", s.opts.Brokers, unwrapClientErr(err))
+	}
+	brokers := strings.Join(s.opts.Brokers, ",")
+	for _, t := range resp.Topics {
+		if t.Name != s.opts.Topic {
 			continue
 		}
-		_ = conn.SetDeadline(time.Now().Add(ioTimeout))
-		ps, err := conn.ReadPartitions(s.opts.Topic)
-		conn.Close()
-		if err != nil {
-			if errors.Is(err, kafkago.UnknownTopicOrPartition) {
-				return nil, fmt.Errorf("kafka: topic %q does not exist on %s", s.opts.Topic, addr)
+		if t.Error != nil {
+			if errors.Is(t.Error, kafkago.UnknownTopicOrPartition) {
+				return nil, fmt.Errorf("topic %q does not exist on %s (a source does not create its topic)", s.opts.Topic, brokers)
 			}
-			lastErr = err
-			continue
+			return nil, fmt.Errorf("kafka: topic %q on %s: %w", s.opts.Topic, brokers, t.Error)
 		}
-		out := make([]int32, 0, len(ps))
-		for _, p := range ps {
-			if p.Topic == s.opts.Topic {
-				out = append(out, int32(p.ID))
-			}
+		out := make([]int32, 0, len(t.Partitions))
+		for _, p := range t.Partitions {
+			out = append(out, int32(p.ID))
 		}
 		if len(out) == 0 {
-			return nil, fmt.Errorf("kafka: topic %q has no partitions on %s", s.opts.Topic, addr)
+			return nil, fmt.Errorf("kafka: topic %q has no partitions on %s", s.opts.Topic, brokers)
 		}
 		sortInt32(out)
 		return out, nil
 	}
-	return nil, fmt.Errorf("kafka: cannot reach any broker of %v: %w", s.opts.Brokers, lastErr)
+	return nil, fmt.Errorf("topic %q does not exist on %s (a source does not create its topic)", s.opts.Topic, brokers)
+}
+
+// unwrapClientErr drops kafka-go's "kafka.(*Client).Metadata: " wrapping.
+func unwrapClientErr(err error) error {
+	if u := errors.Unwrap(err); u != nil {
+		return u
+	}
+	return err
 }
 
 func (s *Source) readOffsets(ctx context.Context, p int32) (first, last int64, err error) {
@@ -269,172 +295,6 @@ func (s *Source) dialLeader(ctx context.Context, p int32) (*kafkago.Conn, error)
 		}
 	}
 	return nil, fmt.Errorf("kafka: topic %q partition %d: connecting to the leader: %w", s.opts.Topic, p, lastErr)
-}
-
-// start launches one fetcher per partition that has not ended.
-func (s *Source) start() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return fmt.Errorf("kafka: source %s is closed", s.name)
-	}
-	s.started = true
-	n := len(s.parts)
-	s.data = make(chan *chunk, chunksPerPartition*n)
-	s.free = make(chan *chunk, chunksPerPartition*n)
-	for range chunksPerPartition * n {
-		s.free <- newChunk()
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
-	for i, p := range s.parts {
-		f := &partitionFetcher{s: s, idx: i, part: p, next: s.next[i], end: s.ends[i]}
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			f.run(ctx)
-		}()
-	}
-	return nil
-}
-
-// getChunk takes a free chunk for partition index idx; false on shutdown.
-func (s *Source) getChunk(ctx context.Context, idx int) (*chunk, bool) {
-	select {
-	case c := <-s.free:
-		c.reset(idx)
-		return c, true
-	case <-ctx.Done():
-		return nil, false
-	}
-}
-
-// putData hands a chunk to Read; false on shutdown.
-func (s *Source) putData(ctx context.Context, c *chunk) bool {
-	select {
-	case s.data <- c:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-// Read fills b with the records of one chunk of one partition. It returns
-// an empty batch when nothing arrived within PollInterval, and io.EOF once
-// every partition of a bounded source has ended (the call that sees the
-// last end returns an empty batch; Ended then reports it). Malformed records go to the Context's dead-letter sink.
-func (s *Source) Read(ctx context.Context, b *coldata.Batch) error {
-	b.Reset(0)
-	b.Source = s.name
-	if s.parts == nil {
-		return fmt.Errorf("kafka: source %s read before Open", s.name)
-	}
-	if s.nEnded == len(s.parts) {
-		return io.EOF
-	}
-	if !s.started {
-		if err := s.start(); err != nil {
-			return err
-		}
-	}
-	if s.timer == nil {
-		s.timer = time.NewTimer(PollInterval)
-	} else {
-		s.timer.Reset(PollInterval)
-	}
-	var c *chunk
-	select {
-	case c = <-s.data:
-	case <-s.timer.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	s.timer.Stop()
-	defer func() { s.free <- c }()
-	switch {
-	case c.err != nil:
-		return c.err
-	case c.ended:
-		s.setNext(c)
-		if !s.isEnded[c.part] {
-			s.isEnded[c.part] = true
-			s.nEnded++
-			s.ended = append(s.ended, s.parts[c.part])
-		}
-		return nil
-	}
-	s.decode(c, b)
-	return nil
-}
-
-// decode appends the chunk's records to b, dead-lettering malformed ones.
-func (s *Source) decode(c *chunk, b *coldata.Batch) {
-	part := s.parts[c.part]
-	b.Partition = part
-	for i := range c.ends {
-		payload := c.payload(i)
-		if err := s.dec.Append(b, payload, c.offsets[i]); err != nil {
-			s.deadLetter(part, c.offsets[i], payload, err)
-		}
-	}
-	s.setNext(c)
-}
-
-// setNext records how far the chunk's partition has been delivered.
-func (s *Source) setNext(c *chunk) {
-	s.mu.Lock()
-	if c.next > s.next[c.part] {
-		s.next[c.part] = c.next
-	}
-	s.mu.Unlock()
-}
-
-func (s *Source) deadLetter(part int32, off int64, payload []byte, err error) {
-	if s.octx == nil || s.octx.DeadLetters == nil {
-		return
-	}
-	d := operators.DeadLetter{
-		Source:    s.name,
-		Partition: part,
-		Offset:    off,
-		Reason:    operators.ReasonMalformed,
-		Detail:    err.Error(),
-		Payload:   payload,
-	}
-	if s.octx.Clock != nil {
-		d.TimeMs = s.octx.Clock.Now().UnixMilli()
-	}
-	s.octx.DeadLetters.DeadLetter(&d)
-}
-
-// Ended reports the partitions that reached their bounded end since the last
-// call. A partition is reported after all of its records were returned.
-func (s *Source) Ended() []int32 {
-	if len(s.ended) == 0 {
-		return nil
-	}
-	out := s.ended
-	s.ended = nil
-	return out
-}
-
-// Close stops the fetchers and closes their connections. It is safe to call
-// more than once and from another goroutine than Read's.
-func (s *Source) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	s.closed = true
-	if s.cancel != nil {
-		s.cancel()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-	s.transport.CloseIdleConnections()
-	return nil
 }
 
 func sortInt32(a []int32) {

@@ -248,7 +248,7 @@ func TestOptionErrors(t *testing.T) {
 		{[]string{"bounded", "forever"}, "bounded must be"},
 		{[]string{"format", "avro"}, `format "avro" is not supported`},
 		{[]string{"idle_timeout", "soon"}, "idle_timeout"},
-		{[]string{"idle_advance", "maybe"}, "idle_advance must be"},
+		{[]string{"idle_advance", "maybe"}, "option idle_advance = 'maybe': expected true or false"},
 		{[]string{"topic", ""}, "'topic' is required"},
 		{[]string{"brokers", " , "}, "'brokers' is required"},
 	} {

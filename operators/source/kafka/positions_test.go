@@ -1,0 +1,178 @@
+package kafka
+
+import (
+	"context"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// committedOffsets fetches a group's committed offsets of topic's
+// partitions 0..2; a partition without a commit is left out.
+func committedOffsets(t *testing.T, addr, group, topic string) map[int32]int64 {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	require.NoError(t, err)
+	defer cl.Close()
+	req := kmsg.NewPtrOffsetFetchRequest()
+	req.Group = group
+	req.Topics = []kmsg.OffsetFetchRequestTopic{{Topic: topic, Partitions: []int32{0, 1, 2}}}
+	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
+	defer cancel()
+	resp, err := req.RequestWith(ctx, cl)
+	require.NoError(t, err)
+	got := map[int32]int64{}
+	if kerr.ErrorForCode(resp.ErrorCode) == kerr.GroupIDNotFound {
+		return got
+	}
+	require.NoError(t, kerr.ErrorForCode(resp.ErrorCode))
+	for _, tp := range resp.Topics {
+		for _, p := range tp.Partitions {
+			if kerr.ErrorForCode(p.ErrorCode) == kerr.GroupIDNotFound {
+				continue
+			}
+			require.NoError(t, kerr.ErrorForCode(p.ErrorCode))
+			if p.Offset >= 0 {
+				got[p.Partition] = p.Offset
+			}
+		}
+	}
+	return got
+}
+
+// errs collects commit errors; safe for concurrent use.
+type errs struct {
+	mu  sync.Mutex
+	got []error
+}
+
+func (e *errs) add(err error) {
+	e.mu.Lock()
+	e.got = append(e.got, err)
+	e.mu.Unlock()
+}
+
+func (e *errs) all() []error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]error(nil), e.got...)
+}
+
+// TestPositionCommitsPeriodic: an unbounded source commits its read
+// positions every Every while Read runs (a query without checkpoints).
+func TestPositionCommitsPeriodic(t *testing.T) {
+	_, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
+	produce(t, addr, "llm-metrics", keyedEvents(30)) // 10 per partition
+	s, err := NewSource(sourceDef(addr, "llm-metrics", "group_id", "g-periodic"))
+	require.NoError(t, err)
+	e := &errs{}
+	s.SetPositionCommits(PositionCommits{Every: 20 * time.Millisecond, OnError: e.add})
+	s = reopen(t, s)
+	_, _, err = readUntil(t, s, func(r []row) bool { return len(r) >= 30 })
+	require.NoError(t, err)
+
+	want := map[int32]int64{0: 10, 1: 10, 2: 10}
+	deadline := time.Now().Add(testDeadline)
+	b := newBatch()
+	for {
+		// Reading on (empty polls) keeps committing.
+		require.NoError(t, s.Read(context.Background(), b))
+		if got := committedOffsets(t, addr, "g-periodic", "llm-metrics"); len(got) == 3 {
+			require.Equal(t, want, got)
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "no commit within %s", testDeadline)
+	}
+	require.NoError(t, s.Close())
+	require.Empty(t, e.all())
+}
+
+// TestPositionCommitsAtClose: AtClose commits the read positions when the
+// source closes, wherever it stopped.
+func TestPositionCommitsAtClose(t *testing.T) {
+	_, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
+	produce(t, addr, "llm-metrics", keyedEvents(30))
+	s, err := NewSource(sourceDef(addr, "llm-metrics", "group_id", "g-close"))
+	require.NoError(t, err)
+	s.SetPositionCommits(PositionCommits{AtClose: true})
+	s = reopen(t, s)
+	_, _, err = readUntil(t, s, func(r []row) bool { return len(r) >= 30 })
+	require.NoError(t, err)
+	require.Empty(t, committedOffsets(t, addr, "g-close", "llm-metrics"), "committed before Close")
+	require.NoError(t, s.Close())
+	require.Equal(t, map[int32]int64{0: 10, 1: 10, 2: 10}, committedOffsets(t, addr, "g-close", "llm-metrics"))
+}
+
+// TestPositionCommitsAtEnd: AtEnd commits at Close only once a bounded
+// source has read everything (io.EOF); a source closed before its end does
+// not commit.
+func TestPositionCommitsAtEnd(t *testing.T) {
+	_, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
+	produce(t, addr, "llm-metrics", keyedEvents(30))
+
+	early, err := NewSource(sourceDef(addr, "llm-metrics", "bounded", "latest", "group_id", "g-early"))
+	require.NoError(t, err)
+	early.SetPositionCommits(PositionCommits{AtEnd: true})
+	early = reopen(t, early)
+	_, _, err = readUntil(t, early, func(r []row) bool { return len(r) > 0 })
+	require.NoError(t, err)
+	require.NoError(t, early.Close())
+	require.Empty(t, committedOffsets(t, addr, "g-early", "llm-metrics"))
+
+	s, err := NewSource(sourceDef(addr, "llm-metrics", "bounded", "latest", "group_id", "g-end"))
+	require.NoError(t, err)
+	s.SetPositionCommits(PositionCommits{AtEnd: true})
+	s = reopen(t, s)
+	_, _, err = readUntil(t, s, never)
+	require.ErrorIs(t, err, io.EOF)
+	require.NoError(t, s.Close())
+	require.Equal(t, map[int32]int64{0: 10, 1: 10, 2: 10}, committedOffsets(t, addr, "g-end", "llm-metrics"))
+}
+
+// TestPositionCommitErrorsAreReported: a failed commit goes to OnError and
+// does not stop the source.
+func TestPositionCommitErrorsAreReported(t *testing.T) {
+	c, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
+	produce(t, addr, "llm-metrics", keyedEvents(3))
+	s, err := NewSource(sourceDef(addr, "llm-metrics", "bounded", "latest", "group_id", "g-fail"))
+	require.NoError(t, err)
+	e := &errs{}
+	s.SetPositionCommits(PositionCommits{AtClose: true, OnError: e.add})
+	s = reopen(t, s)
+	_, _, err = readUntil(t, s, never)
+	require.ErrorIs(t, err, io.EOF)
+	c.ControlKey(int16(kmsg.OffsetCommit), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		resp := req.(*kmsg.OffsetCommitRequest).ResponseKind().(*kmsg.OffsetCommitResponse)
+		for _, rt := range req.(*kmsg.OffsetCommitRequest).Topics {
+			st := kmsg.NewOffsetCommitResponseTopic()
+			st.Topic = rt.Topic
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewOffsetCommitResponseTopicPartition()
+				sp.Partition = rp.Partition
+				sp.ErrorCode = kerr.GroupAuthorizationFailed.Code
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		return resp, nil, true
+	})
+	require.NoError(t, s.Close())
+	got := e.all()
+	require.Len(t, got, 1)
+	require.ErrorContains(t, got[0], `committing offsets to group "g-fail", partition 0: `)
+}
+
+// reopen opens a source built by NewSource (SetPositionCommits comes
+// before Open and Read) and closes it when the test ends.
+func reopen(t *testing.T, s *Source) *Source {
+	t.Helper()
+	require.NoError(t, s.Open(nil))
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
