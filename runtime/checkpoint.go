@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/weirdb/weir/operators"
+	"github.com/weirdb/weir/operators/source/kafka"
 )
 
 // Checkpoint is one consistent snapshot of a query: every source's position
@@ -161,8 +162,10 @@ func (q *Query) maybeCompleteCheckpoint() error {
 }
 
 // restore loads the query's latest checkpoint, if any, into the opened
-// sources, assigners and operators.
+// sources, assigners and operators. It first tells sources with consumer
+// group commits when to commit besides checkpoints (setupPositionCommits).
 func (q *Query) restore() error {
+	q.setupPositionCommits()
 	if q.store == nil {
 		return nil
 	}
@@ -261,8 +264,51 @@ type offsetCommitter interface {
 	CommitSnapshot(ctx context.Context) error
 }
 
+// positionCommitter is a source that can also commit its read positions
+// (operators/source/kafka's group_id), for a query whose checkpoints do not
+// cover it.
+type positionCommitter interface {
+	SetPositionCommits(kafka.PositionCommits)
+}
+
 // offsetCommitTimeout bounds a group-offset commit; it only serves monitoring.
 const offsetCommitTimeout = 5 * time.Second
+
+// positionCommitInterval is how often a query that takes no checkpoints
+// commits its sources' read positions to their consumer groups: the default
+// checkpointing.interval, the period a checkpointed query commits at.
+const positionCommitInterval = time.Minute
+
+// setupPositionCommits decides when the sources' consumer groups (group_id)
+// get offsets besides the checkpointed ones (commitOffsets):
+//
+//   - a query that takes no checkpoints (`weir run` without --state-dir)
+//     commits its read positions every positionCommitInterval and once when
+//     it stops (end of input, cancellation or failure), so that lag
+//     dashboards see it;
+//   - a checkpointed query commits its read positions once more when a
+//     bounded source has read everything, so that a run ending before its
+//     first checkpoint is seen too;
+//   - an ad-hoc SELECT (over the wire) never commits: it is a look at the
+//     data, and must not move the group of the view or sink that reads the
+//     same source.
+func (q *Query) setupPositionCommits() {
+	if q.kind == kindAdhoc {
+		return
+	}
+	for _, in := range q.inputs {
+		c, ok := in.src.(positionCommitter)
+		if !ok {
+			continue
+		}
+		name := in.def.Name
+		pc := kafka.PositionCommits{AtEnd: true, OnError: func(err error) { q.logCommitError(name, err) }}
+		if q.store == nil {
+			pc.Every, pc.AtClose = positionCommitInterval, true
+		}
+		c.SetPositionCommits(pc)
+	}
+}
 
 // commitOffsets commits the positions of the checkpoint just made durable.
 // Failures are reported, not fatal: the checkpoint holds the truth.
@@ -273,9 +319,16 @@ func (q *Query) commitOffsets() {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), offsetCommitTimeout)
-		if err := c.CommitSnapshot(ctx); err != nil && q.logf != nil {
-			q.logf("weir: query %s: committing offsets of source %s: %v\n", q.ID, in.def.Name, err)
+		if err := c.CommitSnapshot(ctx); err != nil {
+			q.logCommitError(in.def.Name, err)
 		}
 		cancel()
+	}
+}
+
+// logCommitError reports a failed group commit of source name on stderr.
+func (q *Query) logCommitError(name string, err error) {
+	if q.logf != nil {
+		q.logf("weir: query %s: source %s: %v\n", q.ID, name, err)
 	}
 }

@@ -40,7 +40,7 @@ func newMetricsCollector(e *Engine) *metricsCollector {
 		windowsCompleted: d("windows_completed_total", "Windows (per group key) that fired their final row.", q),
 		windowsPruned:    d("windows_pruned_total", "Windows (per group key) whose state was purged.", q),
 		deadLetters:      d("dead_letter_events_total", "Events sent to dead letters, all sources.", nil),
-		wmLag:            d("watermark_lag_seconds", "Wall clock minus the partition's watermark.", []string{"query", "source", "partition"}),
+		wmLag:            d("watermark_lag_seconds", "Wall clock minus the partition's watermark; +Inf before its first event.", []string{"query", "source", "partition"}),
 		wmIdle:           d("watermark_idle_partitions", "Partitions currently idle, per source.", []string{"query", "source"}),
 		hotBytes:         d("hot_state_size_bytes", "Bytes of window state held in memory.", nil),
 		warmBytes:        d("warm_state_size_bytes", "Bytes of window state spilled to Pebble.", nil),
@@ -82,8 +82,8 @@ func (m *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 				if p.Idle {
 					idle++
 				}
-				if !p.Ended && p.Watermark != math.MinInt64 && p.Watermark != math.MaxInt64 {
-					gauge(m.wmLag, float64(now-p.Watermark)/1000, q.ID, src, strconv.Itoa(int(p.Partition)))
+				if !p.Ended && p.Watermark != math.MaxInt64 {
+					gauge(m.wmLag, watermarkLag(now, p.Watermark), q.ID, src, strconv.Itoa(int(p.Partition)))
 				}
 			}
 			gauge(m.wmIdle, float64(idle), q.ID, src)
@@ -97,6 +97,17 @@ func (m *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(m.hotBytes, float64(hot))
 	gauge(m.warmBytes, float64(warm))
 	counter(m.evictions, evictions)
+}
+
+// watermarkLag is weir_watermark_lag_seconds of a partition whose watermark
+// is wm at wall-clock time now (both epoch ms): +Inf for a partition that
+// has not received an event yet (W_p = −∞), so that an alert on the lag
+// fires for the partition that holds its source at −∞.
+func watermarkLag(now, wm int64) float64 {
+	if wm == math.MinInt64 {
+		return math.Inf(1)
+	}
+	return float64(now-wm) / 1000
 }
 
 // metricQueries returns the queries that have metric series: every listed

@@ -46,14 +46,10 @@ func (in *input) run(ctx context.Context, clock operators.Clock, out chan<- mess
 		}
 		b.Reset(0) // a source returning io.EOF may leave b untouched
 		err := in.src.Read(ctx, b)
-		if ps != nil && in.asg != nil {
-			for _, p := range ps.Ended() {
-				in.asg.PartitionEnded(p)
-			}
-		}
 		if err == io.EOF {
 			if b.Live() > 0 {
 				in.process(b, clock, c)
+				in.endPartitions(ps)
 				if !send(message{kind: msgBatch, input: in.idx, batch: b}) {
 					return
 				}
@@ -84,6 +80,9 @@ func (in *input) run(ctx context.Context, clock operators.Clock, out chan<- mess
 			return
 		}
 		in.process(b, clock, c)
+		// Partitions that ended with this batch leave the watermark after
+		// its rows were judged with them still active.
+		in.endPartitions(ps)
 		if b.Live() > 0 {
 			if !send(message{kind: msgBatch, input: in.idx, batch: b}) {
 				return
@@ -109,6 +108,25 @@ func (in *input) process(b *coldata.Batch, clock operators.Clock, c *operators.C
 		in.asg.Tick(clock.Now())
 		in.publishStatus()
 	}
+}
+
+// endPartitions passes the partitions the source reports ended on to the
+// watermark assigner. The runtime calls it after processing the batch of
+// the same Read: a partition ends with the batch of its last records
+// (operators/source/kafka), whose rows must be judged while it still holds
+// the watermark; a partition ended from the start comes with an empty batch.
+func (in *input) endPartitions(ps operators.PartitionedSource) {
+	if ps == nil {
+		return
+	}
+	ended := ps.Ended()
+	if in.asg == nil || len(ended) == 0 {
+		return
+	}
+	for _, p := range ended {
+		in.asg.PartitionEnded(p)
+	}
+	in.publishStatus()
 }
 
 // publishStatus copies the assigner's partition status where other
