@@ -299,7 +299,7 @@ func TestKafkaMissingTopicFailsTheQuery(t *testing.T) {
 	stmts, err := sql.Parse(`SELECT window_start, COUNT(*) AS n FROM TUMBLE(m, ts, INTERVAL '1' MINUTE) GROUP BY window_start`)
 	require.NoError(t, err)
 	_, err = eng.Exec(context.Background(), stmts[0], func(catalog.Schema) (operators.Operator, error) { return &collectSink{}, nil })
-	require.EqualError(t, err, `topic "missing1" does not exist on `+addr+` (a source does not create its topic)`)
+	require.EqualError(t, err, `source m: topic "missing1" does not exist on `+addr+` (a source does not create its topic)`)
 	metadata := kmsg.NewPtrMetadataRequest()
 	rt := kmsg.NewMetadataRequestTopic()
 	rt.Topic = kmsg.StringPtr("missing1")

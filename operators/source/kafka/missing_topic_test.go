@@ -28,7 +28,7 @@ func TestMissingTopicIsNotCreated(t *testing.T) {
 	s, err := New(sourceDef(addr, "missing1", "bounded", "latest"))
 	require.NoError(t, err)
 	err = s.Open(&operators.Context{Ctx: context.Background()})
-	require.EqualError(t, err, `topic "missing1" does not exist on `+addr+` (a source does not create its topic)`)
+	require.EqualError(t, err, `source metrics: topic "missing1" does not exist on `+addr+` (a source does not create its topic)`)
 	require.NoError(t, s.Close())
 	require.False(t, topicExists(t, addr, "missing1"), "Open created the topic")
 

@@ -139,7 +139,7 @@ func (s *Source) Open(octx *operators.Context) error {
 		// The runtime does not Close a source whose Open failed: release
 		// the transport's connections and metadata goroutine here.
 		s.transport.CloseIdleConnections()
-		return err
+		return fmt.Errorf("source %s: %w", s.name, err)
 	}
 	return nil
 }
@@ -200,7 +200,7 @@ func (s *Source) lookupPartitions(ctx context.Context) ([]int32, error) {
 	client := &kafkago.Client{Addr: s.addr, Timeout: ioTimeout, Transport: s.transport}
 	resp, err := client.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{s.opts.Topic}})
 	if err != nil {
-		return nil, fmt.Errorf("kafka: cannot reach any broker of %v: %w", s.opts.Brokers, unwrapClientErr(err))
+		return nil, fmt.Errorf("cannot reach any broker of %v: %w", s.opts.Brokers, unwrapClientErr(err))
 	}
 	brokers := strings.Join(s.opts.Brokers, ",")
 	for _, t := range resp.Topics {
@@ -211,14 +211,14 @@ func (s *Source) lookupPartitions(ctx context.Context) ([]int32, error) {
 			if errors.Is(t.Error, kafkago.UnknownTopicOrPartition) {
 				return nil, fmt.Errorf("topic %q does not exist on %s (a source does not create its topic)", s.opts.Topic, brokers)
 			}
-			return nil, fmt.Errorf("kafka: topic %q on %s: %w", s.opts.Topic, brokers, t.Error)
+			return nil, fmt.Errorf("topic %q on %s: %w", s.opts.Topic, brokers, t.Error)
 		}
 		out := make([]int32, 0, len(t.Partitions))
 		for _, p := range t.Partitions {
 			out = append(out, int32(p.ID))
 		}
 		if len(out) == 0 {
-			return nil, fmt.Errorf("kafka: topic %q has no partitions on %s", s.opts.Topic, brokers)
+			return nil, fmt.Errorf("topic %q has no partitions on %s", s.opts.Topic, brokers)
 		}
 		sortInt32(out)
 		return out, nil
@@ -243,7 +243,7 @@ func (s *Source) readOffsets(ctx context.Context, p int32) (first, last int64, e
 	_ = conn.SetDeadline(time.Now().Add(ioTimeout))
 	first, last, err = conn.ReadOffsets()
 	if err != nil {
-		return 0, 0, fmt.Errorf("kafka: topic %q partition %d: reading offsets: %w", s.opts.Topic, p, err)
+		return 0, 0, fmt.Errorf("topic %q partition %d: reading offsets: %w", s.opts.Topic, p, err)
 	}
 	return first, last, nil
 }
@@ -261,19 +261,19 @@ func (s *Source) readStableOffsets(ctx context.Context, ends []int64) error {
 		IsolationLevel: kafkago.ReadCommitted,
 	})
 	if err != nil {
-		return fmt.Errorf("kafka: topic %q: reading the last stable offsets: %w", s.opts.Topic, err)
+		return fmt.Errorf("topic %q: reading the last stable offsets: %w", s.opts.Topic, err)
 	}
 	got := map[int32]int64{}
 	for _, po := range resp.Topics[s.opts.Topic] {
 		if po.Error != nil {
-			return fmt.Errorf("kafka: topic %q partition %d: reading the last stable offset: %w", s.opts.Topic, po.Partition, po.Error)
+			return fmt.Errorf("topic %q partition %d: reading the last stable offset: %w", s.opts.Topic, po.Partition, po.Error)
 		}
 		got[int32(po.Partition)] = po.LastOffset
 	}
 	for i, p := range s.parts {
 		o, ok := got[p]
 		if !ok {
-			return fmt.Errorf("kafka: topic %q partition %d: no last stable offset in the answer", s.opts.Topic, p)
+			return fmt.Errorf("topic %q partition %d: no last stable offset in the answer", s.opts.Topic, p)
 		}
 		ends[i] = o
 	}
@@ -294,7 +294,7 @@ func (s *Source) dialLeader(ctx context.Context, p int32) (*kafkago.Conn, error)
 			break
 		}
 	}
-	return nil, fmt.Errorf("kafka: topic %q partition %d: connecting to the leader: %w", s.opts.Topic, p, lastErr)
+	return nil, fmt.Errorf("topic %q partition %d: connecting to the leader: %w", s.opts.Topic, p, lastErr)
 }
 
 func sortInt32(a []int32) {
