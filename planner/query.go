@@ -44,7 +44,7 @@ func (b *builder) query(q *sql.Query) (*rel, error) {
 		return nil, errf(q.OrderBy[0].Expr.ExprPos(), codeUnsupported, "ORDER BY is not supported in a continuous query (it applies when reading a materialized view)")
 	}
 	if q.Limit != nil {
-		return nil, errf(q.At, codeUnsupported, "LIMIT is not supported in a continuous query (it applies when reading a materialized view)")
+		return nil, errf(q.LimitAt, codeUnsupported, "LIMIT is not supported in a continuous query (it applies when reading a materialized view)")
 	}
 	if len(rels) == 1 {
 		return rels[0], nil

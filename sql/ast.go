@@ -152,6 +152,7 @@ type Query struct {
 	Selects []*Select // len ≥ 1; more than one means UNION ALL
 	OrderBy []OrderItem
 	Limit   *int64
+	LimitAt Pos // the LIMIT keyword
 	Emit    *Emit
 }
 

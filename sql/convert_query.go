@@ -98,13 +98,26 @@ func (c *converter) query(rs ast.ResultSetNode) (*Query, error) {
 			at := c.posOfFirst(func(t token) bool { return t.is("OFFSET") })
 			return nil, &Error{At: at, Code: CodeUnsupported, Msg: "LIMIT with OFFSET is not supported"}
 		}
+		// The LIMIT keyword: the first one at this query's own level (TiDB
+		// leaves the count unpositioned), else the statement's top-level one.
+		q.LimitAt = c.posOfFirst(func(t token) bool { return t.is("LIMIT") })
+		countAt := q.LimitAt
+		if i := c.tokIndex(q.At.Offset); i >= 0 {
+			if j := c.findTopLevel(i, func(t token) bool { return t.is("LIMIT") }); j >= 0 {
+				q.LimitAt = c.p.lines.pos(c.toks[j].start)
+				countAt = q.LimitAt
+				if j+1 < len(c.toks) {
+					countAt = c.p.lines.pos(c.toks[j+1].start)
+				}
+			}
+		}
 		e, err := c.expr(limit.Count)
 		if err != nil {
 			return nil, err
 		}
 		lit, ok := e.(*Literal)
 		if !ok || lit.Kind != LitInt || lit.I < 0 {
-			return nil, &Error{At: e.ExprPos(), Code: CodeSyntax, Msg: "expected a non-negative integer after LIMIT"}
+			return nil, &Error{At: countAt, Code: CodeSyntax, Msg: "expected a non-negative integer after LIMIT"}
 		}
 		n := lit.I
 		q.Limit = &n

@@ -37,9 +37,12 @@ func (p *parser) interval() (Interval, error) {
 			ms, err := p.intervalUnit(v, text)
 			return Interval{At: at, Ms: ms}, err
 		}
-		ms, ok := parseIntervalText(text)
-		if !ok {
+		ms, fault := parseIntervalText(text)
+		switch fault {
+		case intervalBad:
 			return Interval{}, p.syntaxErr(v, intervalExpected)
+		case intervalRange:
+			return Interval{}, p.rangeErr(v, "")
 		}
 		return Interval{At: at, Ms: ms}, nil
 	}
@@ -57,8 +60,11 @@ func (p *parser) intervalUnit(v token, num string) (int64, error) {
 		return 0, p.syntaxErr(u, "an interval unit (MILLISECOND, SECOND, MINUTE, HOUR or DAY)")
 	}
 	p.i++
-	ms, ok := scaleInterval(num, unit)
-	if !ok {
+	ms, fault := scaleInterval(num, unit)
+	switch fault {
+	case intervalRange:
+		return 0, p.rangeErr(v, " "+strings.ToUpper(u.val))
+	case intervalBad:
 		return 0, p.errAt(v.start, CodeSyntax, "expected a whole number of milliseconds in %s, found %s", intervalExpected, p.describe(v))
 	}
 	return ms, nil
@@ -66,24 +72,28 @@ func (p *parser) intervalUnit(v token, num string) (int64, error) {
 
 // parseIntervalText parses Postgres-style text: one or more "N unit" pairs
 // ("5 minutes", "1 hour 30 minutes", "500ms").
-func parseIntervalText(s string) (int64, bool) {
+func parseIntervalText(s string) (int64, intervalFault) {
 	var total int64
 	fields := splitIntervalText(s)
 	if len(fields) == 0 || len(fields)%2 != 0 {
-		return 0, false
+		return 0, intervalBad
 	}
 	for i := 0; i < len(fields); i += 2 {
 		unit, ok := intervalUnits[strings.ToLower(fields[i+1])]
 		if !ok || !isSignedNumber(fields[i]) {
-			return 0, false
+			return 0, intervalBad
 		}
-		ms, ok := scaleInterval(fields[i], unit)
-		if !ok {
-			return 0, false
+		ms, fault := scaleInterval(fields[i], unit)
+		if fault != intervalOK {
+			return 0, fault
 		}
-		total += ms
+		sum := total + ms
+		if (ms > 0 && sum < total) || (ms < 0 && sum > total) {
+			return 0, intervalRange
+		}
+		total = sum
 	}
-	return total, true
+	return total, intervalOK
 }
 
 // splitIntervalText splits "1 hour 30min" into ["1" "hour" "30" "min"].
@@ -135,16 +145,35 @@ func isSignedNumber(s string) bool {
 	return true
 }
 
+// intervalFault is why an interval's text gives no value.
+type intervalFault int
+
+const (
+	intervalOK    intervalFault = iota
+	intervalBad                 // not a number of units, or not a whole number of milliseconds
+	intervalRange               // more milliseconds than an int64 holds
+)
+
 // scaleInterval computes num × unit exactly; it fails unless the result is
 // a whole number of milliseconds that fits in an int64.
-func scaleInterval(num string, unit int64) (int64, bool) {
+func scaleInterval(num string, unit int64) (int64, intervalFault) {
 	r, ok := new(big.Rat).SetString(strings.TrimPrefix(num, "+"))
 	if !ok {
-		return 0, false
+		return 0, intervalBad
 	}
 	r.Mul(r, new(big.Rat).SetInt64(unit))
-	if !r.IsInt() || !r.Num().IsInt64() {
-		return 0, false
+	switch {
+	case !r.IsInt():
+		return 0, intervalBad
+	case !r.Num().IsInt64():
+		return 0, intervalRange
 	}
-	return r.Num().Int64(), true
+	return r.Num().Int64(), intervalOK
+}
+
+// rangeErr reports an interval too large for weir's 64-bit milliseconds,
+// at its text v (unit: the unit keyword after it, if any), with
+// PostgreSQL's SQLSTATE.
+func (p *parser) rangeErr(v token, unit string) *Error {
+	return p.errAt(v.start, "22015", "interval out of range: %s%s does not fit in 64-bit milliseconds (about ±292 million years)", p.describe(v), unit)
 }

@@ -122,6 +122,9 @@ func dumpPositions(v any) string {
 		case reflect.Struct:
 			if rv.Type() == posType {
 				p := rv.Interface().(Pos)
+				if p == (Pos{}) && strings.HasSuffix(label, "LimitAt") {
+					return // no LIMIT
+				}
 				fmt.Fprintf(&b, "  %d:%d %s\n", p.Line, p.Col, label)
 				return
 			}

@@ -278,6 +278,13 @@ func (c *converter) syntaxError(toks []token, orig int, atEnd bool) *Error {
 		found = toks[k]
 	}
 	expected := "an operator, ',' or the next clause (FROM, WHERE, GROUP BY, HAVING, ORDER BY, LIMIT, EMIT)"
+	perr, inParens := c.inParens(toks, k, found)
+	if perr != nil {
+		return perr
+	}
+	if inParens != "" {
+		expected = inParens
+	}
 	if k > 0 {
 		prev := toks[k-1]
 		switch {
@@ -285,9 +292,11 @@ func (c *converter) syntaxError(toks []token, orig int, atEnd bool) *Error {
 			expected = "an expression"
 		case prev.is("SELECT"), prev.is("WHERE"), prev.is("AND"), prev.is("OR"), prev.is("NOT"),
 			prev.is("BY"), prev.is("HAVING"), prev.is("WHEN"), prev.is("THEN"), prev.is("ELSE"),
-			prev.is("CASE"), prev.is("BETWEEN"), prev.is("LIKE"), prev.is("IN"), prev.is("LIMIT"),
+			prev.is("CASE"), prev.is("BETWEEN"), prev.is("LIKE"), prev.is("IN"),
 			prev.is("ILIKE"), prev.is("REGEXP"), prev.is("RLIKE"):
 			expected = "an expression"
+		case prev.is("LIMIT"):
+			expected = "a non-negative integer after LIMIT"
 		case prev.is("FROM"), prev.is("JOIN"):
 			expected = "a source or view name, a window TVF such as TUMBLE(...) or a (subquery)"
 		case prev.is("UNION"):
