@@ -21,7 +21,8 @@ import (
 //     ~ as bitwise NOT); the converter tells them apart by the user's
 //     tokens before p;
 //   - x IS [NOT] DISTINCT FROM y becomes x <=> y, read back the same way
-//     (IS DISTINCT FROM is the negation of <=>).
+//     (IS DISTINCT FROM is the negation of <=>) and regrouped where
+//     PostgreSQL binds it looser than TiDB binds <=> (convert_regex.go).
 //
 // Every lifted piece keeps its position in the user's text.
 
@@ -344,8 +345,8 @@ var clauseWords = map[string]bool{
 
 // startsOperand reports whether t may start the operand after a binary
 // operator weir lifts: not the end of the statement, ')', ',' or a word
-// that ends an expression. (TiDB reports the other mistakes, at the token
-// after a lifted operator, where its message would be less clear.)
+// that ends an expression. Other mistakes are left to TiDB; these get a
+// clearer message here (after ~* TiDB's would ask for an operator).
 func startsOperand(t token) bool {
 	switch {
 	case t.kind == tokEOF, t.isOp(")"), t.isOp(","), t.isOp(";"):
