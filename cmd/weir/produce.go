@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	sinkkafka "github.com/weirdb/weir/operators/sink/kafka"
+	"github.com/weirdb/weir/operators/sink/kafka/retry"
 )
 
 // runProduce is `weir produce`: it loads JSON-lines events from a file (or
@@ -27,7 +28,10 @@ func produceMain(ctx context.Context, args []string, stdin io.Reader, stderr io.
 
 Writes each line of FILE.jsonl (or stdin when FILE is "-") as one message to
 topic T. With --key-field, lines are keyed by that JSON field, so that one
-key stays in one partition (Java-compatible murmur2 partitioner).
+key stays in one partition (Java-compatible murmur2 partitioner); lines
+without a key go round robin over the partitions. Flags may also follow
+FILE. A write that fails on the topic's metadata (a topic being created,
+a broker not reachable yet) is retried for up to 30s.
 
 `)
 		fs.PrintDefaults()
@@ -35,13 +39,24 @@ key stays in one partition (Java-compatible murmur2 partitioner).
 	topic := fs.String("topic", "", "topic to write to (required)")
 	brokers := fs.String("brokers", "127.0.0.1:9092", "comma-separated bootstrap brokers")
 	keyField := fs.String("key-field", "", "JSON field whose value keys each message")
-	if err := fs.Parse(args); err != nil {
+	files, err := parseInterspersed(fs, args) // flags may follow FILE, as in weir run
+	if err != nil {
 		if err == flag.ErrHelp {
 			return exitOK
 		}
 		return exitUsage
 	}
-	if *topic == "" || fs.NArg() != 1 {
+	switch {
+	case *topic == "":
+		fmt.Fprintln(stderr, "weir produce: --topic is required")
+		fs.Usage()
+		return exitUsage
+	case len(files) == 0:
+		fmt.Fprintln(stderr, "weir produce: no FILE given (- reads stdin)")
+		fs.Usage()
+		return exitUsage
+	case len(files) > 1:
+		fmt.Fprintf(stderr, "weir produce: one FILE at a time, got %d: %s\n", len(files), strings.Join(files, " "))
 		fs.Usage()
 		return exitUsage
 	}
@@ -56,7 +71,7 @@ key stays in one partition (Java-compatible murmur2 partitioner).
 		return exitUsage
 	}
 	in := stdin
-	if path := fs.Arg(0); path != "-" {
+	if path := files[0]; path != "-" {
 		f, err := os.Open(path)
 		if err != nil {
 			fmt.Fprintf(stderr, "weir produce: %v\n", err)
@@ -67,7 +82,12 @@ key stays in one partition (Java-compatible murmur2 partitioner).
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	n, err := sinkkafka.ProduceLines(ctx, bs, *topic, *keyField, in)
+	n, err := sinkkafka.Produce(ctx, sinkkafka.ProduceConfig{Brokers: bs, Topic: *topic, KeyField: *keyField,
+		OnRetry: func(err error, attempts int) {
+			if attempts == 1 {
+				fmt.Fprintf(stderr, "weir produce: writing to topic %s failed: %v; retrying for up to %s\n", *topic, err, retry.Default.For)
+			}
+		}}, in)
 	if err != nil {
 		fmt.Fprintf(stderr, "weir produce: %v (%d messages written before the error)\n", err, n)
 		return exitFailed
