@@ -12,7 +12,6 @@ import (
 	"github.com/weirdb/weir/operators/project"
 	"github.com/weirdb/weir/operators/sink/deadletter"
 	filesink "github.com/weirdb/weir/operators/sink/file"
-	kafkasink "github.com/weirdb/weir/operators/sink/kafka"
 	pgsink "github.com/weirdb/weir/operators/sink/postgres"
 	"github.com/weirdb/weir/operators/sink/stdout"
 	"github.com/weirdb/weir/operators/source/datagen"
@@ -40,24 +39,34 @@ func (e *Engine) newSource(def *catalog.Source) (operators.Source, error) {
 	return nil, fmt.Errorf("runtime: connector %q is not available for sources", def.Connector)
 }
 
-// newSink opens the connector of a declared sink fed by plan. def comes
-// from planner.SinkDef, which has checked its options against the
-// connector's; what remains to check needs the plan (key columns, the
-// Postgres sink's keys) or a client library (the Postgres url). Kafka
-// message keys and Postgres upsert keys are the window bounds plus the
-// group keys.
+// newSink opens the connector of a declared sink fed by plan (newSinkRun
+// without the plan its query would run: to check a declaration).
 func (e *Engine) newSink(def *catalog.Sink, plan *planner.Plan) (operators.Operator, error) {
+	op, _, err := e.newSinkRun(def, plan)
+	return op, err
+}
+
+// newSinkRun opens the connector of a declared sink fed by plan, and
+// returns the plan its query runs: plan itself, or for a Kafka sink plan
+// with the window bounds and group keys the SELECT list leaves out as
+// hidden columns (newKafkaSink). def comes from planner.SinkDef, which has
+// checked its options against the connector's; what remains to check
+// needs the plan (key columns, the Postgres sink's keys) or a client
+// library (the Postgres url). Kafka message keys and Postgres upsert keys
+// are the window bounds plus the group keys.
+func (e *Engine) newSinkRun(def *catalog.Sink, plan *planner.Plan) (operators.Operator, *planner.Plan, error) {
 	schema := plan.Output
 	switch def.Connector {
 	case "file":
-		return filesink.New(def, schema)
+		op, err := filesink.New(def, schema)
+		return op, plan, err
 	case "kafka":
-		return kafkasink.NewWithConfig(def, schema, kafkasink.Config{KeyCols: SinkKeyCols(plan)})
+		return e.newKafkaSink(def, plan)
 	case "postgres":
 		if _, all, ok := planner.KeyedPlan(plan); ok {
 			for _, c := range all {
 				if c >= len(plan.Output) {
-					return nil, fmt.Errorf("sink %s: the postgres sink upserts on the window bounds and group keys, so its query must select window_start, window_end and every GROUP BY key unchanged", def.Name)
+					return nil, nil, fmt.Errorf("sink %s: the postgres sink upserts on the window bounds and group keys, so its query must select window_start, window_end and every GROUP BY key unchanged", def.Name)
 				}
 			}
 		}
@@ -71,13 +80,14 @@ func (e *Engine) newSink(def *catalog.Sink, plan *planner.Plan) (operators.Opera
 			}
 		}
 		if keys == nil {
-			return nil, fmt.Errorf("sink %s: the postgres sink upserts on window_start, window_end and the group keys: its query must be a windowed aggregation that selects both", def.Name)
+			return nil, nil, fmt.Errorf("sink %s: the postgres sink upserts on window_start, window_end and the group keys: its query must be a windowed aggregation that selects both", def.Name)
 		}
-		return pgsink.New(def, schema, group)
+		op, err := pgsink.New(def, schema, group)
+		return op, plan, err
 	case "":
-		return nil, fmt.Errorf("sink %s: missing option connector (file, kafka or postgres)", def.Name)
+		return nil, nil, fmt.Errorf("sink %s: missing option connector (file, kafka or postgres)", def.Name)
 	}
-	return nil, fmt.Errorf("sink %s: connector %q is not available", def.Name, def.Connector)
+	return nil, nil, fmt.Errorf("sink %s: connector %q is not available", def.Name, def.Connector)
 }
 
 // newOperators instantiates the operators of a chain of plan nodes.

@@ -253,14 +253,14 @@ func (e *Engine) createSink(ctx context.Context, s *sql.CreateSink) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	sink, err := e.newSink(def, plan)
+	sink, run, err := e.newSinkRun(def, plan)
 	if err != nil {
 		return nil, &sql.Error{At: s.At, Code: "22023", Msg: err.Error()}
 	}
 	if err := e.cat.AddSink(def); err != nil {
 		return nil, &sql.Error{At: s.At, Code: "42P07", Msg: err.Error()}
 	}
-	q, err := e.startQuery(ctx, s.Text(), plan, sink, "sink/"+strings.ToLower(def.Name), func(q *Query) { q.sinkName = def.Name })
+	q, err := e.startQuery(ctx, s.Text(), run, sink, "sink/"+strings.ToLower(def.Name), func(q *Query) { q.sinkName = def.Name })
 	if err != nil {
 		e.cat.Drop(def.Name)
 		return nil, err

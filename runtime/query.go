@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,9 @@ type Query struct {
 	sinkName string
 	kind     queryKind
 	onStop   func() // runs once the query has stopped, before Done is closed
+	// reportFailure, if set, tells stderr that the query failed (a
+	// server's queries: nobody waits on them).
+	reportFailure func(err error)
 
 	// Checkpointing (nil store: none).
 	store        CheckpointStore
@@ -155,6 +159,13 @@ func (q *Query) start(parent context.Context, e *Engine, sink operators.Operator
 	q.state = "running"
 	q.Started = e.clock.Now()
 	q.logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format, args...) }
+	if e.persist != nil {
+		// A server's (weir serve's) queries run with nobody waiting on
+		// them: a failure is told on stderr as well as in SHOW QUERIES.
+		// weir run and the local REPL print their queries' failures
+		// themselves.
+		q.reportFailure = func(err error) { q.logf("weir: %s failed: %v\n", q.describe(), err) }
+	}
 	opctx := &operators.Context{Ctx: ctx, Query: q.ID, Clock: e.clock,
 		DeadLetters: queryDeadLetters{query: q.ID, next: e.deadLetters}, Counters: &q.Counters}
 
@@ -217,10 +228,25 @@ func (q *Query) finish(err error) {
 	}
 	q.err = err
 	q.mu.Unlock()
+	if err != nil && q.reportFailure != nil {
+		q.reportFailure(err)
+	}
 	if q.onStop != nil {
 		q.onStop()
 	}
 	close(q.done)
+}
+
+// describe names the query for diagnostics: "query q3 (sink out)",
+// "query q2 (view per_model)" or "query q7".
+func (q *Query) describe() string {
+	switch {
+	case q.sinkName != "":
+		return fmt.Sprintf("query %s (sink %s)", q.ID, q.sinkName)
+	case q.kind == kindView && strings.HasPrefix(q.key, "view/"):
+		return fmt.Sprintf("query %s (view %s)", q.ID, strings.TrimPrefix(q.key, "view/"))
+	}
+	return "query " + q.ID
 }
 
 // build instantiates the DAG's operators: source leaves, per-branch
@@ -320,10 +346,15 @@ func (q *Query) build(e *Engine, opctx *operators.Context, sink operators.Operat
 	if err := q.restore(); err != nil {
 		return err
 	}
-	q.outs = chainEmitters(q.chain, operators.EmitterFunc(func(b *coldata.Batch) error {
-		q.Counters.RowsOut.Add(int64(b.Live()))
-		return nil
-	}))
+	// A sink's output goes nowhere; the rows it delivers are the query's
+	// rows_out.
+	q.outs = chainEmitters(q.chain, operators.EmitterFunc(func(*coldata.Batch) error { return nil }))
+	last := len(q.chain) - 1
+	toSink := q.deliveringTo(sink, q.outs[last])
+	if last > 0 {
+		q.outs[last-1] = toSink
+	}
+	q.uncountWindowRows(q.outs, windowsAt(reverse(chainNodes)))
 	q.branchOuts = make([][]operators.Emitter, len(q.branch))
 	for i, br := range q.branch {
 		i := i
@@ -331,11 +362,72 @@ func (q *Query) build(e *Engine, opctx *operators.Context, sink operators.Operat
 			if len(q.inputs) > 1 {
 				q.clampWmBefore(i, b)
 			}
+			if last == 0 {
+				return toSink.Emit(b)
+			}
 			return q.chain[0].Process(b, q.outs[0])
 		})
 		q.branchOuts[i] = append(chainEmitters(br, into), into)
 	}
 	return nil
+}
+
+// deliveredCounter is a sink that delivers rows after Process returns
+// (the Postgres sink commits them at a checkpoint or a watermark): it
+// reports each delivery to f.
+type deliveredCounter interface {
+	SetDelivered(f func(rows int))
+}
+
+// deliveringTo returns the emitter that hands batches to the sink and
+// counts the rows it delivered in Counters.RowsOut (rows_out,
+// weir_rows_out_total): a batch's live rows once Process returns without
+// error (the Kafka sink returns once the broker has acknowledged them), or
+// what a deliveredCounter reports. Rows a failing sink never wrote are
+// not counted.
+func (q *Query) deliveringTo(sink operators.Operator, out operators.Emitter) operators.Emitter {
+	if dc, ok := sink.(deliveredCounter); ok {
+		dc.SetDelivered(func(rows int) { q.Counters.RowsOut.Add(int64(rows)) })
+		return operators.EmitterFunc(func(b *coldata.Batch) error { return sink.Process(b, out) })
+	}
+	return operators.EmitterFunc(func(b *coldata.Batch) error {
+		n := b.Live()
+		if err := sink.Process(b, out); err != nil {
+			return err
+		}
+		q.Counters.RowsOut.Add(int64(n))
+		return nil
+	})
+}
+
+// windowsAt returns the positions of the window aggregations among nodes.
+func windowsAt(nodes []*planner.Node) []int {
+	var at []int
+	for k, n := range nodes {
+		if n.Kind == planner.NodeWindowAgg {
+			at = append(at, k)
+		}
+	}
+	return at
+}
+
+// uncountWindowRows wraps outs[k] for each window aggregation k: the
+// window operator adds the rows it emits to Counters.RowsOut (its own
+// tests read them there) before they reach HAVING and the sink, while a
+// query's rows_out counts only the rows its sink delivered
+// (deliveringTo); so the rows are taken back off as they leave the
+// window.
+func (q *Query) uncountWindowRows(outs []operators.Emitter, windows []int) {
+	for _, k := range windows {
+		if k >= len(outs) {
+			continue
+		}
+		next := outs[k]
+		outs[k] = operators.EmitterFunc(func(b *coldata.Batch) error {
+			q.Counters.RowsOut.Add(-int64(b.Live()))
+			return next.Emit(b)
+		})
+	}
 }
 
 // chainEmitters returns, for each operator of a chain, the emitter that

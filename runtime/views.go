@@ -66,17 +66,7 @@ func (mv *matView) Len() int {
 // startView starts a materialized view's query, keyed "view/<name>" in the
 // checkpoint store so that it resumes after a restart.
 func (e *Engine) startView(ctx context.Context, v *catalog.View, plan *planner.Plan) error {
-	run, keyCols := plan, []int(nil)
-	if keyed, keys, ok := planner.KeyedPlan(plan); ok {
-		run, keyCols = keyed, keys
-	} else if plan.Windowed {
-		// A UNION ALL of windowed aggregations: key on the bounds and
-		// keys every branch outputs unchanged, if any.
-		keyCols = SinkKeyCols(plan)
-	}
-	if len(keyCols) == 0 {
-		keyCols = nil
-	}
+	run, keyCols := keyedRun(plan) // as a Kafka sink's message key
 	mv := newMatView(v.Name, run.Output, keyCols)
 	mv.visible = len(plan.Output)
 	if e.cold != nil && mv.keyCols != nil {

@@ -8,6 +8,8 @@ package kafka
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -16,29 +18,45 @@ import (
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
 	"github.com/weirdb/weir/operators"
+	"github.com/weirdb/weir/operators/sink/kafka/retry"
 	"github.com/weirdb/weir/operators/sink/stdout"
 )
 
 // Config is what the planner may tell the sink beyond its declaration.
 type Config struct {
-	// KeyCols are the output columns that form the message key, in order
+	// KeyCols are the columns that form the message key, in order
 	// (window_start, window_end, then the group keys). A key_columns option
 	// wins over them; nil derives them (see New).
 	KeyCols []int
+	// Values is how many leading columns of the schema the query outputs
+	// (the message value); the columns after them are hidden key columns,
+	// carried only for KeyCols: the window bounds and group keys the
+	// SELECT list leaves out or computes on (runtime.keyedRun). 0 means
+	// every column is an output column.
+	Values int
 }
 
 // Sink writes result batches to a topic. It is an operators.Operator: the
 // runtime calls it from one goroutine. Process returns once the batch's
-// messages are acknowledged by all in-sync replicas (RequiredAcks = all),
-// after kafka-go's retries with backoff; any error that remains is returned,
-// never swallowed.
+// messages are acknowledged by all in-sync replicas (RequiredAcks = all).
+// kafka-go retries a failed produce request with backoff (up to 10
+// attempts, about 9 s); a write that fails on the topic's metadata (a
+// topic being created, a leader being elected, an unreachable broker) or
+// still fails after those attempts with a temporary error is retried
+// again for retry.Default.For (30 s), with each first retry and each
+// recovery logged on the error log. Any error that remains is returned,
+// which fails the query: never swallowed.
 type Sink struct {
 	name    string
-	schema  catalog.Schema
+	schema  catalog.Schema // output columns, then hidden key columns
+	values  int            // output columns: the message value
 	topic   string
 	brokers []string
 	keyCols []int
 	names   [][]byte // `"name":` per column, precomputed
+
+	retry retry.Policy
+	log   io.Writer // retries and recoveries; nil: nowhere
 
 	w    *kafkago.Writer
 	ctx  context.Context
@@ -62,22 +80,28 @@ func New(def *catalog.Sink, schema catalog.Schema) (operators.Operator, error) {
 	return NewWithConfig(def, schema, Config{})
 }
 
-// NewWithConfig is New with planner-provided settings. The key is the
-// key_columns option when the sink declares one (the user's explicit
-// choice), else cfg.KeyCols (the plan's window bounds and group keys, e.g.
-// runtime.SinkKeyCols), else the fallback of New.
+// NewWithConfig is New with planner-provided settings. schema's first
+// cfg.Values columns are the query's output (the message value), the rest
+// hidden key columns. The key is the key_columns option when the sink
+// declares one (the user's explicit choice, naming output columns), else
+// cfg.KeyCols (the plan's window bounds and group keys, hidden or not),
+// else the fallback of New over the output columns.
 func NewWithConfig(def *catalog.Sink, schema catalog.Schema, cfg Config) (*Sink, error) {
 	opts, err := parseOptions(def)
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{name: def.Name, schema: schema, topic: opts.topic, brokers: opts.brokers}
+	s := &Sink{name: def.Name, schema: schema, values: len(schema), topic: opts.topic, brokers: opts.brokers,
+		retry: retry.Default, log: os.Stderr}
+	if cfg.Values > 0 && cfg.Values <= len(schema) {
+		s.values = cfg.Values
+	}
 	keyOpt := opts.keyColumns
 	switch {
 	case strings.TrimSpace(keyOpt) != "":
 		for _, n := range strings.Split(keyOpt, ",") {
 			n = strings.TrimSpace(n)
-			c := schema.Index(n)
+			c := schema[:s.values].Index(n)
 			if c < 0 {
 				return nil, fmt.Errorf("kafka: sink %s: key column %q is not an output column", def.Name, n)
 			}
@@ -91,7 +115,7 @@ func NewWithConfig(def *catalog.Sink, schema catalog.Schema, cfg Config) (*Sink,
 		}
 		s.keyCols = append([]int(nil), cfg.KeyCols...)
 	default:
-		s.keyCols = deriveKeyCols(schema)
+		s.keyCols = deriveKeyCols(schema[:s.values])
 	}
 	s.names = make([][]byte, len(schema))
 	for i, c := range schema {
@@ -120,6 +144,11 @@ func deriveKeyCols(schema catalog.Schema) []int {
 // KeyCols returns the columns that form the message key.
 func (s *Sink) KeyCols() []int { return s.keyCols }
 
+// SetErrorLog sets where the sink reports a write it retries and its
+// recovery (os.Stderr until set; nil: nowhere). The runtime passes its
+// diagnostics writer. Call it before Open.
+func (s *Sink) SetErrorLog(w io.Writer) { s.log = w }
+
 // Open creates the producer. A missing topic is created on first write when
 // the broker allows automatic topic creation (auto.create.topics.enable),
 // as Kafka's own producer does; otherwise the write fails with Unknown Topic
@@ -134,7 +163,7 @@ func (s *Sink) Open(ctx *operators.Context) error {
 		Topic:                  s.topic,
 		RequiredAcks:           kafkago.RequireAll,
 		Transport:              &kafkago.Transport{ClientID: "weir"},
-		Balancer:               &kafkago.Murmur2Balancer{Consistent: true},
+		Balancer:               newJavaBalancer(), // keys are never nil: murmur2 as Java's producer
 		MaxAttempts:            10,
 		WriteBackoffMin:        50 * time.Millisecond,
 		WriteBackoffMax:        2 * time.Second,
@@ -171,8 +200,21 @@ func (s *Sink) Process(b *coldata.Batch, _ operators.Emitter) error {
 		s.msgs = append(s.msgs, kafkago.Message{Key: s.buf[start:k:k], Value: s.buf[k:v:v]})
 		start = v
 	}
-	if err := s.w.WriteMessages(s.ctx, s.msgs...); err != nil {
+	retried := 0
+	err := retry.Write(s.ctx, s.w, s.retry, func(err error, attempts int) {
+		if retried == 0 && s.log != nil {
+			fmt.Fprintf(s.log, "weir: kafka sink %s: writing to topic %q failed: %v; retrying for up to %s\n", s.name, s.topic, err, s.retry.For)
+		}
+		retried = attempts
+	}, s.msgs...)
+	if err != nil {
+		// The query fails with this error and the runtime does not close a
+		// failed query's operators: release the producer now.
+		s.closeWriter()
 		return fmt.Errorf("kafka: sink %s: writing %d messages to topic %q: %w", s.name, len(s.msgs), s.topic, err)
+	}
+	if retried > 0 && s.log != nil {
+		fmt.Fprintf(s.log, "weir: kafka sink %s: writing to topic %q succeeded after %d failed attempts\n", s.name, s.topic, retried)
 	}
 	return nil
 }
@@ -191,10 +233,11 @@ func (s *Sink) appendKey(buf []byte, b *coldata.Batch, i int) []byte {
 	return append(buf, '}')
 }
 
-// appendValue appends row i's value: every output column, then "_emit".
+// appendValue appends row i's value: every output column (not the hidden
+// key columns), then "_emit".
 func (s *Sink) appendValue(buf []byte, b *coldata.Batch, i int) []byte {
 	buf = append(buf, '{')
-	for c := range s.schema {
+	for c := range s.schema[:s.values] {
 		buf = append(buf, s.names[c]...)
 		buf = stdout.AppendJSONValue(buf, b.Cols[c], i)
 		buf = append(buf, ',')
@@ -219,14 +262,19 @@ func (s *Sink) OnWatermark(int64, operators.Emitter) error { return nil }
 
 // Close flushes and closes the producer, returning any write error.
 func (s *Sink) Close() error {
+	if err := s.closeWriter(); err != nil {
+		return fmt.Errorf("kafka: sink %s: closing producer: %w", s.name, err)
+	}
+	return nil
+}
+
+// closeWriter closes the producer and its connections, if open.
+func (s *Sink) closeWriter() error {
 	if s.w == nil {
 		return nil
 	}
 	err := s.w.Close()
 	s.w.Transport.(*kafkago.Transport).CloseIdleConnections()
 	s.w = nil
-	if err != nil {
-		return fmt.Errorf("kafka: sink %s: closing producer: %w", s.name, err)
-	}
-	return nil
+	return err
 }

@@ -37,6 +37,9 @@ func (s *Sink) commit(id uint64) error {
 	if id > 0 {
 		s.lastApplied = id
 	}
+	if s.delivered != nil && s.buf.n > 0 {
+		s.delivered(s.buf.n)
+	}
 	s.buf.reset()
 	return nil
 }

@@ -59,6 +59,7 @@ type Sink struct {
 	lastApplied   uint64 // the table's checkpoint id for this sink, read at Open
 
 	buf       rowBuffer
+	delivered func(rows int) // SetDelivered; nil: nobody counts
 	upsert    string
 	flushRows int
 	retries   int
@@ -127,6 +128,13 @@ func New(def *catalog.Sink, schema catalog.Schema, keyCols []int) (operators.Ope
 
 // SetCheckpointing implements CheckpointSink.
 func (s *Sink) SetCheckpointing(on bool) { s.checkpointing = on }
+
+// SetDelivered sets the function told, after each commit, how many rows
+// the commit made durable in the table (Process only buffers them). Rows
+// of a replayed checkpoint that the table already holds are discarded
+// without being counted. The runtime counts a query's rows_out with it.
+// Call it before the first row is committed.
+func (s *Sink) SetDelivered(f func(rows int)) { s.delivered = f }
 
 // RestoreCheckpoint implements CheckpointSink: the query resumes from
 // checkpoint id; rows of checkpoints up to the table's last applied id
