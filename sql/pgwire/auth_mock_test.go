@@ -98,13 +98,13 @@ func TestConfigValidate(t *testing.T) {
 		{"zero", Config{}, ""},
 		{"scram with users", Config{Auth: AuthSCRAM, Users: users}, ""},
 		{"tls", Config{TLSCertFile: cert, TLSKeyFile: key, TLSRequired: true}, ""},
-		{"unknown auth", Config{Auth: "md5"}, `pgwire: unknown auth mode "md5" (want "trust" or "scram")`},
-		{"scram without users", Config{Auth: AuthSCRAM}, `pgwire: auth mode "scram" needs at least one user: no client could log in`},
-		{"nameless user", Config{Users: []User{{Password: "x"}}}, "pgwire: a user has no name"},
-		{"cert without key", Config{TLSCertFile: cert}, "pgwire: TLS needs both a certificate file and a key file"},
-		{"required without cert", Config{TLSRequired: true}, "pgwire: TLS is required but no certificate and key are set"},
-		{"missing cert", Config{TLSCertFile: "/nonexistent/cert.pem", TLSKeyFile: key}, "pgwire: loading TLS certificate /nonexistent/cert.pem and key " + key + ": open /nonexistent/cert.pem: no such file or directory"},
-		{"garbage cert", Config{TLSCertFile: garbage, TLSKeyFile: key}, "pgwire: loading TLS certificate " + garbage + " and key " + key + ": tls: failed to find any PEM data in certificate input"},
+		{"unknown auth", Config{Auth: "md5"}, `unknown auth mode "md5" (want "trust" or "scram")`},
+		{"scram without users", Config{Auth: AuthSCRAM}, `auth mode "scram" needs at least one user: no client could log in`},
+		{"nameless user", Config{Users: []User{{Password: "x"}}}, "a user has no name"},
+		{"cert without key", Config{TLSCertFile: cert}, "TLS needs both a certificate file and a key file"},
+		{"required without cert", Config{TLSRequired: true}, "TLS is required but no certificate and key are set"},
+		{"missing cert", Config{TLSCertFile: "/nonexistent/cert.pem", TLSKeyFile: key}, "loading TLS certificate /nonexistent/cert.pem and key " + key + ": open /nonexistent/cert.pem: no such file or directory"},
+		{"garbage cert", Config{TLSCertFile: garbage, TLSKeyFile: key}, "loading TLS certificate " + garbage + " and key " + key + ": tls: failed to find any PEM data in certificate input"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.cfg.Validate()

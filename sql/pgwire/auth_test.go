@@ -195,7 +195,7 @@ func TestTLSRequired(t *testing.T) {
 	require.True(t, errors.As(err, &pe), "%v", err)
 	require.Equal(t, "28000", pe.Code)
 	require.Equal(t, "FATAL", pe.Severity)
-	require.Equal(t, "pgwire: the server requires TLS; connect with sslmode=require or stricter", pe.Message)
+	require.Equal(t, "the server requires TLS; connect with sslmode=require or stricter", pe.Message)
 
 	for _, mode := range []string{"prefer", "require"} {
 		conn, err := pgx.Connect(ctx, "postgres://x@"+ts.addr+"/weir?sslmode="+mode)

@@ -3,15 +3,46 @@ package pgwire
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
-	"github.com/weirdb/weir/catalog"
 )
 
-// engineShows are the SHOW forms the engine answers; pgwire answers SHOW
-// of a session setting.
-var engineShows = map[string]bool{"sources": true, "views": true, "sinks": true, "queries": true, "watermarks": true}
+// engineShows are the SHOW forms the engine answers (the singular ones get
+// its "unrecognized SHOW" error); pgwire answers SHOW of a session setting.
+var engineShows = map[string]bool{
+	"sources": true, "views": true, "sinks": true, "queries": true, "watermarks": true,
+	"source": true, "view": true, "sink": true, "query": true, "watermark": true,
+}
+
+// unsupportedVerbs are PostgreSQL statements weir has no use for, by their
+// first word: each gets 0A000 "<VERB> is not supported" (and a hint where
+// weir has another way), not a syntax error.
+var unsupportedVerbs = map[string]struct{ verb, hint string }{
+	"listen":     {"LISTEN", "weir has no notification channels; SUBSCRIBE TO a materialized view streams its changes"},
+	"unlisten":   {"UNLISTEN", ""},
+	"notify":     {"NOTIFY", "weir has no notification channels; SUBSCRIBE TO a materialized view streams its changes"},
+	"vacuum":     {"VACUUM", "weir has no tables to maintain"},
+	"analyze":    {"ANALYZE", "weir has no tables to maintain"},
+	"analyse":    {"ANALYZE", "weir has no tables to maintain"},
+	"reindex":    {"REINDEX", "weir has no indexes"},
+	"cluster":    {"CLUSTER", "weir has no tables to maintain"},
+	"checkpoint": {"CHECKPOINT", "weir checkpoints its queries by itself (state.checkpoint_interval)"},
+	"prepare":    {"PREPARE", "use the extended query protocol (a driver's prepared statements)"},
+	"execute":    {"EXECUTE", "use the extended query protocol (a driver's prepared statements)"},
+	"call":       {"CALL", "weir has no procedures"},
+	"do":         {"DO", "weir has no procedural languages"},
+	"comment":    {"COMMENT ON", ""},
+	"lock":       {"LOCK", "weir has no tables to lock"},
+	"load":       {"LOAD", ""},
+	"reassign":   {"REASSIGN OWNED", ""},
+	"revoke":     {"REVOKE", ""},
+	"security":   {"SECURITY LABEL", ""},
+	"import":     {"IMPORT FOREIGN SCHEMA", ""},
+	"merge":      {"MERGE", ""},
+	"refresh":    {"REFRESH MATERIALIZED VIEW", "materialized views are maintained continuously"},
+	"values":     {"VALUES", ""},
+	"table":      {"TABLE", "use SELECT * FROM name"},
+}
 
 // builtin answers stmt when pgwire handles it itself (see the package
 // comment); handled=false sends it to the engine. With describeOnly it has
@@ -112,6 +143,11 @@ func (c *conn) builtin(ctx context.Context, stmt string, describeOnly bool) (res
 		return command("DEALLOCATE"), true, nil
 	case "show":
 		return c.show(stmt, words)
+	case "listen", "unlisten", "notify", "vacuum", "analyze", "analyse", "reindex", "cluster", "checkpoint",
+		"prepare", "execute", "call", "do", "comment", "lock", "load", "reassign", "revoke", "security",
+		"import", "merge", "refresh", "values", "table":
+		u := unsupportedVerbs[words[0]]
+		return nil, true, &Error{Code: codeFeatureNotSupported, Msg: u.verb + " is not supported", Hint: u.hint}
 	case "copy":
 		return nil, true, errorf(codeFeatureNotSupported, "COPY is supported in the simple query protocol only")
 	case "declare":
@@ -124,8 +160,8 @@ func (c *conn) builtin(ctx context.Context, stmt string, describeOnly bool) (res
 		r, err := c.closeCursor(stmt, describeOnly)
 		return r, true, err
 	case "select":
-		if r := c.constSelect(stmt); r != nil {
-			return r, true, nil
+		if r, ok, err := c.constSelect(ctx, stmt); ok {
+			return r, true, err
 		}
 	}
 	if looksLikeCatalogQuery(stmt) {
@@ -242,6 +278,14 @@ func (c *conn) show(stmt string, words []string) (Result, bool, error) {
 	switch {
 	case engineShows[name]:
 		return nil, false, nil
+	case name == "tables" || name == "databases" || name == "schemas" || name == "columns":
+		advice := map[string][2]string{
+			"tables":    {"use SHOW SOURCES or SHOW VIEWS", "in psql, \\d lists every relation"},
+			"databases": {"weir serves one database", "in psql, \\l lists it"},
+			"schemas":   {"every relation is in schema public", "in psql, \\dn lists the schemas"},
+			"columns":   {"use DESCRIBE name", "in psql, \\d name shows the columns"},
+		}[name]
+		return nil, true, &Error{Code: codeFeatureNotSupported, Msg: "SHOW " + strings.ToUpper(name) + " is not supported: " + advice[0], Hint: advice[1]}
 	case name == "all":
 		var rows [][]*string
 		for _, kv := range c.sess.allSettings() {
@@ -274,117 +318,4 @@ func (c *conn) notice(code, msg string) {
 // versionString is what version() returns.
 func (c *conn) versionString() string {
 	return "PostgreSQL " + c.srv.cfg.ServerVersion + " (weir streaming SQL engine)"
-}
-
-// constSelect answers a SELECT without FROM whose items are all constants
-// or session functions pgwire knows (version(), current_setting(...),
-// current_database(), current_schema(), current_user, pg_backend_pid(),
-// now(), literals); nil otherwise.
-func (c *conn) constSelect(stmt string) *staticResult {
-	items := selectItems(stmt)
-	if len(items) == 0 {
-		return nil
-	}
-	// Only a bare SELECT list: nothing may follow it.
-	lower := strings.ToLower(stmt)
-	for _, kw := range []string{" from ", "\nfrom ", " where ", " union "} {
-		if strings.Contains(lower, kw) {
-			return nil
-		}
-	}
-	cols := make([]Column, len(items))
-	row := make(Row, len(items))
-	for i, item := range items {
-		expr, alias, aliased := splitAlias(item)
-		if !aliased {
-			expr = item
-		}
-		col, v, ok := c.constItem(expr)
-		if !ok {
-			return nil
-		}
-		name := "?column?"
-		switch {
-		case aliased:
-			name = alias
-		case col != "":
-			name = col
-		}
-		cols[i] = Column{Name: name, Type: v.t}
-		row[i] = v.v
-	}
-	return &staticResult{cols: cols, rows: []Row{row}, tag: "SELECT"}
-}
-
-type typedValue struct {
-	t catalog.Type
-	v Value
-}
-
-// constItem evaluates one constant SELECT item; col is the column name
-// Postgres would give it ("" for ?column?).
-func (c *conn) constItem(expr string) (col string, tv typedValue, ok bool) {
-	e := strings.TrimSpace(expr)
-	for strings.HasPrefix(e, "(") && strings.HasSuffix(e, ")") {
-		e = strings.TrimSpace(e[1 : len(e)-1])
-	}
-	if k := strings.Index(e, "::"); k > 0 && !strings.Contains(e[k:], "'") {
-		e = strings.TrimSpace(e[:k]) // casts to text/int of constants keep their value
-	}
-	lower := strings.ToLower(strings.TrimPrefix(strings.TrimPrefix(e, "pg_catalog."), "PG_CATALOG."))
-	if isIntegerText(e) {
-		v := Value{}
-		for _, d := range strings.TrimPrefix(e, "-") {
-			v.I = v.I*10 + int64(d-'0')
-		}
-		if strings.HasPrefix(e, "-") {
-			v.I = -v.I
-		}
-		return "", typedValue{catalog.Bigint, v}, true
-	}
-	if len(e) >= 2 && e[0] == '\'' && skipLiteral(e, 0) == len(e) {
-		return "", typedValue{catalog.Varchar, Value{S: strings.ReplaceAll(e[1:len(e)-1], "''", "'")}}, true
-	}
-	text := func(s string) typedValue { return typedValue{catalog.Varchar, Value{S: s}} }
-	switch lower {
-	case "true", "false":
-		return "bool", typedValue{catalog.Boolean, Value{B: lower == "true"}}, true
-	case "null":
-		return "", typedValue{catalog.Varchar, Value{Null: true}}, true
-	case "version()":
-		return "version", text(c.versionString()), true
-	case "current_database()":
-		return "current_database", text(c.sess.Database()), true
-	case "current_schema()", "current_schema":
-		return "current_schema", text("public"), true
-	case "current_user", "session_user", "user", "current_role", "current_user()":
-		return strings.TrimSuffix(lower, "()"), text(c.sess.User()), true
-	case "pg_backend_pid()":
-		return "pg_backend_pid", typedValue{catalog.Bigint, Value{I: int64(c.sess.ID())}}, true
-	case "now()", "current_timestamp", "transaction_timestamp()", "statement_timestamp()", "clock_timestamp()":
-		return strings.TrimSuffix(lower, "()"), typedValue{catalog.Timestamp, Value{I: time.Now().UnixMilli()}}, true
-	case "pg_is_in_recovery()":
-		return "pg_is_in_recovery", typedValue{catalog.Boolean, Value{}}, true
-	}
-	if strings.HasPrefix(lower, "current_setting(") && strings.HasSuffix(lower, ")") {
-		args := strings.TrimSpace(e[len("current_setting(") : len(e)-1])
-		missingOK := false
-		if k := strings.LastIndexByte(args, ','); k > 0 && skipLiteral(args, 0) <= k {
-			missingOK = strings.EqualFold(strings.TrimSpace(args[k+1:]), "true")
-			args = strings.TrimSpace(args[:k])
-		}
-		if len(args) < 2 || args[0] != '\'' || skipLiteral(args, 0) != len(args) {
-			return "", typedValue{}, false
-		}
-		name := strings.ToLower(strings.ReplaceAll(args[1:len(args)-1], "''", "'"))
-		v, found := c.sess.Setting(name)
-		if !found {
-			if !missingOK {
-				return "", typedValue{}, false
-			}
-			return "current_setting", typedValue{catalog.Varchar, Value{Null: true}}, true
-		}
-		return "current_setting", text(v), true
-	}
-	return "", typedValue{}, false
 }

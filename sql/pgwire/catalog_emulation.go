@@ -9,19 +9,21 @@ import (
 )
 
 // This file answers the pg_catalog and information_schema queries psql's
-// `\d` family and Grafana send, from the Engine's Cataloger. It does not
-// evaluate SQL: it recognises each query by its shape, then fills every
-// item of the query's SELECT list by what the item names (attname,
-// format_type, relkind, table_name, ...), NULL when it names nothing known.
-// Other catalog queries get an empty result with the right column names.
+// `\d` family and Grafana send, from the Engine's Cataloger. A query over
+// one of the relations catalog_tables.go emulates in full (pg_database,
+// pg_namespace, information_schema.tables, .columns, ...) is evaluated
+// there. psql's queries over pg_class and pg_attribute are not evaluated:
+// each is recognised by its shape, then every item of its SELECT list is
+// filled by what the item names (attname, format_type, relkind, ...), NULL
+// when it names nothing known. Other catalog queries get an empty result
+// with the right column names.
 
 var (
-	catalogTableRe = regexp.MustCompile(`^(pg_catalog\..*|information_schema\..*|pg_(class|namespace|type|attribute|database|settings|roles|user|proc|tables|views|matviews|index|description|am|policy|inherits|statistic_ext|publication))$`)
+	catalogTableRe = regexp.MustCompile(`^(pg_catalog\..*|information_schema\..*|pg_(class|namespace|type|attribute|attrdef|database|settings|roles|user|authid|auth_members|proc|tables|views|matviews|index|indexes|description|shdescription|am|policy|inherits|statistic_ext|publication|extension|constraint|collation|rewrite|trigger|tablespace|enum|range|sequence|sequences|operator|opclass|foreign_table|foreign_server|event_trigger|stat_activity|stat_user_tables|locks|available_extensions|timezone_names))$`)
 	attrelidRe     = regexp.MustCompile(`(?i)\ba\.attrelid\s*=\s*'?(\d+)'?`)
 	oidEqRe        = regexp.MustCompile(`(?i)\bc\.oid\s*=\s*'?(\d+)'?`)
 	relnameRe      = regexp.MustCompile(`(?i)\brelname\s+operator\s*\(\s*pg_catalog\.~\s*\)\s*'((?:[^']|'')*)'`)
 	relkindInRe    = regexp.MustCompile(`(?i)\brelkind\s+in\s*\(([^)]*)\)`)
-	tableNameEqRe  = regexp.MustCompile(`(?i)\btable_name\)?\s*=\s*'((?:[^']|'')*)'`)
 	wordRe         = regexp.MustCompile(`[a-z_][a-z0-9_]*`)
 )
 
@@ -94,6 +96,11 @@ func (c *conn) relations(ctx context.Context) []Relation {
 
 // catalogQuery answers a catalog query.
 func (c *conn) catalogQuery(ctx context.Context, stmt string) (Result, error) {
+	if s, ok := parseSelect(stmt); ok && len(s.from) > 0 {
+		if t := c.catalogTable(ctx, s.from[0].name); t != nil {
+			return c.tableQuery(ctx, s, t)
+		}
+	}
 	lower := strings.ToLower(stmt)
 	items := selectItems(stmt)
 	rels := c.relations(ctx)
@@ -107,10 +114,14 @@ func (c *conn) catalogQuery(ctx context.Context, stmt string) (Result, error) {
 		}
 		return &rels[n-firstOID]
 	}
-	fromClass := strings.Contains(lower, "pg_catalog.pg_class c")
+	// The shapes below are psql's queries over pg_class (the relation its
+	// FROM names first) and pg_attribute; \dT's query over pg_type also
+	// reads pg_class, in a subquery, and lists no relation.
+	main := mainRelation(stmt)
+	fromClass := main == "pg_catalog.pg_class" && strings.Contains(lower, "pg_catalog.pg_class c")
 	user := c.sess.User()
 	switch {
-	case strings.Contains(lower, "pg_catalog.pg_attribute a") && attrelidRe.MatchString(stmt):
+	case main == "pg_catalog.pg_attribute" && strings.Contains(lower, "pg_catalog.pg_attribute a") && attrelidRe.MatchString(stmt):
 		// psql \d name: the columns.
 		r := byOID(attrelidRe.FindStringSubmatch(stmt))
 		var targets []target
@@ -135,16 +146,6 @@ func (c *conn) catalogQuery(ctx context.Context, stmt string) (Result, error) {
 		// psql \d name: look the name up.
 		targets := filterRelations(rels, stmt)
 		return fill(items, targets, lookupRules(rels)), nil
-	case strings.Contains(lower, "information_schema.columns"):
-		var targets []target
-		for _, t := range filterByTableName(rels, stmt) {
-			for i := range t.rel.Columns {
-				targets = append(targets, target{t.rel, i})
-			}
-		}
-		return fill(items, targets, infoColumnRules(c.sess.Database())), nil
-	case strings.Contains(lower, "information_schema.tables"):
-		return fill(items, filterByTableName(rels, stmt), infoTableRules(c.sess.Database())), nil
 	}
 	return fill(items, nil, nil), nil
 }
@@ -182,20 +183,6 @@ func filterRelations(rels []Relation, stmt string) []target {
 			continue
 		}
 		out = append(out, target{r, -1})
-	}
-	return out
-}
-
-func filterByTableName(rels []Relation, stmt string) []target {
-	want := ""
-	if m := tableNameEqRe.FindStringSubmatch(stmt); m != nil {
-		want = strings.ReplaceAll(m[1], "''", "'")
-	}
-	var out []target
-	for i := range rels {
-		if want == "" || rels[i].Name == want {
-			out = append(out, target{&rels[i], -1})
-		}
 	}
 	return out
 }
@@ -304,8 +291,13 @@ var attributeRules = []itemRule{
 	{"attnotnull", constVal("f")},
 	{"attidentity", constVal("")},
 	{"attgenerated", constVal("")},
-	{"attstorage", constVal("p")},
-	{"attstattarget", constVal("-1")},
+	{"attstorage", func(r *Relation, i int) *string {
+		if typeOID(r.Columns[i].Type) == oidText {
+			return sp("x") // extended, as PostgreSQL stores text
+		}
+		return sp("p")
+	}},
+	{"attstattarget", nullVal}, // psql 15 asks for NULL in place of the default -1
 	{"attcompression", constVal("")},
 	{"attnum", func(_ *Relation, i int) *string { return sp(strconv.Itoa(i + 1)) }},
 }
@@ -320,31 +312,5 @@ func listRules(owner string) []itemRule {
 		{"Access method", nullVal},
 		{"Size", constVal("0 bytes")},
 		{"Description", nullVal},
-	}
-}
-
-func infoTableRules(db string) []itemRule {
-	return []itemRule{
-		{"table", relName},
-		{"table_name", relName},
-		{"table_schema", constVal("public")},
-		{"table_catalog", constVal(db)},
-		{"table_type", func(r *Relation, _ int) *string { return sp(tableType(r.Kind)) }},
-	}
-}
-
-func infoColumnRules(db string) []itemRule {
-	return []itemRule{
-		{"column_name", colName},
-		{"data_type", colType},
-		{"udt_name", func(r *Relation, i int) *string {
-			return sp(map[uint32]string{oidInt8: "int8", oidFloat8: "float8", oidBool: "bool", oidTimestamptz: "timestamptz", oidText: "text"}[typeOID(r.Columns[i].Type)])
-		}},
-		{"table_name", relName},
-		{"table_schema", constVal("public")},
-		{"table_catalog", constVal(db)},
-		{"ordinal_position", func(_ *Relation, i int) *string { return sp(strconv.Itoa(i + 1)) }},
-		{"is_nullable", constVal("YES")},
-		{"column_default", nullVal},
 	}
 }

@@ -106,28 +106,28 @@ func (c Config) Validate() error {
 func (c Config) loadTLS() (*tls.Config, error) {
 	c = c.withDefaults()
 	if c.Auth != AuthTrust && c.Auth != AuthSCRAM {
-		return nil, fmt.Errorf("pgwire: unknown auth mode %q (want %q or %q)", c.Auth, AuthTrust, AuthSCRAM)
+		return nil, fmt.Errorf("unknown auth mode %q (want %q or %q)", c.Auth, AuthTrust, AuthSCRAM)
 	}
 	if c.Auth == AuthSCRAM && len(c.Users) == 0 {
-		return nil, fmt.Errorf("pgwire: auth mode %q needs at least one user: no client could log in", AuthSCRAM)
+		return nil, fmt.Errorf("auth mode %q needs at least one user: no client could log in", AuthSCRAM)
 	}
 	for _, u := range c.Users {
 		if u.Name == "" {
-			return nil, fmt.Errorf("pgwire: a user has no name")
+			return nil, fmt.Errorf("a user has no name")
 		}
 	}
 	if c.TLSCertFile == "" && c.TLSKeyFile == "" {
 		if c.TLSRequired {
-			return nil, fmt.Errorf("pgwire: TLS is required but no certificate and key are set")
+			return nil, fmt.Errorf("TLS is required but no certificate and key are set")
 		}
 		return nil, nil
 	}
 	if c.TLSCertFile == "" || c.TLSKeyFile == "" {
-		return nil, fmt.Errorf("pgwire: TLS needs both a certificate file and a key file")
+		return nil, fmt.Errorf("TLS needs both a certificate file and a key file")
 	}
 	cert, err := tls.LoadX509KeyPair(c.TLSCertFile, c.TLSKeyFile)
 	if err != nil {
-		return nil, fmt.Errorf("pgwire: loading TLS certificate %s and key %s: %w", c.TLSCertFile, c.TLSKeyFile, err)
+		return nil, fmt.Errorf("loading TLS certificate %s and key %s: %w", c.TLSCertFile, c.TLSKeyFile, err)
 	}
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }

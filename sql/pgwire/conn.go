@@ -149,7 +149,7 @@ func (c *conn) handle(msg pgproto3.FrontendMessage) bool {
 // connError is a failure to write to the client: the connection is gone.
 type connError struct{ err error }
 
-func (e *connError) Error() string { return "pgwire: writing to client: " + e.err.Error() }
+func (e *connError) Error() string { return "writing to client: " + e.err.Error() }
 func (e *connError) Unwrap() error { return e.err }
 
 func isConnError(err error) bool {

@@ -1,6 +1,7 @@
 package pgwire
 
 import (
+	"math"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -51,6 +52,39 @@ func TestCheckUTF8(t *testing.T) {
 			require.NoError(t, err, "%q", tc.in)
 			continue
 		}
-		require.EqualError(t, err, `pgwire: invalid byte sequence for encoding "UTF8": `+tc.want+` (SQLSTATE 22021)`, "%q", tc.in)
+		require.EqualError(t, err, `invalid byte sequence for encoding "UTF8": `+tc.want+` (SQLSTATE 22021)`, "%q", tc.in)
+	}
+}
+
+// TestFloatText: DOUBLE in text format is PostgreSQL 15's float8 output
+// with extra_float_digits = 1 (values checked against PostgreSQL):
+// positional from 1e-4 up to below 1e15, exponent form outside.
+func TestFloatText(t *testing.T) {
+	for _, tc := range []struct {
+		f    float64
+		want string
+	}{
+		{4000000, "4000000"},
+		{1e15, "1e+15"},
+		{0.00001, "1e-05"},
+		{123456789012345.6, "123456789012345.6"},
+		{0.0001, "0.0001"},
+		{1.7672616e+09, "1767261600"},
+		{1e16, "1e+16"},
+		{123456789012345678, "1.2345678901234568e+17"},
+		{math.Copysign(0, -1), "-0"},
+		{0, "0"},
+		{1e100, "1e+100"},
+		{5e-324, "5e-324"},
+		{0.1, "0.1"},
+		{-1.5e-7, "-1.5e-07"},
+		{999999999999999, "999999999999999"},
+		{math.MaxFloat64, "1.7976931348623157e+308"},
+		{0.00012345, "0.00012345"},
+		{120.5, "120.5"},
+		{math.NaN(), "NaN"},
+		{math.Inf(-1), "-Infinity"},
+	} {
+		require.Equal(t, tc.want, string(appendFloatText(nil, tc.f)), "%v", tc.f)
 	}
 }

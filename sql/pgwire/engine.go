@@ -113,4 +113,7 @@ type Relation struct {
 	Name    string
 	Kind    RelationKind
 	Columns []Column
+	// Definition is a view's query, what pg_get_viewdef returns (psql's
+	// `\d+ view` shows it); empty when unknown.
+	Definition string
 }

@@ -13,21 +13,28 @@ import (
 
 // SQLSTATE codes pgwire sends.
 const (
-	codeSyntaxError          = "42601"
-	codeFeatureNotSupported  = "0A000"
-	codeQueryCanceled        = "57014"
-	codeInvalidPassword      = "28P01"
-	codeInvalidAuthorization = "28000"
-	codeProtocolViolation    = "08P01"
-	codeInternal             = "XX000"
-	codeInvalidSQLStmtName   = "26000"
-	codeUndefinedCursor      = "34000"
-	codeDuplicatePrepared    = "42P05"
-	codeDuplicateCursor      = "42P03"
-	codeInFailedTx           = "25P02"
-	codeInvalidParamValue    = "22P02"
-	codeUndefinedObject      = "42704"
-	codeBadEncoding          = "22021" // character_not_in_repertoire
+	codeSyntaxError               = "42601"
+	codeFeatureNotSupported       = "0A000"
+	codeQueryCanceled             = "57014"
+	codeInvalidPassword           = "28P01"
+	codeInvalidAuthorization      = "28000"
+	codeProtocolViolation         = "08P01"
+	codeInternal                  = "XX000"
+	codeInvalidSQLStmtName        = "26000"
+	codeUndefinedCursor           = "34000"
+	codeDuplicatePrepared         = "42P05"
+	codeDuplicateCursor           = "42P03"
+	codeInFailedTx                = "25P02"
+	codeInvalidParamValue         = "22P02"
+	codeUndefinedObject           = "42704"
+	codeBadEncoding               = "22021" // character_not_in_repertoire
+	codeNumericOutOfRange         = "22003"
+	codeDivisionByZero            = "22012"
+	codeInvalidTextRepresentation = "22P02"
+	codeUndefinedTable            = "42P01"
+	codeInvalidColumnReference    = "42P10"
+	codeAdminShutdown             = "57P01"
+	codeInvalidParameterValue     = "22023"
 )
 
 // Error is an error with a SQLSTATE code that an Engine may return (or wrap)
@@ -38,13 +45,26 @@ type Error struct {
 	Msg    string
 	Detail string
 	Hint   string
+	// at is 1 + the byte offset in the statement the error points at
+	// (0: none), for errors pgwire raises evaluating a statement itself.
+	at int
 }
 
-// Error returns "pgwire: <msg> (SQLSTATE <code>)".
-func (e *Error) Error() string { return "pgwire: " + e.Msg + " (SQLSTATE " + e.Code + ")" }
+// Error returns "<msg> (SQLSTATE <code>)".
+func (e *Error) Error() string { return e.Msg + " (SQLSTATE " + e.Code + ")" }
 
 func errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
+// posErrorf is errorf pointing at byte offset off of the statement (none
+// when off < 0).
+func posErrorf(off int, code, format string, args ...any) *Error {
+	e := errorf(code, format, args...)
+	if off >= 0 {
+		e.at = off + 1
+	}
+	return e
 }
 
 // toErrorResponse maps err to an ErrorResponse. stmt is the statement text
@@ -68,6 +88,9 @@ func toErrorResponse(err error, canceled bool, stmt string, pos func(int) int) *
 		}
 	case errors.As(err, &pe):
 		r.Code, r.Message, r.Detail, r.Hint = pe.Code, pe.Msg, pe.Detail, pe.Hint
+		if pe.at > 0 && pos != nil && pe.at-1 <= len(stmt) {
+			r.Position = int32(pos(pe.at - 1))
+		}
 	case errors.As(err, &coded):
 		r.Code, r.Message = coded.SQLState(), err.Error()
 	default:

@@ -38,6 +38,9 @@ var byModelCols = []Column{
 	{"ok", catalog.Boolean},
 }
 
+// byModelSQL is by_model's query (its Definition).
+const byModelSQL = "SELECT model, COUNT(*) AS n, AVG(latency_ms) AS avg_latency, window_end, true AS ok\nFROM TUMBLE(metrics, ts, INTERVAL '1' MINUTE)\nGROUP BY window_start, window_end, model"
+
 // 2026-11-09 14:35:00 UTC in Unix milliseconds.
 const windowEnd = 1794234900000
 
@@ -50,7 +53,7 @@ var byModelRows = []Row{
 func (e *fakeEngine) Relations(context.Context) []Relation {
 	return []Relation{
 		{Name: "metrics", Kind: RelSource, Columns: []Column{{"ts", catalog.Timestamp}, {"model", catalog.Varchar}, {"latency_ms", catalog.Double}}},
-		{Name: "by_model", Kind: RelView, Columns: byModelCols},
+		{Name: "by_model", Kind: RelView, Columns: byModelCols, Definition: byModelSQL},
 		{Name: "weir_dead_letters", Kind: RelSystemView, Columns: []Column{{"source", catalog.Varchar}, {"reason", catalog.Varchar}}},
 	}
 }

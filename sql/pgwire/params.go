@@ -266,7 +266,7 @@ func appendFloat(b *strings.Builder, f float64, n int) error {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return errorf(codeFeatureNotSupported, "parameter $%d: NaN and infinite values are not supported", n)
 	}
-	appendNumber(b, strconv.FormatFloat(f, 'g', -1, 64))
+	appendNumber(b, string(appendFloatText(nil, f)))
 	return nil
 }
 

@@ -126,6 +126,8 @@ var frontendTypes = map[string]func() pgproto3.FrontendMessage{
 //	connect [user=NAME]   new connection; prints the startup answer
 //	send [read=N]         sends the messages; prints answers up to
 //	                      ReadyForQuery (or N messages)
+//	query                 sends the input as one Query message; prints
+//	                      the answers up to ReadyForQuery
 func TestProtocol(t *testing.T) {
 	datadriven.Walk(t, "testdata/protocol", func(t *testing.T, path string) {
 		ts := startServer(t, Config{})
@@ -142,6 +144,10 @@ func TestProtocol(t *testing.T) {
 				require.NoError(t, c.fe.Flush())
 				out := c.readUntil(t, "ReadyForQuery", 0)
 				return out
+			case "query":
+				c.fe.Send(&pgproto3.Query{String: d.Input})
+				require.NoError(t, c.fe.Flush())
+				return c.readUntil(t, "ReadyForQuery", 0)
 			case "send":
 				n := 0
 				if d.HasArg("read") {

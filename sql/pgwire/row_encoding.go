@@ -1,6 +1,7 @@
 package pgwire
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"strconv"
@@ -166,8 +167,12 @@ func appendValue(dst []byte, t catalog.Type, binaryFormat bool, v *Value) []byte
 	return append(dst, v.S...)
 }
 
-// appendFloatText formats f as Postgres does with extra_float_digits >= 1:
-// the shortest text that reads back exactly; NaN, Infinity, -Infinity.
+// appendFloatText formats f as PostgreSQL's float8out does with
+// extra_float_digits >= 1 (the default of PostgreSQL 12 and later): the
+// shortest text that reads back exactly, in positional notation when the
+// decimal exponent is from -4 to 14 (4000000, 0.0001, 123456789012345.6)
+// and in exponent notation otherwise (1e+15, 1e-05, 1.2345678901234568e+17);
+// NaN, Infinity, -Infinity.
 func appendFloatText(dst []byte, f float64) []byte {
 	switch {
 	case math.IsNaN(f):
@@ -176,8 +181,20 @@ func appendFloatText(dst []byte, f float64) []byte {
 		return append(dst, "Infinity"...)
 	case math.IsInf(f, -1):
 		return append(dst, "-Infinity"...)
+	case f == 0:
+		if math.Signbit(f) {
+			return append(dst, "-0"...)
+		}
+		return append(dst, '0')
 	}
-	return strconv.AppendFloat(dst, f, 'g', -1, 64)
+	start := len(dst)
+	dst = strconv.AppendFloat(dst, f, 'e', -1, 64)
+	e := bytes.LastIndexByte(dst[start:], 'e')
+	exp, _ := strconv.Atoi(string(dst[start+e+1:]))
+	if exp < -4 || exp >= 15 {
+		return dst
+	}
+	return strconv.AppendFloat(dst[:start], f, 'f', -1, 64)
 }
 
 // appendTimestampText formats ms since the epoch as timestamptz text in

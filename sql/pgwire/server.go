@@ -65,13 +65,13 @@ func NewServer(cfg Config, eng Engine) *Server {
 	}
 	s.tlsConf, s.setupErr = cfg.loadTLS()
 	if _, err := rand.Read(s.mockSecret[:]); err != nil && s.setupErr == nil {
-		s.setupErr = fmt.Errorf("pgwire: %w", err)
+		s.setupErr = fmt.Errorf("%w", err)
 	}
 	for _, u := range cfg.Users {
 		creds, err := storedCredentials(u.Password)
 		if err != nil {
 			if s.setupErr == nil {
-				s.setupErr = fmt.Errorf("pgwire: user %q: %w", u.Name, err)
+				s.setupErr = fmt.Errorf("user %q: %w", u.Name, err)
 			}
 			continue
 		}
@@ -120,7 +120,7 @@ func (s *Server) Serve(ln net.Listener) error {
 				}
 				continue
 			}
-			return fmt.Errorf("pgwire: accept: %w", err)
+			return fmt.Errorf("accept: %w", err)
 		}
 		backoff = 0
 		s.serveConn(nc)

@@ -287,7 +287,20 @@ func splitAlias(item string) (expr, alias string, ok bool) {
 // FROM, JOIN or a comma of a FROM list, outside literals and comments,
 // lower case, with quoted parts unquoted ("pg_catalog"."pg_class" is
 // pg_catalog.pg_class). Subqueries are followed at every depth.
-func fromRelations(s string) []string {
+func fromRelations(s string) []string { return scanFrom(s, false) }
+
+// mainRelation returns the first relation the outermost FROM names ("" when
+// none): what a query reads, as opposed to what its subqueries read.
+func mainRelation(s string) string {
+	if rels := scanFrom(s, true); len(rels) > 0 {
+		return rels[0]
+	}
+	return ""
+}
+
+// scanFrom returns the relations FROM and JOIN name, those of subqueries
+// too unless top.
+func scanFrom(s string, top bool) []string {
 	var out []string
 	// inFrom[d] is set while the FROM list at parenthesis depth d is open.
 	inFrom := []bool{false}
@@ -299,7 +312,9 @@ func fromRelations(s string) []string {
 			d := len(inFrom) - 1
 			switch {
 			case expectRel:
-				out = append(out, strings.ToLower(name))
+				if !top || d == 0 {
+					out = append(out, strings.ToLower(name))
+				}
 				expectRel = false
 			case strings.EqualFold(name, "from"):
 				inFrom[d], expectRel = true, true

@@ -91,7 +91,7 @@ func (c *conn) startup() bool {
 				return false
 			}
 			if c.srv.cfg.TLSRequired && !tlsDone {
-				c.be.Send(fatal(codeInvalidAuthorization, "pgwire: the server requires TLS; connect with sslmode=require or stricter"))
+				c.be.Send(fatal(codeInvalidAuthorization, "the server requires TLS; connect with sslmode=require or stricter"))
 				_ = c.be.Flush()
 				return false
 			}
@@ -158,7 +158,7 @@ func (c *conn) authenticate(m *pgproto3.StartupMessage) bool {
 	needPassword := cfg.Auth == AuthSCRAM || !isLocal(c.raw.RemoteAddr())
 	if needPassword {
 		if len(c.srv.users) == 0 {
-			return fail(codeInvalidAuthorization, "pgwire: no users are configured for password authentication; connect over loopback")
+			return fail(codeInvalidAuthorization, "no users are configured for password authentication; connect over loopback")
 		}
 		if err := c.authenticateSCRAM(user); err != nil {
 			var pe *Error
@@ -190,7 +190,7 @@ func (c *conn) authenticate(m *pgproto3.StartupMessage) bool {
 	c.sess = &Session{user: user, database: db, remote: c.raw.RemoteAddr()}
 	c.sess.resetAll(c.defaults)
 	if err := c.srv.register(c); err != nil {
-		return fail(codeInternal, "pgwire: "+err.Error())
+		return fail(codeInternal, err.Error())
 	}
 	c.tx = txIdle
 	c.stmts = map[string]*prepared{}
