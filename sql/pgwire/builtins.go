@@ -243,7 +243,11 @@ func (c *conn) applySet(stmt string) error {
 		c.sess.reset(name, c.defaults)
 		return nil
 	}
-	c.sess.set(name, settingValue(value))
+	v, err := checkSetting(name, settingValue(value))
+	if err != nil {
+		return err
+	}
+	c.sess.set(name, v)
 	return nil
 }
 

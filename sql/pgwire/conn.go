@@ -42,10 +42,25 @@ type conn struct {
 	cursors        map[string]*cursor
 	enc            rowEncoder
 
-	mu       sync.Mutex
-	running  context.CancelFunc // cancels the statement being run, if any
-	canceled bool               // a CancelRequest hit the running statement
+	// dying is set once the connection sent its FATAL goodbye: it
+	// answers nothing more and closes.
+	dying bool
+
+	mu      sync.Mutex
+	running context.CancelFunc // cancels the statement being run, if any
+	cause   cancelCause        // why the last statement was cancelled
+	seq     uint64             // counts statements, so a late timer cancels none
+	timer   *time.Timer        // the running statement's statement_timeout
 }
+
+// cancelCause says why a statement was cancelled.
+type cancelCause uint8
+
+const (
+	notCanceled       cancelCause = iota
+	canceledByUser                // a CancelRequest
+	canceledByTimeout             // statement_timeout
+)
 
 // run serves the connection until it ends.
 func (c *conn) run() {
@@ -57,9 +72,15 @@ func (c *conn) run() {
 	}
 	defer c.closeAllPortals()
 	defer c.closeCursors(func(*cursor) bool { return true })
-	for {
+	for !c.dying {
 		if d := c.srv.cfg.IdleTimeout; d > 0 {
 			_ = c.raw.SetReadDeadline(time.Now().Add(d))
+		}
+		// Checked after the deadline is set: Server.Close cancels the
+		// server's context, then sets a read deadline in the past.
+		if c.srv.ctx.Err() != nil {
+			c.terminate()
+			return
 		}
 		msg, err := c.be.Receive()
 		if err != nil {
@@ -76,18 +97,32 @@ func (c *conn) run() {
 // before closing a session idle for longer than idle_session_timeout.
 const codeIdleSessionTimeout = "57P05"
 
+// terminate sends the FATAL 57P01 PostgreSQL sends when it shuts down
+// (drivers reconnect on it) and marks the connection to be closed.
+func (c *conn) terminate() {
+	if c.dying {
+		return
+	}
+	c.dying = true
+	c.be.Send(fatal(codeAdminShutdown, "terminating connection due to administrator command"))
+	_ = c.be.Flush()
+}
+
 // receiveFailed tells the client why its connection is closed, when it is
 // still there to hear it.
 func (c *conn) receiveFailed(err error) {
 	var tooBig *pgproto3.ExceededMaxBodyLenErr
 	var ne net.Error
 	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed):
+		return
+	case c.srv.ctx.Err() != nil:
+		c.terminate()
+		return
 	case errors.As(err, &tooBig):
 		c.be.Send(fatal(codeProtocolViolation, fmt.Sprintf("message of %d bytes exceeds the maximum of %d bytes", tooBig.ActualBodyLen, tooBig.MaxExpectedBodyLen)))
 	case errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
 		c.be.Send(fatal(codeIdleSessionTimeout, "terminating connection due to idle-session timeout"))
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed):
-		return
 	default:
 		c.be.Send(fatal(codeProtocolViolation, "invalid frontend message: "+err.Error()))
 	}
@@ -143,7 +178,7 @@ func (c *conn) handle(msg pgproto3.FrontendMessage) bool {
 		c.sendError(err, nil)
 		c.ignoreTillSync = true
 	}
-	return true
+	return !c.dying
 }
 
 // connError is a failure to write to the client: the connection is gone.
@@ -166,15 +201,24 @@ func (c *conn) flush() error {
 }
 
 func (c *conn) readyForQuery() bool {
+	if c.dying {
+		return false
+	}
 	c.be.Send(&pgproto3.ReadyForQuery{TxStatus: c.tx})
 	return c.be.Flush() == nil
 }
 
 // sendError sends err as an ErrorResponse; a failing statement inside a
-// transaction block fails the block.
+// transaction block fails the block. While the server closes, the session
+// gets FATAL 57P01 instead and ends.
 func (c *conn) sendError(err error, st *stmtText) {
+	if c.srv.ctx.Err() != nil {
+		c.terminate()
+		return
+	}
 	c.mu.Lock()
-	canceled := c.canceled
+	cause := c.cause
+	c.cause = notCanceled
 	c.mu.Unlock()
 	var text string
 	var pos func(int) int
@@ -188,7 +232,7 @@ func (c *conn) sendError(err error, st *stmtText) {
 	if st != nil {
 		text, pos = st.text, st.position
 	}
-	c.be.Send(toErrorResponse(err, canceled, text, pos))
+	c.be.Send(toErrorResponse(err, cause, text, pos))
 	if c.tx == txBlock {
 		c.tx = txFailed
 	}
@@ -214,16 +258,35 @@ func (s *stmtText) position(off int) int {
 	return utf8.RuneCountInString(s.query[:o]) + 1
 }
 
-// beginStatement makes ctx's cancel the target of CancelRequests.
+// beginStatement makes ctx's cancel the target of CancelRequests, and of
+// the session's statement_timeout.
 func (c *conn) beginStatement(cancel context.CancelFunc) {
+	d := c.statementTimeout()
 	c.mu.Lock()
-	c.running, c.canceled = cancel, false
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	c.running, c.cause = cancel, notCanceled
+	c.seq++
+	if d > 0 {
+		seq := c.seq
+		c.timer = time.AfterFunc(d, func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if c.seq == seq && c.running != nil {
+				c.cause = canceledByTimeout
+				c.running()
+			}
+		})
+	}
 }
 
 func (c *conn) endStatement() {
 	c.mu.Lock()
 	c.running = nil
+	c.seq++
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
 	c.mu.Unlock()
 }
 
@@ -231,10 +294,20 @@ func (c *conn) endStatement() {
 func (c *conn) cancelStatement() {
 	c.mu.Lock()
 	if c.running != nil {
-		c.canceled = true
+		c.cause = canceledByUser
 		c.running()
 	}
 	c.mu.Unlock()
+}
+
+// statementTimeout is the session's statement_timeout (0: none).
+func (c *conn) statementTimeout() time.Duration {
+	v, _ := c.sess.Setting("statement_timeout")
+	ms, err := parseMillis(v)
+	if err != nil || ms <= 0 {
+		return 0
+	}
+	return time.Duration(ms) * time.Millisecond
 }
 
 // run starts stmt: pgwire's own answer or the engine's. A panic in the

@@ -33,6 +33,7 @@ const (
 	codeInvalidTextRepresentation = "22P02"
 	codeUndefinedTable            = "42P01"
 	codeInvalidColumnReference    = "42P10"
+	codeObjectNotInState          = "55000"
 	codeAdminShutdown             = "57P01"
 	codeInvalidParameterValue     = "22023"
 )
@@ -67,16 +68,19 @@ func posErrorf(off int, code, format string, args ...any) *Error {
 	return e
 }
 
-// toErrorResponse maps err to an ErrorResponse. stmt is the statement text
+// toErrorResponse maps err to an ErrorResponse; a statement cancelled by a
+// CancelRequest or statement_timeout is 57014 whatever err is. stmt is the statement text
 // the engine saw and pos maps a byte offset in it to a 1-based character
 // position in the client's query string (nil: no position).
-func toErrorResponse(err error, canceled bool, stmt string, pos func(int) int) *pgproto3.ErrorResponse {
+func toErrorResponse(err error, cause cancelCause, stmt string, pos func(int) int) *pgproto3.ErrorResponse {
 	r := &pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR"}
 	var se *sql.Error
 	var pe *Error
 	var coded interface{ SQLState() string }
 	switch {
-	case canceled || errors.Is(err, context.Canceled):
+	case cause == canceledByTimeout:
+		r.Code, r.Message = codeQueryCanceled, "canceling statement due to statement timeout"
+	case cause == canceledByUser || errors.Is(err, context.Canceled):
 		r.Code, r.Message = codeQueryCanceled, "canceling statement due to user request"
 	case errors.As(err, &se):
 		r.Code, r.Message = se.Code, se.Msg

@@ -18,26 +18,41 @@ type prepared struct {
 	text  string // the statement, "" for the empty query
 	refs  []paramRef
 	oids  []uint32 // one per parameter; 0 = unspecified
+	// described is set when Parse described the statement: cols are its
+	// result columns (nil: no rows), what Describe sends.
+	described bool
+	cols      []Column
 }
 
 // portal is a bound statement, running once executed.
 type portal struct {
+	name    string
 	st      stmtText
 	empty   bool
 	formats []int16
-	cols    []Column
-	res     Result
-	ctx     context.Context
-	cancel  context.CancelFunc
-	done    bool
-	tag     string
+	// described: cols are the statement's columns from Parse; a result
+	// must have them (see conform).
+	described bool
+	cols      []Column
+	res       Result
+	ctx       context.Context
+	cancel    context.CancelFunc
+	done      bool
+	tag       string
 }
 
+// describedLater are the statements Parse does not describe: their
+// columns depend on cursors and prepared statements that a later message
+// of the same batch may create.
+var describedLater = map[string]bool{"fetch": true, "move": true, "close": true, "declare": true, "deallocate": true}
+
 func (c *conn) parse(m *pgproto3.Parse) error {
-	if m.Name != "" {
-		if _, ok := c.stmts[m.Name]; ok {
-			return errorf(codeDuplicatePrepared, "prepared statement %q already exists", m.Name)
-		}
+	if m.Name == "" {
+		// As in PostgreSQL, a new unnamed statement replaces the old one
+		// even when it fails.
+		delete(c.stmts, "")
+	} else if _, ok := c.stmts[m.Name]; ok {
+		return errorf(codeDuplicatePrepared, "prepared statement %q already exists", m.Name)
 	}
 	if err := checkUTF8(m.Query); err != nil {
 		return err
@@ -67,9 +82,35 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 	}
 	p.oids = make([]uint32, nparams)
 	copy(p.oids, m.ParameterOIDs)
+	// As PostgreSQL, Parse plans the statement: a syntax error, an unknown
+	// relation or column fails here, not at Describe or Execute. The
+	// columns are kept for Describe.
+	if p.text != "" {
+		if c.tx == txFailed && !isTxEnd(p.text) {
+			return errorf(codeInFailedTx, "current transaction is aborted, commands ignored until end of transaction block")
+		}
+		if w := leadingWords(p.text, 1); len(w) == 0 || !describedLater[w[0]] {
+			text, edits := describeParams(p.text, p.refs)
+			cols, err := c.describeNow(text)
+			if err != nil {
+				return c.stmtError(err, &stmtText{text: text, query: q, start: p.start, edits: edits})
+			}
+			p.described, p.cols = true, cols
+		}
+	}
 	c.stmts[m.Name] = p
 	c.be.Send(&pgproto3.ParseComplete{})
 	return nil
+}
+
+// describeNow describes stmt as a statement of its own (a CancelRequest or
+// statement_timeout stops it).
+func (c *conn) describeNow(stmt string) ([]Column, error) {
+	ctx, cancel := context.WithCancel(c.srv.ctx)
+	defer cancel()
+	c.beginStatement(cancel)
+	defer c.endStatement()
+	return c.describe(ctx, stmt)
 }
 
 func (c *conn) bind(m *pgproto3.Bind) error {
@@ -100,29 +141,31 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 		return err
 	}
 	c.portals[m.DestinationPortal] = &portal{
-		st:      stmtText{text: text, query: p.query, start: p.start, edits: edits},
-		empty:   p.text == "",
-		formats: append([]int16(nil), m.ResultFormatCodes...),
+		name:      m.DestinationPortal,
+		st:        stmtText{text: text, query: p.query, start: p.start, edits: edits},
+		empty:     p.text == "",
+		formats:   append([]int16(nil), m.ResultFormatCodes...),
+		described: p.described,
+		cols:      p.cols,
 	}
 	c.be.Send(&pgproto3.BindComplete{})
 	return nil
 }
 
 func (c *conn) describePortalOrStmt(m *pgproto3.Describe) error {
-	ctx, cancel := context.WithCancel(c.srv.ctx)
-	defer cancel()
-	c.beginStatement(cancel)
-	defer c.endStatement()
 	switch m.ObjectType {
 	case 'S':
 		p, ok := c.stmts[m.Name]
 		if !ok {
 			return errorf(codeInvalidSQLStmtName, "prepared statement %q does not exist", m.Name)
 		}
-		text, edits := describeParams(p.text, p.refs)
-		cols, err := c.describe(ctx, text)
-		if err != nil {
-			return c.stmtError(err, &stmtText{text: text, query: p.query, start: p.start, edits: edits})
+		cols := p.cols
+		if !p.described {
+			text, edits := describeParams(p.text, p.refs)
+			var err error
+			if cols, err = c.describeNow(text); err != nil {
+				return c.stmtError(err, &stmtText{text: text, query: p.query, start: p.start, edits: edits})
+			}
 		}
 		c.be.Send(&pgproto3.ParameterDescription{ParameterOIDs: p.oids})
 		if cols == nil {
@@ -138,8 +181,8 @@ func (c *conn) describePortalOrStmt(m *pgproto3.Describe) error {
 		}
 		if pt.res != nil {
 			pt.cols = pt.res.Columns()
-		} else if !pt.empty {
-			cols, err := c.describe(ctx, pt.st.text)
+		} else if !pt.empty && !pt.described {
+			cols, err := c.describeNow(pt.st.text)
 			if err != nil {
 				return c.stmtError(err, &pt.st)
 			}
@@ -168,13 +211,25 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 		return nil
 	}
 	if pt.done {
-		c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(pt.tag)})
+		// As PostgreSQL: a finished query returns no more rows; a command
+		// (or a statement that failed) cannot run again.
+		if pt.tag == "" || pt.cols == nil {
+			return errorf(codeObjectNotInState, "portal %q cannot be run", pt.name)
+		}
+		c.be.Send(&pgproto3.CommandComplete{CommandTag: []byte(exhaustedTag(pt.tag))})
 		return nil
 	}
 	if pt.res == nil {
 		pt.ctx, pt.cancel = context.WithCancel(c.srv.ctx)
 		c.beginStatement(pt.cancel)
 		res, err := c.start(pt.ctx, pt.st.text)
+		if err == nil && pt.described {
+			conformed, cerr := conform(res, pt.cols)
+			if cerr != nil {
+				closeResult(res)
+			}
+			res, err = conformed, cerr
+		}
 		if err != nil {
 			c.endStatement()
 			pt.done, pt.tag = true, ""

@@ -23,9 +23,10 @@ import (
 //   - SELECT * FROM <other>: 42P01; anything else: 42601 at offset 7;
 //   - panic: panics.
 type fakeEngine struct {
-	feed chan Row // rows of SUBSCRIBE
-	mu   sync.Mutex
-	seen []string // statements executed
+	feed      chan Row // rows of SUBSCRIBE
+	mu        sync.Mutex
+	seen      []string // statements executed
+	described []string // statements described
 }
 
 func newFakeEngine() *fakeEngine { return &fakeEngine{feed: make(chan Row)} }
@@ -79,7 +80,16 @@ func (e *fakeEngine) columns(stmt string) ([]Column, error) {
 }
 
 func (e *fakeEngine) Describe(_ context.Context, _ *Session, stmt string) ([]Column, error) {
+	e.mu.Lock()
+	e.described = append(e.described, stmt)
+	e.mu.Unlock()
 	return e.columns(stmt)
+}
+
+func (e *fakeEngine) describedStmts() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.described...)
 }
 
 func (e *fakeEngine) Execute(_ context.Context, _ *Session, stmt string) (Result, error) {

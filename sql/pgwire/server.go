@@ -151,20 +151,51 @@ func (s *Server) serveConn(nc net.Conn) {
 	}()
 }
 
-// Close stops accepting, cancels every running statement, closes every
-// connection and waits for their goroutines to end.
+// closeGrace bounds how long Close waits for sessions to say goodbye
+// before it closes their connections.
+const closeGrace = time.Second
+
+// Close stops accepting, cancels every running statement, ends every
+// session with FATAL 57P01 (terminating connection due to administrator
+// command), as PostgreSQL does when it shuts down, and waits for the
+// connections' goroutines to end. A client that does not read its
+// messages is disconnected after closeGrace.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	s.closed = true
 	for ln := range s.listeners {
 		_ = ln.Close()
 	}
+	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
-		_ = c.raw.Close()
+		conns = append(conns, c)
 	}
 	s.mu.Unlock()
+	// Running statements stop on the context; sessions waiting for their
+	// client wake up on the read deadline and see the context cancelled.
 	s.cancel()
-	s.wg.Wait()
+	now := time.Now()
+	for _, c := range conns {
+		_ = c.raw.SetReadDeadline(now)
+		_ = c.raw.SetWriteDeadline(now.Add(closeGrace))
+	}
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(closeGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		s.mu.Lock()
+		for c := range s.conns {
+			_ = c.raw.Close()
+		}
+		s.mu.Unlock()
+		<-done
+	}
 	return nil
 }
 

@@ -1,6 +1,8 @@
 package pgwire
 
 import (
+	"errors"
+	"math"
 	"net"
 	"sort"
 	"strconv"
@@ -103,7 +105,104 @@ func defaultSettings(version string) map[string]string {
 		"extra_float_digits":            "1",
 		"lc_collate":                    "C",
 		"lc_ctype":                      "C",
+		"statement_timeout":             "0",
 	}
+}
+
+// checkSetting validates the value SET gives a setting pgwire uses and
+// returns it in the form SHOW gives (statement_timeout: "5s", "1500ms").
+// Other settings are kept as given.
+func checkSetting(name, value string) (string, error) {
+	if name != "statement_timeout" {
+		return value, nil
+	}
+	ms, err := parseMillis(value)
+	if err != nil {
+		e := errorf(codeInvalidParameterValue, "invalid value for parameter %q: %q", name, value)
+		if err == errBadUnit {
+			e.Hint = `Valid units for this parameter are "us", "ms", "s", "min", "h", and "d".`
+		}
+		return "", e
+	}
+	if ms < 0 {
+		return "", errorf(codeInvalidParameterValue, "%d ms is outside the valid range for parameter %q (0 .. 2147483647)", ms, name)
+	}
+	return formatMillis(ms), nil
+}
+
+var (
+	errBadNumber = errors.New("not a number")
+	errBadUnit   = errors.New("unknown unit")
+)
+
+// timeUnits are the units of a time setting in milliseconds, largest
+// first.
+var timeUnits = []struct {
+	name string
+	ms   float64
+}{{"d", 86400000}, {"h", 3600000}, {"min", 60000}, {"s", 1000}, {"ms", 1}, {"us", 0.001}}
+
+// parseMillis reads a time setting in milliseconds as PostgreSQL does: a
+// number (a fraction is rounded) and an optional unit (us, ms, s, min, h,
+// d; case matters), white space around and between them. It must fit a
+// 32-bit integer.
+func parseMillis(v string) (int64, error) {
+	s := strings.TrimSpace(v)
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	digits := 0
+	for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.') {
+		if s[i] != '.' {
+			digits++
+		}
+		i++
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') && i+1 < len(s) && (s[i+1] >= '0' && s[i+1] <= '9' || s[i+1] == '-' || s[i+1] == '+') {
+		i += 2
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	}
+	if digits == 0 {
+		return 0, errBadNumber
+	}
+	f, err := strconv.ParseFloat(s[:i], 64)
+	if err != nil {
+		return 0, errBadNumber
+	}
+	if unit := strings.TrimSpace(s[i:]); unit != "" {
+		found := false
+		for _, u := range timeUnits {
+			if u.name == unit {
+				f *= u.ms
+				found = true
+			}
+		}
+		if !found {
+			return 0, errBadUnit
+		}
+	}
+	f = math.RoundToEven(f)
+	if f > math.MaxInt32 || f < math.MinInt32 {
+		return 0, errBadNumber
+	}
+	return int64(f), nil
+}
+
+// formatMillis is a time setting as SHOW gives it: 0, or the value in the
+// largest unit that divides it.
+func formatMillis(ms int64) string {
+	if ms == 0 {
+		return "0"
+	}
+	for _, u := range timeUnits {
+		if u.ms >= 1 && ms%int64(u.ms) == 0 {
+			return strconv.FormatInt(ms/int64(u.ms), 10) + u.name
+		}
+	}
+	return strconv.FormatInt(ms, 10) + "ms"
 }
 
 // reportedSettings are sent as ParameterStatus at startup, with the
