@@ -8,10 +8,18 @@
 // mean nothing to the engine: BEGIN/START TRANSACTION, COMMIT/END,
 // ROLLBACK/ABORT (no-ops that keep the transaction status drivers expect),
 // SET/RESET/DISCARD/DEALLOCATE, SHOW of session settings, constant SELECTs
-// (`SELECT 1`, `version()`, `current_setting(...)`, `current_database()`, ...)
-// and the pg_catalog / information_schema queries of psql's `\d` family and
-// Grafana's table and column lists, answered from the Engine's optional
-// Cataloger ability. It also runs two PostgreSQL ways of streaming a result
+// (`SELECT 1`, `SELECT $1::int`, `version()`, `current_setting(...)`, ...),
+// evaluated as PostgreSQL would by a small SQL evaluator (expr_parse.go,
+// expr_eval.go; what it cannot evaluate exactly goes to the engine), and the
+// pg_catalog / information_schema queries of psql's `\d` family, `\l`,
+// `\dn` and Grafana's table and column lists, answered from the Engine's
+// optional Cataloger ability (catalog_tables.go, catalog_emulation.go).
+// PostgreSQL statements weir has no use for (LISTEN, VACUUM, ...) get 0A000.
+//
+// As PostgreSQL, the extended protocol's Parse plans its statement (the
+// Engine's Describe), so a bad statement fails at Parse; the columns are
+// kept for Describe. statement_timeout cancels a statement that runs too
+// long (57014), and Server.Close ends each session with FATAL 57P01. It also runs two PostgreSQL ways of streaming a result
 // that psql can show, over any statement the Engine runs: COPY (query) TO
 // STDOUT (copy_out.go) and forward-only SQL cursors, DECLARE / FETCH / MOVE
 // / CLOSE (cursors.go).

@@ -21,10 +21,15 @@ import (
 //     from the session's goroutine; different sessions call it concurrently,
 //     one session never does.
 //   - Describe returns the columns stmt would produce without running it, for
-//     the extended protocol's Describe; nil (and no error) for statements that
-//     return no rows (DDL, DROP, ...). In Describe, parameters are bound to
-//     NULL (or a zero value of the type the client declared), so the engine
-//     can plan the statement. It must have no side effects.
+//     the extended protocol's Parse (which plans each statement, so that a
+//     bad one fails there, as in PostgreSQL; Describe then sends what Parse
+//     found); nil (and no error) for statements that return no rows (DDL,
+//     DROP, ...). Its errors are the statement's: a syntax error, an unknown
+//     relation or column. In Describe, parameters are bound to NULL (0 after
+//     LIMIT or OFFSET), so the engine can plan the statement. It must have
+//     no side effects. Execute must then produce the columns Describe gave
+//     (a text column may come out typed when a parameter bound to NULL
+//     became a typed value: pgwire sends it as text).
 //   - Errors: return (or wrap) a *sql.Error to get its SQLSTATE Code and
 //     position in the ErrorResponse, a *pgwire.Error for any other SQLSTATE;
 //     context.Canceled becomes 57014 query_canceled; anything else XX000.

@@ -40,7 +40,7 @@ var byModelCols = []Column{
 }
 
 // byModelSQL is by_model's query (its Definition).
-const byModelSQL = "SELECT model, COUNT(*) AS n, AVG(latency_ms) AS avg_latency, window_end, true AS ok\nFROM TUMBLE(metrics, ts, INTERVAL '1' MINUTE)\nGROUP BY window_start, window_end, model"
+const byModelSQL = "SELECT model, COUNT(*) AS n, AVG(latency_ms) AS avg_latency, window_end, true AS ok FROM TUMBLE(metrics, ts, INTERVAL '1' MINUTE) GROUP BY window_start, window_end, model"
 
 // 2026-11-09 14:35:00 UTC in Unix milliseconds.
 const windowEnd = 1794234900000
