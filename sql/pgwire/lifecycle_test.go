@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/stretchr/testify/require"
 	"github.com/weirdb/weir/catalog"
@@ -106,4 +107,33 @@ func TestPgxConstantsAndParams(t *testing.T) {
 			require.Equal(t, 4e6, f)
 		})
 	}
+}
+
+// TestStatementTimeoutStartupParameter: statement_timeout given at startup
+// (pgx's RuntimeParams, libpq's options) applies from the first statement
+// and is what RESET returns to.
+func TestStatementTimeoutStartupParameter(t *testing.T) {
+	ts := startServer(t, Config{})
+	cfg, err := pgx.ParseConfig(ts.url("tester"))
+	require.NoError(t, err)
+	cfg.RuntimeParams["statement_timeout"] = "50"
+	ctx := context.Background()
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	require.NoError(t, err)
+	defer func() { _ = conn.Close(ctx) }()
+	var v string
+	require.NoError(t, conn.QueryRow(ctx, "SHOW statement_timeout").Scan(&v))
+	require.Equal(t, "50ms", v)
+	rows, err := conn.Query(ctx, "SUBSCRIBE TO by_model")
+	require.NoError(t, err)
+	for rows.Next() {
+	}
+	var pe *pgconn.PgError
+	require.ErrorAs(t, rows.Err(), &pe)
+	require.Equal(t, "57014", pe.Code)
+	require.Equal(t, "canceling statement due to statement timeout", pe.Message)
+	_, err = conn.Exec(ctx, "SET statement_timeout = 0; RESET statement_timeout")
+	require.NoError(t, err)
+	require.NoError(t, conn.QueryRow(ctx, "SHOW statement_timeout").Scan(&v))
+	require.Equal(t, "50ms", v)
 }

@@ -183,7 +183,11 @@ func (c *conn) authenticate(m *pgproto3.StartupMessage) bool {
 		case "user", "database", "options", "replication":
 		default:
 			if !strings.HasPrefix(k, "_pq_.") {
-				c.defaults[strings.ToLower(k)] = v
+				name := strings.ToLower(k)
+				if norm, err := checkSetting(name, v); err == nil {
+					v = norm
+				}
+				c.defaults[name] = v
 			}
 		}
 	}
