@@ -18,21 +18,16 @@ import (
 // (a function it does not know, a joined relation's column) keeps the row,
 // and such a SELECT item is NULL. Every output column is text.
 
-// catalogCol is a column of an emulated catalog relation.
-type catalogCol struct {
-	name string
-	t    sqlType
-}
-
-// catalogTable is an emulated catalog relation: its columns and rows.
+// catalogTable is an emulated catalog relation: its column names and rows
+// (each value typed as PostgreSQL types the column).
 type catalogTable struct {
-	cols []catalogCol
+	cols []string
 	rows [][]value
 }
 
 func (t *catalogTable) col(name string) int {
 	for i, c := range t.cols {
-		if c.name == name {
+		if c == name {
 			return i
 		}
 	}
@@ -54,30 +49,8 @@ func num(i int64) value { return value{t: tInt4, i: i} }
 
 func boolean(b bool) value { return value{t: tBool, b: b} }
 
-func yesNo(b bool) value {
-	if b {
-		return txt("YES")
-	}
-	return txt("NO")
-}
-
-func cols(spec string) []catalogCol {
-	var out []catalogCol
-	for _, f := range strings.Fields(spec) {
-		name, typ, _ := strings.Cut(f, ":")
-		t := tText
-		switch typ {
-		case "int":
-			t = tInt4
-		case "oid":
-			t = tOID
-		case "bool":
-			t = tBool
-		}
-		out = append(out, catalogCol{name, t})
-	}
-	return out
-}
+// colSpec splits a list of column names.
+func colSpec(spec string) []string { return strings.Fields(spec) }
 
 // catalogTable returns the emulated relation name (as written in FROM,
 // lower-cased), or nil.
@@ -87,7 +60,7 @@ func (c *conn) catalogTable(ctx context.Context, name string) *catalogTable {
 	user := c.sess.User()
 	switch name {
 	case "information_schema.tables":
-		t := &catalogTable{cols: cols(`table_catalog table_schema table_name table_type
+		t := &catalogTable{cols: colSpec(`table_catalog table_schema table_name table_type
 			self_referencing_column_name reference_generation user_defined_type_catalog
 			user_defined_type_schema user_defined_type_name is_insertable_into is_typed commit_action`)}
 		for _, r := range c.relations(ctx) {
@@ -96,7 +69,7 @@ func (c *conn) catalogTable(ctx context.Context, name string) *catalogTable {
 		}
 		return t
 	case "information_schema.views":
-		t := &catalogTable{cols: cols(`table_catalog table_schema table_name view_definition check_option
+		t := &catalogTable{cols: colSpec(`table_catalog table_schema table_name view_definition check_option
 			is_updatable is_insertable_into is_trigger_updatable is_trigger_deletable is_trigger_insertable_into`)}
 		for _, r := range c.relations(ctx) {
 			if r.Kind == RelSource {
@@ -111,9 +84,9 @@ func (c *conn) catalogTable(ctx context.Context, name string) *catalogTable {
 		}
 		return t
 	case "information_schema.columns":
-		t := &catalogTable{cols: cols(`table_catalog table_schema table_name column_name ordinal_position:int
-			column_default is_nullable data_type character_maximum_length:int numeric_precision:int
-			numeric_precision_radix:int numeric_scale:int datetime_precision:int udt_catalog udt_schema
+		t := &catalogTable{cols: colSpec(`table_catalog table_schema table_name column_name ordinal_position
+			column_default is_nullable data_type character_maximum_length numeric_precision
+			numeric_precision_radix numeric_scale datetime_precision udt_catalog udt_schema
 			udt_name dtd_identifier is_updatable`)}
 		for _, r := range c.relations(ctx) {
 			for i, col := range r.Columns {
@@ -134,14 +107,14 @@ func (c *conn) catalogTable(ctx context.Context, name string) *catalogTable {
 		}
 		return t
 	case "information_schema.schemata":
-		t := &catalogTable{cols: cols(`catalog_name schema_name schema_owner default_character_set_catalog
+		t := &catalogTable{cols: colSpec(`catalog_name schema_name schema_owner default_character_set_catalog
 			default_character_set_schema default_character_set_name sql_path`)}
 		for _, s := range []string{"information_schema", "pg_catalog", "public"} {
 			t.rows = append(t.rows, []value{txt(db), txt(s), txt(user), nullText(), nullText(), nullText(), nullText()})
 		}
 		return t
 	case "pg_namespace":
-		t := &catalogTable{cols: cols(`oid:oid nspname nspowner:oid nspacl`)}
+		t := &catalogTable{cols: colSpec(`oid nspname nspowner nspacl`)}
 		for _, n := range []struct {
 			oid  int64
 			name string
@@ -150,8 +123,8 @@ func (c *conn) catalogTable(ctx context.Context, name string) *catalogTable {
 		}
 		return t
 	case "pg_database":
-		t := &catalogTable{cols: cols(`oid:oid datname datdba:oid encoding:int datlocprovider datistemplate:bool
-			datallowconn:bool datconnlimit:int dattablespace:oid datcollate datctype daticulocale
+		t := &catalogTable{cols: colSpec(`oid datname datdba encoding datlocprovider datistemplate
+			datallowconn datconnlimit dattablespace datcollate datctype daticulocale
 			datcollversion datacl`)}
 		names := []string{"weir"}
 		if db != "weir" {
@@ -168,11 +141,11 @@ func (c *conn) catalogTable(ctx context.Context, name string) *catalogTable {
 		var t *catalogTable
 		switch name {
 		case "pg_tables":
-			t = &catalogTable{cols: cols(`schemaname tablename tableowner tablespace hasindexes:bool hasrules:bool hastriggers:bool rowsecurity:bool`)}
+			t = &catalogTable{cols: colSpec(`schemaname tablename tableowner tablespace hasindexes hasrules hastriggers rowsecurity`)}
 		case "pg_views":
-			t = &catalogTable{cols: cols(`schemaname viewname viewowner definition`)}
+			t = &catalogTable{cols: colSpec(`schemaname viewname viewowner definition`)}
 		default:
-			t = &catalogTable{cols: cols(`schemaname matviewname matviewowner tablespace hasindexes:bool ispopulated:bool definition`)}
+			t = &catalogTable{cols: colSpec(`schemaname matviewname matviewowner tablespace hasindexes ispopulated definition`)}
 		}
 		for _, r := range c.relations(ctx) {
 			def := nullText()
@@ -190,9 +163,9 @@ func (c *conn) catalogTable(ctx context.Context, name string) *catalogTable {
 		}
 		return t
 	case "pg_extension":
-		return &catalogTable{cols: cols(`oid:oid extname extowner:oid extnamespace:oid extrelocatable:bool extversion extconfig extcondition`)}
+		return &catalogTable{cols: colSpec(`oid extname extowner extnamespace extrelocatable extversion extconfig extcondition`)}
 	case "pg_settings":
-		t := &catalogTable{cols: cols(`name setting unit category short_desc extra_desc context vartype source min_val max_val enumvals boot_val reset_val`)}
+		t := &catalogTable{cols: colSpec(`name setting unit category short_desc extra_desc context vartype source min_val max_val enumvals boot_val reset_val`)}
 		for _, kv := range c.sess.allSettings() {
 			boot := nullText()
 			if v, ok := c.srv.defaults[kv[0]]; ok {
@@ -260,7 +233,7 @@ func (c *conn) tableQuery(ctx context.Context, s *selectStmt, t *catalogTable) (
 				continue
 			}
 			for i, col := range t.cols {
-				outs = append(outs, outCol{name: col.name, col: i})
+				outs = append(outs, outCol{name: col, col: i})
 			}
 			continue
 		}
