@@ -27,13 +27,13 @@ func TestServeStartupChecks(t *testing.T) {
 		{"scram without users", "server:\n  auth: scram\n",
 			"weir serve: server.auth is scram but server.users is empty: no client could log in (add users, or use auth: trust for loopback clients)\n"},
 		{"missing cert", "server:\n  tls: { cert_file: /nonexistent/cert.pem, key_file: /nonexistent/key.pem }\n",
-			"weir serve: server: pgwire: loading TLS certificate /nonexistent/cert.pem and key /nonexistent/key.pem: open /nonexistent/cert.pem: no such file or directory\n"},
+			"weir serve: server: loading TLS certificate /nonexistent/cert.pem and key /nonexistent/key.pem: open /nonexistent/cert.pem: no such file or directory\n"},
 		{"garbage cert", "server:\n  tls: { cert_file: " + garbage + ", key_file: " + garbage + " }\n",
-			"weir serve: server: pgwire: loading TLS certificate " + garbage + " and key " + garbage + ": tls: failed to find any PEM data in certificate input\n"},
+			"weir serve: server: loading TLS certificate " + garbage + " and key " + garbage + ": tls: failed to find any PEM data in certificate input\n"},
 		{"tls required without cert", "server:\n  tls: { required: true }\n",
-			"weir serve: server: pgwire: TLS is required but no certificate and key are set\n"},
+			"weir serve: server: TLS is required but no certificate and key are set\n"},
 		{"key without cert", "server:\n  tls: { key_file: " + garbage + " }\n",
-			"weir serve: server: pgwire: TLS needs both a certificate file and a key file\n"},
+			"weir serve: server: TLS needs both a certificate file and a key file\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, "weir.yaml")
