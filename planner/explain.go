@@ -63,6 +63,8 @@ func describe(n *Node) string {
 		return fmt.Sprintf("Union inputs=%d", len(n.Inputs))
 	case NodeWindowAgg:
 		return "WindowAgg " + describeWindow(n.Window, in)
+	case NodeWindowAssign:
+		return "WindowAssign " + describeWindowKind(n.Window)
 	}
 	return n.Kind.String()
 }
@@ -76,23 +78,7 @@ func colName(s catalog.Schema, i int) string {
 
 func describeWindow(w *window.Spec, in catalog.Schema) string {
 	var sb strings.Builder
-	switch w.Kind {
-	case window.Tumble:
-		fmt.Fprintf(&sb, "TUMBLE(size=%s", formatMs(w.Size))
-		if w.Offset != 0 {
-			fmt.Fprintf(&sb, ", offset=%s", formatMs(w.Offset))
-		}
-	case window.Hop:
-		fmt.Fprintf(&sb, "HOP(slide=%s, size=%s", formatMs(w.Slide), formatMs(w.Size))
-	case window.Cumulate:
-		fmt.Fprintf(&sb, "CUMULATE(step=%s, size=%s", formatMs(w.Slide), formatMs(w.Size))
-	case window.Session:
-		fmt.Fprintf(&sb, "SESSION(gap=%s", formatMs(w.Gap))
-		if w.MaxDuration != 0 {
-			fmt.Fprintf(&sb, ", max=%s", formatMs(w.MaxDuration))
-		}
-	}
-	sb.WriteString(")")
+	sb.WriteString(describeWindowKind(w))
 	keys := make([]string, len(w.KeyCols))
 	for i, k := range w.KeyCols {
 		keys[i] = colName(in, k)
@@ -114,6 +100,29 @@ func describeWindow(w *window.Spec, in catalog.Schema) string {
 		emit = append(emit, "late within "+formatMs(t.LatenessMs))
 	}
 	fmt.Fprintf(&sb, " emit=[%s]", strings.Join(emit, ", "))
+	return sb.String()
+}
+
+// describeWindowKind renders a window's kind and sizes: TUMBLE(size=5m).
+func describeWindowKind(w *window.Spec) string {
+	var sb strings.Builder
+	switch w.Kind {
+	case window.Tumble:
+		fmt.Fprintf(&sb, "TUMBLE(size=%s", formatMs(w.Size))
+		if w.Offset != 0 {
+			fmt.Fprintf(&sb, ", offset=%s", formatMs(w.Offset))
+		}
+	case window.Hop:
+		fmt.Fprintf(&sb, "HOP(slide=%s, size=%s", formatMs(w.Slide), formatMs(w.Size))
+	case window.Cumulate:
+		fmt.Fprintf(&sb, "CUMULATE(step=%s, size=%s", formatMs(w.Slide), formatMs(w.Size))
+	case window.Session:
+		fmt.Fprintf(&sb, "SESSION(gap=%s", formatMs(w.Gap))
+		if w.MaxDuration != 0 {
+			fmt.Fprintf(&sb, ", max=%s", formatMs(w.MaxDuration))
+		}
+	}
+	sb.WriteString(")")
 	return sb.String()
 }
 

@@ -37,11 +37,16 @@ const (
 	NodeUnion
 	// NodeWindowAgg aggregates per window and group key (Window).
 	NodeWindowAgg
+	// NodeWindowAssign repeats each input row once per window of Window
+	// (TUMBLE, HOP or CUMULATE) it belongs to, appending window_start and
+	// window_end: a window TVF read without aggregation.
+	NodeWindowAssign
 )
 
 var nodeKindNames = [...]string{
 	NodeSource: "Source", NodeWatermark: "Watermark", NodeFilter: "Filter",
 	NodeProject: "Project", NodeUnion: "Union", NodeWindowAgg: "WindowAgg",
+	NodeWindowAssign: "WindowAssign",
 }
 
 // String returns the kind's name as EXPLAIN prints it.
@@ -66,5 +71,5 @@ type Node struct {
 	DelayMs int64           // NodeWatermark: WATERMARK ... - delay
 	Filter  expr.Expr       // NodeFilter (BOOLEAN)
 	Exprs   []expr.Expr     // NodeProject
-	Window  *window.Spec    // NodeWindowAgg
+	Window  *window.Spec    // NodeWindowAgg, NodeWindowAssign (kind and sizes only)
 }

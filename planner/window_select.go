@@ -9,7 +9,8 @@ import (
 	"github.com/weirdb/weir/sql"
 )
 
-// windowSelect plans an aggregation over a window TVF:
+// windowSelect plans a SELECT over a window TVF: without aggregation,
+// windowRows; with it, an aggregation:
 //
 //	input → Filter(WHERE) → Project(keys, aggregate arguments, EARLY WHEN)
 //	      → WindowAgg → Filter(HAVING) → Project(SELECT list)
@@ -18,6 +19,9 @@ func (b *builder) windowSelect(s *sql.Select, tvf *sql.WindowTVF, in *rel, emit 
 	if t, ok := tvf.Input.(*sql.TableRef); ok {
 		inputName = t.Name
 	}
+	if err := checkWindowColClash(tvf, in); err != nil {
+		return nil, err
+	}
 	spec, err := windowSpec(tvf, in, inputName)
 	if err != nil {
 		return nil, err
@@ -25,6 +29,9 @@ func (b *builder) windowSelect(s *sql.Select, tvf *sql.WindowTVF, in *rel, emit 
 	tables := in.tables
 	if tvf.Alias != "" {
 		tables = append(append([]string(nil), tables...), tvf.Alias)
+	}
+	if !aggregating(s) {
+		return b.windowRows(s, tvf, spec, in, tables, emit)
 	}
 	inSc := &scope{cols: in.schema(), tables: tables, clause: "WHERE", windowed: true}
 	r := in
