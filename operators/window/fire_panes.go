@@ -22,6 +22,11 @@ func (o *op) firePanes() error {
 		if w.fired {
 			continue
 		}
+		if i%cancelEvery == 0 {
+			if err := o.cancelled(); err != nil {
+				return err
+			}
+		}
 		w.fired = true
 		n, err := o.emitWindow(w.start, w.end, coldata.EmitFinal)
 		if err != nil {
@@ -52,6 +57,20 @@ func (o *op) firePanes() error {
 	return nil
 }
 
+// cancelEvery is how many windows firePanes fires between two looks at
+// the query's context.
+const cancelEvery = 256
+
+// cancelled returns the context's error once the query is cancelled, so
+// that one watermark advance firing very many windows (HOP with a large
+// size/slide ratio) does not hold up Ctrl-C.
+func (o *op) cancelled() error {
+	if o.ctx == nil || o.ctx.Ctx == nil {
+		return nil
+	}
+	return o.ctx.Ctx.Err()
+}
+
 func (o *op) purgePane(pn *pane) {
 	ps := &o.pane
 	for _, g := range pn.groups {
@@ -72,17 +91,8 @@ func (o *op) purgePane(pn *pane) {
 
 // panesOf calls f for every existing pane of window [s, e), in order.
 func (o *op) panesOf(s, e int64, f func(pn *pane)) {
-	ps := &o.pane
-	if e-s == ps.size {
-		if pn := ps.byTime[s]; pn != nil {
-			f(pn)
-		}
-		return
-	}
-	for p := s; p < e; p += ps.size {
-		if pn := ps.byTime[p]; pn != nil {
-			f(pn)
-		}
+	for _, pn := range o.pane.panesIn(s, e) {
+		f(pn)
 	}
 }
 
@@ -162,8 +172,8 @@ func (o *op) emitWindowKey(s, e int64, k uint32, kind coldata.EmitKind) error {
 	}
 	sg := o.newGroup(k)
 	found := false
-	for p := s; p < e; p += ps.size {
-		if g, ok := ps.groups[paneGroupKey{p, k}]; ok {
+	for _, pn := range ps.panesIn(s, e) {
+		if g, ok := ps.groups[paneGroupKey{pn.start, k}]; ok {
 			found = true
 			for _, a := range o.accs {
 				a.Merge(sg, g)

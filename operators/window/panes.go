@@ -119,20 +119,68 @@ func (ps *paneState) bounds(p int64) (firstEnd, lastEnd int64) {
 // forWindows calls f for every window [s, e) containing the pane at p,
 // by ascending end.
 func (ps *paneState) forWindows(p int64, f func(s, e int64)) {
+	ps.forWindowsEnding(p, minTime, math.MaxInt64, f)
+}
+
+// forWindowsEnding calls f for every window [s, e) containing the pane at
+// p with lo < e ≤ hi, by ascending end. It visits only those windows, so
+// that a late event of a HOP with a large size/slide ratio costs the
+// windows it is late for, not all of its size/slide windows.
+func (ps *paneState) forWindowsEnding(p, lo, hi int64, f func(s, e int64)) {
 	switch ps.kind {
 	case Hop:
+		// Window starts s: multiples of slide with p−size < s ≤ p.
+		first := floorDiv(p-ps.winSize, ps.slide)*ps.slide + ps.slide
 		last := floorDiv(p, ps.slide) * ps.slide
-		for s := floorDiv(p-ps.winSize, ps.slide)*ps.slide + ps.slide; s <= last; s += ps.slide {
-			f(s, s+ps.winSize)
+		eFirst, eLast := clipEnds(first+ps.winSize, last+ps.winSize, ps.slide, lo, hi)
+		for e := eFirst; e <= eLast; e += ps.slide {
+			f(e-ps.winSize, e)
 		}
 	case Cumulate:
 		s := floorDiv(p, ps.winSize) * ps.winSize
-		for e := p + ps.size; e <= s+ps.winSize; e += ps.size {
+		eFirst, eLast := clipEnds(p+ps.size, s+ps.winSize, ps.size, lo, hi)
+		for e := eFirst; e <= eLast; e += ps.size {
 			f(s, e)
 		}
 	default:
-		f(p, p+ps.size)
+		if e := p + ps.size; lo < e && e <= hi {
+			f(p, e)
+		}
 	}
+}
+
+// clipEnds narrows the ends eFirst, eFirst+step, …, eLast to those in
+// (lo, hi]; the result is empty (first > last) when none is.
+func clipEnds(eFirst, eLast, step, lo, hi int64) (int64, int64) {
+	if lo >= eFirst {
+		eFirst += (floorDiv(lo-eFirst, step) + 1) * step
+	}
+	if hi < eLast {
+		if hi < eFirst {
+			return 1, 0
+		}
+		eLast = eFirst + floorDiv(hi-eFirst, step)*step
+	}
+	return eFirst, eLast
+}
+
+// satSub is a − b floored at minTime (b ≥ 0).
+func satSub(a, b int64) int64 {
+	if a < minTime+b {
+		return minTime
+	}
+	return a - b
+}
+
+// panesIn returns the existing panes of window [s, e), in order: the
+// sub-slice of ps.panes (sorted by start) found by binary search. A window
+// thus visits the panes that exist, never each of its size/pane-size
+// slots (HOP 1 ms / 1 h has 3.6M slots per window).
+func (ps *paneState) panesIn(s, e int64) []*pane {
+	byStart := func(x *pane, t int64) int { return cmp64(x.start, t) }
+	lo, _ := slices.BinarySearchFunc(ps.panes, s, byStart)
+	n, _ := slices.BinarySearchFunc(ps.panes[lo:], e, byStart)
+	return ps.panes[lo : lo+n : lo+n]
 }
 
 // getPane returns the pane at p, creating it and registering its windows
@@ -148,12 +196,8 @@ func (o *op) getPane(p int64) *pane {
 	i, _ := slices.BinarySearchFunc(ps.panes, p, func(x *pane, t int64) int { return cmp64(x.start, t) })
 	ps.panes = slices.Insert(ps.panes, i, pn)
 	L := o.spec.Trigger.LatenessMs
-	ps.forWindows(p, func(s, e int64) {
-		if satAdd(e, L) <= o.wm {
-			return // too late: purged or never to be emitted
-		}
-		o.addWindow(s, e)
-	})
+	// Windows with e + L ≤ W are too late: purged or never to be emitted.
+	ps.forWindowsEnding(p, satSub(o.wm, L), math.MaxInt64, o.addWindow)
 	o.updateNextAct()
 	return pn
 }

@@ -1,6 +1,8 @@
 package window
 
 import (
+	"math"
+
 	"github.com/weirdb/weir/coldata"
 )
 
@@ -82,11 +84,9 @@ func (o *op) processPanes(b *coldata.Batch) error {
 func (o *op) markLatePane(p int64, k uint32) bool {
 	L := o.spec.Trigger.LatenessMs
 	late := false
-	o.pane.forWindows(p, func(s, e int64) {
-		if e <= o.wm && o.wm < satAdd(e, L) {
-			o.trig.markLate(lateKey{start: s, end: e, key: k})
-			late = true
-		}
+	o.pane.forWindowsEnding(p, satSub(o.wm, L), o.wm, func(s, e int64) {
+		o.trig.markLate(lateKey{start: s, end: e, key: k})
+		late = true
 	})
 	return late
 }
@@ -95,8 +95,8 @@ func (o *op) markLatePane(p int64, k uint32) bool {
 // window containing the pane at p (EARLY WHEN).
 func (o *op) fireWhenPane(p int64, k uint32) error {
 	var err error
-	o.pane.forWindows(p, func(s, e int64) {
-		if err != nil || e <= o.wm {
+	o.pane.forWindowsEnding(p, o.wm, math.MaxInt64, func(s, e int64) {
+		if err != nil {
 			return
 		}
 		err = o.emitWindowKey(s, e, k, coldata.EmitEarly)

@@ -1,6 +1,7 @@
 package window
 
 import (
+	"math"
 	"slices"
 	"time"
 
@@ -170,11 +171,8 @@ func (o *op) fireEarly() error {
 		if g, ok := o.pane.groups[paneGroupKey{tg.pane, k}]; !ok || g != tg.group {
 			continue // purged since
 		}
-		o.pane.forWindows(tg.pane, func(s, e int64) {
+		o.pane.forWindowsEnding(tg.pane, o.wm, math.MaxInt64, func(s, e int64) {
 			lk := lateKey{s, e, k}
-			if e <= o.wm {
-				return
-			}
 			if _, ok := cand[lk]; !ok {
 				cand[lk] = struct{}{}
 				list = append(list, lk)
@@ -193,8 +191,8 @@ func (o *op) fireEarly() error {
 	})
 	for _, lk := range list {
 		changed := uint64(0)
-		for p := lk.start; p < lk.end; p += o.pane.size {
-			if g, ok := o.pane.groups[paneGroupKey{p, lk.key}]; ok {
+		for _, pn := range o.pane.panesIn(lk.start, lk.end) {
+			if g, ok := o.pane.groups[paneGroupKey{pn.start, lk.key}]; ok {
 				changed = max(changed, t.touchSeq[g])
 			}
 		}
