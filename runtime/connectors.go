@@ -9,6 +9,7 @@ import (
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
 	"github.com/weirdb/weir/operators"
+	"github.com/weirdb/weir/operators/assign"
 	"github.com/weirdb/weir/operators/project"
 	"github.com/weirdb/weir/operators/sink/deadletter"
 	filesink "github.com/weirdb/weir/operators/sink/file"
@@ -103,6 +104,8 @@ func (e *Engine) newOperators(nodes []*planner.Node) ([]operators.Operator, erro
 			op = project.NewProject(n.Exprs)
 		case planner.NodeWindowAgg:
 			op, err = window.New(*n.Window)
+		case planner.NodeWindowAssign:
+			op, err = assign.New(*n.Window, n.Inputs[0].Schema)
 		default:
 			err = fmt.Errorf("runtime: unexpected plan node %v in an operator chain", n.Kind)
 		}
