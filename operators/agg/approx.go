@@ -1,7 +1,9 @@
 package agg
 
 import (
+	"encoding/binary"
 	"math"
+	"slices"
 
 	"github.com/DataDog/sketches-go/ddsketch"
 	"github.com/DataDog/sketches-go/ddsketch/store"
@@ -14,15 +16,29 @@ import (
 // sketchRelativeAccuracy is APPROX_PERCENTILE's relative accuracy.
 const sketchRelativeAccuracy = 0.01
 
-// sketchAcc is APPROX_PERCENTILE(x, q): one DDSketch (relative accuracy
-// 1%) per group, created at the group's first non-NULL value.
+// exactValues is how many values a group of APPROX_PERCENTILE keeps
+// exactly before it moves them into a sketch: up to this many, the result
+// is PERCENTILE_CONT's, whatever the signs of the values. 128 float64s
+// (1 KiB) is about what one sketch takes.
+const exactValues = 128
+
+// rawMarker starts the encoding of a group that holds exact values. A
+// DDSketch encoding never starts with it (it would be a negative-value
+// store with sub-flag 63, which does not exist).
+const rawMarker = 0xFF
+
+// sketchAcc is APPROX_PERCENTILE(x, q). A group keeps its first
+// exactValues non-NULL values exactly (raw), then one DDSketch (relative
+// accuracy 1%) holding all of them (sk); at most one of the two is in use.
 type sketchAcc struct {
-	q  float64
-	sk []*ddsketch.DDSketch
+	q   float64
+	raw [][]float64
+	sk  []*ddsketch.DDSketch
 }
 
-func (a *sketchAcc) Grow(n int)     { a.sk = grow(a.sk, n) }
-func (a *sketchAcc) Reset(g uint32) { a.sk[g] = nil }
+func (a *sketchAcc) Grow(n int) { a.sk, a.raw = grow(a.sk, n), grow(a.raw, n) }
+
+func (a *sketchAcc) Reset(g uint32) { a.sk[g], a.raw[g] = nil, a.raw[g][:0] }
 
 func (a *sketchAcc) sketch(g uint32) *ddsketch.DDSketch {
 	s := a.sk[g]
@@ -31,6 +47,27 @@ func (a *sketchAcc) sketch(g uint32) *ddsketch.DDSketch {
 		a.sk[g] = s
 	}
 	return s
+}
+
+// add adds one finite value to group g.
+func (a *sketchAcc) add(g uint32, x float64) {
+	if s := a.sk[g]; s != nil {
+		_ = s.Add(x) // finite values are always accepted
+		return
+	}
+	a.raw[g] = append(a.raw[g], x)
+	if len(a.raw[g]) > exactValues {
+		a.toSketch(g)
+	}
+}
+
+// toSketch moves group g's exact values into its sketch.
+func (a *sketchAcc) toSketch(g uint32) {
+	s := a.sketch(g)
+	for _, x := range a.raw[g] {
+		_ = s.Add(x)
+	}
+	a.raw[g] = nil
 }
 
 func (a *sketchAcc) Add(v *coldata.Vec, _ []int64, rows []int, groups []uint32) {
@@ -49,24 +86,38 @@ func (a *sketchAcc) Add(v *coldata.Vec, _ []int64, rows []int, groups []uint32) 
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			continue // DDSketch cannot hold them
 		}
-		_ = a.sketch(groups[k]).Add(x) // finite values are always accepted
+		a.add(groups[k], x)
 	}
 }
 
 func (a *sketchAcc) Merge(d, s uint32) {
-	if d == s || a.sk[s] == nil {
+	if d == s {
 		return
 	}
-	_ = a.sketch(d).MergeWith(a.sk[s]) // same mapping: no error
+	if a.sk[s] != nil {
+		if a.sk[d] == nil {
+			a.toSketch(d)
+		}
+		_ = a.sk[d].MergeWith(a.sk[s]) // same mapping: no error
+		return
+	}
+	for _, x := range a.raw[s] {
+		a.add(d, x)
+	}
 }
 
 func (a *sketchAcc) Result(g uint32, out *coldata.Vec) {
-	s := a.sk[g]
-	if s == nil || s.IsEmpty() {
+	if s := a.sk[g]; s != nil && !s.IsEmpty() {
+		out.F64 = append(out.F64, interpolatedQuantile(s, a.q))
+		return
+	}
+	vs := a.raw[g]
+	if len(vs) == 0 {
 		out.AppendNull()
 		return
 	}
-	out.F64 = append(out.F64, interpolatedQuantile(s, a.q))
+	slices.Sort(vs) // order within a group is irrelevant to the state
+	out.F64 = append(out.F64, percentileCont(vs, a.q))
 }
 
 // interpolatedQuantile answers APPROX_PERCENTILE the way PERCENTILE_CONT
@@ -74,8 +125,10 @@ func (a *sketchAcc) Result(g uint32, out *coldata.Vec) {
 // two neighbouring ranks, each read from the sketch (within 1% of the true
 // order statistic). DDSketch's own GetValueAtQuantile returns the value at
 // one rank, which for few values can be far from the interpolation (20 for
-// 10, 20, 30, 40 at q = 0.5, where PERCENTILE_CONT gives 25). For values of
-// one sign the result is within 1% of PERCENTILE_CONT (SEMANTICS.md §5).
+// 10, 20, 30, 40 at q = 0.5, where PERCENTILE_CONT gives 25). The error is
+// at most 1% of (1−f)·|x_lo| + f·|x_hi|: within 1% of PERCENTILE_CONT when
+// the two order statistics have one sign, not when they straddle zero
+// (docs/windows.md).
 func interpolatedQuantile(s *ddsketch.DDSketch, q float64) float64 {
 	n := s.GetCount()
 	rank := q * (n - 1)
@@ -107,7 +160,16 @@ func valueAtIndex(s *ddsketch.DDSketch, idx, n float64) float64 {
 func (a *sketchAcc) Encode(buf []byte, g uint32) []byte {
 	s := a.sk[g]
 	if s == nil {
-		return appendBytes(buf, nil)
+		vs := a.raw[g]
+		if len(vs) == 0 {
+			return appendBytes(buf, nil)
+		}
+		enc := make([]byte, 1, 1+8*len(vs))
+		enc[0] = rawMarker
+		for _, x := range vs {
+			enc = binary.LittleEndian.AppendUint64(enc, math.Float64bits(x))
+		}
+		return appendBytes(buf, enc)
 	}
 	var enc []byte
 	s.Encode(&enc, false)
@@ -117,9 +179,18 @@ func (a *sketchAcc) Encode(buf []byte, g uint32) []byte {
 func (a *sketchAcc) Decode(g uint32, data []byte) ([]byte, error) {
 	d := dec{b: data}
 	enc := d.bytes()
-	a.sk[g] = nil
+	a.sk[g], a.raw[g] = nil, a.raw[g][:0]
 	if d.err != nil || len(enc) == 0 {
 		return d.b, d.err
+	}
+	if enc[0] == rawMarker {
+		if (len(enc)-1)%8 != 0 || len(enc)-1 > 8*exactValues {
+			return nil, errCorrupt
+		}
+		for i := 1; i < len(enc); i += 8 {
+			a.raw[g] = append(a.raw[g], math.Float64frombits(binary.LittleEndian.Uint64(enc[i:])))
+		}
+		return d.b, nil
 	}
 	s, err := ddsketch.DecodeDDSketch(enc, store.DefaultProvider, nil)
 	if err != nil {
@@ -132,7 +203,7 @@ func (a *sketchAcc) Decode(g uint32, data []byte) ([]byte, error) {
 func (a *sketchAcc) GroupBytes(g uint32) int {
 	s := a.sk[g]
 	if s == nil {
-		return 8
+		return 8 + 24 + 8*cap(a.raw[g])
 	}
 	var enc []byte
 	s.Encode(&enc, true)
