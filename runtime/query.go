@@ -63,7 +63,7 @@ type Query struct {
 	live         int
 	onCheckpoint func(time.Duration)
 	logf         func(format string, args ...any) // diagnostics (stderr)
-	keepFinal    bool                             // on finishing, commit a final checkpoint instead of deleting
+	keepFinal    bool                             // on finishing, commit a final checkpoint
 	// Restored is the id of the checkpoint the query resumed from (0: none).
 	Restored uint64
 	tiers    []*storage.Tier // warm tiers of spilling operators, closed at the end
@@ -169,6 +169,15 @@ func (q *Query) start(parent context.Context, e *Engine, sink operators.Operator
 	opctx := &operators.Context{Ctx: ctx, Query: q.ID, Clock: e.clock,
 		DeadLetters: queryDeadLetters{query: q.ID, next: e.deadLetters}, Counters: &q.Counters}
 
+	if q.store != nil {
+		// Every checkpointed query that reaches the end of its input
+		// commits a final checkpoint, and a restart resumes it at the end
+		// instead of reading the input again. A `weir run` query's final
+		// checkpoint stays until the whole run has finished (the other
+		// queries of the script may still be running and be killed): weir
+		// run then drops the run's checkpoints (storage.DeleteAllQueries).
+		q.keepFinal = true
+	}
 	if err := q.build(e, opctx, sink); err != nil {
 		cancel()
 		return err
@@ -193,11 +202,6 @@ func (q *Query) start(parent context.Context, e *Engine, sink operators.Operator
 	}
 	go func() {
 		err := q.safeLoop(ctx, e, ch)
-		if err == nil && q.store != nil && !q.keepFinal {
-			// A finished script query's state is no longer needed: running
-			// the script again starts over.
-			err = q.store.Delete(q.key)
-		}
 		cancel()
 		wg.Wait()
 		for _, in := range q.inputs {

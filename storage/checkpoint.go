@@ -265,6 +265,29 @@ func (s *Store) DeleteQuery(query string) error {
 	return nil
 }
 
+// DeleteAllQueries removes every query's checkpoints and warm-tier entries,
+// durably, and keeps the persisted catalog (statements): `weir run --reset`,
+// and the end of a `weir run` whose every query finished.
+func (s *Store) DeleteAllQueries() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	for _, tag := range []byte{tagCheckpoint, tagLatest, tagWarm, tagSpool} {
+		p := []byte{tag}
+		if err := b.DeleteRange(p, prefixEnd(p), nil); err != nil {
+			return fmt.Errorf("deleting checkpoints: %w", err)
+		}
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("deleting checkpoints: %w", err)
+	}
+	return nil
+}
+
 func appendString(buf []byte, s string) []byte {
 	buf = binary.AppendUvarint(buf, uint64(len(s)))
 	return append(buf, s...)

@@ -29,7 +29,7 @@ func runMain(args []string, out, errw io.Writer) int {
 	configPath := fs.String("config", "", "YAML configuration file")
 	stateDir := fs.String("state-dir", "", "directory for state and checkpoints (default: a fresh temporary directory)")
 	ckptInterval := fs.Duration("checkpoint-interval", 0, "checkpoint interval (overrides checkpointing.interval)")
-	reset := fs.Bool("reset", false, "discard the state directory's checkpoints of these queries and start over")
+	reset := fs.Bool("reset", false, "discard the state directory's checkpoints (of every query, sink and view) and start over")
 	fs.Usage = func() {
 		fmt.Fprintf(errw, "Usage: weir run [flags] FILE.sql...\n\nRuns the statements of the files in order. Each bare SELECT is a continuous\nquery whose rows go to stdout; the run ends when every query's sources are\nbounded and have been read to the end.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -59,7 +59,7 @@ func runMain(args []string, out, errw io.Writer) int {
 		stmts []sql.Statement
 	}
 	var parsed []file
-	selects, statements := 0, 0
+	selects := 0
 	hash := sha256.New()
 	for _, name := range files {
 		text, err := os.ReadFile(name)
@@ -75,12 +75,8 @@ func runMain(args []string, out, errw io.Writer) int {
 			return exitSQLError
 		}
 		for _, s := range stmts {
-			switch s.(type) {
-			case *sql.SelectStmt:
+			if _, ok := s.(*sql.SelectStmt); ok {
 				selects++
-				statements++
-			case *sql.CreateSink:
-				statements++
 			}
 		}
 		parsed = append(parsed, file{name, stmts})
@@ -100,6 +96,7 @@ func runMain(args []string, out, errw io.Writer) int {
 	}
 
 	opts := runtime.Options{Config: cfg, Stderr: errw}
+	var state *storage.Store // the --state-dir's store (nil: none)
 	if *stateDir == "" {
 		// SPEC.md: without --state-dir, a fresh temporary directory. It holds
 		// the warm tier that window state spills to beyond
@@ -128,12 +125,13 @@ func runMain(args []string, out, errw io.Writer) int {
 		defer st.Close()
 		opts.Storage = st
 		opts.Fingerprint = fingerprint
+		state = st
 		if *reset {
-			for i := 1; i <= statements; i++ {
-				if err := st.DeleteQuery(fmt.Sprintf("run/q%d", i)); err != nil {
-					fmt.Fprintf(errw, "weir run: --reset: %v\n", err)
-					return exitFailed
-				}
+			// All of the run's state: its SELECTs' (run/qN), its sinks'
+			// and its views' checkpoints, and their spilled windows.
+			if err := st.DeleteAllQueries(); err != nil {
+				fmt.Fprintf(errw, "weir run: --reset: %v\n", err)
+				return exitFailed
 			}
 		}
 	}
@@ -215,11 +213,33 @@ func runMain(args []string, out, errw io.Writer) int {
 		}
 	}
 	stopProgress()
+	// Each query that finished kept its final checkpoint, so that a run
+	// killed while other queries were still running does not start it over
+	// (SEMANTICS.md §6). Once every query has finished, the run is done:
+	// drop its state, and running the files again starts over.
+	finished := code == exitOK && ctx.Err() == nil && allFinished(eng.Queries())
 	if err := eng.Close(); err != nil {
 		fmt.Fprintf(errw, "weir run: %v\n", err)
 		code = exitFailed
 	}
+	if state != nil && finished && code == exitOK {
+		if err := state.DeleteAllQueries(); err != nil {
+			fmt.Fprintf(errw, "weir run: state directory %s: %v\n", *stateDir, err)
+			code = exitFailed
+		}
+	}
 	return code
+}
+
+// allFinished reports whether every query read its input to the end (none
+// was cancelled, failed or is still running).
+func allFinished(qs []*runtime.Query) bool {
+	for _, q := range qs {
+		if q.State() != "finished" {
+			return false
+		}
+	}
+	return true
 }
 
 // execExit is the exit code of a statement that failed: a rejected
