@@ -1,10 +1,13 @@
--- User feedback in sessions, the seed's engagement workload: a session per
--- user closes after 30 minutes without feedback and never spans more than
--- 4 hours (a longer burst is cut there and a new session starts).
+-- User feedback in sessions, the seed's engagement workload with its exact
+-- parameters: a session per user closes after 30 minutes without feedback and
+-- never spans more than 4 hours (a longer burst is cut there and a new
+-- session starts); the watermark trails the largest event time by 10 minutes.
 --
 -- The generator's 200 users come back in bursts; 20,000 feedback events
 -- 5 s apart in event time cover about 28 hours. window_start is a session's
--- first event, window_end min(last + 30 min, first + 4 h).
+-- first event, window_end min(last + 30 min, first + 4 h). A session's row
+-- is final once the watermark passes its end, so about 10 minutes of event
+-- time after it.
 --
 --   go run ./cmd/weir run examples/feedback-sessions.sql
 
@@ -16,7 +19,7 @@ CREATE SOURCE feedback (
   rating      BIGINT,
   thumbs_up   BOOLEAN,
   comment     VARCHAR,
-  WATERMARK FOR ts AS ts - INTERVAL '1' MINUTE
+  WATERMARK FOR ts AS ts - INTERVAL '10' MINUTE
 ) WITH (connector = 'datagen', kind = 'llm_feedback', seed = '7',
         count = '20000', event_interval = '5s', max_out_of_order = '30s');
 
