@@ -153,6 +153,20 @@ func (c Config) validate() error {
 		return fmt.Errorf("state.hot.max_size_mb must not be negative (0: no budget, all window state in memory), got %d", c.State.Hot.MaxSizeMB)
 	case c.State.Warm.CacheSizeMB < 0:
 		return fmt.Errorf("state.warm.cache_size_mb must not be negative (0 or unset: automatic), got %d", c.State.Warm.CacheSizeMB)
+	case c.State.Warm.TTL < 0:
+		return fmt.Errorf("state.warm.ttl must not be negative (0: spilled state never expires), got %s", c.State.Warm.TTL)
+	case c.State.Cold.Retention <= 0:
+		return fmt.Errorf("state.cold.retention must be positive, such as 2160h, got %s", c.State.Cold.Retention)
+	}
+	return CheckCheckpointInterval("checkpointing.interval", c.Checkpointing.Interval)
+}
+
+// CheckCheckpointInterval refuses a checkpoint interval that is zero or
+// negative, which would take no checkpoint at all; name is the key or flag
+// that set it (checkpointing.interval, --checkpoint-interval).
+func CheckCheckpointInterval(name string, d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("%s must be positive, such as 60s, got %s", name, d)
 	}
 	return nil
 }

@@ -45,7 +45,11 @@ func runMain(args []string, out, errw io.Writer) int {
 	if *stateDir != "" {
 		cfg.State.Dir = *stateDir
 	}
-	if *ckptInterval > 0 {
+	if flagSet(fs, "checkpoint-interval") {
+		if err := runtime.CheckCheckpointInterval("--checkpoint-interval", *ckptInterval); err != nil {
+			fmt.Fprintf(errw, "weir run: %v\n", err)
+			return exitUsage
+		}
 		cfg.Checkpointing.Interval = *ckptInterval
 	}
 	var err error
@@ -317,4 +321,11 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// flagSet reports whether flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -171,3 +171,24 @@ SELECT window_start, model, COUNT(*) AS c FROM TUMBLE(g, ts, INTERVAL '1' SECOND
 	require.NoError(t, err)
 	require.Equal(t, 20, strings.Count(string(written), "\n"), "the sink wrote every window from the start")
 }
+
+// TestCheckpointIntervalMustBePositive: --checkpoint-interval 0 or negative,
+// and checkpointing.interval 0 in the config, are refused with exit 2 and the
+// flag or key named, instead of silently taking no checkpoint.
+func TestCheckpointIntervalMustBePositive(t *testing.T) {
+	dir := t.TempDir()
+	q := filepath.Join(dir, "q.sql")
+	require.NoError(t, os.WriteFile(q, []byte("SELECT 1 AS x;\n"), 0o644))
+	for _, v := range []string{"0s", "-1s"} {
+		var out, errw bytes.Buffer
+		code := runMain([]string{"--state-dir", filepath.Join(dir, "s"), "--checkpoint-interval", v, q}, &out, &errw)
+		require.Equal(t, exitUsage, code)
+		require.Contains(t, errw.String(), "weir run: --checkpoint-interval must be positive, such as 60s, got "+v)
+	}
+	cfg := filepath.Join(dir, "c.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("checkpointing:\n  interval: 0s\n"), 0o644))
+	var out, errw bytes.Buffer
+	code := runMain([]string{"--config", cfg, q}, &out, &errw)
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errw.String(), "checkpointing.interval must be positive")
+}
