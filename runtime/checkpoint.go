@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/weirdb/weir/operators"
@@ -47,7 +48,20 @@ type CheckpointSink interface {
 type ErrStateMismatch struct{ Query string }
 
 func (e *ErrStateMismatch) Error() string {
-	return fmt.Sprintf("runtime: the state directory holds a checkpoint of query %s for different statements; run with --reset to discard it", e.Query)
+	return fmt.Sprintf("the state directory holds a checkpoint of %s, made by different statements; run with --reset to discard it", describeKey(e.Query))
+}
+
+// describeKey names a query's durable identity as the user knows it:
+// "query q2" (run/q2, the files' second query), "sink out", "view v".
+func describeKey(key string) string {
+	kind, name, ok := strings.Cut(key, "/")
+	switch {
+	case !ok:
+		return "query " + key
+	case kind == "run":
+		return "query " + name
+	}
+	return kind + " " + name
 }
 
 // alignment is a checkpoint in progress at the operator goroutine: barriers

@@ -38,3 +38,15 @@ func TestConfigRefusesDurationsThatDisableState(t *testing.T) {
 	require.Equal(t, 200*time.Millisecond, c.Checkpointing.Interval)
 	require.Zero(t, c.StorageOptions().WarmTTL, "0 reaches the store as no TTL")
 }
+
+// TestStateMismatchNamesTheQuery: the refusal of a state directory of other
+// statements names the query as the user wrote it and no package.
+func TestStateMismatchNamesTheQuery(t *testing.T) {
+	for key, want := range map[string]string{
+		"run/q2":   "the state directory holds a checkpoint of query q2, made by different statements; run with --reset to discard it",
+		"sink/out": "the state directory holds a checkpoint of sink out, made by different statements; run with --reset to discard it",
+		"view/v":   "the state directory holds a checkpoint of view v, made by different statements; run with --reset to discard it",
+	} {
+		require.Equal(t, want, (&runtime.ErrStateMismatch{Query: key}).Error())
+	}
+}

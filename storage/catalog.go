@@ -36,7 +36,7 @@ func (s *Store) PutStatement(name, sql string) error {
 	if old != nil {
 		x, n := binary.Uvarint(old)
 		if n <= 0 {
-			return fmt.Errorf("storage: corrupt statement %q", name)
+			return fmt.Errorf("corrupt statement %q", name)
 		}
 		seq = x
 	} else {
@@ -48,16 +48,16 @@ func (s *Store) PutStatement(name, sql string) error {
 			seq = binary.BigEndian.Uint64(cur) + 1
 		}
 		if err := b.Set([]byte{tagSeq}, binary.BigEndian.AppendUint64(nil, seq), nil); err != nil {
-			return fmt.Errorf("storage: put statement: %w", err)
+			return fmt.Errorf("put statement: %w", err)
 		}
 	}
 	v := binary.AppendUvarint(nil, seq)
 	v = append(v, sql...)
 	if err := b.Set(key, v, nil); err != nil {
-		return fmt.Errorf("storage: put statement: %w", err)
+		return fmt.Errorf("put statement: %w", err)
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("storage: put statement: %w", err)
+		return fmt.Errorf("put statement: %w", err)
 	}
 	return nil
 }
@@ -71,7 +71,7 @@ func (s *Store) DeleteStatement(name string) error {
 		return ErrClosed
 	}
 	if err := s.db.Delete(statementKey(name), pebble.Sync); err != nil {
-		return fmt.Errorf("storage: delete statement: %w", err)
+		return fmt.Errorf("delete statement: %w", err)
 	}
 	return nil
 }
@@ -86,7 +86,7 @@ func (s *Store) Statements() ([]NamedStatement, error) {
 	p := []byte{tagStatement}
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
 	if err != nil {
-		return nil, fmt.Errorf("storage: %w", err)
+		return nil, fmt.Errorf("state directory: %w", err)
 	}
 	var out []NamedStatement
 	for ok := it.First(); ok; ok = it.Next() {
@@ -94,12 +94,12 @@ func (s *Store) Statements() ([]NamedStatement, error) {
 		seq, n := binary.Uvarint(v)
 		if n <= 0 {
 			it.Close()
-			return nil, fmt.Errorf("storage: corrupt statement %q", it.Key()[1:])
+			return nil, fmt.Errorf("corrupt statement %q", it.Key()[1:])
 		}
 		out = append(out, NamedStatement{Name: string(it.Key()[1:]), SQL: string(v[n:]), Seq: seq})
 	}
 	if err := it.Close(); err != nil {
-		return nil, fmt.Errorf("storage: %w", err)
+		return nil, fmt.Errorf("state directory: %w", err)
 	}
 	slices.SortFunc(out, func(a, b NamedStatement) int {
 		switch {

@@ -27,7 +27,7 @@ const manifestVersion = 1
 
 var (
 	crcTable     = crc32.MakeTable(crc32.Castagnoli)
-	errCorruptCk = errors.New("storage: corrupt checkpoint")
+	errCorruptCk = errors.New("corrupt checkpoint")
 )
 
 // CommitCheckpoint writes m atomically: its header, every blob and the
@@ -48,7 +48,7 @@ func (s *Store) CommitCheckpoint(m *Manifest) error {
 		return err
 	}
 	if ok && m.ID <= latest {
-		return fmt.Errorf("storage: checkpoint %d of query %q is not after the latest (%d)", m.ID, m.Query, latest)
+		return fmt.Errorf("checkpoint %d of query %q is not after the latest (%d)", m.ID, m.Query, latest)
 	}
 	names := make([]string, 0, len(m.Blobs))
 	size := 0
@@ -69,21 +69,21 @@ func (s *Store) CommitCheckpoint(m *Manifest) error {
 		hdr = binary.AppendUvarint(hdr, uint64(len(blob)))
 		hdr = binary.LittleEndian.AppendUint32(hdr, crc32.Checksum(blob, crcTable))
 		if err := b.Set(blobKey(m.Query, m.ID, name), blob, nil); err != nil {
-			return fmt.Errorf("storage: checkpoint: %w", err)
+			return fmt.Errorf("checkpoint: %w", err)
 		}
 	}
 	hdr = binary.LittleEndian.AppendUint32(hdr, crc32.Checksum(hdr, crcTable))
 	if err := b.Set(headerKey(m.Query, m.ID), hdr, nil); err != nil {
-		return fmt.Errorf("storage: checkpoint: %w", err)
+		return fmt.Errorf("checkpoint: %w", err)
 	}
 	if err := b.Set(latestKey(m.Query), binary.BigEndian.AppendUint64(nil, m.ID), nil); err != nil {
-		return fmt.Errorf("storage: checkpoint: %w", err)
+		return fmt.Errorf("checkpoint: %w", err)
 	}
 	if err := s.gcOld(b, m.Query, m.ID); err != nil {
 		return err
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("storage: checkpoint: commit: %w", err)
+		return fmt.Errorf("checkpoint: commit: %w", err)
 	}
 	s.observeCheckpoint(time.Since(start), size)
 	return nil
@@ -104,7 +104,7 @@ func (s *Store) gcOld(b *pebble.Batch, query string, id uint64) error {
 	lo := checkpointPrefix(query, 0)
 	hi := checkpointPrefix(query, cut)
 	if err := b.DeleteRange(lo, hi, nil); err != nil {
-		return fmt.Errorf("storage: checkpoint gc: %w", err)
+		return fmt.Errorf("checkpoint gc: %w", err)
 	}
 	return nil
 }
@@ -115,7 +115,7 @@ func (s *Store) checkpointIDs(query string) ([]uint64, error) {
 	p := appendQuery(nil, tagCheckpoint, query)
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
 	if err != nil {
-		return nil, fmt.Errorf("storage: %w", err)
+		return nil, fmt.Errorf("state directory: %w", err)
 	}
 	var ids []uint64
 	for ok := it.First(); ok; ok = it.Next() {
@@ -135,7 +135,7 @@ func (s *Store) checkpointIDs(query string) ([]uint64, error) {
 		}
 	}
 	if err := it.Close(); err != nil {
-		return nil, fmt.Errorf("storage: %w", err)
+		return nil, fmt.Errorf("state directory: %w", err)
 	}
 	return ids, nil
 }
@@ -157,7 +157,7 @@ func (s *Store) latestID(query string) (uint64, bool, error) {
 		return 0, false, nil
 	}
 	if err != nil {
-		return 0, false, fmt.Errorf("storage: %w", err)
+		return 0, false, fmt.Errorf("state directory: %w", err)
 	}
 	defer closer.Close()
 	if len(v) != 8 {
@@ -189,14 +189,14 @@ func (s *Store) readCheckpoint(query string, id uint64) (*Manifest, error) {
 		return nil, err
 	}
 	if hdr == nil || len(hdr) < 5 {
-		return nil, fmt.Errorf("storage: checkpoint %d of query %q: missing header", id, query)
+		return nil, fmt.Errorf("checkpoint %d of query %q: missing header", id, query)
 	}
 	body := hdr[:len(hdr)-4]
 	if crc32.Checksum(body, crcTable) != binary.LittleEndian.Uint32(hdr[len(hdr)-4:]) {
 		return nil, errCorruptCk
 	}
 	if body[0] != manifestVersion {
-		return nil, fmt.Errorf("storage: checkpoint version %d not supported", body[0])
+		return nil, fmt.Errorf("checkpoint version %d not supported", body[0])
 	}
 	d := &decoder{b: body[1:]}
 	m := &Manifest{Query: query, ID: id, Blobs: make(map[string][]byte)}
@@ -215,7 +215,7 @@ func (s *Store) readCheckpoint(query string, id uint64) (*Manifest, error) {
 			return nil, err
 		}
 		if blob == nil || uint64(len(blob)) != size || crc32.Checksum(blob, crcTable) != sum {
-			return nil, fmt.Errorf("storage: checkpoint %d of query %q: blob %q is missing or corrupt", id, query, name)
+			return nil, fmt.Errorf("checkpoint %d of query %q: blob %q is missing or corrupt", id, query, name)
 		}
 		m.Blobs[name] = blob
 	}
@@ -232,7 +232,7 @@ func (s *Store) get(k []byte) ([]byte, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("storage: %w", err)
+		return nil, fmt.Errorf("state directory: %w", err)
 	}
 	out := make([]byte, len(v))
 	copy(out, v)
@@ -253,14 +253,14 @@ func (s *Store) DeleteQuery(query string) error {
 	for _, tag := range []byte{tagCheckpoint, tagWarm, tagSpool} {
 		p := appendQuery(nil, tag, query)
 		if err := b.DeleteRange(p, prefixEnd(p), nil); err != nil {
-			return fmt.Errorf("storage: delete query: %w", err)
+			return fmt.Errorf("delete query: %w", err)
 		}
 	}
 	if err := b.Delete(latestKey(query), nil); err != nil {
-		return fmt.Errorf("storage: delete query: %w", err)
+		return fmt.Errorf("delete query: %w", err)
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("storage: delete query: %w", err)
+		return fmt.Errorf("delete query: %w", err)
 	}
 	return nil
 }

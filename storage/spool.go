@@ -59,7 +59,7 @@ func (s *Spool) Put(key, val []byte) error {
 	}
 	s.kbuf = append(append(s.kbuf[:0], s.prefix...), key...)
 	if err := s.batch.Set(s.kbuf, val, nil); err != nil {
-		return fmt.Errorf("storage: spool put: %w", err)
+		return fmt.Errorf("spool put: %w", err)
 	}
 	s.written = true
 	if s.batch.Len() >= spoolFlushBytes {
@@ -75,7 +75,7 @@ func (s *Spool) flush() error {
 	err := s.batch.Commit(pebble.NoSync)
 	s.batch.Reset()
 	if err != nil {
-		return fmt.Errorf("storage: spool: %w", err)
+		return fmt.Errorf("spool: %w", err)
 	}
 	return nil
 }
@@ -91,7 +91,7 @@ func (s *Spool) Scan(f func(key, val []byte) error) error {
 	}
 	it, err := s.t.s.db.NewIter(&pebble.IterOptions{LowerBound: s.prefix, UpperBound: s.end})
 	if err != nil {
-		return fmt.Errorf("storage: spool scan: %w", err)
+		return fmt.Errorf("spool scan: %w", err)
 	}
 	for ok := it.First(); ok; ok = it.Next() {
 		if err = f(it.Key()[len(s.prefix):], it.Value()); err != nil {
@@ -99,7 +99,7 @@ func (s *Spool) Scan(f func(key, val []byte) error) error {
 		}
 	}
 	if cerr := it.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("storage: spool scan: %w", cerr)
+		err = fmt.Errorf("spool scan: %w", cerr)
 	}
 	return err
 }
@@ -114,7 +114,7 @@ func (s *Spool) Reset() error {
 	}
 	s.written = false
 	if err := s.t.s.db.DeleteRange(s.prefix, s.end, pebble.NoSync); err != nil {
-		return fmt.Errorf("storage: spool reset: %w", err)
+		return fmt.Errorf("spool reset: %w", err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -59,8 +60,12 @@ type Store struct {
 	tiers  map[*Tier]struct{} // open tiers, for HotBytes
 }
 
+// ErrLocked is returned by Open when another process (another weir) has
+// the state directory open.
+var ErrLocked = errors.New("another weir process is using it (the directory is locked)")
+
 // ErrClosed is returned by calls on a closed Store.
-var ErrClosed = errors.New("storage: store is closed")
+var ErrClosed = errors.New("the state directory is closed")
 
 // Open opens (creating if absent) the state directory dir.
 func Open(dir string, opts Options) (*Store, error) {
@@ -87,8 +92,12 @@ func Open(dir string, opts Options) (*Store, error) {
 		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
 	db, err := pebble.Open(dir, po)
+	if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK) {
+		// Pebble's LOCK file is held: another process has it open.
+		return nil, fmt.Errorf("%w (%v)", ErrLocked, err)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("storage: open %s: %w", dir, err)
+		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
 	return &Store{db: db, opts: opts}, nil
 }
@@ -133,7 +142,7 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("storage: close: %w", err)
+		return fmt.Errorf("close: %w", err)
 	}
 	return nil
 }

@@ -66,10 +66,10 @@ func (s *Store) Tier(k TierKey, budgetBytes int64) (*Tier, error) {
 	p = binary.BigEndian.AppendUint32(p, uint32(k.Partition))
 	t := &Tier{s: s, key: k, budget: budgetBytes, prefix: p, end: prefixEnd(p)}
 	if err := s.db.DeleteRange(p, t.end, pebble.NoSync); err != nil {
-		return nil, fmt.Errorf("storage: open tier: %w", err)
+		return nil, fmt.Errorf("open tier: %w", err)
 	}
 	if err := s.deleteSpool(k); err != nil {
-		return nil, fmt.Errorf("storage: open tier: %w", err)
+		return nil, fmt.Errorf("open tier: %w", err)
 	}
 	if s.tiers == nil {
 		s.tiers = make(map[*Tier]struct{})
@@ -112,7 +112,7 @@ func (t *Tier) Put(key, val []byte) error {
 	t.vbuf = binary.BigEndian.AppendUint64(t.vbuf[:0], uint64(t.s.opts.Now().UnixNano()))
 	t.vbuf = append(t.vbuf, val...)
 	if err := t.pending().Set(t.fullKey(key), t.vbuf, nil); err != nil {
-		return fmt.Errorf("storage: tier put: %w", err)
+		return fmt.Errorf("tier put: %w", err)
 	}
 	t.s.metrics.Evictions.Add(1)
 	return nil
@@ -122,7 +122,7 @@ func (t *Tier) Put(key, val []byte) error {
 // keys: no range tombstone for later reads to skip).
 func (t *Tier) Delete(key []byte) error {
 	if err := t.pending().Delete(t.fullKey(key), nil); err != nil {
-		return fmt.Errorf("storage: tier delete: %w", err)
+		return fmt.Errorf("tier delete: %w", err)
 	}
 	return nil
 }
@@ -134,7 +134,7 @@ func (t *Tier) Delete(key []byte) error {
 // that are written once and read back once).
 func (t *Tier) SingleDelete(key []byte) error {
 	if err := t.pending().SingleDelete(t.fullKey(key), nil); err != nil {
-		return fmt.Errorf("storage: tier delete: %w", err)
+		return fmt.Errorf("tier delete: %w", err)
 	}
 	return nil
 }
@@ -150,7 +150,7 @@ func (t *Tier) DeleteRange(lo, hi []byte) error {
 		end = append(append([]byte(nil), t.prefix...), hi...)
 	}
 	if err := t.pending().DeleteRange(start, end, nil); err != nil {
-		return fmt.Errorf("storage: tier delete: %w", err)
+		return fmt.Errorf("tier delete: %w", err)
 	}
 	return nil
 }
@@ -163,7 +163,7 @@ func (t *Tier) Flush() error {
 	err := t.batch.Commit(pebble.NoSync)
 	t.batch.Reset()
 	if err != nil {
-		return fmt.Errorf("storage: tier flush: %w", err)
+		return fmt.Errorf("tier flush: %w", err)
 	}
 	return nil
 }
@@ -178,7 +178,7 @@ func (t *Tier) Get(key, buf []byte) ([]byte, bool, error) {
 		return buf, false, nil
 	}
 	if err != nil {
-		return buf, false, fmt.Errorf("storage: tier get: %w", err)
+		return buf, false, fmt.Errorf("tier get: %w", err)
 	}
 	val, ok := t.live(v, t.deadline())
 	if ok {
@@ -209,7 +209,7 @@ func (t *Tier) GetSorted(keys [][]byte, f func(i int, val []byte) error) error {
 	}
 	it, err := t.s.db.NewIter(&pebble.IterOptions{LowerBound: t.prefix, UpperBound: t.end})
 	if err != nil {
-		return fmt.Errorf("storage: tier get: %w", err)
+		return fmt.Errorf("tier get: %w", err)
 	}
 	n := int64(0)
 	deadline := t.deadline()
@@ -230,7 +230,7 @@ func (t *Tier) GetSorted(keys [][]byte, f func(i int, val []byte) error) error {
 	}
 	t.s.metrics.WarmReads.Add(n)
 	if cerr := it.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("storage: tier get: %w", cerr)
+		err = fmt.Errorf("tier get: %w", cerr)
 	}
 	return err
 }
@@ -280,7 +280,7 @@ func (t *Tier) Scan(lo, hi []byte, f func(key, val []byte) error) error {
 	}
 	it, err := t.s.db.NewIter(opts)
 	if err != nil {
-		return fmt.Errorf("storage: tier scan: %w", err)
+		return fmt.Errorf("tier scan: %w", err)
 	}
 	n := int64(0)
 	deadline := t.deadline()
@@ -297,7 +297,7 @@ func (t *Tier) Scan(lo, hi []byte, f func(key, val []byte) error) error {
 	}
 	t.s.metrics.WarmReads.Add(n)
 	if cerr := it.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("storage: tier scan: %w", cerr)
+		err = fmt.Errorf("tier scan: %w", cerr)
 	}
 	return err
 }
@@ -319,10 +319,10 @@ func (t *Tier) Close() error {
 		return nil
 	}
 	if err := t.s.db.DeleteRange(t.prefix, t.end, pebble.NoSync); err != nil {
-		return fmt.Errorf("storage: close tier: %w", err)
+		return fmt.Errorf("close tier: %w", err)
 	}
 	if err := t.s.deleteSpool(t.key); err != nil {
-		return fmt.Errorf("storage: close tier: %w", err)
+		return fmt.Errorf("close tier: %w", err)
 	}
 	return nil
 }

@@ -69,7 +69,7 @@ func (a *Archive) connLocked(ctx context.Context) (*pgx.Conn, error) {
 	a.conn = nil
 	conn, err := pgx.Connect(ctx, a.url)
 	if err != nil {
-		return nil, fmt.Errorf("cold: connect: %w", err)
+		return nil, fmt.Errorf("connect: %w", err)
 	}
 	for _, q := range []string{
 		`CREATE TABLE IF NOT EXISTS weir_cold_rows (view text NOT NULL, window_start timestamptz NOT NULL, ` +
@@ -79,7 +79,7 @@ func (a *Archive) connLocked(ctx context.Context) (*pgx.Conn, error) {
 	} {
 		if _, err := conn.Exec(ctx, q); err != nil {
 			conn.Close(ctx)
-			return nil, fmt.Errorf("cold: create table: %w", err)
+			return nil, fmt.Errorf("create table: %w", err)
 		}
 	}
 	a.conn = conn
@@ -125,10 +125,10 @@ func WindowCols(schema catalog.Schema) (start, end int, ok bool) {
 func (a *Archive) Archive(ctx context.Context, view string, schema catalog.Schema, keyCols []int, b *coldata.Batch, now time.Time) error {
 	ws, we, ok := WindowCols(schema)
 	if !ok {
-		return fmt.Errorf("cold: view %s has no window_start/window_end columns", view)
+		return fmt.Errorf("view %s has no window_start/window_end columns", view)
 	}
 	if len(b.Cols) != len(schema) {
-		return fmt.Errorf("cold: batch has %d columns, view %s has %d", len(b.Cols), view, len(schema))
+		return fmt.Errorf("batch has %d columns, view %s has %d", len(b.Cols), view, len(schema))
 	}
 	var starts, ends []time.Time
 	var keys, rows []string
@@ -160,7 +160,7 @@ func (a *Archive) Archive(ctx context.Context, view string, schema catalog.Schem
 		rows = append(rows, string(rj))
 	})
 	if err != nil {
-		return fmt.Errorf("cold: encode row: %w", err)
+		return fmt.Errorf("encode row: %w", err)
 	}
 	if len(rows) == 0 {
 		return nil
@@ -188,7 +188,7 @@ func (a *Archive) Archive(ctx context.Context, view string, schema catalog.Schem
 		`ON CONFLICT (view, window_start, window_end, key) DO UPDATE SET row = EXCLUDED.row, archived_at = EXCLUDED.archived_at`,
 		view, s2, e2, k2, r2, now.UTC())
 	if err != nil {
-		return fmt.Errorf("cold: archive %s: %w", view, err)
+		return fmt.Errorf("archive %s: %w", view, err)
 	}
 	return nil
 }
@@ -225,7 +225,7 @@ func (a *Archive) Prune(ctx context.Context, now time.Time) (int64, error) {
 	}
 	tag, err := conn.Exec(ctx, `DELETE FROM weir_cold_rows WHERE window_end < $1`, now.Add(-a.retention).UTC())
 	if err != nil {
-		return 0, fmt.Errorf("cold: prune: %w", err)
+		return 0, fmt.Errorf("prune: %w", err)
 	}
 	return tag.RowsAffected(), nil
 }
@@ -239,7 +239,7 @@ func (a *Archive) DeleteView(ctx context.Context, view string) error {
 		return err
 	}
 	if _, err := conn.Exec(ctx, `DELETE FROM weir_cold_rows WHERE view = $1`, view); err != nil {
-		return fmt.Errorf("cold: delete %s: %w", view, err)
+		return fmt.Errorf("delete %s: %w", view, err)
 	}
 	return nil
 }
@@ -266,7 +266,7 @@ func (a *Archive) Rows(ctx context.Context, view string, schema catalog.Schema, 
 	}
 	rs, err := conn.Query(ctx, q+` ORDER BY window_end, window_start, key`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("cold: read %s: %w", view, err)
+		return nil, fmt.Errorf("read %s: %w", view, err)
 	}
 	defer rs.Close()
 	out := coldata.NewBatch(schema, 0)
@@ -274,21 +274,21 @@ func (a *Archive) Rows(ctx context.Context, view string, schema catalog.Schema, 
 	for rs.Next() {
 		var raw []byte
 		if err := rs.Scan(&raw); err != nil {
-			return nil, fmt.Errorf("cold: read %s: %w", view, err)
+			return nil, fmt.Errorf("read %s: %w", view, err)
 		}
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &obj); err != nil {
-			return nil, fmt.Errorf("cold: read %s: corrupt row: %w", view, err)
+			return nil, fmt.Errorf("read %s: corrupt row: %w", view, err)
 		}
 		for c, col := range schema {
 			if err := appendJSON(out.Cols[c], obj[col.Name]); err != nil {
-				return nil, fmt.Errorf("cold: read %s: column %s: %w", view, col.Name, err)
+				return nil, fmt.Errorf("read %s: column %s: %w", view, col.Name, err)
 			}
 		}
 		out.Len++
 	}
 	if err := rs.Err(); err != nil {
-		return nil, fmt.Errorf("cold: read %s: %w", view, err)
+		return nil, fmt.Errorf("read %s: %w", view, err)
 	}
 	return out, nil
 }

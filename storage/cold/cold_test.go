@@ -111,7 +111,7 @@ func TestArchiveReadPrune(t *testing.T) {
 	require.Equal(t, []string{fmt.Sprintf("%d %d a 4 3.5", base+2*h, base+3*h)}, format(got))
 
 	require.ErrorContains(t, a.Archive(ctx, view, catalog.Schema{{Name: "x", Type: catalog.Bigint}}, nil, rows(), now),
-		"cold: view "+view+" has no window_start/window_end")
+		"view "+view+" has no window_start/window_end")
 }
 
 func TestStartOnlyViewUnboundedDeleteReconnect(t *testing.T) {
