@@ -98,7 +98,7 @@ func (q *Query) beginCheckpoint(now time.Time) error {
 // onBarrier records input i's barrier.
 func (q *Query) onBarrier(i int, m message) error {
 	if q.align == nil || m.ckpt != q.align.id {
-		return fmt.Errorf("runtime: unexpected barrier %d from input %d", m.ckpt, i)
+		return fmt.Errorf("unexpected barrier %d from input %d", m.ckpt, i)
 	}
 	q.align.arrived[i] = true
 	for k, v := range m.blobs {
@@ -123,7 +123,7 @@ func (q *Query) maybeCompleteCheckpoint() error {
 		}
 		var buf bytes.Buffer
 		if err := c.Snapshot(&buf); err != nil {
-			return fmt.Errorf("runtime: snapshot of %s: %w", key, err)
+			return fmt.Errorf("snapshot of %s: %w", key, err)
 		}
 		a.blobs[key] = buf.Bytes()
 		return nil
@@ -153,7 +153,7 @@ func (q *Query) maybeCompleteCheckpoint() error {
 	}
 	cp := &Checkpoint{Query: q.key, ID: a.id, Fingerprint: q.fingerprint, Blobs: a.blobs}
 	if err := q.store.Commit(cp); err != nil {
-		return fmt.Errorf("runtime: checkpoint %d of %s: %w", a.id, q.ID, err)
+		return fmt.Errorf("checkpoint %d of %s: %w", a.id, q.describe(), err)
 	}
 	q.ckptID = a.id
 	q.align = nil
@@ -197,7 +197,7 @@ func (q *Query) restore() error {
 			return nil
 		}
 		if err := c.Restore(bytes.NewReader(blob)); err != nil {
-			return fmt.Errorf("runtime: restore %s of %s from checkpoint %d: %w", key, q.key, cp.ID, err)
+			return fmt.Errorf("restoring %s of %s from checkpoint %d: %w", key, describeKey(q.key), cp.ID, err)
 		}
 		return nil
 	}
@@ -255,7 +255,7 @@ func (in *input) snapshot() (map[string][]byte, error) {
 		}
 		var buf bytes.Buffer
 		if err := c.Snapshot(&buf); err != nil {
-			return fmt.Errorf("runtime: snapshot of source %s: %w", in.def.Name, err)
+			return fmt.Errorf("snapshot of source %s: %w", in.def.Name, err)
 		}
 		blobs[key] = buf.Bytes()
 		return nil

@@ -190,7 +190,7 @@ func (q *Query) start(parent context.Context, e *Engine, sink operators.Operator
 			defer wg.Done()
 			defer func() {
 				if r := recover(); r != nil {
-					err := fmt.Errorf("runtime: source %s panicked: %v", in.def.Name, r)
+					err := fmt.Errorf("source %s panicked: %v", in.def.Name, r)
 					select {
 					case ch <- message{kind: msgErr, input: in.idx, err: err}:
 					case <-ctx.Done():
@@ -479,7 +479,7 @@ func (q *Query) Checkpoint(ctx context.Context) error {
 	select {
 	case q.ckptReq <- done:
 	case <-q.done:
-		return fmt.Errorf("runtime: query %s has stopped", q.ID)
+		return fmt.Errorf("query %s has stopped", q.ID)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -487,7 +487,7 @@ func (q *Query) Checkpoint(ctx context.Context) error {
 	case err := <-done:
 		return err
 	case <-q.done:
-		return fmt.Errorf("runtime: query %s stopped before its checkpoint completed", q.ID)
+		return fmt.Errorf("query %s stopped before its checkpoint completed", q.ID)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
