@@ -345,7 +345,7 @@ func (c *coldTier) readSnapshot(ctx context.Context, mv *matView) (*coldata.Batc
 			return mv.mergeCold(archived), nil
 		}
 	}
-	return nil, fmt.Errorf("runtime: reading view %s from the cold tier: %w", mv.name, err)
+	return nil, fmt.Errorf("reading view %s from the cold tier: %w", mv.name, err)
 }
 
 // mergeCold returns archived's rows absent from memory followed by the hot
@@ -388,7 +388,7 @@ func (c *coldTier) dropView(ctx context.Context, name string) error {
 		err = a.DeleteView(ctx, name)
 	}
 	if err != nil {
-		return fmt.Errorf("runtime: dropping view %s from the cold tier: %w", name, err)
+		return fmt.Errorf("dropping view %s from the cold tier: %w", name, err)
 	}
 	return nil
 }
@@ -403,7 +403,7 @@ func (c *coldTier) close() error {
 	defer cancel()
 	err := c.flush(ctx)
 	if err != nil {
-		err = fmt.Errorf("runtime: cold tier: last archive: %w", err)
+		err = fmt.Errorf("cold tier: last archive: %w", err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -319,7 +319,8 @@ func (e *Engine) startQuery(ctx context.Context, text string, plan *planner.Plan
 			q.key, q.fingerprint = key, statementFingerprint(text)
 			// A view or sink that reached the end of bounded input keeps
 			// its final checkpoint, so a restart neither re-reads the input
-			// nor writes its rows to the sink again.
+			// nor writes its rows to the sink again (weir run's SELECTs keep
+			// theirs too, until the whole run completes: see query.go).
 			q.keepFinal = true
 		}
 		q.interval = e.cfg.Checkpointing.Interval

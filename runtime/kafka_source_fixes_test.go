@@ -255,7 +255,7 @@ func TestKafkaGroupCommitsBeforeFirstCheckpoint(t *testing.T) {
 	execAll(t, eng, fmt.Sprintf(groupSource, addr, "g-ckpt", ", bounded = 'latest'"))
 	out := runQuery(t, eng, `SELECT k, COUNT(*) AS n FROM TUMBLE(s, ts, INTERVAL '1' MINUTE) GROUP BY window_start, k`, true)
 	require.Equal(t, "final | a | 4\nfinal | b | 2\n", out)
-	require.Zero(t, store.Commits, "the run took a checkpoint")
+	require.Equal(t, 1, store.Commits, "the run took no checkpoint but its final one")
 	require.Equal(t, map[int32]int64{0: 4, 1: 2, 2: 0}, groupOffsets(t, addr, "g-ckpt", "grp"))
 }
 
