@@ -75,7 +75,11 @@ func serveMain(ctx context.Context, args []string, errw io.Writer, ready chan<- 
 	if *httpAddr != "" {
 		cfg.Server.HTTPAddr = *httpAddr
 	}
-	if *ckptInterval > 0 {
+	if flagSet(fs, "checkpoint-interval") {
+		if err := runtime.CheckCheckpointInterval("--checkpoint-interval", *ckptInterval); err != nil {
+			fmt.Fprintf(errw, "weir serve: %v\n", err)
+			return exitUsage
+		}
 		cfg.Checkpointing.Interval = *ckptInterval
 	}
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"os/exec"
@@ -192,4 +193,12 @@ func TestCheckpointIntervalMustBePositive(t *testing.T) {
 	code := runMain([]string{"--config", cfg, q}, &out, &errw)
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, errw.String(), "checkpointing.interval must be positive")
+
+	// weir serve refuses the flag the same way, before it listens.
+	for _, v := range []string{"0s", "-5s"} {
+		var errw bytes.Buffer
+		code := serveMain(context.Background(), []string{"--state-dir", filepath.Join(dir, "srv"), "--pg-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--checkpoint-interval", v}, &errw, nil)
+		require.Equal(t, exitUsage, code)
+		require.Contains(t, errw.String(), "weir serve: --checkpoint-interval must be positive, such as 60s, got "+v)
+	}
 }
