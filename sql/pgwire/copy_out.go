@@ -96,16 +96,14 @@ func parseCopyOptions(sc *wordScanner) (copyOptions, error) {
 	o := copyOptions{delim: '\t', null: `\N`}
 	delimSet, nullSet := false, false
 	sc.skip()
-	paren := false
-	if save := sc.i; true {
-		if w, _ := sc.word(); w != "with" {
-			sc.i = save
-		}
-		sc.skip()
-		if sc.i < len(sc.s) && sc.s[sc.i] == '(' {
-			paren = true
-			sc.i++
-		}
+	save := sc.i
+	if w, _ := sc.word(); w != "with" {
+		sc.i = save
+	}
+	sc.skip()
+	paren := sc.i < len(sc.s) && sc.s[sc.i] == '('
+	if paren {
+		sc.i++
 	}
 	for {
 		sc.skip()

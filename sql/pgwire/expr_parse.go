@@ -323,23 +323,6 @@ func (p *parser) fromList(s *selectStmt) bool {
 		case p.op(","):
 			continue
 		case p.isKw("left", "right", "inner", "full", "cross", "join", "natural"):
-			for p.kw("left") || p.kw("right") || p.kw("inner") || p.kw("full") || p.kw("cross") || p.kw("outer") || p.kw("natural") {
-			}
-			if !p.kw("join") {
-				return false
-			}
-			r, ok := p.fromRel()
-			if !ok {
-				return false
-			}
-			s.from = append(s.from, r)
-			if p.kw("on") {
-				p.expr()
-			} else if p.kw("using") {
-				if !p.skipParens() {
-					return false
-				}
-			}
 			for p.isKw("left", "right", "inner", "full", "cross", "join", "natural") {
 				if !p.joinMore(s) {
 					return false
