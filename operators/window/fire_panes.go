@@ -38,6 +38,7 @@ func (o *op) firePanes() error {
 	// Purge windows past lateness (a prefix: sorted by end).
 	j := 0
 	for j < len(ps.wins) && satAdd(ps.wins[j].end, L) <= o.wm {
+		o.cnt.WindowsPruned.Add(ps.wins[j].keys)
 		j++
 	}
 	if j > 0 {
@@ -82,7 +83,6 @@ func (o *op) purgePane(pn *pane) {
 		o.freeGroup(g)
 		o.keys.unref(k)
 	}
-	o.cnt.WindowsPruned.Add(int64(len(pn.groups) + pn.spilled))
 	if o.spill.on {
 		o.dropPane(pn)
 	}

@@ -32,6 +32,7 @@ type pane struct {
 type win struct {
 	start, end int64
 	fired      bool
+	keys       int64 // the keys with state in it: weir_windows_created_total counted them
 }
 
 // paneGroupKey addresses the group of one key in one pane.
@@ -224,12 +225,7 @@ func satAdd(a, b int64) int64 {
 // W ≥ e (by a late event) never fires final: its rows go out as late.
 func (o *op) addWindow(s, e int64) {
 	ps := &o.pane
-	i, found := slices.BinarySearchFunc(ps.wins, win{start: s, end: e}, func(x, y win) int {
-		if c := cmp64(x.end, y.end); c != 0 {
-			return c
-		}
-		return cmp64(x.start, y.start)
-	})
+	i, found := slices.BinarySearchFunc(ps.wins, win{start: s, end: e}, cmpWin)
 	if found {
 		return
 	}
@@ -275,7 +271,7 @@ func (o *op) groupFor(p int64, k uint32) uint32 {
 			o.keys.ref(k)
 			pn.appendGroup(g)
 			ps.groups[paneGroupKey{p, k}] = g
-			o.cnt.WindowsCreated.Add(1)
+			o.countNewWindows(p, k)
 		}
 	}
 	for int(k) >= len(ps.keyPane) {

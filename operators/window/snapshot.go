@@ -14,8 +14,10 @@ import (
 
 // snapshotVersion is the version of the Snapshot encoding. Version 2
 // adds the spilling bookkeeping (pane ordinals and spilled counts, spilled
-// sessions) and the warm section.
-const snapshotVersion = 2
+// sessions) and the warm section; version 3 each window's key count (for
+// weir_windows_pruned_total). Version 2 snapshots are still read (their
+// windows count no keys).
+const snapshotVersion = 3
 
 var errCorruptSnapshot = errors.New("window: corrupt snapshot")
 
@@ -129,6 +131,7 @@ func (o *op) Snapshot(w io.Writer) error {
 			e.i(w.start)
 			e.i(w.end)
 			e.bool(w.fired)
+			e.i(w.keys)
 		}
 	}
 	bw := bufio.NewWriter(w)
@@ -303,8 +306,9 @@ func (o *op) Restore(r io.Reader) (err error) {
 	}
 	o.sess.spilledKeys, o.sess.timerLow, o.sess.stale = 0, math.MaxInt64, 0
 	d := &dec{b: data}
-	if v := d.u(); v != snapshotVersion {
-		return fmt.Errorf("window: restore: unsupported snapshot version %d", v)
+	version := d.u()
+	if version != snapshotVersion && version != 2 {
+		return fmt.Errorf("window: restore: unsupported snapshot version %d", version)
 	}
 	if Kind(d.u()) != o.spec.Kind {
 		return fmt.Errorf("window: restore: snapshot of another window kind")
@@ -387,7 +391,7 @@ func (o *op) Restore(r io.Reader) (err error) {
 	if o.spec.Kind == Session {
 		o.restoreSessions(d, ng)
 	} else {
-		o.restorePanes(d, ng)
+		o.restorePanes(d, ng, version)
 	}
 	if d.err != nil {
 		return d.err
@@ -401,7 +405,7 @@ func (o *op) Restore(r io.Reader) (err error) {
 	return nil
 }
 
-func (o *op) restorePanes(d *dec, ng int) {
+func (o *op) restorePanes(d *dec, ng int, version uint64) {
 	ps := &o.pane
 	for range d.n(2) {
 		p := d.i()
@@ -428,7 +432,11 @@ func (o *op) restorePanes(d *dec, ng int) {
 		ps.panes = append(ps.panes, pn)
 	}
 	for range d.n(3) {
-		ps.wins = append(ps.wins, win{start: d.i(), end: d.i(), fired: d.bool()})
+		w := win{start: d.i(), end: d.i(), fired: d.bool()}
+		if version >= 3 {
+			w.keys = d.i()
+		}
+		ps.wins = append(ps.wins, w)
 	}
 	o.updateNextAct()
 }
