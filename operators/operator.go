@@ -30,11 +30,25 @@ func (f EmitterFunc) Emit(b *coldata.Batch) error { return f(b) }
 // a single goroutine, never concurrently, in stream order: batches and
 // watermarks arrive as they travel in-band on the input edge.
 //
-// Process consumes a batch (see coldata.Batch for ownership; the operator may
-// narrow b.Sel in place). OnWatermark tells the operator that the input
-// watermark advanced to w (math.MaxInt64 at end of input): it fires complete
-// windows and purges old state; the runtime forwards the watermark downstream
-// after OnWatermark returns. Errors are fatal to the query.
+// Open is called first, once. Process consumes a batch (see coldata.Batch
+// for ownership; the operator may narrow b.Sel in place). OnWatermark tells
+// the operator that the input watermark advanced to w (math.MaxInt64 at end
+// of input): it fires complete windows and purges old state; the runtime
+// forwards the watermark downstream after OnWatermark returns. Errors are
+// fatal to the query.
+//
+// Close is called exactly once for every operator whose Open returned nil,
+// however the query ends: end of input, cancellation (DROP VIEW or SINK,
+// Ctrl-C in weir run, shutdown of weir serve), an error or a panic in any of
+// the query's operators or sources. It comes after the last call of the
+// other methods has returned, never concurrently with one, and it must
+// release everything the operator holds (connections, files, goroutines)
+// even after a failed Process. At end of input, Close runs while
+// Context.Ctx is still live and its error fails the query: a sink may
+// flush or commit what it holds there. Otherwise Context.Ctx is already
+// done when Close runs, and its error is only reported on stderr. An
+// operator whose Open fails is not closed: Open releases what it acquired
+// before returning the error.
 type Operator interface {
 	Open(ctx *Context) error
 	Process(b *coldata.Batch, out Emitter) error
@@ -82,6 +96,11 @@ type Context struct {
 // untouched (the runtime resets b before every call). Read
 // blocks at most until ctx is done; malformed input goes to dead letters via
 // the Context given at Open, never as an error.
+//
+// Close is called exactly once for every source whose Open returned nil,
+// however the query ends (see Operator), after the last Read has returned
+// and once Context.Ctx is done; at end of input its error fails the query.
+// A source whose Open fails is not closed: Open releases what it acquired.
 type Source interface {
 	Schema() catalog.Schema
 	Open(ctx *Context) error

@@ -88,18 +88,8 @@ func (q *Query) loop(ctx context.Context, e *Engine, ch <-chan message) error {
 			return err
 		}
 	}
-	for _, br := range q.branch {
-		for _, op := range br {
-			if err := op.Close(); err != nil {
-				return err
-			}
-		}
-	}
-	for _, op := range q.chain {
-		if err := op.Close(); err != nil {
-			return err
-		}
-	}
+	// The operators are closed by the caller once this goroutine is done
+	// with them (Query.release), on this path and every other.
 	return nil
 }
 

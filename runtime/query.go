@@ -67,6 +67,11 @@ type Query struct {
 	// Restored is the id of the checkpoint the query resumed from (0: none).
 	Restored uint64
 	tiers    []*storage.Tier // warm tiers of spilling operators, closed at the end
+	// opened and openedSources are the operators (upstream first) and the
+	// sources whose Open succeeded: release closes each once, whatever
+	// ends the query.
+	opened        []operators.Operator
+	openedSources []*input
 	ckptReq  chan chan error // Checkpoint requests
 	waiters  []chan error    // answered when the checkpoint in progress commits
 
@@ -179,7 +184,9 @@ func (q *Query) start(parent context.Context, e *Engine, sink operators.Operator
 		q.keepFinal = true
 	}
 	if err := q.build(e, opctx, sink); err != nil {
+		// Close what build opened before it failed; nothing runs yet.
 		cancel()
+		q.release(err)
 		return err
 	}
 	ch := make(chan message, batchesPerInput*len(q.inputs)+len(q.inputs))
@@ -202,21 +209,80 @@ func (q *Query) start(parent context.Context, e *Engine, sink operators.Operator
 	}
 	go func() {
 		err := q.safeLoop(ctx, e, ch)
+		if err == nil {
+			// End of input: the operators close while the query's context
+			// is still live, so that sinks flush and commit what they hold;
+			// a close error fails the query.
+			err = q.closeOperators(nil)
+		}
+		// Cancelled or failed: the operators close after the context is
+		// done, so that none goes on working for a query being torn down.
 		cancel()
+		err = q.closeOperators(err)
 		wg.Wait()
-		for _, in := range q.inputs {
-			if cerr := in.src.Close(); err == nil && cerr != nil {
-				err = cerr
-			}
-		}
-		for _, t := range q.tiers {
-			if cerr := t.Close(); err == nil && cerr != nil {
-				err = cerr
-			}
-		}
-		q.finish(err)
+		q.finish(q.release(err))
 	}()
 	return nil
+}
+
+// release closes whatever is still open once every goroutine of the query
+// has stopped: the operators (if closeOperators has not), the sources and
+// the warm tiers, each once. err is how the query ended (nil: end of
+// input, and the operators closed without error); it is returned with the
+// first close error in its place if it was nil. After a cancellation or a
+// failure, close errors are not the query's: they are told on stderr,
+// except those that only say the query's context is done.
+func (q *Query) release(err error) error {
+	err = q.closeOperators(err)
+	for _, in := range q.openedSources {
+		err = q.closed(err, closeSafely("source "+in.def.Name, in.src.Close))
+	}
+	q.openedSources = nil
+	for _, t := range q.tiers {
+		err = q.closed(err, t.Close())
+	}
+	q.tiers = nil
+	return err
+}
+
+// closeOperators closes the opened operators, upstream first, each once,
+// and returns err with the first close error in its place if it was nil
+// (see release).
+func (q *Query) closeOperators(err error) error {
+	for _, op := range q.opened {
+		err = q.closed(err, closeSafely(q.describe(), op.Close))
+	}
+	q.opened = nil
+	return err
+}
+
+// closed folds the error cerr of one Close into err, how the query ended
+// (see release).
+func (q *Query) closed(err, cerr error) error {
+	switch {
+	case cerr == nil:
+		return err
+	case err == nil:
+		return cerr
+	case errors.Is(cerr, context.Canceled):
+		return err
+	}
+	if q.logf != nil {
+		q.logf("weir: %s stopped, and closing it failed: %v\n", q.describe(), cerr)
+	}
+	return err
+}
+
+// closeSafely calls close and turns a panic in it into an error naming
+// what (a query or a source), so that the other operators are still
+// closed and the process goes on.
+func closeSafely(what string, close func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s panicked while closing: %v", what, r)
+		}
+	}()
+	return close()
 }
 
 func (q *Query) finish(err error) {
@@ -291,6 +357,7 @@ func (q *Query) build(e *Engine, opctx *operators.Context, sink operators.Operat
 		if err := src.Open(opctx); err != nil {
 			return err // connectors name the source in their errors
 		}
+		q.openedSources = append(q.openedSources, in)
 		if wmNode != nil {
 			cfg, err := e.watermarkConfig(m.Source, src, wmNode)
 			if err != nil {
@@ -311,6 +378,16 @@ func (q *Query) build(e *Engine, opctx *operators.Context, sink operators.Operat
 	}
 	q.unionW = math.MinInt64
 	q.wm.Store(math.MinInt64)
+	// Open upstream first (the order release closes them in): the
+	// branches' operators, then the chain's, ending with the sink.
+	for _, br := range q.branch {
+		for _, op := range br {
+			if err := op.Open(opctx); err != nil {
+				return err
+			}
+			q.opened = append(q.opened, op)
+		}
+	}
 	ops, err := e.newOperators(reverse(chainNodes))
 	if err != nil {
 		return err
@@ -336,13 +413,7 @@ func (q *Query) build(e *Engine, opctx *operators.Context, sink operators.Operat
 		if err := op.Open(opctx); err != nil {
 			return err
 		}
-	}
-	for _, br := range q.branch {
-		for _, op := range br {
-			if err := op.Open(opctx); err != nil {
-				return err
-			}
-		}
+		q.opened = append(q.opened, op)
 	}
 	q.ended = make([]bool, len(q.inputs))
 	q.endBlobs = make([]map[string][]byte, len(q.inputs))
