@@ -44,7 +44,7 @@ func (s *Source) Snapshot(w io.Writer) error {
 		buf = binary.AppendVarint(buf, offs[p])
 	}
 	if _, err := w.Write(buf); err != nil {
-		return fmt.Errorf("kafka: writing snapshot: %w", err)
+		return fmt.Errorf("source %s: writing the offsets of topic %q: %w", s.name, s.opts.Topic, err)
 	}
 	return nil
 }
@@ -57,43 +57,51 @@ func (s *Source) Restore(r io.Reader) error {
 	br := bufio.NewReader(r)
 	var magic [4]byte
 	if _, err := io.ReadFull(br, magic[:]); err != nil {
-		return fmt.Errorf("kafka: reading snapshot: %w", err)
+		return fmt.Errorf("source %s: reading the checkpointed offsets of topic %q: %w", s.name, s.opts.Topic, err)
 	}
 	if magic != snapshotMagic {
-		return fmt.Errorf("kafka: snapshot has unknown format %q", magic[:])
+		return fmt.Errorf("source %s: the checkpointed offsets of topic %q have an unknown format %q", s.name, s.opts.Topic, magic[:])
 	}
 	tl, err := binary.ReadUvarint(br)
 	if err != nil || tl > 1<<16 {
-		return fmt.Errorf("kafka: corrupt snapshot (topic length)")
+		return s.corrupt("topic length", nil)
 	}
 	topic := make([]byte, tl)
 	if _, err := io.ReadFull(br, topic); err != nil {
-		return fmt.Errorf("kafka: corrupt snapshot (topic)")
+		return s.corrupt("topic", nil)
 	}
 	if string(topic) != s.opts.Topic {
-		return fmt.Errorf("kafka: snapshot is of topic %q, source reads %q", topic, s.opts.Topic)
+		return fmt.Errorf("source %s: the checkpoint holds offsets of topic %q, but the source reads topic %q", s.name, topic, s.opts.Topic)
 	}
 	n, err := binary.ReadUvarint(br)
 	if err != nil || n > 1<<20 {
-		return fmt.Errorf("kafka: corrupt snapshot (count)")
+		return s.corrupt("count", nil)
 	}
 	offs := make(map[int32]int64, n)
 	for range n {
 		p, err1 := binary.ReadVarint(br)
 		o, err2 := binary.ReadVarint(br)
 		if err := errors.Join(err1, err2); err != nil {
-			return fmt.Errorf("kafka: corrupt snapshot (offsets): %w", err)
+			return s.corrupt("offsets", err)
 		}
 		offs[int32(p)] = o
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.started {
-		return fmt.Errorf("kafka: Restore after the source started reading")
+		return fmt.Errorf("source %s: restoring offsets after the source started reading", s.name)
 	}
 	s.restored = offs
 	s.applyRestoredLocked()
 	return nil
+}
+
+// corrupt is the error of a snapshot whose part what cannot be read.
+func (s *Source) corrupt(what string, err error) error {
+	if err != nil {
+		return fmt.Errorf("source %s: the checkpointed offsets of topic %q are corrupt (%s): %w", s.name, s.opts.Topic, what, err)
+	}
+	return fmt.Errorf("source %s: the checkpointed offsets of topic %q are corrupt (%s)", s.name, s.opts.Topic, what)
 }
 
 // applyRestoredLocked seeds s.next from the restored offsets once the
@@ -123,11 +131,13 @@ func (s *Source) CommitSnapshot(ctx context.Context) error {
 	s.mu.Lock()
 	offs := s.snapshot
 	s.mu.Unlock()
-	return s.commit(ctx, offs)
+	return s.commit(ctx, offs, nil)
 }
 
-// commit commits offs (partition → next offset) to the group_id group.
-func (s *Source) commit(ctx context.Context, offs map[int32]int64) error {
+// commit commits offs (partition → next offset) to the group_id group,
+// through transport (nil: a transport of its own, closed before it
+// returns).
+func (s *Source) commit(ctx context.Context, offs map[int32]int64, transport *kafkago.Transport) error {
 	if s.opts.GroupID == "" || len(offs) == 0 {
 		return nil
 	}
@@ -135,8 +145,10 @@ func (s *Source) commit(ctx context.Context, offs map[int32]int64) error {
 	for _, p := range sortedKeys(offs) {
 		commits = append(commits, kafkago.OffsetCommit{Partition: int(p), Offset: offs[p]})
 	}
-	transport := &kafkago.Transport{ClientID: "weir"}
-	defer transport.CloseIdleConnections()
+	if transport == nil {
+		transport = &kafkago.Transport{ClientID: "weir", DialTimeout: dialTimeout}
+		defer transport.CloseIdleConnections()
+	}
 	client := &kafkago.Client{Addr: kafkago.TCP(s.opts.Brokers...), Timeout: ioTimeout, Transport: transport}
 	resp, err := client.OffsetCommit(ctx, &kafkago.OffsetCommitRequest{
 		GroupID:      s.opts.GroupID,
@@ -144,12 +156,12 @@ func (s *Source) commit(ctx context.Context, offs map[int32]int64) error {
 		Topics:       map[string][]kafkago.OffsetCommit{s.opts.Topic: commits},
 	})
 	if err != nil {
-		return fmt.Errorf("committing offsets to group %q: %w", s.opts.GroupID, unwrapClientErr(err))
+		return fmt.Errorf("committing the offsets of topic %q to group %q: %w", s.opts.Topic, s.opts.GroupID, unwrapClientErr(err))
 	}
 	for _, ps := range resp.Topics {
 		for _, p := range ps {
 			if p.Error != nil {
-				return fmt.Errorf("committing offsets to group %q, partition %d: %w", s.opts.GroupID, p.Partition, p.Error)
+				return fmt.Errorf("committing the offsets of topic %q to group %q, partition %d: %w", s.opts.Topic, s.opts.GroupID, p.Partition, p.Error)
 			}
 		}
 	}

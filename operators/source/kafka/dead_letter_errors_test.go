@@ -53,7 +53,7 @@ func TestDeadLetterTopicFailureReportedAtOnce(t *testing.T) {
 	case <-time.After(testDeadline):
 		t.Fatal("the failed dead-letter write was not logged")
 	}
-	require.Contains(t, log.String(), `weir: kafka: writing 1 dead letters to topic "dlq"`)
+	require.Contains(t, log.String(), `weir: dead letters of topic "llm-metrics": writing 1 dead letters to topic "dlq"`)
 	require.Contains(t, log.String(), "(1 dead letters lost so far)")
 	require.ErrorContains(t, dlt.Err(), `topic "dlq"`)
 	require.Equal(t, int64(1), dlt.Failed())

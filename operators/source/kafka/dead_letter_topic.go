@@ -55,6 +55,7 @@ type DeadLetterTopic struct {
 	w           *kafkago.Writer
 	q           *retry.Queue // in front of w: retries metadata failures
 	sourceTopic string
+	source      string // the source's name, for errors ("" when unknown)
 
 	written atomic.Int64
 	failed  atomic.Int64
@@ -106,7 +107,9 @@ func DeadLetterSinkFor(def *catalog.Source) (*DeadLetterTopic, error) {
 	if opts.DeadLetterTopic == "" {
 		return nil, nil
 	}
-	return NewDeadLetterTopic(opts.Brokers, opts.DeadLetterTopic, opts.Topic), nil
+	d := NewDeadLetterTopic(opts.Brokers, opts.DeadLetterTopic, opts.Topic)
+	d.source = def.Name
+	return d, nil
 }
 
 func (d *DeadLetterTopic) completion(msgs []kafkago.Message, err error) {
@@ -115,7 +118,11 @@ func (d *DeadLetterTopic) completion(msgs []kafkago.Message, err error) {
 		return
 	}
 	d.failed.Add(int64(len(msgs)))
-	werr := fmt.Errorf("kafka: writing %d dead letters to topic %q: %w", len(msgs), d.w.Topic, err)
+	who := fmt.Sprintf("dead letters of topic %q", d.sourceTopic)
+	if d.source != "" {
+		who = "source " + d.source
+	}
+	werr := fmt.Errorf("%s: writing %d dead letters to topic %q: %w", who, len(msgs), d.w.Topic, err)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.err == nil {

@@ -16,6 +16,6 @@ type OffsetOutOfRangeError struct {
 
 // Error names the partition and the offsets.
 func (e *OffsetOutOfRangeError) Error() string {
-	return fmt.Sprintf("kafka: topic %q partition %d: offset %d is out of range (the partition holds offsets [%d, %d)); records were deleted by retention or the offset is invalid, refusing to skip them",
+	return fmt.Sprintf("topic %q partition %d: offset %d is out of range (the partition holds offsets [%d, %d)); records were deleted by retention or the offset is invalid, refusing to skip them",
 		e.Topic, e.Partition, e.Offset, e.Earliest, e.Latest)
 }

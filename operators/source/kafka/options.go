@@ -57,7 +57,15 @@ type Options struct {
 	IdleAdvance bool
 	// DeadLetterTopic is the dead_letter_topic option, "" when absent.
 	DeadLetterTopic string
+	// CommitInterval is the commit_interval option: how often a query that
+	// takes no checkpoints commits its read positions to GroupID
+	// (DefaultCommitInterval when absent). See PositionCommits.
+	CommitInterval time.Duration
 }
+
+// DefaultCommitInterval is the commit_interval of a source that does not
+// set one: Kafka's own consumer default (auto.commit.interval.ms = 5000).
+const DefaultCommitInterval = 5 * time.Second
 
 // ParseOptions reads a Kafka source's options and checks the values of the
 // Kafka-specific ones. It does not reject options it does not use: the
@@ -69,14 +77,17 @@ type Options struct {
 // 'earliest-offset' or 'latest-offset') are read as weir's. planner.SourceDef
 // already stores them under weir's names, but a definition may come from
 // elsewhere. One option under two names is an error.
+//
+// Errors name the option and what was expected, without the source's name:
+// NewSource and the runtime add it.
 func ParseOptions(opts catalog.Options) (Options, error) {
-	var o Options
+	o := Options{CommitInterval: DefaultCommitInterval}
 	byName := map[string]string{} // canonical name → the key that set it
 	for k := range opts {
 		c := canonicalOption(k)
 		if prev, dup := byName[c]; dup {
 			a, b := min(prev, k), max(prev, k)
-			return o, fmt.Errorf("kafka: options %q and %q are two names of option %q; give only one", a, b, c)
+			return o, fmt.Errorf("options %q and %q are two names of option %q; give only one", a, b, c)
 		}
 		byName[c] = k
 	}
@@ -95,7 +106,7 @@ func ParseOptions(opts catalog.Options) (Options, error) {
 			case "latest", "latest-offset":
 				o.StartOffset = StartLatest
 			default:
-				return o, fmt.Errorf("kafka: start_offset must be 'earliest' or 'latest', got %q", v)
+				return o, fmt.Errorf("option start_offset must be 'earliest' or 'latest', got %q", v)
 			}
 		case "bounded":
 			switch strings.ToLower(strings.TrimSpace(v)) {
@@ -104,16 +115,16 @@ func ParseOptions(opts catalog.Options) (Options, error) {
 			case "", "false", "none":
 				o.Bounded = false
 			default:
-				return o, fmt.Errorf("kafka: bounded must be 'latest', got %q", v)
+				return o, fmt.Errorf("option bounded must be 'latest', got %q", v)
 			}
 		case "format":
 			if !strings.EqualFold(strings.TrimSpace(v), "json") {
-				return o, fmt.Errorf("kafka: format %q is not supported (only 'json')", v)
+				return o, fmt.Errorf("option format = %q is not supported: expected 'json'", v)
 			}
 		case "idle_timeout":
 			d, err := catalog.ParseDuration(v)
 			if err != nil {
-				return o, fmt.Errorf("kafka: idle_timeout: %w", err)
+				return o, fmt.Errorf("option idle_timeout: %w", err)
 			}
 			o.IdleTimeout = d
 		case "idle_advance":
@@ -124,13 +135,22 @@ func ParseOptions(opts catalog.Options) (Options, error) {
 			o.IdleAdvance = b
 		case "dead_letter_topic":
 			o.DeadLetterTopic = strings.TrimSpace(v)
+		case "commit_interval":
+			d, err := catalog.ParseDuration(v)
+			if err != nil {
+				return o, fmt.Errorf("option commit_interval: %w", err)
+			}
+			if d <= 0 {
+				return o, fmt.Errorf("option commit_interval = %q: expected a positive interval such as '5s'", v)
+			}
+			o.CommitInterval = d
 		}
 	}
 	if o.Topic == "" {
-		return o, fmt.Errorf("kafka: option 'topic' is required")
+		return o, fmt.Errorf("option 'topic' is required")
 	}
 	if len(o.Brokers) == 0 {
-		return o, fmt.Errorf("kafka: option 'brokers' is required")
+		return o, fmt.Errorf("option 'brokers' is required")
 	}
 	return o, nil
 }

@@ -35,10 +35,10 @@ func TestParseOptionsBothNames(t *testing.T) {
 		opts catalog.Options
 		want string
 	}{
-		{catalog.Options{"brokers": "a", "properties.bootstrap.servers": "b"}, `kafka: options "brokers" and "properties.bootstrap.servers" are two names of option "brokers"; give only one`},
-		{catalog.Options{"bootstrap.servers": "a", "properties.bootstrap.servers": "b"}, `kafka: options "bootstrap.servers" and "properties.bootstrap.servers" are two names of option "brokers"; give only one`},
-		{catalog.Options{"brokers": "a", "group_id": "g", "properties.group.id": "h"}, `kafka: options "group_id" and "properties.group.id" are two names of option "group_id"; give only one`},
-		{catalog.Options{"brokers": "a", "start_offset": "latest", "scan.startup.mode": "latest-offset"}, `kafka: options "scan.startup.mode" and "start_offset" are two names of option "start_offset"; give only one`},
+		{catalog.Options{"brokers": "a", "properties.bootstrap.servers": "b"}, `options "brokers" and "properties.bootstrap.servers" are two names of option "brokers"; give only one`},
+		{catalog.Options{"bootstrap.servers": "a", "properties.bootstrap.servers": "b"}, `options "bootstrap.servers" and "properties.bootstrap.servers" are two names of option "brokers"; give only one`},
+		{catalog.Options{"brokers": "a", "group_id": "g", "properties.group.id": "h"}, `options "group_id" and "properties.group.id" are two names of option "group_id"; give only one`},
+		{catalog.Options{"brokers": "a", "start_offset": "latest", "scan.startup.mode": "latest-offset"}, `options "scan.startup.mode" and "start_offset" are two names of option "start_offset"; give only one`},
 	} {
 		tc.opts["topic"] = "t"
 		for range 10 { // map order varies between runs of ParseOptions

@@ -75,7 +75,7 @@ func (f *partitionFetcher) run(ctx context.Context) {
 			}
 			continue
 		} else {
-			err = fmt.Errorf("kafka: topic %q partition %d at offset %d: %w", f.s.opts.Topic, f.part, f.next, err)
+			err = fmt.Errorf("topic %q partition %d at offset %d: %w", f.s.opts.Topic, f.part, f.next, err)
 		}
 		// Fatal: deliver what was read, then the error.
 		if len(ch.ends) > 0 {

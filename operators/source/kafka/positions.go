@@ -2,7 +2,10 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
 )
 
 // commitTimeout bounds one group commit; commits only serve monitoring.
@@ -11,11 +14,19 @@ const commitTimeout = 5 * time.Second
 // PositionCommits says when a source with group_id commits its read
 // positions (the offset after the last record Read returned, per
 // partition) to the group, besides the checkpointed offsets the runtime
-// commits with CommitSnapshot. A query that takes no checkpoints uses it so
-// that lag dashboards still see it.
+// commits with CommitSnapshot when a checkpoint completes. A query that
+// takes no checkpoints uses it so that lag dashboards still see it.
 type PositionCommits struct {
-	// Every commits the read positions this often (wall clock), from Read;
-	// 0 never does.
+	// Periodic commits the read positions every commit_interval (the
+	// source's option, DefaultCommitInterval when absent) of wall-clock time
+	// from the first Read until Close, on a goroutine of its own: a slow
+	// broker never holds up Read.
+	Periodic bool
+	// Every is the former way to ask for periodic commits: a positive
+	// value turns them on, at the commit_interval period (the value itself
+	// is not used any more).
+	//
+	// Deprecated: set Periodic.
 	Every time.Duration
 	// AtEnd commits them once a bounded source has read every partition to
 	// its end (at Close).
@@ -27,49 +38,68 @@ type PositionCommits struct {
 	OnError func(error)
 }
 
-// positionCommits is the state of a source's PositionCommits.
-type positionCommits struct {
-	PositionCommits
-	last time.Time // when Read last committed (or started)
-}
+// periodic reports whether pc asks for periodic commits.
+func (pc PositionCommits) periodic() bool { return pc.Periodic || pc.Every > 0 }
 
 // SetPositionCommits configures commits of read positions; it must come
 // before the first Read. Without group_id nothing is committed.
 func (s *Source) SetPositionCommits(pc PositionCommits) {
-	s.commits = positionCommits{PositionCommits: pc}
+	s.commits = pc
 }
 
 // CommitPositions commits the current read positions to the group_id
 // group (nothing without group_id or before Open).
 func (s *Source) CommitPositions(ctx context.Context) error {
-	s.mu.Lock()
-	var offs map[int32]int64
-	if s.next != nil {
-		offs = make(map[int32]int64, len(s.parts))
-		for i, p := range s.parts {
-			offs[p] = s.next[i]
-		}
-	}
-	s.mu.Unlock()
-	return s.commit(ctx, offs)
+	return s.commit(ctx, s.positions(), nil)
 }
 
-// maybeCommitPositions commits the read positions when Every has passed
-// since the last commit; called by Read.
-func (s *Source) maybeCommitPositions(now time.Time) {
-	c := &s.commits
-	if c.Every <= 0 || s.opts.GroupID == "" {
+// positions returns the current read positions (nil before Open).
+func (s *Source) positions() map[int32]int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.next == nil {
+		return nil
+	}
+	offs := make(map[int32]int64, len(s.parts))
+	for i, p := range s.parts {
+		offs[p] = s.next[i]
+	}
+	return offs
+}
+
+// startPositionCommits starts the goroutine of periodic commits, if they
+// are configured; called by start, under s.mu. ctx is cancelled by Close,
+// which then waits for the goroutine (s.wg) before its own last commit.
+func (s *Source) startPositionCommits(ctx context.Context) {
+	if !s.commits.periodic() || s.opts.GroupID == "" {
 		return
 	}
-	if c.last.IsZero() {
-		c.last = now
-		return
+	every := s.opts.CommitInterval
+	if every <= 0 {
+		every = DefaultCommitInterval
 	}
-	if now.Sub(c.last) < c.Every {
-		return
-	}
-	c.last = now
-	s.commitPositionsReporting(context.Background())
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		// One connection for every periodic commit, not one per commit.
+		transport := &kafkago.Transport{ClientID: "weir", DialTimeout: dialTimeout}
+		defer transport.CloseIdleConnections()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			cctx, cancel := context.WithTimeout(ctx, commitTimeout)
+			err := s.commit(cctx, s.positions(), transport)
+			cancel()
+			if err != nil && ctx.Err() == nil && s.commits.OnError != nil {
+				s.commits.OnError(err)
+			}
+		}
+	}()
 }
 
 // reachedEOF records that Read returned io.EOF.
@@ -85,14 +115,10 @@ func (s *Source) commitPositionsAtClose() {
 	atEOF := s.atEOF
 	s.mu.Unlock()
 	if s.commits.AtClose || (s.commits.AtEnd && atEOF) {
-		s.commitPositionsReporting(context.Background())
-	}
-}
-
-func (s *Source) commitPositionsReporting(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, commitTimeout)
-	defer cancel()
-	if err := s.CommitPositions(ctx); err != nil && s.commits.OnError != nil {
-		s.commits.OnError(err)
+		ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+		defer cancel()
+		if err := s.CommitPositions(ctx); err != nil && s.commits.OnError != nil && !errors.Is(err, context.Canceled) {
+			s.commits.OnError(err)
+		}
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/weirdb/weir/internal/kafkatest"
 )
 
 // committedOffsets fetches a group's committed offsets of topic's
@@ -64,33 +66,64 @@ func (e *errs) all() []error {
 	return append([]error(nil), e.got...)
 }
 
-// TestPositionCommitsPeriodic: an unbounded source commits its read
-// positions every Every while Read runs (a query without checkpoints).
+// TestPositionCommitsPeriodic: an unbounded source asked for periodic
+// commits (a query without checkpoints) commits its read positions every
+// commit_interval on its own goroutine: the offsets reach the group while
+// the source runs, without further Reads (a slow or blocked Read does not
+// hold them up).
 func TestPositionCommitsPeriodic(t *testing.T) {
 	_, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
 	produce(t, addr, "llm-metrics", keyedEvents(30)) // 10 per partition
-	s, err := NewSource(sourceDef(addr, "llm-metrics", "group_id", "g-periodic"))
+	s, err := NewSource(sourceDef(addr, "llm-metrics", "group_id", "g-periodic", "commit_interval", "20ms"))
 	require.NoError(t, err)
 	e := &errs{}
-	s.SetPositionCommits(PositionCommits{Every: 20 * time.Millisecond, OnError: e.add})
+	s.SetPositionCommits(PositionCommits{Periodic: true, OnError: e.add})
 	s = reopen(t, s)
 	_, _, err = readUntil(t, s, func(r []row) bool { return len(r) >= 30 })
 	require.NoError(t, err)
-
-	want := map[int32]int64{0: 10, 1: 10, 2: 10}
-	deadline := time.Now().Add(testDeadline)
-	b := newBatch()
-	for {
-		// Reading on (empty polls) keeps committing.
-		require.NoError(t, s.Read(context.Background(), b))
-		if got := committedOffsets(t, addr, "g-periodic", "llm-metrics"); len(got) == 3 {
-			require.Equal(t, want, got)
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "no commit within %s", testDeadline)
-	}
+	kafkatest.WaitCommitted(t, addr, "g-periodic", "llm-metrics", map[int32]int64{0: 10, 1: 10, 2: 10})
 	require.NoError(t, s.Close())
 	require.Empty(t, e.all())
+}
+
+// TestPositionCommitsEveryMeansPeriodic: the deprecated Every still turns
+// periodic commits on, at the commit_interval period; the default
+// commit_interval is Kafka's auto.commit.interval.ms, 5 s.
+func TestPositionCommitsEveryMeansPeriodic(t *testing.T) {
+	_, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
+	produce(t, addr, "llm-metrics", keyedEvents(3))
+	s, err := NewSource(sourceDef(addr, "llm-metrics", "group_id", "g-every", "commit_interval", "20ms"))
+	require.NoError(t, err)
+	s.SetPositionCommits(PositionCommits{Every: time.Hour})
+	s = reopen(t, s)
+	_, _, err = readUntil(t, s, func(r []row) bool { return len(r) >= 3 })
+	require.NoError(t, err)
+	kafkatest.WaitCommitted(t, addr, "g-every", "llm-metrics", map[int32]int64{0: 1, 1: 1, 2: 1})
+
+	d, err := NewSource(sourceDef(addr, "llm-metrics"))
+	require.NoError(t, err)
+	require.Equal(t, 5*time.Second, d.Options().CommitInterval)
+}
+
+// TestPositionCommitsNotWithoutAsking: without Periodic (a checkpointed
+// query: its group offsets follow checkpoints), the source commits nothing
+// while it runs, whatever commit_interval says.
+func TestPositionCommitsNotWithoutAsking(t *testing.T) {
+	_, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
+	produce(t, addr, "llm-metrics", keyedEvents(3))
+	s, err := NewSource(sourceDef(addr, "llm-metrics", "group_id", "g-none", "commit_interval", "1ms"))
+	require.NoError(t, err)
+	s = reopen(t, s)
+	// Read well past many commit intervals.
+	_, _, err = readUntil(t, s, func(r []row) bool { return len(r) >= 3 })
+	require.NoError(t, err)
+	b := newBatch()
+	for range 3 {
+		require.NoError(t, s.Read(context.Background(), b)) // an empty poll: PollInterval
+	}
+	require.Empty(t, committedOffsets(t, addr, "g-none", "llm-metrics"))
+	require.NoError(t, s.Close())
+	require.Empty(t, committedOffsets(t, addr, "g-none", "llm-metrics"))
 }
 
 // TestPositionCommitsAtClose: AtClose commits the read positions when the
@@ -165,7 +198,7 @@ func TestPositionCommitErrorsAreReported(t *testing.T) {
 	require.NoError(t, s.Close())
 	got := e.all()
 	require.Len(t, got, 1)
-	require.ErrorContains(t, got[0], `committing offsets to group "g-fail", partition 0: `)
+	require.ErrorContains(t, got[0], `committing the offsets of topic "llm-metrics" to group "g-fail", partition 0: `)
 }
 
 // reopen opens a source built by NewSource (SetPositionCommits comes

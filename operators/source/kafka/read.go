@@ -19,7 +19,7 @@ func (s *Source) start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return fmt.Errorf("kafka: source %s is closed", s.name)
+		return fmt.Errorf("source %s is closed", s.name)
 	}
 	s.started = true
 	n := len(s.parts)
@@ -28,6 +28,7 @@ func (s *Source) start() error {
 	s.pending = make([][]*chunk, n)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
+	s.startPositionCommits(ctx)
 	for i, p := range s.parts {
 		if s.ends[i] != partitionEndNil && s.next[i] >= s.ends[i] {
 			s.endPartition(i)
@@ -89,26 +90,29 @@ func (s *Source) putData(ctx context.Context, c *chunk) bool {
 // the caller must process that batch before it passes the end on to the
 // watermark assigner (the records are judged with their partition still
 // active). Partitions that are ended from the start are reported after the
-// first Read, which then returns an empty batch.
+// first Read.
+//
+// The first Read starts the fetchers and returns an empty batch at once,
+// without waiting for records: the runtime then publishes the partitions'
+// status (SHOW WATERMARKS lists every partition of the topic, "no events
+// yet") as soon as the query has started, not after the first records or
+// PollInterval.
 func (s *Source) Read(ctx context.Context, b *coldata.Batch) error {
 	b.Reset(0)
 	b.Source = s.name
 	if s.parts == nil {
-		return fmt.Errorf("kafka: source %s read before Open", s.name)
+		return fmt.Errorf("source %s read before Open", s.name)
 	}
 	if !s.started {
 		if err := s.start(); err != nil {
 			return err
 		}
-		if len(s.ended) > 0 {
-			return nil
-		}
+		return nil
 	}
 	if s.nEnded == len(s.parts) {
 		s.reachedEOF()
 		return io.EOF
 	}
-	s.maybeCommitPositions(time.Now())
 	c, err := s.nextChunk(ctx)
 	if c == nil {
 		return err

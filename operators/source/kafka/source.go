@@ -78,7 +78,7 @@ type Source struct {
 	nEnded  int
 	isEnded []bool
 
-	commits positionCommits // group commits of read positions (positions.go)
+	commits PositionCommits // group commits of read positions (positions.go)
 }
 
 var (
@@ -97,13 +97,13 @@ func New(def *catalog.Source) (operators.Source, error) {
 func NewSource(def *catalog.Source) (*Source, error) {
 	opts, err := ParseOptions(def.Options)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("source %s: %w", def.Name, err)
 	}
 	timeCol := -1
 	if def.Watermark != nil {
 		timeCol = def.Schema.Index(def.Watermark.Column)
 		if timeCol < 0 {
-			return nil, fmt.Errorf("kafka: watermark column %q is not a column of source %s", def.Watermark.Column, def.Name)
+			return nil, fmt.Errorf("source %s: watermark column %q is not one of its columns", def.Name, def.Watermark.Column)
 		}
 	}
 	return &Source{

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io"
 	"sort"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -151,7 +153,8 @@ func TestRestoreFromSnapshot(t *testing.T) {
 	// A snapshot of another topic is refused.
 	other, err := NewSource(sourceDef(addr, "other", "bounded", "latest"))
 	require.NoError(t, err)
-	require.ErrorContains(t, other.Restore(bytesReader(snap.b)), `snapshot is of topic "llm-metrics"`)
+	require.EqualError(t, other.Restore(bytesReader(snap.b)),
+		`source metrics: the checkpoint holds offsets of topic "llm-metrics", but the source reads topic "other"`)
 	require.Error(t, other.Restore(bytesReader([]byte("junk"))))
 	require.Error(t, other.Restore(bytesReader(snap.b[:len(snap.b)-1])))
 }
@@ -240,26 +243,33 @@ func TestFetchFaultsLoseNothing(t *testing.T) {
 }
 
 func TestOptionErrors(t *testing.T) {
+	// Errors name the source and the option, without a package prefix.
 	for _, tc := range []struct {
 		opts []string
 		err  string
 	}{
-		{[]string{"start_offset", "middle"}, "start_offset must be"},
-		{[]string{"bounded", "forever"}, "bounded must be"},
-		{[]string{"format", "avro"}, `format "avro" is not supported`},
-		{[]string{"idle_timeout", "soon"}, "idle_timeout"},
-		{[]string{"idle_advance", "maybe"}, "option idle_advance = 'maybe': expected true or false"},
-		{[]string{"topic", ""}, "'topic' is required"},
-		{[]string{"brokers", " , "}, "'brokers' is required"},
+		{[]string{"start_offset", "middle"}, `source metrics: option start_offset must be 'earliest' or 'latest', got "middle"`},
+		{[]string{"bounded", "forever"}, `source metrics: option bounded must be 'latest', got "forever"`},
+		{[]string{"format", "avro"}, `source metrics: option format = "avro" is not supported: expected 'json'`},
+		{[]string{"idle_timeout", "soon"}, `source metrics: option idle_timeout: `},
+		{[]string{"idle_advance", "maybe"}, "source metrics: option idle_advance = 'maybe': expected true or false"},
+		{[]string{"commit_interval", "often"}, `source metrics: option commit_interval: `},
+		{[]string{"commit_interval", "0s"}, `source metrics: option commit_interval = "0s": expected a positive interval such as '5s'`},
+		{[]string{"topic", ""}, "source metrics: option 'topic' is required"},
+		{[]string{"brokers", " , "}, "source metrics: option 'brokers' is required"},
 	} {
 		_, err := New(sourceDef("127.0.0.1:1", "t", tc.opts...))
-		require.ErrorContains(t, err, tc.err, "%v", tc.opts)
+		require.Error(t, err, "%v", tc.opts)
+		require.True(t, strings.HasPrefix(err.Error(), tc.err), "%v: got %q, want %q…", tc.opts, err, tc.err)
 	}
 	s, err := NewSource(sourceDef("a:1, b:2", "t", "idle_timeout", "5 minutes", "idle_advance", "true",
 		"group_id", "g", "dead_letter_topic", "dlq", "bounded", "latest"))
 	require.NoError(t, err)
 	require.Equal(t, Options{Topic: "t", Brokers: []string{"a:1", "b:2"}, GroupID: "g", Bounded: true,
-		IdleTimeout: 5 * 60e9, IdleAdvance: true, DeadLetterTopic: "dlq"}, s.Options())
+		IdleTimeout: 5 * 60e9, IdleAdvance: true, DeadLetterTopic: "dlq", CommitInterval: 5 * time.Second}, s.Options())
+	s, err = NewSource(sourceDef("a:1", "t", "commit_interval", "250ms"))
+	require.NoError(t, err)
+	require.Equal(t, 250*time.Millisecond, s.Options().CommitInterval)
 
 	// Options every source accepts (the planner validates them) pass, and
 	// so does any option the planner let through: it is the validator.
@@ -269,7 +279,7 @@ func TestOptionErrors(t *testing.T) {
 	def := sourceDef("127.0.0.1:1", "t")
 	def.Watermark.Column = "nope"
 	_, err = New(def)
-	require.ErrorContains(t, err, `watermark column "nope"`)
+	require.EqualError(t, err, `source metrics: watermark column "nope" is not one of its columns`)
 }
 
 func TestUnknownTopicAndUnreachableBroker(t *testing.T) {
