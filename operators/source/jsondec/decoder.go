@@ -22,6 +22,8 @@ import (
 // string; BOOLEAN true or false; TIMESTAMP an RFC 3339 string (any offset,
 // converted to UTC milliseconds) or an integral JSON number of epoch
 // milliseconds. The event-time column (timeCol) must be present and non-null.
+// VARCHAR values are valid UTF-8: a lone surrogate escape or an invalid byte
+// is U+FFFD, as Go's encoding/json decodes them (varchar.go).
 //
 // A Decoder is not safe for concurrent use.
 type Decoder struct {
@@ -39,6 +41,9 @@ type Decoder struct {
 	str    []string
 	boolv  []bool
 	intern []interner
+	raw    [][]byte // a VARCHAR column's JSON string as written, quotes included
+	// decoded is scratch for a VARCHAR value with escapes or invalid UTF-8.
+	decoded []byte
 }
 
 // New returns a decoder for rows of schema. timeCol is the index of the
@@ -56,6 +61,7 @@ func New(schema catalog.Schema, timeCol int) *Decoder {
 		str:     make([]string, n),
 		boolv:   make([]bool, n),
 		intern:  make([]interner, n),
+		raw:     make([][]byte, n),
 	}
 	for i, c := range schema {
 		k := strings.ToLower(c.Name)
@@ -71,6 +77,11 @@ func New(schema catalog.Schema, timeCol int) *Decoder {
 func (d *Decoder) visitKey(key []byte, v *fastjson.Value) {
 	if i, ok := d.column(key); ok {
 		d.vals[i] = v
+		if d.schema[i].Type == catalog.Varchar {
+			// Now, before anything asks v its type: fastjson decodes a
+			// string's escapes in place then, its own way (varchar.go).
+			d.raw[i] = v.MarshalTo(d.raw[i][:0])
+		}
 	}
 }
 
@@ -214,7 +225,11 @@ func (d *Decoder) convert() error {
 			if v.Type() != fastjson.TypeString {
 				return typeError(col, v)
 			}
-			d.str[i] = d.intern[i].get(v.GetStringBytes())
+			s, err := d.varchar(i)
+			if err != nil {
+				return err
+			}
+			d.str[i] = s
 		case catalog.Boolean:
 			switch v.Type() {
 			case fastjson.TypeTrue:

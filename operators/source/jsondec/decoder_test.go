@@ -1,10 +1,12 @@
 package jsondec
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cockroachdb/datadriven"
 	"github.com/stretchr/testify/require"
@@ -143,9 +145,12 @@ func TestRFC3339(t *testing.T) {
 }
 
 // FuzzAppend checks that no input makes the decoder panic or leave a
-// half-appended row.
+// half-appended row, that VARCHAR values are valid UTF-8, and that they are
+// what encoding/json decodes when it accepts the event.
 func FuzzAppend(f *testing.F) {
 	f.Add([]byte(`{"ts":"2026-01-01T00:00:00Z","n":1,"s":"x","b":true,"d":1.5}`))
+	f.Add([]byte(`{"ts":1,"s":"\ud800\u0041"}`))
+	f.Add([]byte("{\"ts\":1,\"s\":\"a\xffb\"}"))
 	f.Add([]byte(`{"ts":1,"n":1.5}`))
 	f.Add([]byte(`[1]`))
 	schema := catalog.Schema{
@@ -164,5 +169,35 @@ func FuzzAppend(f *testing.F) {
 		for _, v := range b.Cols {
 			require.Equal(t, want, v.Len())
 		}
+		if err != nil || b.Cols[2].Nulls.IsNull(0) {
+			return
+		}
+		s := b.Cols[2].Str[0]
+		require.True(t, utf8.ValidString(s), "%q", s)
+		var ref map[string]any
+		if json.Unmarshal(p, &ref) == nil {
+			// encoding/json matches keys exactly; the decoder takes the
+			// last of the keys equal to "s" case-insensitively.
+			var last any
+			for k, v := range ref {
+				if strings.EqualFold(k, "s") {
+					last = v
+				}
+			}
+			if len(ref) > 0 && countFold(ref, "s") == 1 {
+				require.Equal(t, last, s)
+			}
+		}
 	})
+}
+
+// countFold counts the keys of m equal to key case-insensitively.
+func countFold(m map[string]any, key string) int {
+	n := 0
+	for k := range m {
+		if strings.EqualFold(k, key) {
+			n++
+		}
+	}
+	return n
 }
