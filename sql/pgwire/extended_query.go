@@ -17,7 +17,7 @@ type prepared struct {
 	start int    // offset of the statement in query
 	text  string // the statement, "" for the empty query
 	refs  []paramRef
-	oids  []uint32 // one per parameter; 0 = unspecified
+	oids  []uint32 // one per parameter: given in Parse or inferred; 0 = unknown
 	// described is set when Parse described the statement: cols are its
 	// result columns (nil: no rows), what Describe sends.
 	described bool
@@ -80,8 +80,13 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 	if nparams > maxParams {
 		return errorf(codeProtocolViolation, "too many parameters: %d", nparams)
 	}
-	p.oids = make([]uint32, nparams)
-	copy(p.oids, m.ParameterOIDs)
+	// Types Parse leaves unspecified are inferred from the statement
+	// (param_types.go).
+	var rels []Relation
+	if len(p.refs) > 0 {
+		rels = c.relationsOf(c.srv.ctx)
+	}
+	p.oids = inferParamTypes(p.text, nparams, m.ParameterOIDs, rels)
 	// As PostgreSQL, Parse plans the statement: a syntax error, an unknown
 	// relation or column fails here, not at Describe or Execute. The
 	// columns are kept for Describe.
@@ -167,7 +172,7 @@ func (c *conn) describePortalOrStmt(m *pgproto3.Describe) error {
 				return c.stmtError(err, &stmtText{text: text, query: p.query, start: p.start, edits: edits})
 			}
 		}
-		c.be.Send(&pgproto3.ParameterDescription{ParameterOIDs: p.oids})
+		c.be.Send(&pgproto3.ParameterDescription{ParameterOIDs: describedOIDs(p.oids)})
 		if cols == nil {
 			c.be.Send(&pgproto3.NoData{})
 		} else {
@@ -307,4 +312,18 @@ func (c *conn) closeAllPortals() {
 	for name := range c.portals {
 		c.closePortal(name)
 	}
+}
+
+// describedOIDs are the parameter types ParameterDescription sends: an
+// unknown one is text (25), as PostgreSQL reports a parameter nothing in
+// the statement types.
+func describedOIDs(oids []uint32) []uint32 {
+	out := make([]uint32, len(oids))
+	for i, o := range oids {
+		if o == 0 {
+			o = oidText
+		}
+		out[i] = o
+	}
+	return out
 }

@@ -43,7 +43,7 @@ func TestParseDescribesOnce(t *testing.T) {
 	c.fe.Send(&pgproto3.Sync{})
 	require.NoError(t, c.fe.Flush())
 	require.Equal(t, `ParseComplete
-ParameterDescription [0]
+ParameterDescription [25]
 RowDescription model:25:0
 BindComplete
 RowDescription model:25:0

@@ -64,11 +64,13 @@ func origOffset(edits []edit, off int) int {
 //     timestamp (and date) a quoted RFC 3339 string in UTC with millisecond
 //     precision ('2026-11-09T14:35:00.000Z'), text, varchar, bpchar, name and
 //     bytea's text form a quoted string literal;
-//   - without one (OID 0 or 705, as pgx, lib/pq and others send), text that
+//   - without one (OID 0 or 705, as lib/pq and others send, where the
+//     statement does not type it either: see inferParamTypes), text that
 //     is an integer or a finite decimal number becomes a numeric literal and
 //     any other text a quoted string literal;
 //   - binary format is accepted for int2/4/8, float4/8, bool, text/varchar,
-//     timestamp/timestamptz; binary for other or undeclared types is refused.
+//     timestamp/timestamptz, and for an untyped parameter (which Describe
+//     reports as text) as text; binary for other types is refused.
 //
 // String literals double every single quote and keep backslashes as they are
 // (standard_conforming_strings = on); a NUL byte or invalid UTF-8 is refused.
@@ -205,7 +207,8 @@ func appendParam(b *strings.Builder, v []byte, format int16, oid uint32, n int) 
 			} else {
 				b.WriteString("FALSE")
 			}
-		case oidText, oidVarchar, oidBpchar, oidName, oidUnknown:
+		case oidText, oidVarchar, oidBpchar, oidName, oidUnknown, 0:
+			// 0: a type nothing inferred, which Describe reported as text.
 			return appendString(b, string(v), n)
 		case oidTimestamp, oidTimestamptz:
 			if len(v) != 8 {

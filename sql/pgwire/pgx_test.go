@@ -80,7 +80,9 @@ func TestPgxTypes(t *testing.T) {
 }
 
 // TestPgxParameters checks the SQL literals the engine receives for pgx
-// arguments in every query mode.
+// arguments in every query mode. With a described statement pgx encodes
+// each argument as the type Describe reported: the casts type $1 and $3;
+// $2 and $4, untyped, are text.
 func TestPgxParameters(t *testing.T) {
 	ts := startServer(t, Config{})
 	conn := connectPgx(t, ts.url("tester"))
@@ -88,7 +90,7 @@ func TestPgxParameters(t *testing.T) {
 	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeExec, pgx.QueryExecModeSimpleProtocol} {
 		t.Run(mode.String(), func(t *testing.T) {
 			var got string
-			err := conn.QueryRow(ctx, "echo $1 $2 $3 $4", mode, int64(42), "it's; DROP", 2.5, nil).Scan(&got)
+			err := conn.QueryRow(ctx, "echo $1::int8 $2 $3::float8 $4", mode, int64(42), "it's; DROP", 2.5, nil).Scan(&got)
 			require.NoError(t, err)
 			if mode == pgx.QueryExecModeSimpleProtocol {
 				// pgx interpolates client-side (its own spacing and
@@ -98,7 +100,7 @@ func TestPgxParameters(t *testing.T) {
 				require.True(t, strings.HasSuffix(got, "null"), got)
 				return
 			}
-			require.Equal(t, "echo 42 'it''s; DROP' 2.5 NULL", got)
+			require.Equal(t, "echo 42::int8 'it''s; DROP' 2.5::float8 NULL", got)
 		})
 	}
 }
