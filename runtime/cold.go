@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +28,18 @@ import (
 // backoff (coldMinBackoff to coldMaxBackoff) without losing queued rows,
 // written to stderr when they start and end, and shown on the view's
 // query in SHOW QUERIES; reads fail with the error.
+//
+// Each view archives under its own identity (cold.NewID), made when the
+// view is created and kept in the state directory as a one-blob record
+// under the checkpoint key "cold/<view>" (coldIDKey), so that the view
+// finds its archive again after a restart, while a view re-created after
+// DROP VIEW, the views of a server whose state directory was wiped and
+// the same-named views of another server sharing the database each start
+// from an empty archive. Without a state directory (no checkpoint store)
+// the identity lives as long as the engine. Pruning touches only the
+// archives of this engine's views. DROP VIEW forgets the identity first,
+// then deletes its rows; if PostgreSQL cannot be reached the rows stay,
+// unread by anyone, and stderr says how to delete them.
 const (
 	coldHotWindows    = 8
 	coldFlushInterval = time.Second
@@ -45,8 +58,9 @@ type coldTier struct {
 	keepHot   int // closed windows kept in memory once archived
 
 	mu             sync.Mutex
-	writer, reader *cold.Archive // nil until connected
-	err            error         // the last failure; nil after a success
+	writer, reader *cold.Archive     // nil until connected
+	err            error             // the last failure; nil after a success
+	ids            map[string]string // archive identity by lower-cased view name
 
 	flushMu   sync.Mutex // one flush or prune at a time
 	wake      chan struct{}
@@ -58,6 +72,10 @@ type coldTier struct {
 // viewCold is a view's archive queue.
 type viewCold struct {
 	tier             *coldTier
+	id               string // archive identity
+	view             string // the view's name, stored with its rows
+	adoptMu          sync.Mutex
+	adopt            bool // adoptRows has yet to run (under adoptMu)
 	startCol, endCol int // window columns (cold.WindowCols)
 	pending          *coldata.Batch
 	spare            *coldata.Batch
@@ -76,23 +94,102 @@ func newColdTier(e *Engine) *coldTier {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &coldTier{e: e, url: cfg.PostgresURL, retention: cfg.Retention, keepHot: coldHotWindows,
-		wake: make(chan struct{}, 1), stop: cancel, done: make(chan struct{})}
+		ids: map[string]string{}, wake: make(chan struct{}, 1), stop: cancel, done: make(chan struct{})}
 	go c.loop(ctx)
 	return c
 }
 
-// attach gives mv an archive queue when its rows have a window column and
-// a key; otherwise the view stays in memory only, which is reported.
+// attach gives mv an archive queue, under the view's archive identity,
+// when its rows have a window column and a key; otherwise the view stays
+// in memory only, which is reported.
 func (c *coldTier) attach(mv *matView) {
 	start, end, ok := cold.WindowCols(mv.schema)
 	if !ok || mv.keyCols == nil {
 		fmt.Fprintf(c.e.stderr, "weir: view %s shows no window_start or window_end: not archived to the cold tier\n", mv.name)
 		return
 	}
-	mv.cold = &viewCold{tier: c, startCol: start, endCol: end,
+	id, found, err := c.identity(mv.name)
+	if err != nil {
+		// The archive still works for this run; a restart will not find it.
+		fmt.Fprintf(c.e.stderr, "weir: cold tier: view %s: %v\n", mv.name, err)
+	}
+	mv.cold = &viewCold{tier: c, id: id, view: mv.name, startCol: start, endCol: end,
+		// A view restored from the persisted catalog without an identity
+		// record was created by a weir without identities: its rows are
+		// the ones archived under its name with archive_id ''.
+		adopt:   !found && c.e.replaying,
 		pending: coldata.NewBatch(mv.schema, 0), spare: coldata.NewBatch(mv.schema, 0)}
 	mv.cold.pending.Reset(0)
 	mv.cold.spare.Reset(0)
+}
+
+// coldIDKey is the checkpoint-store key of view's archive identity record.
+func coldIDKey(view string) string { return "cold/" + strings.ToLower(view) }
+
+// coldIDBlob is the blob of the identity record that holds the identity.
+const coldIDBlob = "archive_id"
+
+// identity returns view's archive identity: the one recorded in the state
+// directory (found), or a new one, recorded there. With no state
+// directory, or when it fails (err), the identity is the engine's only.
+func (c *coldTier) identity(view string) (id string, found bool, err error) {
+	defer func() {
+		c.mu.Lock()
+		c.ids[strings.ToLower(view)] = id
+		c.mu.Unlock()
+	}()
+	st := c.e.store
+	if st == nil {
+		return cold.NewID(), false, nil
+	}
+	ck, err := st.Latest(coldIDKey(view))
+	if err != nil {
+		return cold.NewID(), false, fmt.Errorf("reading its archive identity: %w", err)
+	}
+	if ck != nil && len(ck.Blobs[coldIDBlob]) > 0 {
+		return string(ck.Blobs[coldIDBlob]), true, nil
+	}
+	id = cold.NewID()
+	rec := &Checkpoint{Query: coldIDKey(view), ID: 1, Blobs: map[string][]byte{coldIDBlob: []byte(id)}}
+	if ck != nil {
+		rec.ID = ck.ID + 1
+	}
+	if err := st.Commit(rec); err != nil {
+		return id, false, fmt.Errorf("recording its archive identity: %w", err)
+	}
+	return id, false, nil
+}
+
+// archiveIDs returns the identities of the engine's archived views.
+func (c *coldTier) archiveIDs() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ids := make([]string, 0, len(c.ids))
+	for _, id := range c.ids {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// adoptRows gives the view the rows archived under its name by a weir
+// without archive identities (archive_id ''), once it succeeds; the
+// archiver and reads call it before touching the view's archive.
+func (vc *viewCold) adoptRows(ctx context.Context, a *cold.Archive) error {
+	vc.adoptMu.Lock()
+	defer vc.adoptMu.Unlock()
+	if !vc.adopt {
+		return nil
+	}
+	n, err := a.Adopt(ctx, vc.id, vc.view)
+	if err != nil {
+		return err
+	}
+	vc.adopt = false
+	if n > 0 {
+		fmt.Fprintf(vc.tier.e.stderr, "weir: cold tier: view %s takes over %d rows archived by an older weir\n", vc.view, n)
+	}
+	return nil
 }
 
 // queueLocked queues row i of b if it is a closed window's (final or
@@ -226,7 +323,9 @@ func (c *coldTier) flushView(ctx context.Context, mv *matView) error {
 	if batch.Len > 0 {
 		var a *cold.Archive
 		if a, err = c.open(ctx, false); err == nil {
-			err = a.Archive(ctx, mv.name, mv.schema, mv.keyCols, batch, c.e.clock.Now())
+			if err = vc.adoptRows(ctx, a); err == nil {
+				err = a.Archive(ctx, vc.id, vc.view, mv.schema, mv.keyCols, batch, c.e.clock.Now())
+			}
 		}
 	}
 	mv.mu.Lock()
@@ -316,7 +415,8 @@ func (mv *matView) evictArchivedLocked(keep int) {
 	mv.cols, mv.emit = cols, emit
 }
 
-// prune deletes archived windows past the retention at the engine clock.
+// prune deletes the windows of the engine's archives past the retention
+// at the engine clock.
 func (c *coldTier) prune(ctx context.Context) (int64, error) {
 	c.flushMu.Lock()
 	defer c.flushMu.Unlock()
@@ -325,7 +425,7 @@ func (c *coldTier) prune(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	now := c.e.clock.Now()
-	n, err := a.Prune(ctx, now)
+	n, err := a.Prune(ctx, c.archiveIDs(), now)
 	if err == nil {
 		c.lastPrune = now
 	}
@@ -340,8 +440,11 @@ func (c *coldTier) readSnapshot(ctx context.Context, mv *matView) (*coldata.Batc
 	defer vc.readMu.RUnlock()
 	a, err := c.open(ctx, true)
 	if err == nil {
+		err = vc.adoptRows(ctx, a)
+	}
+	if err == nil {
 		var archived *coldata.Batch
-		if archived, err = a.Rows(ctx, mv.name, mv.schema, math.MinInt64, math.MaxInt64); err == nil {
+		if archived, err = a.Rows(ctx, vc.id, vc.view, mv.schema, math.MinInt64, math.MaxInt64); err == nil {
 			return mv.mergeCold(archived), nil
 		}
 	}
@@ -381,14 +484,36 @@ func (mv *matView) mergeCold(archived *coldata.Batch) *coldata.Batch {
 	return merged
 }
 
-// dropView deletes a dropped view's archived rows.
+// dropView forgets a dropped view's archive identity, so that no view
+// reads its rows again, then deletes the rows. The view's query has
+// stopped and the view is out of coldViews; flushMu waits for a flush
+// that may still be archiving its rows. Failing to delete the rows is
+// reported on stderr, not returned: the view is gone either way, and a
+// view created under the same name gets a new identity.
 func (c *coldTier) dropView(ctx context.Context, name string) error {
+	c.flushMu.Lock()
+	defer c.flushMu.Unlock()
+	c.mu.Lock()
+	id, ok := c.ids[strings.ToLower(name)]
+	delete(c.ids, strings.ToLower(name))
+	c.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, coldCloseTimeout)
+	defer cancel()
+	if st := c.e.store; st != nil {
+		if err := st.Delete(coldIDKey(name)); err != nil {
+			return fmt.Errorf("dropping view %s from the cold tier: forgetting its archive identity: %w", name, err)
+		}
+	}
 	a, err := c.open(ctx, false)
 	if err == nil {
-		err = a.DeleteView(ctx, name)
+		err = a.Delete(ctx, id, name)
 	}
 	if err != nil {
-		return fmt.Errorf("dropping view %s from the cold tier: %w", name, err)
+		fmt.Fprintf(c.e.stderr, "weir: cold tier: dropping view %s: its archived rows stay in PostgreSQL, read by no view (%v); "+
+			"delete them with DELETE FROM weir_cold_rows WHERE archive_id = '%s'\n", name, err, id)
 	}
 	return nil
 }

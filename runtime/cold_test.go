@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/weirdb/weir/sql"
+	"github.com/weirdb/weir/storage"
 )
 
 // coldClock is an injected engine clock.
@@ -63,12 +64,30 @@ func coldURL(t *testing.T) string {
 }
 
 func newColdEngine(t *testing.T, url string, clock *coldClock, stderr *syncBuffer) *Engine {
+	return newColdServer(t, url, clock, stderr, nil)
+}
+
+// newColdServer is newColdEngine with st (when not nil) as its state
+// directory and persisted catalog, as `weir serve` runs.
+func newColdServer(t *testing.T, url string, clock *coldClock, stderr *syncBuffer, st *storage.Store) *Engine {
 	cfg := Defaults()
 	cfg.State.Cold.PostgresURL = url
 	cfg.State.Cold.Retention = 24 * time.Hour
-	e := New(Options{Config: cfg, Clock: clock, Stderr: stderr})
+	opts := Options{Config: cfg, Clock: clock, Stderr: stderr}
+	if st != nil {
+		opts.Storage, opts.Catalog = st, st
+	}
+	e := New(opts)
 	e.cold.keepHot = 1
 	return e
+}
+
+// openState opens the state directory dir.
+func openState(t *testing.T, dir string) *storage.Store {
+	t.Helper()
+	st, err := storage.Open(dir, storage.Options{})
+	require.NoError(t, err)
+	return st
 }
 
 func coldExec(t *testing.T, e *Engine, text string) *Result {
@@ -112,14 +131,24 @@ func waitQueries(t *testing.T, e *Engine) {
 	}
 }
 
+// coldCount counts the archived rows of view, of every archive.
 func coldCount(t *testing.T, url, view string) int {
+	return coldCountWhere(t, url, "view = $1", view)
+}
+
+// coldCountID counts the rows of one archive.
+func coldCountID(t *testing.T, url, id string) int {
+	return coldCountWhere(t, url, "archive_id = $1", id)
+}
+
+func coldCountWhere(t *testing.T, url, where, arg string) int {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, url)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
 	var n int
-	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM weir_cold_rows WHERE view = $1`, view).Scan(&n))
+	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM weir_cold_rows WHERE `+where, arg).Scan(&n))
 	return n
 }
 
@@ -148,25 +177,32 @@ CREATE MATERIALIZED VIEW %s AS
   GROUP BY window_start, window_end, model;`, filepath.Join(dir, file), view)
 }
 
+// TestColdTierArchiveReadPruneRestart: a view archives its closed
+// windows, reads hot and cold together, prunes past the retention, and —
+// restarted with the same state directory, as `weir serve` restarts —
+// finds its archive again under the identity recorded there.
 func TestColdTierArchiveReadPruneRestart(t *testing.T) {
 	url := coldURL(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "m.jsonl"), []byte(coldEvents), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "empty.jsonl"), nil, 0o644))
 	view := fmt.Sprintf("cold_v_%d", time.Now().UnixNano())
 	clock := &coldClock{now: time.Date(2026, 11, 9, 10, 5, 0, 0, time.UTC)}
 	stderr := &syncBuffer{}
 
-	e := newColdEngine(t, url, clock, stderr)
+	st := openState(t, filepath.Join(dir, "state"))
+	e := newColdServer(t, url, clock, stderr, st)
 	coldExec(t, e, coldScript(dir, "m.jsonl", view))
 	waitQueries(t, e)
 	mv := e.view(view)
 	require.Equal(t, 4, mv.Len())
+	id := mv.cold.id
+	require.NotEmpty(t, id)
 
 	// One flush archives the four final rows in one statement, then keeps
 	// only the most recent closed window (keepHot = 1) in memory.
 	require.NoError(t, e.cold.flush(ctx))
+	require.Equal(t, 4, coldCountID(t, url, id))
 	require.Equal(t, 4, coldCount(t, url, view))
 	require.Equal(t, 1, mv.Len())
 
@@ -200,24 +236,141 @@ func TestColdTierArchiveReadPruneRestart(t *testing.T) {
 	clock.set(time.Date(2026, 11, 10, 10, 1, 30, 0, time.UTC))
 	n, err := e.cold.prune(ctx)
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, n, int64(2))
-	require.Equal(t, 2, coldCount(t, url, view))
+	require.Equal(t, int64(2), n)
+	require.Equal(t, 2, coldCountID(t, url, id))
 	require.Equal(t, all[2:], coldRead(t, e, q))
 	require.NoError(t, e.Close())
+	require.NoError(t, st.Close())
 
-	// A restarted engine whose view has no hot rows (its source is empty)
-	// still reads the archived windows.
-	e2 := newColdEngine(t, url, clock, stderr)
+	// A restart with the same state directory restores the view (its hot
+	// rows from the final checkpoint, taken when its input ended: all four,
+	// queued again) under the same archive identity. Once they are archived
+	// again and evicted, the read still shows all four: three from the
+	// archive the view found again.
+	st = openState(t, filepath.Join(dir, "state"))
+	t.Cleanup(func() { st.Close() })
+	e2 := newColdServer(t, url, clock, stderr, st)
 	t.Cleanup(func() { e2.Close() })
-	coldExec(t, e2, coldScript(dir, "empty.jsonl", view))
+	restored, err := e2.Restore(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, restored)
 	waitQueries(t, e2)
-	require.Zero(t, e2.view(view).Len())
-	require.Equal(t, all[2:], coldRead(t, e2, q))
+	mv2 := e2.view(view)
+	require.Equal(t, id, mv2.cold.id)
+	require.NoError(t, e2.cold.flush(ctx))
+	require.Equal(t, 1, mv2.Len())
+	require.Equal(t, 4, coldCountID(t, url, id))
+	require.Equal(t, all, coldRead(t, e2, q))
 
-	// DROP VIEW deletes the archived rows.
+	// DROP VIEW deletes the archived rows and forgets the identity: the
+	// view created again under the same name starts from an empty archive.
+	coldExec(t, e2, "DROP VIEW "+view)
+	require.Zero(t, coldCountID(t, url, id))
+	rec, err := StoreCheckpoints{S: st}.Latest(coldIDKey(view))
+	require.NoError(t, err)
+	require.Nil(t, rec, "the identity record is deleted with the view")
+	script := coldScript(dir, "m.jsonl", view)
+	coldExec(t, e2, script[strings.Index(script, "CREATE MATERIALIZED VIEW"):])
+	waitQueries(t, e2)
+	newID := e2.view(view).cold.id
+	require.NotEqual(t, id, newID)
+	require.Equal(t, all, coldRead(t, e2, q), "its own rows, once each")
+	require.NoError(t, e2.cold.flush(ctx))
+	require.Equal(t, 4, coldCountID(t, url, newID))
 	coldExec(t, e2, "DROP VIEW "+view)
 	require.Zero(t, coldCount(t, url, view))
 	require.NotContains(t, stderr.String(), "cold tier:")
+}
+
+// TestColdTierArchivesAreOwnedByTheirServer: two servers sharing one
+// PostgreSQL — or one server whose state directory was wiped and the
+// server it was — each have their own archive for a view of the same name:
+// a new view does not read the old rows, and pruning by one server leaves
+// the other's rows.
+func TestColdTierArchivesAreOwnedByTheirServer(t *testing.T) {
+	url := coldURL(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "m.jsonl"), []byte(coldEvents), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "empty.jsonl"), nil, 0o644))
+	view := fmt.Sprintf("cold_own_%d", time.Now().UnixNano())
+	clock := &coldClock{now: time.Date(2026, 11, 9, 10, 5, 0, 0, time.UTC)}
+	stderr := &syncBuffer{}
+
+	stA := openState(t, filepath.Join(dir, "a"))
+	t.Cleanup(func() { stA.Close() })
+	a := newColdServer(t, url, clock, stderr, stA)
+	t.Cleanup(func() { a.Close() })
+	coldExec(t, a, coldScript(dir, "m.jsonl", view))
+	waitQueries(t, a)
+	require.NoError(t, a.cold.flush(ctx))
+	idA := a.view(view).cold.id
+	require.Equal(t, 4, coldCountID(t, url, idA))
+	t.Cleanup(func() { coldExec(t, a, "DROP VIEW "+view) })
+
+	// Server B (another state directory: a second server, or A's wiped)
+	// has the same view name over an empty source: it reads nothing.
+	stB := openState(t, filepath.Join(dir, "b"))
+	t.Cleanup(func() { stB.Close() })
+	b := newColdServer(t, url, clock, stderr, stB)
+	t.Cleanup(func() { b.Close() })
+	coldExec(t, b, coldScript(dir, "empty.jsonl", view))
+	waitQueries(t, b)
+	require.NotEqual(t, idA, b.view(view).cold.id)
+	require.Empty(t, coldRead(t, b, "SELECT * FROM "+view))
+
+	// B prunes at a clock past every window's retention: A's rows stay.
+	clock.set(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+	n, err := b.cold.prune(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n)
+	require.Equal(t, 4, coldCountID(t, url, idA))
+	// B's DROP VIEW leaves A's rows too.
+	coldExec(t, b, "DROP VIEW "+view)
+	require.Equal(t, 4, coldCountID(t, url, idA))
+	require.NotContains(t, stderr.String(), "cold tier:")
+}
+
+// TestColdTierAdoptsRowsOfAnOlderWeir: a view restored from the persisted
+// catalog of a weir that had no archive identities (no identity record)
+// takes over the rows archived under its name with archive_id ''.
+func TestColdTierAdoptsRowsOfAnOlderWeir(t *testing.T) {
+	url := coldURL(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "empty.jsonl"), nil, 0o644))
+	view := fmt.Sprintf("cold_old_%d", time.Now().UnixNano())
+	clock := &coldClock{now: time.Date(2026, 11, 9, 10, 5, 0, 0, time.UTC)}
+	stderr := &syncBuffer{}
+
+	st := openState(t, filepath.Join(dir, "state"))
+	e := newColdServer(t, url, clock, stderr, st)
+	coldExec(t, e, coldScript(dir, "empty.jsonl", view))
+	waitQueries(t, e)
+	require.NoError(t, e.Close())
+	// What an older weir left: no identity record, a row with archive_id ''.
+	require.NoError(t, StoreCheckpoints{S: st}.Delete(coldIDKey(view)))
+	require.NoError(t, st.Close())
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `INSERT INTO weir_cold_rows (archive_id, view, window_start, window_end, key, row, archived_at) `+
+		`VALUES ('', $1, '2026-11-09T10:00:00Z', '2026-11-09T10:01:00Z', '["a"]', `+
+		`'{"window_start":1794218400000,"window_end":1794218460000,"model":"a","n":5,"total":50}', now())`, view)
+	require.NoError(t, err)
+
+	st = openState(t, filepath.Join(dir, "state"))
+	t.Cleanup(func() { st.Close() })
+	e2 := newColdServer(t, url, clock, stderr, st)
+	t.Cleanup(func() { e2.Close() })
+	_, err = e2.Restore(ctx)
+	require.NoError(t, err)
+	waitQueries(t, e2)
+	q := "SELECT window_start, model, n, total FROM " + view
+	require.Equal(t, []string{"2026-11-09T10:00:00.000Z | a | 5 | 50"}, coldRead(t, e2, q))
+	require.Contains(t, stderr.String(), "weir: cold tier: view "+view+" takes over 1 rows archived by an older weir")
+	coldExec(t, e2, "DROP VIEW "+view)
+	require.Zero(t, coldCount(t, url, view))
 }
 
 func TestColdTierErrorsSurface(t *testing.T) {
@@ -296,4 +449,29 @@ func TestWindowEventCountMetric(t *testing.T) {
 	require.EqualValues(t, 4, got[2])
 	require.EqualValues(t, 4, got[4])
 	require.EqualValues(t, 4, got[1<<24])
+}
+
+// TestColdTierDropWhilePostgresIsDown: DROP VIEW succeeds while the cold
+// tier cannot be reached: the view's identity is forgotten (so no view
+// reads its rows again) and stderr says how to delete the rows left.
+func TestColdTierDropWhilePostgresIsDown(t *testing.T) {
+	coldURL(t)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "empty.jsonl"), nil, 0o644))
+	clock := &coldClock{now: time.Date(2026, 11, 9, 10, 5, 0, 0, time.UTC)}
+	stderr := &syncBuffer{}
+	st := openState(t, filepath.Join(dir, "state"))
+	t.Cleanup(func() { st.Close() })
+	// Nothing listens on port 1.
+	e := newColdServer(t, "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=2", clock, stderr, st)
+	t.Cleanup(func() { e.Close() })
+	coldExec(t, e, coldScript(dir, "empty.jsonl", "cold_down"))
+	waitQueries(t, e)
+	id := e.view("cold_down").cold.id
+	coldExec(t, e, "DROP VIEW cold_down")
+	rec, err := StoreCheckpoints{S: st}.Latest(coldIDKey("cold_down"))
+	require.NoError(t, err)
+	require.Nil(t, rec)
+	require.Contains(t, stderr.String(), "weir: cold tier: dropping view cold_down: its archived rows stay in PostgreSQL, read by no view (connect: ")
+	require.Contains(t, stderr.String(), "delete them with DELETE FROM weir_cold_rows WHERE archive_id = '"+id+"'")
 }
