@@ -212,11 +212,14 @@ const (
 // Which interval fields are set depends on Kind:
 // TUMBLE(input, col, Size [, Offset]); HOP(input, col, Slide, Size);
 // CUMULATE(input, col, Step, Size); SESSION(input, col, Gap [, MaxDuration]).
-// Flink's spellings TABLE input and DESCRIPTOR(col) are accepted too.
+// Flink's spellings TABLE input and DESCRIPTOR(col) are accepted too, and
+// for SESSION Flink's PARTITION BY after the input (the session keys, which
+// the planner requires to be the GROUP BY keys).
 type WindowTVF struct {
 	At          Pos
 	Kind        WindowKind
-	Input       FromItem // *TableRef or *Subquery
+	Input       FromItem     // *TableRef or *Subquery
+	PartitionBy []*ColumnRef // SESSION(TABLE src PARTITION BY k, ...); nil when absent
 	TimeCol     string
 	TimeColAt   Pos
 	Size        *Interval

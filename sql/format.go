@@ -234,6 +234,7 @@ func (f *formatter) fromItem(n FromItem) {
 	case *WindowTVF:
 		f.WriteString(string(n.Kind) + "(")
 		f.fromItem(n.Input)
+		f.partitionBy(n.PartitionBy)
 		f.WriteString(", ")
 		f.ident(n.TimeCol)
 		var ivs []*Interval
@@ -261,6 +262,27 @@ func (f *formatter) fromItem(n FromItem) {
 	if alias != "" {
 		f.WriteString(" AS ")
 		f.ident(alias)
+	}
+}
+
+// partitionBy prints a SESSION's PARTITION BY keys: one bare, several in
+// parentheses (a bare list would split the TVF's arguments).
+func (f *formatter) partitionBy(cols []*ColumnRef) {
+	if len(cols) == 0 {
+		return
+	}
+	f.WriteString(" PARTITION BY ")
+	if len(cols) > 1 {
+		f.WriteString("(")
+	}
+	for i, c := range cols {
+		if i > 0 {
+			f.WriteString(", ")
+		}
+		f.ident(c.Name)
+	}
+	if len(cols) > 1 {
+		f.WriteString(")")
 	}
 }
 
