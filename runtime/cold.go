@@ -76,7 +76,7 @@ type viewCold struct {
 	view             string // the view's name, stored with its rows
 	adoptMu          sync.Mutex
 	adopt            bool // adoptRows has yet to run (under adoptMu)
-	startCol, endCol int // window columns (cold.WindowCols)
+	startCol, endCol int  // window columns (cold.WindowCols)
 	pending          *coldata.Batch
 	spare            *coldata.Batch
 	// readMu orders reads against eviction: a read holds it shared from
@@ -173,7 +173,7 @@ func (c *coldTier) archiveIDs() []string {
 }
 
 // adoptRows gives the view the rows archived under its name by a weir
-// without archive identities (archive_id ''), once it succeeds; the
+// without archive identities (archive_id ”), once it succeeds; the
 // archiver and reads call it before touching the view's archive.
 func (vc *viewCold) adoptRows(ctx context.Context, a *cold.Archive) error {
 	vc.adoptMu.Lock()
