@@ -80,7 +80,7 @@ func TestSinkKeyColumnsNameOutputColumns(t *testing.T) {
 		return &catalog.Sink{Name: "out", Options: o}
 	}
 	_, err := NewWithConfig(def("key_columns", "model"), hiddenSchema, Config{KeyCols: []int{1, 2, 3}, Values: 1})
-	require.ErrorContains(t, err, `key column "model" is not an output column`)
+	require.EqualError(t, err, `sink out: key_columns names "model", which is not an output column of its query`)
 	s, err := NewWithConfig(def("key_columns", "requests"), hiddenSchema, Config{KeyCols: []int{1, 2, 3}, Values: 1})
 	require.NoError(t, err)
 	require.Equal(t, []int{0}, s.KeyCols())
@@ -130,8 +130,8 @@ func TestSinkRetriesTopicBeingCreated(t *testing.T) {
 	require.NoError(t, s.Close())
 	require.Equal(t, 2, h.Hits())
 	require.Len(t, readAll(t, addr, "fresh", 1), 1)
-	require.Equal(t, `weir: kafka sink out: writing to topic "fresh" failed: [5] Leader Not Available: the cluster is in the middle of a leadership election and there is currently no leader for this partition and hence it is unavailable for writes; retrying for up to 30s
-weir: kafka sink out: writing to topic "fresh" succeeded after 2 failed attempts
+	require.Equal(t, `weir: sink out: writing to topic "fresh" failed: [5] Leader Not Available: the cluster is in the middle of a leadership election and there is currently no leader for this partition and hence it is unavailable for writes; retrying for up to 30s
+weir: sink out: writing to topic "fresh" succeeded after 2 failed attempts
 `, log.String())
 }
 
@@ -146,7 +146,7 @@ func TestSinkGivesUpAfterRetrying(t *testing.T) {
 	var log syncBuffer
 	s.SetErrorLog(&log)
 	err := s.Process(resultBatch(result{start: w0, end: w1, model: "m", requests: 1, emit: coldata.EmitFinal}), nil)
-	require.ErrorContains(t, err, `kafka: sink out: writing 1 messages to topic "never": [5] Leader Not Available`)
+	require.ErrorContains(t, err, `sink out: writing 1 messages to topic "never": [5] Leader Not Available`)
 	require.ErrorContains(t, err, "still failing after")
 	require.Contains(t, log.String(), "retrying for up to 100ms")
 	require.NoError(t, s.Close())

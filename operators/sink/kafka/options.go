@@ -42,7 +42,7 @@ func parseOptions(def *catalog.Sink) (options, error) {
 		}
 		if prev, dup := byName[c]; dup {
 			a, b := min(prev, k), max(prev, k)
-			return o, fmt.Errorf("kafka: sink %s: options %q and %q are two names of option %q; give only one", def.Name, a, b, c)
+			return o, fmt.Errorf("sink %s: options %q and %q are two names of option %q; give only one", def.Name, a, b, c)
 		}
 		byName[c] = k
 	}
@@ -58,19 +58,19 @@ func parseOptions(def *catalog.Sink) (options, error) {
 			o.brokers = append(o.brokers, catalog.SplitList(v)...)
 		case "format":
 			if !strings.EqualFold(strings.TrimSpace(v), "json") {
-				return o, fmt.Errorf("kafka: sink %s: format %q is not supported (only 'json')", def.Name, v)
+				return o, fmt.Errorf("sink %s: option format = %q is not supported: expected 'json'", def.Name, v)
 			}
 		case "key_columns":
 			o.keyColumns = v
 		default:
-			return o, fmt.Errorf("kafka: sink %s: unknown option %q; known options: %s", def.Name, k, strings.Join(knownOptions, ", "))
+			return o, fmt.Errorf("sink %s: unknown option %q; known options: %s", def.Name, k, strings.Join(knownOptions, ", "))
 		}
 	}
 	if o.topic == "" {
-		return o, fmt.Errorf("kafka: sink %s: option 'topic' is required", def.Name)
+		return o, fmt.Errorf("sink %s: option 'topic' is required", def.Name)
 	}
 	if len(o.brokers) == 0 {
-		return o, fmt.Errorf("kafka: sink %s: option 'brokers' is required", def.Name)
+		return o, fmt.Errorf("sink %s: option 'brokers' is required", def.Name)
 	}
 	return o, nil
 }

@@ -24,16 +24,16 @@ func TestSinkOptionAliases(t *testing.T) {
 		err  string
 	}{
 		{catalog.Options{"topic": "t", "brokers": "a:1", "bootstrap.servers": "b:1"},
-			`kafka: sink out: options "bootstrap.servers" and "brokers" are two names of option "brokers"; give only one`},
+			`sink out: options "bootstrap.servers" and "brokers" are two names of option "brokers"; give only one`},
 		{catalog.Options{"topic": "t", "brokers": "a:1", "properties.bootstrap.servers": "b:1"},
-			`kafka: sink out: options "brokers" and "properties.bootstrap.servers" are two names of option "brokers"; give only one`},
+			`sink out: options "brokers" and "properties.bootstrap.servers" are two names of option "brokers"; give only one`},
 		{catalog.Options{"topic": "t", "bootstrap.servers": "a:1", "properties.bootstrap.servers": "b:1"},
-			`kafka: sink out: options "bootstrap.servers" and "properties.bootstrap.servers" are two names of option "brokers"; give only one`},
+			`sink out: options "bootstrap.servers" and "properties.bootstrap.servers" are two names of option "brokers"; give only one`},
 		// The source's other aliases are not the sink's.
 		{catalog.Options{"topic": "t", "brokers": "a:1", "properties.group.id": "g"},
-			`kafka: sink out: unknown option "properties.group.id"; known options: connector, topic, brokers, format, key_columns`},
+			`sink out: unknown option "properties.group.id"; known options: connector, topic, brokers, format, key_columns`},
 		{catalog.Options{"topic": "t", "brokers": "a:1", "group_id": "g"},
-			`kafka: sink out: unknown option "group_id"; known options: connector, topic, brokers, format, key_columns`},
+			`sink out: unknown option "group_id"; known options: connector, topic, brokers, format, key_columns`},
 	} {
 		_, err := New(&catalog.Sink{Name: "out", Options: tc.opts}, resultSchema)
 		require.EqualError(t, err, tc.err)

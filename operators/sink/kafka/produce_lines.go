@@ -81,7 +81,7 @@ func Produce(ctx context.Context, cfg ProduceConfig, r io.Reader) (int, error) {
 			return nil
 		}
 		if err := retry.Write(ctx, w, policy, cfg.OnRetry, msgs...); err != nil {
-			return fmt.Errorf("kafka: producing to topic %q: %w", topic, err)
+			return fmt.Errorf("producing to topic %q: %w", topic, err)
 		}
 		sent += len(msgs)
 		msgs = msgs[:0]
@@ -105,14 +105,14 @@ func Produce(ctx context.Context, cfg ProduceConfig, r io.Reader) (int, error) {
 			break
 		}
 		if err != nil {
-			return sent, fmt.Errorf("kafka: reading line %d: %w", line+1, err)
+			return sent, fmt.Errorf("reading line %d: %w", line+1, err)
 		}
 	}
 	if err := flush(); err != nil {
 		return sent, err
 	}
 	if err := w.Close(); err != nil {
-		return sent, fmt.Errorf("kafka: producing to topic %q: %w", topic, err)
+		return sent, fmt.Errorf("producing to topic %q: %w", topic, err)
 	}
 	return sent, nil
 }

@@ -103,14 +103,14 @@ func NewWithConfig(def *catalog.Sink, schema catalog.Schema, cfg Config) (*Sink,
 			n = strings.TrimSpace(n)
 			c := schema[:s.values].Index(n)
 			if c < 0 {
-				return nil, fmt.Errorf("kafka: sink %s: key column %q is not an output column", def.Name, n)
+				return nil, fmt.Errorf("sink %s: key_columns names %q, which is not an output column of its query", def.Name, n)
 			}
 			s.keyCols = append(s.keyCols, c)
 		}
 	case cfg.KeyCols != nil:
 		for _, c := range cfg.KeyCols {
 			if c < 0 || c >= len(schema) {
-				return nil, fmt.Errorf("kafka: sink %s: key column %d out of range", def.Name, c)
+				return nil, fmt.Errorf("sink %s: key column %d is out of range: the query has %d columns", def.Name, c, len(schema))
 			}
 		}
 		s.keyCols = append([]int(nil), cfg.KeyCols...)
@@ -180,7 +180,7 @@ func (s *Sink) Open(ctx *operators.Context) error {
 // broker's acknowledgement.
 func (s *Sink) Process(b *coldata.Batch, _ operators.Emitter) error {
 	if s.w == nil {
-		return fmt.Errorf("kafka: sink %s: Process before Open", s.name)
+		return fmt.Errorf("sink %s: writing before the sink was opened", s.name)
 	}
 	if b.Live() == 0 {
 		return nil
@@ -203,7 +203,7 @@ func (s *Sink) Process(b *coldata.Batch, _ operators.Emitter) error {
 	retried := 0
 	err := retry.Write(s.ctx, s.w, s.retry, func(err error, attempts int) {
 		if retried == 0 && s.log != nil {
-			fmt.Fprintf(s.log, "weir: kafka sink %s: writing to topic %q failed: %v; retrying for up to %s\n", s.name, s.topic, err, s.retry.For)
+			fmt.Fprintf(s.log, "weir: sink %s: writing to topic %q failed: %v; retrying for up to %s\n", s.name, s.topic, err, s.retry.For)
 		}
 		retried = attempts
 	}, s.msgs...)
@@ -211,10 +211,10 @@ func (s *Sink) Process(b *coldata.Batch, _ operators.Emitter) error {
 		// The query fails with this error and the runtime does not close a
 		// failed query's operators: release the producer now.
 		s.closeWriter()
-		return fmt.Errorf("kafka: sink %s: writing %d messages to topic %q: %w", s.name, len(s.msgs), s.topic, err)
+		return fmt.Errorf("sink %s: writing %d messages to topic %q: %w", s.name, len(s.msgs), s.topic, err)
 	}
 	if retried > 0 && s.log != nil {
-		fmt.Fprintf(s.log, "weir: kafka sink %s: writing to topic %q succeeded after %d failed attempts\n", s.name, s.topic, retried)
+		fmt.Fprintf(s.log, "weir: sink %s: writing to topic %q succeeded after %d failed attempts\n", s.name, s.topic, retried)
 	}
 	return nil
 }
@@ -263,7 +263,7 @@ func (s *Sink) OnWatermark(int64, operators.Emitter) error { return nil }
 // Close flushes and closes the producer, returning any write error.
 func (s *Sink) Close() error {
 	if err := s.closeWriter(); err != nil {
-		return fmt.Errorf("kafka: sink %s: closing producer: %w", s.name, err)
+		return fmt.Errorf("sink %s: flushing the last messages to topic %q: %w", s.name, s.topic, err)
 	}
 	return nil
 }
