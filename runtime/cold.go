@@ -173,7 +173,7 @@ func (c *coldTier) archiveIDs() []string {
 }
 
 // adoptRows gives the view the rows archived under its name by a weir
-// without archive identities (archive_id ”), once it succeeds; the
+// without archive identities (an empty archive_id), once it succeeds; the
 // archiver and reads call it before touching the view's archive.
 func (vc *viewCold) adoptRows(ctx context.Context, a *cold.Archive) error {
 	vc.adoptMu.Lock()

@@ -333,7 +333,7 @@ func TestColdTierArchivesAreOwnedByTheirServer(t *testing.T) {
 
 // TestColdTierAdoptsRowsOfAnOlderWeir: a view restored from the persisted
 // catalog of a weir that had no archive identities (no identity record)
-// takes over the rows archived under its name with archive_id ”.
+// takes over the rows archived under its name with an empty archive_id.
 func TestColdTierAdoptsRowsOfAnOlderWeir(t *testing.T) {
 	url := coldURL(t)
 	ctx := context.Background()

@@ -21,12 +21,12 @@
 //
 // A table created by an older weir, without archive_id and keyed by
 // (view, window_start, window_end, key), is migrated when a connection
-// opens it: the column is added with ” for the old rows and the primary
-// key is rebuilt on archive_id. Rows with archive_id ” belong to no
+// opens it: the column is added, empty for the old rows and the primary
+// key is rebuilt on archive_id. Rows with an empty archive_id belong to no
 // archive until Adopt gives them one.
 //
 // view is in the primary key only so that the old rows, which share
-// archive_id ”, keep distinct keys.
+// an empty archive_id, keep distinct keys.
 //
 // key is the JSON array of the row's group-key values (NULL included), so
 // a re-archived (late) row replaces the earlier one; row is the JSON
@@ -335,7 +335,7 @@ func (a *Archive) Delete(ctx context.Context, id, view string) error {
 }
 
 // Adopt gives the rows archived for view by a weir that had no archive
-// identities (archive_id ”) to archive id, and returns their number.
+// identities (an empty archive_id) to archive id, and returns their number.
 func (a *Archive) Adopt(ctx context.Context, id, view string) (int64, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()

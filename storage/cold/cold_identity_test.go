@@ -154,7 +154,7 @@ func TestNonFiniteDoublesRoundTrip(t *testing.T) {
 
 // A table made by a weir without archive identities — no archive_id,
 // primary key (view, window_start, window_end, key) — is migrated when
-// an Archive opens it: its rows keep archive_id ” (two views' rows for
+// an Archive opens it: its rows keep an empty archive_id (two views' rows for
 // the same window and key included), belong to no archive, and Adopt
 // gives one view's rows to its archive. The test runs in its own schema
 // (search_path), so the shared table is untouched.
