@@ -21,7 +21,7 @@
 //
 // A table created by an older weir, without archive_id and keyed by
 // (view, window_start, window_end, key), is migrated when a connection
-// opens it: the column is added, empty for the old rows and the primary
+// opens it: the column is added (empty in the old rows) and the primary
 // key is rebuilt on archive_id. Rows with an empty archive_id belong to no
 // archive until Adopt gives them one.
 //
