@@ -89,10 +89,16 @@ func runMain(args []string, out, errw io.Writer) int {
 	// Check every statement of every file (parse, plan, options) before
 	// running any: a rejected statement prints its error and nothing else,
 	// rather than after queries started earlier have printed rows.
+	// A bounded file source's data file must be readable by then too.
 	chk := runtime.NewChecker()
+	dataFiles := newDataFileCheck()
 	for _, f := range parsed {
 		for _, s := range f.stmts {
-			if err := chk.Check(s); err != nil {
+			err := chk.Check(s)
+			if err == nil {
+				err = dataFiles.check(s)
+			}
+			if err != nil {
 				fmt.Fprintf(errw, "%s: %v\n", f.name, err)
 				return execExit(err)
 			}

@@ -85,14 +85,16 @@ func TestRunErrorMessages(t *testing.T) {
 		}
 		return code, strings.TrimPrefix(errw, q+": ")
 	}
+	// A missing data file or a directory is refused before running, at the
+	// path's value (line 2, column 34).
 	missing := filepath.Join(dir, "absent.jsonl")
 	code, errw := run("path = '" + missing + "'")
-	require.Equal(t, exitFailed, code)
-	require.Equal(t, `source "s": open `+missing+": no such file or directory\n", errw)
+	require.Equal(t, exitSQLError, code)
+	require.Equal(t, `line 2, column 34: source "s": data file "`+missing+`" does not exist`+"\n", errw)
 
 	code, errw = run("path = '" + dir + "'")
-	require.Equal(t, exitFailed, code)
-	require.Equal(t, "weir run: query q1 failed: source s: read "+dir+": is a directory\n", errw)
+	require.Equal(t, exitSQLError, code)
+	require.Equal(t, `line 2, column 34: source "s": data file "`+dir+`" is a directory, expected a JSON-lines file`+"\n", errw)
 
 	data := writeFile(t, dir, "e.jsonl", `{"ts":1000}`+"\n")
 	dl := filepath.Join(dir, "nosuchdir", "x.dl")

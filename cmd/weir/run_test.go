@@ -50,11 +50,12 @@ func TestRunExitCodesAndErrors(t *testing.T) {
 	code, _, _ = runWeir()
 	require.Equal(t, exitUsage, code)
 
-	// A data file that cannot be opened is a failure to run (1), not a
-	// rejected statement (3).
+	// A bounded source's data file that does not exist is found before
+	// running: a rejected statement (3), positioned at the path.
 	nodata := writeFile(t, dir, "nodata.sql", "CREATE SOURCE s (ts TIMESTAMP, WATERMARK FOR ts AS ts)\n  WITH (connector = 'file', path = '"+filepath.Join(dir, "absent.jsonl")+"');\nSELECT window_start, COUNT(*) AS n FROM TUMBLE(s, ts, INTERVAL '1' MINUTE) GROUP BY window_start;\n")
 	code, _, errw = runWeir(nodata)
-	require.Equal(t, exitFailed, code)
+	require.Equal(t, exitSQLError, code)
+	require.Contains(t, errw, "nodata.sql: line 2, column 36: ")
 	require.Contains(t, errw, "absent.jsonl")
 
 	code, _, errw = runWeir("--format", "xml", bad)

@@ -134,7 +134,11 @@ func (s *Source) Open(ctx *operators.Context) error {
 			s.warnf("%s does not exist: waiting for it to be created", s.path)
 			return nil
 		}
-		return fmt.Errorf("source %q: %w", s.name, err)
+		return fmt.Errorf("source %q: %w", s.name, pathError(s.path, err))
+	}
+	if fi.IsDir() {
+		_ = f.Close()
+		return fmt.Errorf("source %q: data file %q is a directory, expected a JSON-lines file%s", s.name, s.path, relativeTo(s.path))
 	}
 	s.opened = true
 	return s.use(f, fi)

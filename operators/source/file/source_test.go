@@ -186,14 +186,11 @@ func TestErrorMessages(t *testing.T) {
 	missing := filepath.Join(dir, "absent.jsonl")
 	src, err := New(&catalog.Source{Name: "s", Schema: metricsSchema, Options: catalog.Options{"path": missing}})
 	require.NoError(t, err)
-	require.EqualError(t, src.Open(&operators.Context{}), `source "s": open `+missing+`: no such file or directory`)
+	require.EqualError(t, src.Open(&operators.Context{}), `source "s": data file "`+missing+`" does not exist`)
 
 	src, err = New(&catalog.Source{Name: "s", Schema: metricsSchema, Options: catalog.Options{"path": dir}})
 	require.NoError(t, err)
-	require.NoError(t, src.Open(&operators.Context{}))
-	defer src.Close()
-	err = src.Read(context.Background(), coldata.NewBatch(metricsSchema, 0))
-	require.EqualError(t, err, "read "+dir+": is a directory")
+	require.EqualError(t, src.Open(&operators.Context{}), `source "s": data file "`+dir+`" is a directory, expected a JSON-lines file`)
 
 	_, err = New(&catalog.Source{Name: "s", Schema: metricsSchema, Options: catalog.Options{}})
 	require.EqualError(t, err, `source "s": option path is required`)
