@@ -26,6 +26,9 @@ func (b *builder) windowSelect(s *sql.Select, tvf *sql.WindowTVF, in *rel, emit 
 	if err != nil {
 		return nil, err
 	}
+	if err := checkPartitionColumns(tvf, in); err != nil {
+		return nil, err
+	}
 	tables := in.tables
 	if tvf.Alias != "" {
 		tables = append(append([]string(nil), tables...), tvf.Alias)
@@ -55,12 +58,14 @@ func (b *builder) windowSelect(s *sql.Select, tvf *sql.WindowTVF, in *rel, emit 
 	keySc.clause = "GROUP BY"
 	var keys []expr.Expr
 	var keyNames, keyCanon []string
+	var keyExprs []sql.Expr // the GROUP BY keys besides the window columns
 	hasWindow := false
 	for _, g := range s.GroupBy {
 		if c, ok := g.(*sql.ColumnRef); ok && isWindowCol(c.Name) && in.schema().Index(c.Name) < 0 {
 			hasWindow = true
 			continue
 		}
+		keyExprs = append(keyExprs, g)
 		if l, ok := g.(*sql.Literal); ok && l.Kind == sql.LitInt {
 			return nil, errf(g.ExprPos(), codeUnsupported, "GROUP BY by position is not supported; name the column or expression")
 		}
@@ -82,6 +87,9 @@ func (b *builder) windowSelect(s *sql.Select, tvf *sql.WindowTVF, in *rel, emit 
 	}
 	if !hasWindow {
 		return nil, errf(s.GroupBy[0].ExprPos(), codeGrouping, "GROUP BY over %s must include window_start or window_end", tvf.Kind)
+	}
+	if err := checkPartitionBy(tvf, keyExprs); err != nil {
+		return nil, err
 	}
 	if spec.Kind == window.Session && len(keys) == 0 {
 		return nil, errf(s.GroupBy[0].ExprPos(), codeGrouping, "SESSION windows are per key: GROUP BY needs at least one column besides window_start and window_end")
