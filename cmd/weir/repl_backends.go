@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/operators/sink/stdout"
 	"github.com/weirdb/weir/runtime"
 	"github.com/weirdb/weir/sql"
 )
@@ -164,9 +166,11 @@ func (b *remoteBackend) query(ctx context.Context, text string, w io.Writer) err
 	stream := len(fds) > 0 && fds[len(fds)-1].Name == runtime.EmitColumn
 	names := make([]string, len(fds))
 	numeric := make([]bool, len(fds))
+	stamps := make([]bool, len(fds))
 	for i, fd := range fds {
 		names[i] = fd.Name
 		numeric[i] = numericOIDs[fd.DataTypeOID]
+		stamps[i] = timestampOIDs[fd.DataTypeOID]
 	}
 	p := &rowPrinter{w: w}
 	if stream {
@@ -179,7 +183,11 @@ func (b *remoteBackend) query(ctx context.Context, text string, w io.Writer) err
 			vals = make([]string, len(fds))
 		}
 		for i, raw := range rows.RawValues() {
-			vals[i] = string(raw)
+			if stamps[i] && raw != nil {
+				vals[i] = timestampText(raw)
+			} else {
+				vals[i] = string(raw)
+			}
 		}
 		if stream {
 			p.row(vals)
@@ -298,6 +306,28 @@ func printDetail(w io.Writer, e *stmtError) {
 	if e.hint != "" {
 		fmt.Fprintf(w, "HINT: %s\n", e.hint)
 	}
+}
+
+// timestampOIDs are the Postgres types whose text the REPL prints as the
+// in-process REPL prints a TIMESTAMP: timestamp, timestamptz.
+var timestampOIDs = map[uint32]bool{1114: true, 1184: true}
+
+// wireTimestampLayouts are the text forms of timestamptz and timestamp a
+// server sends ("2026-11-09 14:35:00.25+00"; timestamp has no offset).
+var wireTimestampLayouts = []string{"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z07", "2006-01-02 15:04:05.999999999"}
+
+// timestampText renders a timestamp value's wire text as weir prints
+// TIMESTAMP everywhere else (SPEC.md: RFC 3339, UTC, milliseconds — what
+// the in-process REPL and weir run print): "2026-11-09T14:35:00.250Z". Text
+// it cannot read (infinity, BC dates) is printed as sent.
+func timestampText(raw []byte) string {
+	s := string(raw)
+	for _, layout := range wireTimestampLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return string(stdout.AppendTimestamp(nil, t.UnixMilli()))
+		}
+	}
+	return s
 }
 
 // numericOIDs are the Postgres types whose values printTable right-aligns:
