@@ -25,7 +25,7 @@ func pgType(t catalog.Type) (string, error) {
 	case catalog.Timestamp:
 		return "timestamptz", nil
 	}
-	return "", fmt.Errorf("postgres: column type %s has no PostgreSQL mapping", t)
+	return "", fmt.Errorf("column type %s has no PostgreSQL mapping", t)
 }
 
 // quote quotes a (possibly schema-qualified "schema.table") identifier.

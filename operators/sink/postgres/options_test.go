@@ -17,6 +17,6 @@ func TestSinkOptions(t *testing.T) {
 	for _, extra := range []string{"schema", "format", "key_columns"} {
 		o := catalog.Options{"url": "postgres://h/db", "table": "t", extra: "v"}
 		_, err := New(&catalog.Sink{Name: "x", Options: o}, resultSchema, nil)
-		require.EqualError(t, err, `postgres: sink x: unknown option "`+extra+`"; known options: connector, url, table`)
+		require.EqualError(t, err, `sink x: unknown option "`+extra+`"; known options: connector, url, table`)
 	}
 }

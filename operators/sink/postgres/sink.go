@@ -8,7 +8,9 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -41,9 +43,13 @@ type CheckpointSink interface {
 // checkpoint older than the last id applied to the table, the replayed
 // rows of the checkpoints already applied are discarded instead.
 //
-// Errors (after retries with exponential backoff on connection failures
-// and serialization errors) are returned from Process, OnWatermark,
-// OnCheckpoint or Close, and fail the query.
+// Transient failures (connection lost or refused, serialization failure,
+// server shutting down) are retried with exponential backoff under the
+// RetryPolicy (DefaultRetry: 100 ms doubling to 5 s, for 2 minutes) and
+// reported on the error log; pending rows stay buffered meanwhile. A
+// permanent failure, or one that outlasts the policy, is returned from
+// Open, Process, OnWatermark, OnCheckpoint or Close, naming the sink, and
+// fails the query.
 type Sink struct {
 	name     string
 	url      string
@@ -62,8 +68,15 @@ type Sink struct {
 	delivered func(rows int) // SetDelivered; nil: nobody counts
 	upsert    string
 	flushRows int
-	retries   int
-	backoff   time.Duration
+
+	// Retries (retry.go).
+	policy     RetryPolicy
+	now        func() time.Time                                 // the retry clock
+	sleep      func(ctx context.Context, d time.Duration) error // the backoff wait
+	log        io.Writer                                        // retry warnings; nil: nowhere
+	warned     bool                                             // a retry was reported and no success since
+	lastWarn   time.Time
+	suppressed int // retries not reported since lastWarn
 }
 
 var (
@@ -86,30 +99,30 @@ var knownOptions = []string{"connector", "url", "table"}
 func New(def *catalog.Sink, schema catalog.Schema, keyCols []int) (operators.Operator, error) {
 	for _, k := range slices.Sorted(maps.Keys(def.Options)) {
 		if !slices.Contains(knownOptions, strings.ToLower(k)) {
-			return nil, fmt.Errorf("postgres: sink %s: unknown option %q; known options: %s", def.Name, k, strings.Join(knownOptions, ", "))
+			return nil, fmt.Errorf("sink %s: unknown option %q; known options: %s", def.Name, k, strings.Join(knownOptions, ", "))
 		}
 	}
 	url, ok := def.Options.Get("url")
 	if !ok || url == "" {
-		return nil, fmt.Errorf("postgres: sink %s needs the url option", def.Name)
+		return nil, fmt.Errorf("sink %s needs the url option", def.Name)
 	}
 	if _, err := pgx.ParseConfig(url); err != nil {
-		return nil, fmt.Errorf("postgres: sink %s: bad url: %w", def.Name, err)
+		return nil, fmt.Errorf("sink %s: bad url: %w", def.Name, err)
 	}
 	table, ok := def.Options.Get("table")
 	if !ok || table == "" {
-		return nil, fmt.Errorf("postgres: sink %s needs the table option", def.Name)
+		return nil, fmt.Errorf("sink %s needs the table option", def.Name)
 	}
 	for _, c := range schema {
 		if _, err := pgType(c.Type); err != nil {
-			return nil, fmt.Errorf("postgres: sink %s: column %q: %w", def.Name, c.Name, err)
+			return nil, fmt.Errorf("sink %s: column %q: %w", def.Name, c.Name, err)
 		}
 		if c.Name == "_emit" {
-			return nil, fmt.Errorf("postgres: sink %s: column name _emit is reserved", def.Name)
+			return nil, fmt.Errorf("sink %s: column name _emit is reserved", def.Name)
 		}
 	}
 	s := &Sink{name: def.Name, url: url, table: table, schema: schema,
-		flushRows: defaultFlushRows, retries: 5, backoff: 100 * time.Millisecond}
+		flushRows: defaultFlushRows, policy: DefaultRetry, now: time.Now, sleep: sleepCtx, log: os.Stderr}
 	for _, w := range []string{"window_start", "window_end"} {
 		if i := schema.Index(w); i >= 0 {
 			s.conflict = append(s.conflict, i)
@@ -117,7 +130,7 @@ func New(def *catalog.Sink, schema catalog.Schema, keyCols []int) (operators.Ope
 	}
 	for _, k := range keyCols {
 		if k < 0 || k >= len(schema) {
-			return nil, fmt.Errorf("postgres: sink %s: key column %d out of range", def.Name, k)
+			return nil, fmt.Errorf("sink %s: key column %d out of range", def.Name, k)
 		}
 		s.conflict = append(s.conflict, k)
 	}
@@ -178,11 +191,11 @@ func (s *Sink) Open(ctx *operators.Context) error {
 // Process buffers the rows of b (with their Batch.Emit kinds).
 func (s *Sink) Process(b *coldata.Batch, _ operators.Emitter) error {
 	if len(b.Cols) != len(s.schema) {
-		return fmt.Errorf("postgres: sink %s: batch has %d columns, want %d", s.name, len(b.Cols), len(s.schema))
+		return fmt.Errorf("sink %s: batch has %d columns, want %d", s.name, len(b.Cols), len(s.schema))
 	}
 	for c, v := range b.Cols {
 		if v.Type != s.schema[c].Type {
-			return fmt.Errorf("postgres: sink %s: column %d is %s, want %s", s.name, c, v.Type, s.schema[c].Type)
+			return fmt.Errorf("sink %s: column %d is %s, want %s", s.name, c, v.Type, s.schema[c].Type)
 		}
 	}
 	b.ForEach(func(i int) { s.buf.add(b, i) })

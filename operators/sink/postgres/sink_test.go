@@ -188,7 +188,7 @@ func TestExactlyOnceAcrossRestart(t *testing.T) {
 
 func TestSinkErrors(t *testing.T) {
 	_, err := New(&catalog.Sink{Name: "x", Options: catalog.Options{"table": "t"}}, resultSchema, nil)
-	require.ErrorContains(t, err, "postgres: sink x needs the url option")
+	require.ErrorContains(t, err, "sink x needs the url option")
 	_, err = New(&catalog.Sink{Name: "x", Options: catalog.Options{"url": "postgres://h/db"}}, resultSchema, nil)
 	require.ErrorContains(t, err, "needs the table option")
 	_, err = New(&catalog.Sink{Name: "x", Options: catalog.Options{"url": "postgres://h/db", "table": "t"}},
@@ -210,7 +210,9 @@ func TestSinkErrors(t *testing.T) {
 	require.NoError(t, s.Open(&operators.Context{}))
 	require.NoError(t, s.Process(batch(row{0, 60_000, str("a"), 1, 1, coldata.EmitFinal}), none))
 	err = s.OnWatermark(60_000, none)
-	require.ErrorContains(t, err, "postgres: sink "+table+": commit:")
+	require.ErrorContains(t, err, "sink "+table+": commit:")
+	require.ErrorContains(t, err, "(SQLSTATE 42804) (not retried: the error is not transient)")
+	require.NotContains(t, err.Error(), "postgres:")
 	require.NoError(t, s.Process(batch(), none))
 	bad := coldata.NewBatch(catalog.Schema{{Name: "x", Type: catalog.Bigint}}, 1)
 	require.ErrorContains(t, s.Process(bad, none), "batch has 1 columns, want 6")
@@ -220,8 +222,11 @@ func TestSinkErrors(t *testing.T) {
 	// An unreachable server fails Open after the retries.
 	op, err := New(&catalog.Sink{Name: "down", Options: catalog.Options{"url": "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=1", "table": "t"}}, resultSchema, nil)
 	require.NoError(t, err)
-	op.(*Sink).retries, op.(*Sink).backoff = 2, time.Millisecond
-	require.ErrorContains(t, op.Open(&operators.Context{}), "postgres: sink down: open:")
+	op.(*Sink).SetRetry(RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, Total: 5 * time.Millisecond})
+	op.(*Sink).SetErrorLog(nil)
+	err = op.Open(&operators.Context{})
+	require.ErrorContains(t, err, "sink down: open failed for ")
+	require.NotContains(t, err.Error(), "postgres:")
 }
 
 func TestDDL(t *testing.T) {
