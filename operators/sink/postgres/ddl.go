@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"fmt"
+	"hash/fnv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -71,15 +73,38 @@ func (s *Sink) DDL() []string {
 		for i, c := range s.conflict {
 			cols[i] = ident(s.schema[c].Name)
 		}
-		idx := s.table
-		if i := strings.LastIndexByte(idx, '.'); i >= 0 {
-			idx = idx[i+1:]
-		}
 		out = append(out, fmt.Sprintf("CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (%s) NULLS NOT DISTINCT",
-			ident(idx+"_weir_upsert"), quote(s.table), strings.Join(cols, ", ")))
+			ident(indexName(s.table)), quote(s.table), strings.Join(cols, ", ")))
 	}
 	out = append(out, "CREATE TABLE IF NOT EXISTS "+CheckpointTable+" (sink text PRIMARY KEY, checkpoint_id bigint NOT NULL)")
 	return out
+}
+
+// maxIdentLen is PostgreSQL's identifier length (NAMEDATALEN − 1 bytes);
+// longer names are truncated.
+const maxIdentLen = 63
+
+// indexName is the name of the upsert index of table: <table>_weir_upsert
+// (the table without its schema). When that is longer than PostgreSQL
+// keeps, the table part is cut and a hash of the whole name added, so
+// that the truncated name is neither the table's own (CREATE INDEX IF NOT
+// EXISTS would then silently create nothing) nor another table's index.
+func indexName(table string) string {
+	if i := strings.LastIndexByte(table, '.'); i >= 0 {
+		table = table[i+1:]
+	}
+	const suffix = "_weir_upsert"
+	if len(table)+len(suffix) <= maxIdentLen {
+		return table + suffix
+	}
+	h := fnv.New32a()
+	h.Write([]byte(table))
+	tag := fmt.Sprintf("_%08x", h.Sum32())
+	cut := maxIdentLen - len(suffix) - len(tag)
+	for cut > 0 && !utf8.RuneStart(table[cut]) {
+		cut--
+	}
+	return table[:cut] + tag + suffix
 }
 
 // upsertSQL builds the statement that inserts the rows given as one array

@@ -229,3 +229,35 @@ func TestRetryThroughConnLoss(t *testing.T) {
 	require.Equal(t, "weir: sink "+table+": commit succeeded after 3 retries", lines[1])
 	require.NoError(t, s.Close())
 }
+
+// TestLongTableName: a table name so long that <table>_weir_upsert would
+// be cut to the table's own name gets an index all the same (a shortened
+// name with a hash), so the upsert works.
+func TestLongTableName(t *testing.T) {
+	long := strings.Repeat("t", 60)
+	require.Equal(t, "results_weir_upsert", indexName("public.results"))
+	name := indexName(long)
+	require.Len(t, name, 63)
+	require.True(t, strings.HasSuffix(name, "_weir_upsert"), name)
+	require.NotEqual(t, name, indexName(long+"x"))
+	require.Len(t, indexName("a"+strings.Repeat("é", 40)), 62, "cut at a character boundary")
+
+	u := testURL(t)
+	table := uniqueTable(t, u) + "_" + strings.Repeat("x", 20)
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), u)
+		if err == nil {
+			conn.Exec(context.Background(), "DROP TABLE IF EXISTS "+ident(table))
+			conn.Close(context.Background())
+		}
+	})
+	require.Greater(t, len(table), 63-len("_weir_upsert"))
+	table = table[:63] // PostgreSQL keeps 63 bytes of the table name too
+	s := newSink(t, u, table)
+	require.NoError(t, s.Open(&operators.Context{}))
+	require.NoError(t, s.Process(batch(row{0, 60_000, str("a"), 1, 1, coldata.EmitFinal}), none))
+	require.NoError(t, s.OnWatermark(60_000, none))
+	require.NoError(t, s.Process(batch(row{0, 60_000, str("a"), 2, 1, coldata.EmitLate}), none))
+	require.NoError(t, s.Close())
+	require.Equal(t, []string{"0 60 a n=2 avg=1 ok=true late"}, dump(t, u, table))
+}
