@@ -163,6 +163,12 @@ func (c *conn) builtin(ctx context.Context, stmt string, describeOnly bool) (res
 		if r, ok, err := c.constSelect(ctx, stmt); ok {
 			return r, true, err
 		}
+	case "explain":
+		// EXPLAIN of a view read (view_read.go); other EXPLAINs are the
+		// engine's.
+		if r, ok, err := c.explainViewRead(ctx, stmt, describeOnly); ok {
+			return r, true, err
+		}
 	}
 	if looksLikeCatalogQuery(stmt) {
 		r, err := c.catalogQuery(ctx, stmt)

@@ -324,6 +324,12 @@ func (c *conn) start(ctx context.Context, stmt string) (res Result, err error) {
 			res, err = nil, errorf(codeInternal, "internal error: %v", p)
 		}
 	}()
+	if vr, ok, err := c.viewReadOf(ctx, stmt, false); ok {
+		if err != nil {
+			return nil, err
+		}
+		return c.startViewRead(ctx, vr)
+	}
 	return c.srv.eng.Execute(ctx, c.sess, stmt)
 }
 
@@ -343,6 +349,12 @@ func (c *conn) describe(ctx context.Context, stmt string) (cols []Column, err er
 			cols, err = nil, errorf(codeInternal, "internal error: %v", p)
 		}
 	}()
+	if vr, ok, err := c.viewReadOf(ctx, stmt, false); ok {
+		if err != nil {
+			return nil, err
+		}
+		return c.describeViewRead(ctx, vr)
+	}
 	return c.srv.eng.Describe(ctx, c.sess, stmt)
 }
 
