@@ -48,6 +48,7 @@ func serveMain(ctx context.Context, args []string, errw io.Writer, ready chan<- 
 	pgAddr := fs.String("pg-addr", "", "Postgres wire address HOST:PORT (overrides server.pg_addr; default 127.0.0.1:6566)")
 	httpAddr := fs.String("http-addr", "", "HTTP address for /metrics and /healthz (overrides server.http_addr; default 127.0.0.1:8566)")
 	ckptInterval := fs.Duration("checkpoint-interval", 0, "checkpoint interval (overrides checkpointing.interval)")
+	reset := fs.Bool("reset", false, "discard the state directory's catalog (sources, views, sinks), checkpoints and view state, and start empty")
 	fs.Usage = func() {
 		fmt.Fprintf(errw, "Usage: weir serve [flags]\n\nRuns the long-lived server: persisted catalog, continuous queries that\nresume from checkpoints after a restart, the Postgres wire endpoint and\nHTTP /metrics and /healthz. SIGTERM takes a final checkpoint and exits.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -103,6 +104,14 @@ func serveMain(ctx context.Context, args []string, errw io.Writer, ready chan<- 
 		return exitFailed
 	}
 	defer store.Close()
+	if *reset {
+		n, err := resetState(store)
+		if err != nil {
+			fmt.Fprintf(errw, "weir serve: --reset: state directory %s: %v\n", cfg.State.Dir, err)
+			return exitFailed
+		}
+		fmt.Fprintf(errw, "weir serve: --reset: discarded %d catalog statements and every checkpoint in %s\n", n, cfg.State.Dir)
+	}
 	eng := runtime.New(runtime.Options{Config: cfg, Stderr: errw, Storage: store, Catalog: store})
 	n, err := eng.Restore(ctx)
 	if n > 0 || err != nil {
@@ -169,4 +178,25 @@ func serveMain(ctx context.Context, args []string, errw io.Writer, ready chan<- 
 	}
 	fmt.Fprintln(errw, "weir serve: stopped")
 	return code
+}
+
+// resetState empties a state directory for `weir serve --reset`: every
+// persisted catalog statement (so no source, view or sink is restored) and
+// every checkpoint and spilled window (of views, sinks, and of `weir run`
+// queries that shared the directory). It returns the number of statements
+// discarded. A --reset interrupted halfway is finished by the next one.
+func resetState(store *storage.Store) (int, error) {
+	stmts, err := store.Statements()
+	if err != nil {
+		return 0, err
+	}
+	for _, st := range stmts {
+		if err := store.DeleteStatement(st.Name); err != nil {
+			return 0, err
+		}
+	}
+	if err := store.DeleteAllQueries(); err != nil {
+		return 0, err
+	}
+	return len(stmts), nil
 }
