@@ -22,12 +22,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"go.uber.org/goleak"
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/internal/kafkatest"
 	"github.com/weirdb/weir/operators"
 	kafkasink "github.com/weirdb/weir/operators/sink/kafka"
 	"github.com/weirdb/weir/planner"
@@ -51,40 +51,11 @@ func (c *testClock) Now() time.Time          { return time.Unix(0, c.ns.Load()) 
 func (c *testClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 // newKafkaCluster starts an in-process broker on 127.0.0.1 with the given
-// topics (name → partitions); it is closed when the test ends.
+// topics (name → partitions); it is closed when the test ends
+// (kafkatest.NewCluster, under the name the sink tests use).
 func newKafkaCluster(t testing.TB, topics map[string]int32) (*kfake.Cluster, string) {
 	t.Helper()
-	opts := []kfake.Opt{kfake.NumBrokers(1)}
-	for name, n := range topics {
-		opts = append(opts, kfake.SeedTopics(n, name))
-	}
-	c, err := kfake.NewCluster(opts...)
-	require.NoError(t, err)
-	t.Cleanup(c.Close)
-	return c, c.ListenAddrs()[0]
-}
-
-// kafkaRecord is one record to produce to an explicit partition.
-type kafkaRecord struct {
-	partition int32
-	value     string
-}
-
-// produceRecords writes recs in order, each to its partition, and waits for
-// the broker's acknowledgements.
-func produceRecords(t testing.TB, addr, topic string, recs []kafkaRecord) {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()),
-		kgo.DefaultProduceTopic(topic), kgo.ProducerLinger(0), kgo.ProducerBatchMaxBytes(1<<20))
-	require.NoError(t, err)
-	defer cl.Close()
-	rs := make([]*kgo.Record, len(recs))
-	for i, r := range recs {
-		rs[i] = &kgo.Record{Partition: r.partition, Value: []byte(r.value)}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), kafkaDeadline)
-	defer cancel()
-	require.NoError(t, cl.ProduceSync(ctx, rs...).FirstErr())
+	return kafkatest.NewCluster(t, topics)
 }
 
 // startQuery starts a SELECT whose rows go to a collecting sink; it does
@@ -278,14 +249,8 @@ func TestKafkaEndToEnd(t *testing.T) {
 					require.NoError(t, err)
 					m[name] = int32(parts)
 				}
-				opts := []kfake.Opt{kfake.NumBrokers(1)}
-				for name, n := range m {
-					opts = append(opts, kfake.SeedTopics(n, name))
-				}
-				var err error
-				cluster, err = kfake.NewCluster(opts...)
-				require.NoError(t, err)
-				addr = cluster.ListenAddrs()[0]
+				// Closed by the deferred function above, before goleak looks.
+				cluster, addr = kafkatest.NewCluster(t, m)
 				clock = newTestClock(time.UnixMilli(parseClock(t, at)))
 				eng = runtime.New(runtime.Options{Config: runtime.Defaults(), Clock: clock, Stderr: &testLog{t: t}})
 				return ""
@@ -298,7 +263,7 @@ func TestKafkaEndToEnd(t *testing.T) {
 			case "produce":
 				var topic string
 				td.ScanArgs(t, "topic", &topic)
-				produceRecords(t, addr, topic, parseRecords(t, input))
+				kafkatest.Produce(t, addr, topic, parseRecords(t, input))
 				return ""
 			case "wait":
 				var events, rows int
@@ -360,21 +325,21 @@ func TestKafkaEndToEnd(t *testing.T) {
 
 // parseRecords reads "PARTITION HH:MM:SS MODEL LATENCY" or
 // "PARTITION raw TEXT" lines.
-func parseRecords(t testing.TB, input string) []kafkaRecord {
+func parseRecords(t testing.TB, input string) []kafkatest.Record {
 	t.Helper()
-	var recs []kafkaRecord
+	var recs []kafkatest.Record
 	for _, line := range strings.Split(strings.TrimSpace(input), "\n") {
 		f := strings.Fields(line)
 		require.GreaterOrEqual(t, len(f), 2, "record %q", line)
 		p, err := strconv.Atoi(f[0])
 		require.NoError(t, err)
 		if f[1] == "raw" {
-			recs = append(recs, kafkaRecord{int32(p), strings.TrimSpace(strings.SplitN(line, "raw", 2)[1])})
+			recs = append(recs, kafkatest.Record{Partition: int32(p), Value: strings.TrimSpace(strings.SplitN(line, "raw", 2)[1])})
 			continue
 		}
 		require.Len(t, f, 4, "record %q", line)
-		recs = append(recs, kafkaRecord{int32(p),
-			fmt.Sprintf(`{"ts":"2026-11-09T%sZ","model":%q,"latency_ms":%s}`, f[1], f[2], f[3])})
+		recs = append(recs, kafkatest.Record{Partition: int32(p),
+			Value: fmt.Sprintf(`{"ts":"2026-11-09T%sZ","model":%q,"latency_ms":%s}`, f[1], f[2], f[3])})
 	}
 	return recs
 }
@@ -516,7 +481,7 @@ func TestKafkaSinkRoundTrip(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	cluster, addr := newKafkaCluster(t, map[string]int32{"events": 3, "results": 3})
 	defer cluster.Close()
-	produceRecords(t, addr, "events", parseRecords(t, `
+	kafkatest.Produce(t, addr, "events", parseRecords(t, `
 0 10:00:10 a 100
 0 10:03:00 a 50
 0 10:06:00 a 7
@@ -594,7 +559,7 @@ func TestKafkaDeadLetterTopic(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	cluster, addr := newKafkaCluster(t, map[string]int32{"raw": 1, "dlq": 1})
 	defer cluster.Close()
-	produceRecords(t, addr, "raw", parseRecords(t, `
+	kafkatest.Produce(t, addr, "raw", parseRecords(t, `
 0 10:00:10 a 1
 0 10:06:30 a 2
 0 10:04:00 a 3
@@ -731,14 +696,14 @@ func BenchmarkKafkaTumbleEndToEnd(b *testing.B) {
 	_, addr := newKafkaCluster(b, map[string]int32{"bench": 3})
 	models := []string{"gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet", "llama-3-70b", "mistral-large"}
 	base := time.Date(2026, 11, 9, 10, 0, 0, 0, time.UTC).UnixMilli()
-	recs := make([]kafkaRecord, n)
+	recs := make([]kafkatest.Record, n)
 	for i := range recs {
 		ts := base + int64(i)*10 - int64(i%7)*100
 		m := i % len(models)
-		recs[i] = kafkaRecord{int32(m % 3), fmt.Sprintf(`{"ts":%d,"model":%q,"latency_ms":%d.%d,"tokens":%d,"region":"eu"}`,
+		recs[i] = kafkatest.Record{Partition: int32(m % 3), Value: fmt.Sprintf(`{"ts":%d,"model":%q,"latency_ms":%d.%d,"tokens":%d,"region":"eu"}`,
 			ts, models[m], 200+i%1700, i%10, 100+i%3900)}
 	}
-	produceRecords(b, addr, "bench", recs)
+	kafkatest.Produce(b, addr, "bench", recs)
 	stmts, err := sql.Parse(fmt.Sprintf(`CREATE SOURCE m (ts TIMESTAMP, model VARCHAR, latency_ms DOUBLE, tokens BIGINT,
   WATERMARK FOR ts AS ts - INTERVAL '2' SECOND)
   WITH (connector = 'kafka', topic = 'bench', brokers = '%s', bounded = 'latest');

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/internal/kafkatest"
 	"github.com/weirdb/weir/operators"
 	"github.com/weirdb/weir/runtime"
 	"github.com/weirdb/weir/sql"
@@ -65,14 +66,14 @@ func runBoundedOnce(t *testing.T, addr, topic string) (rows, dead string) {
 // are too_late dead letters, on every run.
 func TestKafkaEmptyPartitionsDoNotHoldTheWatermark(t *testing.T) {
 	checkLeaks(t)
-	_, addr := newKafkaCluster(t, map[string]int32{"bad": 3})
-	produceRecords(t, addr, "bad", []kafkaRecord{
-		{0, `{"ts":"2026-11-09T10:00:00Z","k":"a","v":1}`},
-		{0, `{"ts":"2026-11-09T11:00:00+01:00","k":"a","v":2}`},
-		{0, `{"ts":"2026-11-09T10:05:00Z","k":"a","v":3}`},
-		{0, `{"ts":"2026-11-09T09:00:00Z","k":"a","v":4}`},
-		{0, `{"ts":1794218400000,"k":"a","v":5}`},
-		{0, `{"ts":"2026-11-09T10:05:00.123Z","k":"a","v":6}`},
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"bad": 3})
+	kafkatest.Produce(t, addr, "bad", []kafkatest.Record{
+		{Partition: 0, Value: `{"ts":"2026-11-09T10:00:00Z","k":"a","v":1}`},
+		{Partition: 0, Value: `{"ts":"2026-11-09T11:00:00+01:00","k":"a","v":2}`},
+		{Partition: 0, Value: `{"ts":"2026-11-09T10:05:00Z","k":"a","v":3}`},
+		{Partition: 0, Value: `{"ts":"2026-11-09T09:00:00Z","k":"a","v":4}`},
+		{Partition: 0, Value: `{"ts":1794218400000,"k":"a","v":5}`},
+		{Partition: 0, Value: `{"ts":"2026-11-09T10:05:00.123Z","k":"a","v":6}`},
 	})
 	wantRows := "final | 10:00:00 | a | 2 | 3\nfinal | 10:05:00 | a | 2 | 9\n"
 	wantDead := "0 | 3 | too_late | event time 2026-11-09T09:00:00Z is too late for every window (watermark 2026-11-09T10:05:00Z)\n" +
@@ -103,11 +104,11 @@ func TestKafkaEmptyPartitionsDoNotHoldTheWatermark(t *testing.T) {
 // depended on which fetch answered first.
 func TestKafkaBoundedInterleavingIsFixed(t *testing.T) {
 	checkLeaks(t)
-	_, addr := newKafkaCluster(t, map[string]int32{"mix": 3})
-	produceRecords(t, addr, "mix", []kafkaRecord{
-		{1, `{"ts":"2026-11-09T10:06:00Z","k":"b","v":2}`},
-		{1, `{"ts":"2026-11-09T10:01:00Z","k":"b","v":3}`},
-		{0, `{"ts":"2026-11-09T10:00:00Z","k":"a","v":1}`},
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"mix": 3})
+	kafkatest.Produce(t, addr, "mix", []kafkatest.Record{
+		{Partition: 1, Value: `{"ts":"2026-11-09T10:06:00Z","k":"b","v":2}`},
+		{Partition: 1, Value: `{"ts":"2026-11-09T10:01:00Z","k":"b","v":3}`},
+		{Partition: 0, Value: `{"ts":"2026-11-09T10:00:00Z","k":"a","v":1}`},
 	})
 	wantRows := "final | 10:00:00 | a | 1 | 1\nfinal | 10:06:00 | b | 1 | 2\n"
 	wantDead := "1 | 1 | too_late | event time 2026-11-09T10:01:00Z is too late for every window (watermark 2026-11-09T10:06:00Z)\n"
@@ -124,10 +125,10 @@ func TestKafkaBoundedInterleavingIsFixed(t *testing.T) {
 // their watermark (the test clock reads 10:10:00).
 func TestKafkaWatermarkLagOfSilentPartition(t *testing.T) {
 	checkLeaks(t)
-	_, addr := newKafkaCluster(t, map[string]int32{"lag": 3})
-	produceRecords(t, addr, "lag", []kafkaRecord{
-		{0, `{"ts":"2026-11-09T10:00:00Z","k":"a","v":1}`},
-		{1, `{"ts":"2026-11-09T10:09:00Z","k":"b","v":2}`},
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"lag": 3})
+	kafkatest.Produce(t, addr, "lag", []kafkatest.Record{
+		{Partition: 0, Value: `{"ts":"2026-11-09T10:00:00Z","k":"a","v":1}`},
+		{Partition: 1, Value: `{"ts":"2026-11-09T10:09:00Z","k":"b","v":2}`},
 	})
 	clock := newTestClock(time.UnixMilli(parseClock(t, "10:10:00")))
 	eng := runtime.New(runtime.Options{Config: runtime.Defaults(), Clock: clock, Stderr: &testLog{t: t}})
@@ -173,46 +174,17 @@ func watermarkLags(t *testing.T, eng *runtime.Engine) map[string]float64 {
 	return out
 }
 
-// groupOffsets fetches the offsets group has committed for topic's
-// partitions 0..2 (none: an empty map).
-func groupOffsets(t *testing.T, addr, group, topic string) map[int32]int64 {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
-	require.NoError(t, err)
-	defer cl.Close()
-	req := kmsg.NewPtrOffsetFetchRequest()
-	req.Group = group
-	req.Topics = []kmsg.OffsetFetchRequestTopic{{Topic: topic, Partitions: []int32{0, 1, 2}}}
-	ctx, cancel := context.WithTimeout(context.Background(), kafkaDeadline)
-	defer cancel()
-	resp, err := req.RequestWith(ctx, cl)
-	require.NoError(t, err)
-	out := map[int32]int64{}
-	if kerr.ErrorForCode(resp.ErrorCode) == kerr.GroupIDNotFound {
-		return out
-	}
-	require.NoError(t, kerr.ErrorForCode(resp.ErrorCode))
-	for _, tp := range resp.Topics {
-		for _, p := range tp.Partitions {
-			if p.ErrorCode == 0 && p.Offset >= 0 {
-				out[p.Partition] = p.Offset
-			}
-		}
-	}
-	return out
-}
-
 // groupTopic loads topic "grp": 4, 2 and 0 events in partitions 0, 1, 2.
 func groupTopic(t *testing.T) string {
-	_, addr := newKafkaCluster(t, map[string]int32{"grp": 3})
-	var recs []kafkaRecord
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"grp": 3})
+	var recs []kafkatest.Record
 	for i := range 4 {
-		recs = append(recs, kafkaRecord{0, fmt.Sprintf(`{"ts":"2026-11-09T10:00:0%dZ","k":"a","v":%d}`, i, i)})
+		recs = append(recs, kafkatest.Record{Partition: 0, Value: fmt.Sprintf(`{"ts":"2026-11-09T10:00:0%dZ","k":"a","v":%d}`, i, i)})
 		if i < 2 {
-			recs = append(recs, kafkaRecord{1, fmt.Sprintf(`{"ts":"2026-11-09T10:00:0%dZ","k":"b","v":%d}`, i, i)})
+			recs = append(recs, kafkatest.Record{Partition: 1, Value: fmt.Sprintf(`{"ts":"2026-11-09T10:00:0%dZ","k":"b","v":%d}`, i, i)})
 		}
 	}
-	produceRecords(t, addr, "grp", recs)
+	kafkatest.Produce(t, addr, "grp", recs)
 	return addr
 }
 
@@ -221,8 +193,10 @@ const groupSource = `CREATE SOURCE s (ts TIMESTAMP, k VARCHAR, v BIGINT, WATERMA
 
 // TestKafkaGroupCommitsWithoutCheckpoints: a query that takes no
 // checkpoints (weir run without --state-dir) commits its read positions to
-// group_id when it stops — at the end of a bounded input, or when it is
-// cancelled — so lag dashboards see it (and every minute while it runs).
+// group_id every commit_interval (default 5 s, Kafka's
+// auto.commit.interval.ms) while it runs, so lag dashboards see it, and
+// when it stops — at the end of a bounded input, or when it is cancelled.
+// Partitions 0, 1, 2 hold 4, 2 and 0 events, so the positions are 4, 2, 0.
 func TestKafkaGroupCommitsWithoutCheckpoints(t *testing.T) {
 	checkLeaks(t)
 	addr := groupTopic(t)
@@ -232,15 +206,18 @@ func TestKafkaGroupCommitsWithoutCheckpoints(t *testing.T) {
 	execAll(t, eng, fmt.Sprintf(groupSource, addr, "g-bounded", ", bounded = 'latest'"))
 	out := runQuery(t, eng, `SELECT k, COUNT(*) AS n FROM TUMBLE(s, ts, INTERVAL '1' MINUTE) GROUP BY window_start, k`, true)
 	require.Equal(t, "final | a | 4\nfinal | b | 2\n", out)
-	require.Equal(t, map[int32]int64{0: 4, 1: 2, 2: 0}, groupOffsets(t, addr, "g-bounded", "grp"))
+	require.Equal(t, map[int32]int64{0: 4, 1: 2, 2: 0}, kafkatest.CommittedOffsets(t, addr, "g-bounded", "grp"))
 
-	execAll(t, eng, fmt.Sprintf(strings.Replace(groupSource, "CREATE SOURCE s", "CREATE SOURCE u", 1), addr, "g-cancelled", ""))
+	execAll(t, eng, fmt.Sprintf(strings.Replace(groupSource, "CREATE SOURCE s", "CREATE SOURCE u", 1), addr, "g-running", ""))
 	q, _ := startQuery(t, eng, `SELECT k, COUNT(*) AS n FROM TUMBLE(u, ts, INTERVAL '1' MINUTE) GROUP BY window_start, k`)
 	waitFor(t, "6 events", func() bool { return q.Counters.EventsIn.Load() == 6 })
-	require.Empty(t, groupOffsets(t, addr, "g-cancelled", "grp"))
+	// The periodic commit, while the query runs (it never ends by itself).
+	took := kafkatest.WaitCommitted(t, addr, "g-running", "grp", map[int32]int64{0: 4, 1: 2, 2: 0})
+	require.Equal(t, "running", q.State())
+	t.Logf("group offsets visible %s after the last event was read", took)
 	q.Cancel()
 	require.NoError(t, waitQuery(t, q))
-	require.Equal(t, map[int32]int64{0: 4, 1: 2, 2: 0}, groupOffsets(t, addr, "g-cancelled", "grp"))
+	require.Equal(t, map[int32]int64{0: 4, 1: 2, 2: 0}, kafkatest.CommittedOffsets(t, addr, "g-running", "grp"))
 }
 
 // TestKafkaGroupCommitsBeforeFirstCheckpoint: a checkpointed bounded run
@@ -256,7 +233,29 @@ func TestKafkaGroupCommitsBeforeFirstCheckpoint(t *testing.T) {
 	out := runQuery(t, eng, `SELECT k, COUNT(*) AS n FROM TUMBLE(s, ts, INTERVAL '1' MINUTE) GROUP BY window_start, k`, true)
 	require.Equal(t, "final | a | 4\nfinal | b | 2\n", out)
 	require.Equal(t, 1, store.Commits, "the run took no checkpoint but its final one")
-	require.Equal(t, map[int32]int64{0: 4, 1: 2, 2: 0}, groupOffsets(t, addr, "g-ckpt", "grp"))
+	require.Equal(t, map[int32]int64{0: 4, 1: 2, 2: 0}, kafkatest.CommittedOffsets(t, addr, "g-ckpt", "grp"))
+}
+
+// TestKafkaGroupCommitsFollowCheckpoints: a checkpointed query commits no
+// read positions on its own while it runs (its group offsets follow
+// checkpoints, never lead them: DESIGN.md); when a checkpoint completes,
+// the offsets it holds are in the group by the time Checkpoint returns.
+func TestKafkaGroupCommitsFollowCheckpoints(t *testing.T) {
+	checkLeaks(t)
+	addr := groupTopic(t)
+	store := runtime.NewMemoryCheckpoints()
+	eng := runtime.New(runtime.Options{Config: runtime.Defaults(), Checkpoints: store, Fingerprint: "grp-2", Stderr: &testLog{t: t}})
+	defer func() { require.NoError(t, eng.Close()) }()
+	execAll(t, eng, fmt.Sprintf(groupSource, addr, "g-ckpt-running", ""))
+	q, _ := startQuery(t, eng, `SELECT k, COUNT(*) AS n FROM TUMBLE(s, ts, INTERVAL '1' MINUTE) GROUP BY window_start, k`)
+	waitFor(t, "6 events", func() bool { return q.Counters.EventsIn.Load() == 6 })
+	require.Empty(t, kafkatest.CommittedOffsets(t, addr, "g-ckpt-running", "grp"), "committed before any checkpoint")
+	ctx, cancel := context.WithTimeout(context.Background(), kafkaDeadline)
+	defer cancel()
+	require.NoError(t, q.Checkpoint(ctx))
+	require.Equal(t, map[int32]int64{0: 4, 1: 2, 2: 0}, kafkatest.CommittedOffsets(t, addr, "g-ckpt-running", "grp"))
+	q.Cancel()
+	require.NoError(t, waitQuery(t, q))
 }
 
 // TestKafkaIdleAdvanceSpellings: idle_advance takes every boolean spelling
@@ -266,8 +265,8 @@ func TestKafkaGroupCommitsBeforeFirstCheckpoint(t *testing.T) {
 // without an internal prefix.
 func TestKafkaIdleAdvanceSpellings(t *testing.T) {
 	checkLeaks(t)
-	_, addr := newKafkaCluster(t, map[string]int32{"ia": 1})
-	produceRecords(t, addr, "ia", []kafkaRecord{{0, `{"ts":"2026-11-09T10:00:00Z","k":"a","v":1}`}})
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"ia": 1})
+	kafkatest.Produce(t, addr, "ia", []kafkatest.Record{{Partition: 0, Value: `{"ts":"2026-11-09T10:00:00Z","k":"a","v":1}`}})
 	eng := runtime.New(runtime.Options{Config: runtime.Defaults(), Stderr: &testLog{t: t}})
 	defer func() { require.NoError(t, eng.Close()) }()
 	for i, v := range []string{"yes", "1", "TRUE", "off", "0", "N"} {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/operators"
 	"github.com/weirdb/weir/operators/watermark"
 )
 
@@ -144,4 +146,194 @@ func partitionList(ps []int32) string {
 		return "partition " + s[0] + " is"
 	}
 	return "partitions " + strings.Join(s, ", ") + " are"
+}
+
+// SourceWatermarks is what the watermark report (SHOW WATERMARKS) says
+// about one source of a query: its watermark and each of its partitions.
+type SourceWatermarks struct {
+	Source string
+	// Watermark is the source watermark (epoch ms; math.MinInt64 is −∞,
+	// math.MaxInt64 +∞ at end of input). With idle_advance and every
+	// partition idle it is the one that follows processing time, while the
+	// partitions' own watermarks stay where their last events left them.
+	Watermark int64
+	// IdleAdvance is the source's idle_advance option.
+	IdleAdvance bool
+	Partitions  []PartitionWatermark
+}
+
+// PartitionWatermark is one partition's line of the watermark report.
+type PartitionWatermark struct {
+	watermark.PartitionStatus
+	// Note says in words what the partition does to the source watermark:
+	// "no events yet", "holds the source watermark back", "idle", ...
+	Note string
+}
+
+// WatermarkColumns are the columns of SHOW WATERMARKS, one row per query,
+// source and partition (WatermarkRows).
+var WatermarkColumns = []string{"query", "source", "partition", "watermark", "max_event_time",
+	"idle", "ended", "holds_back", "source_watermark", "note"}
+
+// WatermarkRows renders the watermark report of qs as the rows of SHOW
+// WATERMARKS (WatermarkColumns), timestamps in RFC 3339 UTC and ±inf
+// spelled out. now is processing time (the engine's clock).
+func WatermarkRows(qs []*Query, now time.Time) [][]string {
+	var rows [][]string
+	for _, q := range qs {
+		for _, s := range q.WatermarkReport(now) {
+			for _, p := range s.Partitions {
+				rows = append(rows, []string{q.ID, s.Source, fmt.Sprint(p.Partition), fmtTime(p.Watermark),
+					fmtTime(p.MaxEventTime), fmt.Sprint(p.Idle), fmt.Sprint(p.Ended), fmt.Sprint(p.Holding),
+					fmtTime(s.Watermark), p.Note})
+			}
+		}
+	}
+	return rows
+}
+
+// WatermarkReport lists the query's sources that have event time, ordered
+// by name, with their watermark and partitions, at processing time now.
+//
+// A source's partitions are listed as soon as the query has started: until
+// its goroutine publishes the first status, a partitioned source (Kafka)
+// lists the partitions it found at Open, each with no event yet (W_p =
+// −∞), which is where they start. A file or datagen source is listed from
+// its first batch.
+//
+// The source watermark of a query with one source is the one its operators
+// have received. With several sources (UNION ALL) the operators only see
+// their minimum, so each source's is derived from its partitions: the
+// minimum W_p over active ones, or with idle_advance and every partition
+// idle, now − delay; never below the query's watermark.
+func (q *Query) WatermarkReport(now time.Time) []SourceWatermarks {
+	var out []SourceWatermarks
+	for _, in := range q.inputs {
+		parts := in.publishedStatus()
+		if parts == nil {
+			parts = in.initialStatus(q.Started)
+		}
+		if parts == nil {
+			continue
+		}
+		delay := q.sourceDelayMs(in.def.Name)
+		advance := idleAdvance(in.def)
+		var wm int64
+		if len(q.inputs) == 1 {
+			wm = q.Watermark()
+		} else {
+			wm = sourceWatermark(parts, advance, delay, now, q.Watermark())
+		}
+		s := SourceWatermarks{Source: in.def.Name, Watermark: wm, IdleAdvance: advance,
+			Partitions: make([]PartitionWatermark, len(parts))}
+		allIdle := allIdle(parts)
+		for i, p := range parts {
+			s.Partitions[i] = PartitionWatermark{PartitionStatus: p, Note: partitionNote(p, allIdle, advance)}
+		}
+		out = append(out, s)
+	}
+	slices.SortStableFunc(out, func(a, b SourceWatermarks) int { return strings.Compare(a.Source, b.Source) })
+	return out
+}
+
+// publishedStatus is the partition status the input's goroutine last
+// published (nil before the first).
+func (in *input) publishedStatus() []watermark.PartitionStatus {
+	in.statusMu.Lock()
+	defer in.statusMu.Unlock()
+	return in.status
+}
+
+// initialStatus is the status of a partitioned source's partitions before
+// its goroutine has published any: every partition known at Open, with no
+// event yet, holding the source watermark at −∞. Nil for a source without
+// event time or without partitions known in advance.
+func (in *input) initialStatus(started time.Time) []watermark.PartitionStatus {
+	ps, ok := in.src.(operators.PartitionedSource)
+	if in.asg == nil || !ok {
+		return nil
+	}
+	ids := ps.Partitions() // fixed at Open, before the goroutines start
+	if len(ids) == 0 {
+		return nil
+	}
+	out := make([]watermark.PartitionStatus, len(ids))
+	for i, id := range ids {
+		out[i] = watermark.PartitionStatus{Partition: id, Watermark: math.MinInt64, MaxEventTime: math.MinInt64,
+			LastEvent: started, Holding: true}
+	}
+	return out
+}
+
+// idleAdvance reads a source's idle_advance option (false when absent or
+// unreadable: the planner has checked it).
+func idleAdvance(def *catalog.Source) bool {
+	v, ok := def.Options.Get("idle_advance")
+	if !ok {
+		return false
+	}
+	b, err := watermark.ParseIdleAdvance(v)
+	return err == nil && b
+}
+
+// allIdle reports whether every partition that has not ended is idle (and
+// there is one).
+func allIdle(parts []watermark.PartitionStatus) bool {
+	idle := false
+	for _, p := range parts {
+		switch {
+		case p.Ended:
+		case p.Idle:
+			idle = true
+		default:
+			return false
+		}
+	}
+	return idle
+}
+
+// sourceWatermark derives a source's watermark from its partitions
+// (SEMANTICS.md §1), never below lower: the minimum W_p over active
+// partitions; with every partition idle, now − delay under idle_advance and
+// lower otherwise (the watermark holds); +∞ once every partition has ended.
+func sourceWatermark(parts []watermark.PartitionStatus, advance bool, delayMs int64, now time.Time, lower int64) int64 {
+	lo, active, ended := int64(math.MaxInt64), false, true
+	for _, p := range parts {
+		if !p.Ended {
+			ended = false
+		}
+		if !p.Idle && !p.Ended {
+			lo, active = min(lo, p.Watermark), true
+		}
+	}
+	switch {
+	case active:
+		return max(lo, lower)
+	case ended:
+		return math.MaxInt64
+	case advance:
+		return max(now.UnixMilli()-delayMs, lower)
+	}
+	return lower
+}
+
+// partitionNote says what partition p does to its source's watermark.
+func partitionNote(p watermark.PartitionStatus, allIdle, advance bool) string {
+	switch {
+	case p.Ended:
+		return "ended"
+	case p.Idle && allIdle && advance:
+		return "idle; every partition is idle, so the source watermark follows processing time minus the delay (idle_advance)"
+	case p.Idle && allIdle:
+		return "idle; every partition is idle, so the source watermark holds (idle_advance is off)"
+	case p.Idle:
+		return "idle: left out of the source watermark until its next event"
+	case p.Watermark == math.MinInt64 && p.Holding:
+		return "no events yet: holds the source watermark at -inf"
+	case p.Watermark == math.MinInt64:
+		return "no events yet"
+	case p.Holding:
+		return "holds the source watermark back"
+	}
+	return "active"
 }
