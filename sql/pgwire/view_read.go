@@ -89,8 +89,8 @@ func planViewRead(stmt string, rels []Relation, now time.Time, force bool) (vr *
 			depth--
 		case depth == 0 && isKwTok(t, "union", "intersect", "except"):
 			return nil, false, nil
-		case depth == 0 && from < 0 && isKwTok(t, "from"):
-			from = i
+		case depth == 0 && from < 0 && isKwTok(t, "from") && !(i > 0 && isKwTok(toks[i-1], "distinct")):
+			from = i // (not x IS DISTINCT FROM y)
 		}
 	}
 	if from < 0 {
@@ -140,7 +140,7 @@ func planViewRead(stmt string, rels []Relation, now time.Time, force bool) (vr *
 		first = 2
 	}
 	vr.items = squeeze(stmt[toks[first].off:toks[from].off])
-	vr.itemExprs = itemExprs(toks[first:from], stmt)
+	vr.itemExprs = itemExprs(toks[first:from])
 
 	// The LIMIT / OFFSET / FETCH tail: the first top-level keyword from
 	// which the rest parses as one (offset may also be a column's name).
@@ -194,7 +194,7 @@ func planViewRead(stmt string, rels []Relation, now time.Time, force bool) (vr *
 	}
 	if order >= 0 {
 		vr.order = squeeze(stmt[toks[order+2].off:toks[end].off])
-		vr.orderKeys, vr.orderAt = orderKeys(toks[order+2:end], stmt)
+		vr.orderKeys, vr.orderAt = orderKeys(toks[order+2 : end])
 	}
 
 	// The wall clock and bare keyword columns, up to the tail.
@@ -424,7 +424,7 @@ func tokText(toks []token) string {
 
 // itemExprs are the SELECT list's expressions (without aliases),
 // normalized.
-func itemExprs(toks []token, _ string) []string {
+func itemExprs(toks []token) []string {
 	var out []string
 	for _, it := range splitTop(toks) {
 		n := len(it)
@@ -443,7 +443,7 @@ func itemExprs(toks []token, _ string) []string {
 
 // orderKeys are ORDER BY's expressions (without ASC/DESC/NULLS),
 // normalized, and their offsets.
-func orderKeys(toks []token, _ string) ([]string, []int) {
+func orderKeys(toks []token) ([]string, []int) {
 	var keys []string
 	var at []int
 	for _, k := range splitTop(toks) {
@@ -623,7 +623,12 @@ func appendRowKey(dst []byte, row Row) []byte {
 // explainViewRead answers EXPLAIN of a view read: the read is checked by
 // the engine (an unknown column fails as it would), then its plan is
 // rendered from the bottom (the view's rows) up, as EXPLAIN's lines.
-func (c *conn) explainViewRead(ctx context.Context, stmt string, describeOnly bool) (Result, bool, error) {
+func (c *conn) explainViewRead(ctx context.Context, stmt string, describeOnly bool) (res Result, handled bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, handled, err = nil, true, errorf(codeInternal, "internal error: %v", p)
+		}
+	}()
 	toks, ok := lex(stmt)
 	if !ok || len(toks) < 2 || !isKwTok(toks[0], "explain") {
 		return nil, false, nil
@@ -657,14 +662,14 @@ func (c *conn) explainViewRead(ctx context.Context, stmt string, describeOnly bo
 	if err := vr.checkDistinctOrder(cols); err != nil {
 		return nil, true, shiftError(err, base)
 	}
-	res := &staticResult{cols: []Column{{Name: "QUERY PLAN", Type: catalog.Varchar}}, tag: "EXPLAIN"}
+	plan := &staticResult{cols: []Column{{Name: "QUERY PLAN", Type: catalog.Varchar}}, tag: "EXPLAIN"}
 	if describeOnly {
-		return res, true, nil
+		return plan, true, nil
 	}
 	for _, line := range vr.plan() {
-		res.rows = append(res.rows, Row{{S: line}})
+		plan.rows = append(plan.rows, Row{{S: line}})
 	}
-	return res, true, nil
+	return plan, true, nil
 }
 
 // shiftError moves a pgwire error's position by base.

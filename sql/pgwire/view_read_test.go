@@ -1,0 +1,106 @@
+package pgwire
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/weirdb/weir/catalog"
+)
+
+// TestPlanViewRead: the statement the engine gets for a view read and what
+// pgwire then does on its rows (DISTINCT, OFFSET, LIMIT; -1 is no limit).
+// Statements that are not view reads, or need nothing rewritten, go to the
+// engine as they are (ok=false).
+func TestPlanViewRead(t *testing.T) {
+	rels := append(newFakeEngine().Relations(context.Background()),
+		Relation{Name: "parts", Kind: RelView, Columns: []Column{{"model", catalog.Varchar}, {"partition", catalog.Bigint}, {"range", catalog.Bigint}}})
+	now := time.Date(2026, 11, 9, 14, 35, 0, 250e6, time.UTC)
+	type want struct {
+		text     string
+		distinct bool
+		limit    int64
+		offset   int64
+	}
+	for _, tc := range []struct {
+		stmt string
+		ok   bool
+		want want
+	}{
+		{"SELECT * FROM by_model", false, want{}},
+		{"SELECT * FROM metrics LIMIT ALL", false, want{}},           // a source: a continuous query
+		{"SELECT * FROM by_model, metrics LIMIT ALL", false, want{}}, // not one relation
+		{"SELECT * FROM other.by_model", false, want{}},              // another schema: the engine's error
+		{"SELECT * FROM by_model UNION ALL SELECT * FROM by_model", false, want{}},
+		{"SELECT * FROM by_model LIMIT 3", true, want{"SELECT * FROM by_model", false, 3, 0}},
+		{"SELECT * FROM by_model LIMIT ALL", true, want{"SELECT * FROM by_model", false, -1, 0}},
+		{"SELECT * FROM by_model LIMIT '3' OFFSET ('1')", true, want{"SELECT * FROM by_model", false, 3, 1}},
+		{"SELECT * FROM by_model ORDER BY n OFFSET 2 ROWS FETCH NEXT 4 ROWS ONLY", true, want{"SELECT * FROM by_model ORDER BY n", false, 4, 2}},
+		{"SELECT * FROM by_model FETCH FIRST ROW ONLY", true, want{"SELECT * FROM by_model", false, 1, 0}},
+		{"SELECT * FROM public.by_model b WHERE b.n > 1", true, want{"SELECT * FROM by_model b WHERE b.n > 1", false, -1, 0}},
+		{`SELECT * FROM "public"."by_model"`, true, want{`SELECT * FROM "by_model"`, false, -1, 0}},
+		{"SELECT DISTINCT model FROM by_model", true, want{"SELECT model FROM by_model", true, -1, 0}},
+		{"SELECT ALL model FROM by_model LIMIT 1", true, want{"SELECT model FROM by_model", false, 1, 0}},
+		{"SELECT * FROM by_model WHERE window_end > now() - INTERVAL '1 hour'", true,
+			want{"SELECT * FROM by_model WHERE window_end > TIMESTAMP '2026-11-09T14:35:00.250Z' - INTERVAL '1 hour'", false, -1, 0}},
+		{"SELECT * FROM by_model WHERE window_end <= CURRENT_TIMESTAMP AND window_end > pg_catalog.now ( )", true,
+			want{"SELECT * FROM by_model WHERE window_end <= TIMESTAMP '2026-11-09T14:35:00.250Z' AND window_end > TIMESTAMP '2026-11-09T14:35:00.250Z'", false, -1, 0}},
+		// Only the columns weir's parser does not read bare are quoted;
+		// INTERVAL before a string is the literal's keyword.
+		{"SELECT model, partition, range FROM parts ORDER BY partition", true, want{`SELECT model, "partition", "range" FROM parts ORDER BY "partition"`, false, -1, 0}},
+		{"SELECT model FROM parts", false, want{}},
+		// offset the column is not OFFSET the clause.
+		{"SELECT offset FROM weir_dead_letters ORDER BY offset", false, want{}},
+		{"SELECT offset FROM weir_dead_letters ORDER BY offset OFFSET 1", true, want{"SELECT offset FROM weir_dead_letters ORDER BY offset", false, -1, 1}},
+		{"SELECT model IS DISTINCT FROM 'a' FROM by_model LIMIT ALL", true, want{"SELECT model IS DISTINCT FROM 'a' FROM by_model", false, -1, 0}},
+		// Not a tail pgwire reads: the engine reports it.
+		{"SELECT * FROM by_model LIMIT 1 + 1", false, want{}},
+	} {
+		t.Run(tc.stmt, func(t *testing.T) {
+			vr, ok, err := planViewRead(tc.stmt, rels, now, false)
+			require.NoError(t, err)
+			require.Equal(t, tc.ok, ok)
+			if !ok {
+				return
+			}
+			require.Equal(t, tc.want, want{vr.text, vr.distinct, vr.limit, vr.offset})
+		})
+	}
+}
+
+// TestViewReadErrorPositions: an offset in the rewritten text maps back to
+// the same token of the client's.
+func TestViewReadErrorPositions(t *testing.T) {
+	rels := newFakeEngine().Relations(context.Background())
+	const stmt = "SELECT DISTINCT model FROM public.by_model WHERE window_end < now() AND nope = 1 LIMIT ALL"
+	vr, ok, err := planViewRead(stmt, rels, time.Unix(0, 0), false)
+	require.NoError(t, err)
+	require.True(t, ok)
+	at := strings.Index(vr.text, "nope")
+	require.Positive(t, at)
+	require.Equal(t, strings.Index(stmt, "nope"), origOffset(vr.edits, at))
+	require.Equal(t, strings.Index(stmt, "model"), origOffset(vr.edits, strings.Index(vr.text, "model")))
+}
+
+// TestViewReadResult: DISTINCT before OFFSET before LIMIT; NULL equals NULL.
+func TestViewReadResult(t *testing.T) {
+	rows := []Row{{{I: 1}}, {{I: 1}}, {{Null: true}}, {{I: 2}}, {{Null: true}}, {{I: 3}}, {{I: 2}}}
+	r := &viewReadResult{Result: &staticResult{cols: []Column{{"n", catalog.Bigint}}, rows: rows}, seen: map[string]struct{}{}, skip: 1, left: 2}
+	var got []string
+	for {
+		row, ok, err := r.Next(context.Background())
+		require.NoError(t, err)
+		if !ok {
+			break
+		}
+		if row[0].Null {
+			got = append(got, "NULL")
+		} else {
+			got = append(got, string(rune('0'+row[0].I)))
+		}
+	}
+	// Distinct: 1, NULL, 2, 3; OFFSET 1 LIMIT 2: NULL, 2.
+	require.Equal(t, []string{"NULL", "2"}, got)
+}
