@@ -11,21 +11,19 @@ func formatMs(ms int64) string {
 	if ms == 0 {
 		return "0s"
 	}
-	neg := ms < 0
-	if neg {
-		ms = -ms
-	}
 	var sb strings.Builder
-	if neg {
+	u := uint64(ms) // -math.MinInt64 does not fit in int64
+	if ms < 0 {
 		sb.WriteByte('-')
+		u = -u
 	}
-	for _, u := range []struct {
-		ms   int64
+	for _, unit := range []struct {
+		ms   uint64
 		name string
 	}{{86_400_000, "d"}, {3_600_000, "h"}, {60_000, "m"}, {1000, "s"}, {1, "ms"}} {
-		if ms >= u.ms {
-			fmt.Fprintf(&sb, "%d%s", ms/u.ms, u.name)
-			ms %= u.ms
+		if u >= unit.ms {
+			fmt.Fprintf(&sb, "%d%s", u/unit.ms, unit.name)
+			u %= unit.ms
 		}
 	}
 	return sb.String()

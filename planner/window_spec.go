@@ -13,7 +13,9 @@ import (
 // without one has no event time). TUMBLE: size > 0 and |offset| < size.
 // HOP: slide > 0, slide ≤ size and size a multiple of slide (as Flink
 // requires). CUMULATE: step > 0, step ≤ size and size a multiple of step.
-// SESSION: gap > 0, and max_duration > 0 when given.
+// SESSION: gap > 0, and max_duration > 0 when given. Every interval is at
+// most window.MaxIntervalMs (|offset| too): a longer window's bounds fall
+// outside the TIMESTAMP range whatever the event.
 func windowSpec(t *sql.WindowTVF, in *rel, inputName string) (*window.Spec, error) {
 	schema := in.schema()
 	i := schema.Index(t.TimeCol)
@@ -40,6 +42,9 @@ func windowSpec(t *sql.WindowTVF, in *rel, inputName string) (*window.Spec, erro
 		if iv.Ms <= 0 {
 			return 0, errf(iv.At, codeInvalidParameter, "%s %s must be positive, got %s", t.Kind, what, formatMs(iv.Ms))
 		}
+		if err := checkMaxInterval(iv, t.Kind, what); err != nil {
+			return 0, err
+		}
 		return iv.Ms, nil
 	}
 	spec := &window.Spec{Trigger: window.Trigger{EarlyWhenCol: -1}}
@@ -51,6 +56,9 @@ func windowSpec(t *sql.WindowTVF, in *rel, inputName string) (*window.Spec, erro
 			return nil, err
 		}
 		if t.Offset != nil {
+			if err := checkMaxInterval(t.Offset, t.Kind, "offset"); err != nil {
+				return nil, err
+			}
 			spec.Offset = t.Offset.Ms
 			if spec.Offset <= -spec.Size || spec.Offset >= spec.Size {
 				return nil, errf(t.Offset.At, codeInvalidParameter, "TUMBLE offset %s must be smaller than the size %s", formatMs(spec.Offset), formatMs(spec.Size))
@@ -98,4 +106,17 @@ func windowSpec(t *sql.WindowTVF, in *rel, inputName string) (*window.Spec, erro
 		return nil, errf(t.At, codeUnsupported, "unknown window function %s", t.Kind)
 	}
 	return spec, nil
+}
+
+// checkMaxInterval refuses a window interval longer than the TIMESTAMP
+// range (window.MaxIntervalMs, 3652059 days from 0001-01-01 to
+// 9999-12-31): its windows would end (or start) outside that range for
+// every event, and far larger ones would wrap window_end around int64.
+func checkMaxInterval(iv *sql.Interval, kind sql.WindowKind, what string) error {
+	if iv.Ms <= window.MaxIntervalMs && iv.Ms >= -window.MaxIntervalMs {
+		return nil
+	}
+	return errf(iv.At, codeOutOfRange,
+		"%s %s %s is too long: the maximum is INTERVAL '%d' DAY, the span of the TIMESTAMP range (0001-01-01 to 9999-12-31); a longer window's bounds fall outside that range",
+		kind, what, formatMs(iv.Ms), window.MaxIntervalMs/86_400_000)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/weirdb/weir/coldata"
 	"github.com/weirdb/weir/operators"
 	"github.com/weirdb/weir/operators/agg"
+	"github.com/weirdb/weir/operators/source/jsondec"
 )
 
 func TestBadSpecsAndBatches(t *testing.T) {
@@ -74,4 +75,26 @@ func TestCorruptSnapshot(t *testing.T) {
 			}()
 		}
 	}
+}
+
+// TestMaxIntervalIsTimestampRange: MaxIntervalMs is the span of the
+// TIMESTAMP range the sources accept, and a spec above it is refused.
+func TestMaxIntervalIsTimestampRange(t *testing.T) {
+	require.Equal(t, int64(jsondec.MaxTimestampMs-jsondec.MinTimestampMs+1), int64(MaxIntervalMs))
+	// 0001-01-01 to 10000-01-01: 9999 years of 365 days and 2424 leap days
+	// (9999/4 − 9999/100 + 9999/400).
+	require.Equal(t, int64((9999*365+2424)*86_400_000), int64(MaxIntervalMs))
+	for _, s := range []Spec{
+		{Kind: Tumble, Size: MaxIntervalMs + 1},
+		{Kind: Tumble, Size: 60_000, Offset: -MaxIntervalMs - 1},
+		{Kind: Hop, Slide: 60_000, Size: MaxIntervalMs + 60_000},
+		{Kind: Cumulate, Slide: 60_000, Size: MaxIntervalMs + 60_000},
+		{Kind: Session, Gap: MaxIntervalMs + 1, KeyCols: []int{0}},
+		{Kind: Session, Gap: 1, MaxDuration: MaxIntervalMs + 1, KeyCols: []int{0}},
+	} {
+		_, err := New(s)
+		require.Error(t, err, "%+v", s)
+	}
+	_, err := New(Spec{Kind: Tumble, Size: MaxIntervalMs, Trigger: Trigger{EarlyWhenCol: -1}})
+	require.NoError(t, err)
 }

@@ -124,7 +124,7 @@ func TestStateBytesPerWindowKey(t *testing.T) {
 	if testing.Short() {
 		t.Skip("memory measurement")
 	}
-	spec := Spec{Kind: Tumble, Size: math.MaxInt64 / 4, KeyCols: []int{2}, Trigger: Trigger{EarlyWhenCol: -1},
+	spec := Spec{Kind: Tumble, Size: MaxIntervalMs, KeyCols: []int{2}, Trigger: Trigger{EarlyWhenCol: -1},
 		Aggs: []agg.Spec{
 			{Func: agg.CountStar, Arg: -1},
 			{Func: agg.Sum, Arg: 2, ArgType: catalog.Bigint},
@@ -151,7 +151,7 @@ func TestStateBytesPerWindowKey(t *testing.T) {
 				for i := range b.Len {
 					b.Cols[2].I64[i] = int64((k0 + i) % nKeys)
 					b.Cols[1].F64[i] = float64(i)
-					b.EventTime = append(b.EventTime, int64(w)*(math.MaxInt64/4))
+					b.EventTime = append(b.EventTime, int64(w)*MaxIntervalMs)
 					b.WmBefore = append(b.WmBefore, math.MinInt64)
 				}
 				if err := op.Process(b, operators.EmitterFunc(func(*coldata.Batch) error { return nil })); err != nil {

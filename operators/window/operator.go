@@ -111,6 +111,11 @@ func validate(s *Spec) error {
 	default:
 		return fmt.Errorf("window: unknown window kind %d", s.Kind)
 	}
+	for _, x := range []int64{s.Size, s.Slide, s.Gap, s.MaxDuration, s.Offset, -s.Offset} {
+		if x > MaxIntervalMs {
+			return fmt.Errorf("window: interval of %d ms exceeds the maximum %d ms", x, int64(MaxIntervalMs))
+		}
+	}
 	if s.Trigger.LatenessMs < 0 || s.Trigger.EarlyEveryMs < 0 {
 		return fmt.Errorf("window: lateness and early interval must not be negative")
 	}

@@ -36,6 +36,15 @@ type Spec struct {
 	Trigger Trigger
 }
 
+// MaxIntervalMs is the longest window size, slide, step, offset, gap or
+// max duration: the span of the TIMESTAMP range, 0001-01-01T00:00:00Z to
+// 9999-12-31T23:59:59.999Z (jsondec.MinTimestampMs to MaxTimestampMs),
+// 3,652,059 days. A longer window cannot lie inside that range — its
+// start or its end is outside it for every event — and below it window
+// bounds computed from in-range event times stay far from int64
+// overflow (they never wrap).
+const MaxIntervalMs = 315_537_897_600_000
+
 // Trigger is the EMIT policy (SEMANTICS.md §3–§4).
 type Trigger struct {
 	EarlyEveryMs int64 // 0: no periodic early firing
