@@ -475,3 +475,45 @@ func TestColdTierDropWhilePostgresIsDown(t *testing.T) {
 	require.Contains(t, stderr.String(), "weir: cold tier: dropping view cold_down: its archived rows stay in PostgreSQL, read by no view (connect: ")
 	require.Contains(t, stderr.String(), "delete them with DELETE FROM weir_cold_rows WHERE archive_id = '"+id+"'")
 }
+
+// TestStateExpiredMetric: weir_state_expired_total{query} counts the warm
+// entries of the query's tier (storage.TierKey.Query "view/<name>" for a
+// view) that state.warm.ttl expired; a query without expiries shows 0.
+func TestStateExpiredMetric(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "m.jsonl"), []byte(coldEvents), 0o644))
+	clock := &coldClock{now: time.Date(2026, 11, 9, 10, 0, 0, 0, time.UTC)}
+	st, err := storage.Open(filepath.Join(dir, "state"), storage.Options{WarmTTL: time.Hour, Now: clock.Now})
+	require.NoError(t, err)
+	defer st.Close()
+	stderr := &syncBuffer{}
+	st.Metrics().SetExpiryLog(stderr)
+	e := New(Options{Config: Defaults(), Stderr: stderr, Storage: st})
+	defer e.Close()
+	coldExec(t, e, coldScript(dir, "m.jsonl", "expiring"))
+	coldExec(t, e, "CREATE MATERIALIZED VIEW other AS SELECT window_start, window_end, COUNT(*) AS n FROM TUMBLE(m, ts, INTERVAL '1' MINUTE) GROUP BY window_start, window_end;")
+	waitQueries(t, e)
+
+	// Two entries of the view's warm tier, spilled at 10:00, read at 11:01.
+	require.Equal(t, "view/expiring", e.view("expiring").query.tierQuery())
+	tier, err := st.Tier(storage.TierKey{Query: "view/expiring", Operator: 99}, 1)
+	require.NoError(t, err)
+	defer tier.Close()
+	require.NoError(t, tier.Put([]byte("k1"), []byte("v")))
+	require.NoError(t, tier.Put([]byte("k2"), []byte("v")))
+	clock.set(clock.Now().Add(61 * time.Minute))
+	require.NoError(t, tier.Scan(nil, nil, func(k, v []byte) error { return nil }))
+
+	mfs, err := e.Registry().Gather()
+	require.NoError(t, err)
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() == "weir_state_expired_total" {
+			for _, m := range mf.Metric {
+				got[m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+			}
+		}
+	}
+	require.Equal(t, map[string]float64{e.view("expiring").query.ID: 2, e.view("other").query.ID: 0}, got)
+	require.Contains(t, stderr.String(), "weir: query view/expiring: 1 spilled state entries expired after state.warm.ttl (1h0m0s)")
+}

@@ -22,7 +22,7 @@ type metricsCollector struct {
 	eventsIn, rowsOut, late, dropped                *prometheus.Desc
 	windowsCreated, windowsCompleted, windowsPruned *prometheus.Desc
 	deadLetters, wmLag, wmIdle, hotBytes, warmBytes *prometheus.Desc
-	evictions, eventCount                           *prometheus.Desc
+	evictions, eventCount, expired                  *prometheus.Desc
 }
 
 func newMetricsCollector(e *Engine) *metricsCollector {
@@ -46,13 +46,14 @@ func newMetricsCollector(e *Engine) *metricsCollector {
 		warmBytes:        d("warm_state_size_bytes", "Bytes of window state spilled to Pebble.", nil),
 		evictions:        d("state_evictions_total", "State entries spilled from memory to Pebble.", nil),
 		eventCount:       d("window_event_count", "Events per window (per group key) when it fires final.", q),
+		expired:          d("state_expired_total", "Spilled state entries dropped after state.warm.ttl.", q),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (m *metricsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{m.eventsIn, m.rowsOut, m.late, m.dropped, m.windowsCreated,
-		m.windowsCompleted, m.windowsPruned, m.deadLetters, m.wmLag, m.wmIdle, m.hotBytes, m.warmBytes, m.evictions, m.eventCount} {
+		m.windowsCompleted, m.windowsPruned, m.deadLetters, m.wmLag, m.wmIdle, m.hotBytes, m.warmBytes, m.evictions, m.eventCount, m.expired} {
 		ch <- d
 	}
 }
@@ -66,6 +67,10 @@ func (m *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
 	now := m.e.clock.Now().UnixMilli()
+	var expired map[string]int64
+	if st := m.e.storage; st != nil {
+		expired = st.Metrics().ExpiredByQuery()
+	}
 	for _, q := range m.e.metricQueries() {
 		c := &q.Counters
 		counter(m.eventsIn, c.EventsIn.Load(), q.ID)
@@ -76,6 +81,9 @@ func (m *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(m.windowsCompleted, c.WindowsCompleted.Load(), q.ID)
 		counter(m.windowsPruned, c.WindowsPruned.Load(), q.ID)
 		ch <- eventCountHistogram(m.eventCount, &c.WindowEventCount, q.ID)
+		if m.e.storage != nil {
+			counter(m.expired, expired[q.tierQuery()], q.ID)
+		}
 		for src, parts := range q.Watermarks() {
 			idle := 0
 			for _, p := range parts {
@@ -108,6 +116,15 @@ func watermarkLag(now, wm int64) float64 {
 		return math.Inf(1)
 	}
 	return float64(now-wm) / 1000
+}
+
+// tierQuery is the storage.TierKey.Query of q's warm tier: its durable
+// key, or "run/<id>" for a query without one (as query.go opens it).
+func (q *Query) tierQuery() string {
+	if q.key == "" {
+		return "run/" + q.ID
+	}
+	return q.key
 }
 
 // metricQueries returns the queries that have metric series: every listed

@@ -29,8 +29,10 @@ type TierKey struct {
 // Every entry is stored with its write time (processing time, 8 bytes).
 // When Options.WarmTTL is set, an entry older than the TTL is expired:
 // Get reports it absent and Scan skips it, exactly as if it had never been
-// written; it is counted in Metrics.Expired and stays on disk until the
-// operator deletes its range. What an expired entry means for the state
+// written; it is counted in Metrics.Expired and per query in
+// Metrics.ExpiredByQuery, reported on the expiry log (Metrics.SetExpiryLog:
+// a line naming the query, at most every ExpiryWarnEvery per query), and
+// deleted by the read that found it. What an expired entry means for the state
 // that was spilled is the operator's documented choice (window: the
 // group's state is dropped, like Flink's idle-state TTL).
 //
@@ -49,6 +51,7 @@ type Tier struct {
 	vbuf   []byte
 	hot    atomic.Int64
 	spool  *Spool
+	exp    *queryExpiry // nil until the first expiry
 }
 
 // Tier opens the warm tier of k with a hot-state budget of budgetBytes
@@ -252,6 +255,17 @@ func (t *Tier) expire(full []byte) {
 	_ = t.pending().Delete(full, nil) // an error shows again at Flush
 }
 
+// expired counts an expired entry, for the store and the query, and warns
+// (rate-limited) on the expiry log.
+func (t *Tier) expired() {
+	t.s.metrics.Expired.Add(1)
+	if t.exp == nil {
+		t.exp = t.s.metrics.queryExpiry(t.key.Query)
+	}
+	t.exp.n.Add(1)
+	t.s.metrics.warnExpired(t.exp, t.s.opts.Now(), t.s.opts.WarmTTL)
+}
+
 // live strips the write time of stored value v and reports whether it is
 // not expired (nor malformed) at deadline.
 func (t *Tier) live(v []byte, deadline int64) ([]byte, bool) {
@@ -259,7 +273,7 @@ func (t *Tier) live(v []byte, deadline int64) ([]byte, bool) {
 		return nil, false
 	}
 	if int64(binary.BigEndian.Uint64(v)) < deadline {
-		t.s.metrics.Expired.Add(1)
+		t.expired()
 		return nil, false
 	}
 	return v[stampLen:], true
