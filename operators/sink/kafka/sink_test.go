@@ -17,6 +17,7 @@ import (
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/internal/kafkatest"
 	"github.com/weirdb/weir/operators"
 )
 
@@ -32,12 +33,10 @@ var resultSchema = catalog.Schema{
 	{Name: "avg_latency", Type: catalog.Double},
 }
 
+// newCluster starts an in-process broker with one topic.
 func newCluster(t testing.TB, topic string, partitions int32) (*kfake.Cluster, string) {
 	t.Helper()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, topic))
-	require.NoError(t, err)
-	t.Cleanup(c.Close)
-	return c, c.ListenAddrs()[0]
+	return kafkatest.NewCluster(t, map[string]int32{topic: partitions})
 }
 
 func openSink(t testing.TB, addr, topic string, extra ...string) *Sink {

@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/weirdb/weir/internal/kafkatest"
 	"github.com/weirdb/weir/operators"
 )
 
@@ -41,7 +42,7 @@ func (w *lineSignal) String() string {
 // A dead-letter write the broker refuses is logged at once and visible
 // through Err while the writer is still open, not only at Close.
 func TestDeadLetterTopicFailureReportedAtOnce(t *testing.T) {
-	c, addr := newCluster(t, map[string]int32{"llm-metrics": 1, "dlq": 1})
+	c, addr := kafkatest.NewCluster(t, map[string]int32{"llm-metrics": 1, "dlq": 1})
 	c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Err: kerr.TopicAuthorizationFailed})
 	dlt := NewDeadLetterTopic([]string{addr}, "dlq", "llm-metrics")
 	log := &lineSignal{wrote: make(chan struct{}, 1)}

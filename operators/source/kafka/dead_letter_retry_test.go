@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/weirdb/weir/internal/kafkatest"
 	"github.com/weirdb/weir/operators"
 	"github.com/weirdb/weir/operators/sink/kafka/retry"
 )
@@ -52,7 +53,7 @@ func TestDeadLetterTopicRetriesTopicBeingCreated(t *testing.T) {
 // Dead letters still failing when the retry time has passed are counted,
 // logged and returned by Err and Close: never dropped silently.
 func TestDeadLetterTopicRetryGivesUp(t *testing.T) {
-	c, addr := newCluster(t, map[string]int32{"llm-metrics": 1})
+	c, addr := kafkatest.NewCluster(t, map[string]int32{"llm-metrics": 1})
 	dlqMetadataFault(c, "dlq", -1)
 	dlt := NewDeadLetterTopic([]string{addr}, "dlq", "llm-metrics")
 	dlt.q = retry.NewQueue(dlt.w, retry.Policy{For: 100 * time.Millisecond, Min: 10 * time.Millisecond, Max: 20 * time.Millisecond}, dlt.completion)

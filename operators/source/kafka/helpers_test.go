@@ -11,8 +11,6 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/stretchr/testify/require"
-	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"go.uber.org/goleak"
 
 	"github.com/weirdb/weir/catalog"
@@ -24,42 +22,6 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // testDeadline bounds every wait of these tests.
 const testDeadline = 10 * time.Second
-
-// newCluster starts an in-process broker on 127.0.0.1 with the given topics
-// (name → partitions) and returns its address.
-func newCluster(t testing.TB, topics map[string]int32) (*kfake.Cluster, string) {
-	t.Helper()
-	opts := []kfake.Opt{kfake.NumBrokers(1)}
-	for name, n := range topics {
-		opts = append(opts, kfake.SeedTopics(n, name))
-	}
-	c, err := kfake.NewCluster(opts...)
-	require.NoError(t, err)
-	t.Cleanup(c.Close)
-	return c, c.ListenAddrs()[0]
-}
-
-// rec is one record to produce to an explicit partition.
-type rec struct {
-	partition int32
-	value     string
-}
-
-// produce writes recs in order, each to its partition, and waits for acks.
-func produce(t testing.TB, addr, topic string, recs []rec) {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()),
-		kgo.DefaultProduceTopic(topic), kgo.ProducerLinger(0))
-	require.NoError(t, err)
-	defer cl.Close()
-	rs := make([]*kgo.Record, len(recs))
-	for i, r := range recs {
-		rs[i] = &kgo.Record{Partition: r.partition, Value: []byte(r.value)}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
-	defer cancel()
-	require.NoError(t, cl.ProduceSync(ctx, rs...).FirstErr())
-}
 
 var metricsSchema = catalog.Schema{
 	{Name: "ts", Type: catalog.Timestamp},

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/weirdb/weir/internal/kafkatest"
 )
 
 // readSteps reads s to io.EOF and describes each Read that returned rows or
@@ -43,15 +45,15 @@ func readSteps(t *testing.T, s *Source, stopAfter int) []string {
 // mergeTopic loads topic "m": 5000 records in partition 0, 3000 in
 // partition 1, none in partition 2.
 func mergeTopic(t *testing.T) string {
-	_, addr := newCluster(t, map[string]int32{"m": 3})
-	var recs []rec
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"m": 3})
+	var recs []kafkatest.Record
 	for i := range 5000 {
-		recs = append(recs, rec{0, event(baseTs+int64(i), "a", int64(i))})
+		recs = append(recs, kafkatest.Record{Partition: 0, Value: event(baseTs+int64(i), "a", int64(i))})
 		if i < 3000 {
-			recs = append(recs, rec{1, event(baseTs+int64(i), "b", int64(i))})
+			recs = append(recs, kafkatest.Record{Partition: 1, Value: event(baseTs+int64(i), "b", int64(i))})
 		}
 	}
-	produce(t, addr, "m", recs)
+	kafkatest.Produce(t, addr, "m", recs)
 	return addr
 }
 
@@ -104,8 +106,8 @@ func TestBoundedMergeResumes(t *testing.T) {
 // hold the watermark at −∞ for it; a single record ends its partition with
 // it.
 func TestBoundedPartitionsEmptyAtStart(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"e": 4})
-	produce(t, addr, "e", []rec{{2, event(baseTs, "a", 1)}})
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"e": 4})
+	kafkatest.Produce(t, addr, "e", []kafkatest.Record{{Partition: 2, Value: event(baseTs, "a", 1)}})
 	for range 5 {
 		s := openSource(t, sourceDef(addr, "e", "bounded", "latest"), nil, nil)
 		require.Equal(t, []string{"ended=[0 1 3]", "p2 0-0 ended=[2]", "EOF"}, readSteps(t, s, 0))

@@ -9,44 +9,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/weirdb/weir/internal/kafkatest"
 )
-
-// committedOffsets fetches a group's committed offsets of topic's
-// partitions 0..2; a partition without a commit is left out.
-func committedOffsets(t *testing.T, addr, group, topic string) map[int32]int64 {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
-	require.NoError(t, err)
-	defer cl.Close()
-	req := kmsg.NewPtrOffsetFetchRequest()
-	req.Group = group
-	req.Topics = []kmsg.OffsetFetchRequestTopic{{Topic: topic, Partitions: []int32{0, 1, 2}}}
-	ctx, cancel := context.WithTimeout(context.Background(), testDeadline)
-	defer cancel()
-	resp, err := req.RequestWith(ctx, cl)
-	require.NoError(t, err)
-	got := map[int32]int64{}
-	if kerr.ErrorForCode(resp.ErrorCode) == kerr.GroupIDNotFound {
-		return got
-	}
-	require.NoError(t, kerr.ErrorForCode(resp.ErrorCode))
-	for _, tp := range resp.Topics {
-		for _, p := range tp.Partitions {
-			if kerr.ErrorForCode(p.ErrorCode) == kerr.GroupIDNotFound {
-				continue
-			}
-			require.NoError(t, kerr.ErrorForCode(p.ErrorCode))
-			if p.Offset >= 0 {
-				got[p.Partition] = p.Offset
-			}
-		}
-	}
-	return got
-}
 
 // errs collects commit errors; safe for concurrent use.
 type errs struct {
@@ -72,8 +38,8 @@ func (e *errs) all() []error {
 // the source runs, without further Reads (a slow or blocked Read does not
 // hold them up).
 func TestPositionCommitsPeriodic(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
-	produce(t, addr, "llm-metrics", keyedEvents(30)) // 10 per partition
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"llm-metrics": 3})
+	kafkatest.Produce(t, addr, "llm-metrics", keyedEvents(30)) // 10 per partition
 	s, err := NewSource(sourceDef(addr, "llm-metrics", "group_id", "g-periodic", "commit_interval", "20ms"))
 	require.NoError(t, err)
 	e := &errs{}
@@ -90,8 +56,8 @@ func TestPositionCommitsPeriodic(t *testing.T) {
 // periodic commits on, at the commit_interval period; the default
 // commit_interval is Kafka's auto.commit.interval.ms, 5 s.
 func TestPositionCommitsEveryMeansPeriodic(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
-	produce(t, addr, "llm-metrics", keyedEvents(3))
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"llm-metrics": 3})
+	kafkatest.Produce(t, addr, "llm-metrics", keyedEvents(3))
 	s, err := NewSource(sourceDef(addr, "llm-metrics", "group_id", "g-every", "commit_interval", "20ms"))
 	require.NoError(t, err)
 	s.SetPositionCommits(PositionCommits{Every: time.Hour})
@@ -109,8 +75,8 @@ func TestPositionCommitsEveryMeansPeriodic(t *testing.T) {
 // query: its group offsets follow checkpoints), the source commits nothing
 // while it runs, whatever commit_interval says.
 func TestPositionCommitsNotWithoutAsking(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
-	produce(t, addr, "llm-metrics", keyedEvents(3))
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"llm-metrics": 3})
+	kafkatest.Produce(t, addr, "llm-metrics", keyedEvents(3))
 	s, err := NewSource(sourceDef(addr, "llm-metrics", "group_id", "g-none", "commit_interval", "1ms"))
 	require.NoError(t, err)
 	s = reopen(t, s)
@@ -121,33 +87,33 @@ func TestPositionCommitsNotWithoutAsking(t *testing.T) {
 	for range 3 {
 		require.NoError(t, s.Read(context.Background(), b)) // an empty poll: PollInterval
 	}
-	require.Empty(t, committedOffsets(t, addr, "g-none", "llm-metrics"))
+	require.Empty(t, kafkatest.CommittedOffsets(t, addr, "g-none", "llm-metrics"))
 	require.NoError(t, s.Close())
-	require.Empty(t, committedOffsets(t, addr, "g-none", "llm-metrics"))
+	require.Empty(t, kafkatest.CommittedOffsets(t, addr, "g-none", "llm-metrics"))
 }
 
 // TestPositionCommitsAtClose: AtClose commits the read positions when the
 // source closes, wherever it stopped.
 func TestPositionCommitsAtClose(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
-	produce(t, addr, "llm-metrics", keyedEvents(30))
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"llm-metrics": 3})
+	kafkatest.Produce(t, addr, "llm-metrics", keyedEvents(30))
 	s, err := NewSource(sourceDef(addr, "llm-metrics", "group_id", "g-close"))
 	require.NoError(t, err)
 	s.SetPositionCommits(PositionCommits{AtClose: true})
 	s = reopen(t, s)
 	_, _, err = readUntil(t, s, func(r []row) bool { return len(r) >= 30 })
 	require.NoError(t, err)
-	require.Empty(t, committedOffsets(t, addr, "g-close", "llm-metrics"), "committed before Close")
+	require.Empty(t, kafkatest.CommittedOffsets(t, addr, "g-close", "llm-metrics"), "committed before Close")
 	require.NoError(t, s.Close())
-	require.Equal(t, map[int32]int64{0: 10, 1: 10, 2: 10}, committedOffsets(t, addr, "g-close", "llm-metrics"))
+	require.Equal(t, map[int32]int64{0: 10, 1: 10, 2: 10}, kafkatest.CommittedOffsets(t, addr, "g-close", "llm-metrics"))
 }
 
 // TestPositionCommitsAtEnd: AtEnd commits at Close only once a bounded
 // source has read everything (io.EOF); a source closed before its end does
 // not commit.
 func TestPositionCommitsAtEnd(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
-	produce(t, addr, "llm-metrics", keyedEvents(30))
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"llm-metrics": 3})
+	kafkatest.Produce(t, addr, "llm-metrics", keyedEvents(30))
 
 	early, err := NewSource(sourceDef(addr, "llm-metrics", "bounded", "latest", "group_id", "g-early"))
 	require.NoError(t, err)
@@ -156,7 +122,7 @@ func TestPositionCommitsAtEnd(t *testing.T) {
 	_, _, err = readUntil(t, early, func(r []row) bool { return len(r) > 0 })
 	require.NoError(t, err)
 	require.NoError(t, early.Close())
-	require.Empty(t, committedOffsets(t, addr, "g-early", "llm-metrics"))
+	require.Empty(t, kafkatest.CommittedOffsets(t, addr, "g-early", "llm-metrics"))
 
 	s, err := NewSource(sourceDef(addr, "llm-metrics", "bounded", "latest", "group_id", "g-end"))
 	require.NoError(t, err)
@@ -165,14 +131,14 @@ func TestPositionCommitsAtEnd(t *testing.T) {
 	_, _, err = readUntil(t, s, never)
 	require.ErrorIs(t, err, io.EOF)
 	require.NoError(t, s.Close())
-	require.Equal(t, map[int32]int64{0: 10, 1: 10, 2: 10}, committedOffsets(t, addr, "g-end", "llm-metrics"))
+	require.Equal(t, map[int32]int64{0: 10, 1: 10, 2: 10}, kafkatest.CommittedOffsets(t, addr, "g-end", "llm-metrics"))
 }
 
 // TestPositionCommitErrorsAreReported: a failed commit goes to OnError and
 // does not stop the source.
 func TestPositionCommitErrorsAreReported(t *testing.T) {
-	c, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
-	produce(t, addr, "llm-metrics", keyedEvents(3))
+	c, addr := kafkatest.NewCluster(t, map[string]int32{"llm-metrics": 3})
+	kafkatest.Produce(t, addr, "llm-metrics", keyedEvents(3))
 	s, err := NewSource(sourceDef(addr, "llm-metrics", "bounded", "latest", "group_id", "g-fail"))
 	require.NoError(t, err)
 	e := &errs{}

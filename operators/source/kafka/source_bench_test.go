@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/internal/kafkatest"
 )
 
 // BenchmarkTopicToBatches reads a 3-partition topic of JSON llm-metrics
@@ -19,7 +20,7 @@ import (
 // process (broker included, since kfake runs in-process).
 func BenchmarkTopicToBatches(b *testing.B) {
 	const n = 300_000
-	_, addr := newCluster(b, map[string]int32{"bench": 3})
+	_, addr := kafkatest.NewCluster(b, map[string]int32{"bench": 3})
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.DefaultProduceTopic("bench"), kgo.ProducerBatchMaxBytes(1<<20))
 	require.NoError(b, err)

@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/weirdb/weir/internal/kafkatest"
 	"github.com/weirdb/weir/operators"
 )
 
@@ -26,10 +27,10 @@ var models = []string{"gpt-4", "claude", "llama"}
 
 // keyedEvents returns n events; event i has model models[i%3] (and goes to
 // partition i%3), ts = baseTs + 100·i and latency i.
-func keyedEvents(n int) []rec {
-	out := make([]rec, n)
+func keyedEvents(n int) []kafkatest.Record {
+	out := make([]kafkatest.Record, n)
 	for i := range n {
-		out[i] = rec{partition: int32(i % 3), value: event(baseTs+100*int64(i), models[i%3], int64(i))}
+		out[i] = kafkatest.Record{Partition: int32(i % 3), Value: event(baseTs+100*int64(i), models[i%3], int64(i))}
 	}
 	return out
 }
@@ -56,11 +57,11 @@ func checkKeyedRows(t *testing.T, rows []row, n int, firstOffset int64) {
 }
 
 func TestBoundedThreePartitionsKeyedByModel(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"llm-metrics": 3})
 	const n = 6000 // 2000 per partition: more than one batch each
-	produce(t, addr, "llm-metrics", keyedEvents(n))
+	kafkatest.Produce(t, addr, "llm-metrics", keyedEvents(n))
 	// Two malformed events at the end of partition 1 (offsets 2000, 2001).
-	produce(t, addr, "llm-metrics", []rec{{1, `{"ts":"yesterday","model":"claude"}`}, {1, `not json`}})
+	kafkatest.Produce(t, addr, "llm-metrics", []kafkatest.Record{{Partition: 1, Value: `{"ts":"yesterday","model":"claude"}`}, {Partition: 1, Value: `not json`}})
 
 	dl := &deadLetters{}
 	s := openSource(t, sourceDef(addr, "llm-metrics", "bounded", "latest"), dl, nil)
@@ -89,7 +90,7 @@ func TestBoundedThreePartitionsKeyedByModel(t *testing.T) {
 }
 
 func TestBoundedEmptyTopicEndsAtOnce(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"empty": 2})
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"empty": 2})
 	s := openSource(t, sourceDef(addr, "empty", "bounded", "latest"), nil, nil)
 	rows, ended, err := readUntil(t, s, never)
 	require.ErrorIs(t, err, io.EOF)
@@ -98,12 +99,12 @@ func TestBoundedEmptyTopicEndsAtOnce(t *testing.T) {
 }
 
 func TestStartLatestSkipsExistingRecords(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"t": 3})
-	produce(t, addr, "t", keyedEvents(30))
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"t": 3})
+	kafkatest.Produce(t, addr, "t", keyedEvents(30))
 	s := openSource(t, sourceDef(addr, "t", "start_offset", "latest"), nil, nil)
 	// Produced after Open: these, and only these, are read.
 	more := keyedEvents(60)[30:]
-	produce(t, addr, "t", more)
+	kafkatest.Produce(t, addr, "t", more)
 	rows, _, err := readUntil(t, s, func(r []row) bool { return len(r) >= 30 })
 	require.NoError(t, err)
 	require.Len(t, rows, 30)
@@ -114,8 +115,8 @@ func TestStartLatestSkipsExistingRecords(t *testing.T) {
 }
 
 func TestRestoreFromSnapshot(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
-	produce(t, addr, "llm-metrics", keyedEvents(30)) // offsets 0..9 in each partition
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"llm-metrics": 3})
+	kafkatest.Produce(t, addr, "llm-metrics", keyedEvents(30)) // offsets 0..9 in each partition
 
 	s1 := openSource(t, sourceDef(addr, "llm-metrics", "bounded", "latest"), nil, nil)
 	rows, _, err := readUntil(t, s1, never)
@@ -127,7 +128,7 @@ func TestRestoreFromSnapshot(t *testing.T) {
 
 	// 15 more events: 5 per partition at offsets 10..14.
 	all := keyedEvents(45)
-	produce(t, addr, "llm-metrics", all[30:])
+	kafkatest.Produce(t, addr, "llm-metrics", all[30:])
 
 	s2 := openSource(t, sourceDef(addr, "llm-metrics", "bounded", "latest"), nil, snap.b)
 	rows, _, err = readUntil(t, s2, never)
@@ -160,12 +161,12 @@ func TestRestoreFromSnapshot(t *testing.T) {
 }
 
 func TestOffsetOutOfRangeIsAnError(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"short": 1})
-	recs := make([]rec, 10)
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"short": 1})
+	recs := make([]kafkatest.Record, 10)
 	for i := range recs {
-		recs[i] = rec{0, event(baseTs+int64(i), "m", int64(i))}
+		recs[i] = kafkatest.Record{Partition: 0, Value: event(baseTs+int64(i), "m", int64(i))}
 	}
-	produce(t, addr, "short", recs)
+	kafkatest.Produce(t, addr, "short", recs)
 
 	// A checkpoint taken when the partition started at offset 0 ...
 	s1 := openSource(t, sourceDef(addr, "short"), nil, nil)
@@ -192,16 +193,16 @@ func TestOffsetOutOfRangeIsAnError(t *testing.T) {
 }
 
 func TestIdlePartitionReturnsEmptyBatches(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"t": 3})
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"t": 3})
 	// Partition 2 gets nothing.
 	recs := keyedEvents(30)
-	var busy []rec
+	var busy []kafkatest.Record
 	for _, r := range recs {
-		if r.partition != 2 {
+		if r.Partition != 2 {
 			busy = append(busy, r)
 		}
 	}
-	produce(t, addr, "t", busy)
+	kafkatest.Produce(t, addr, "t", busy)
 	s := openSource(t, sourceDef(addr, "t"), nil, nil)
 	require.Equal(t, []int32{0, 1, 2}, s.Partitions())
 	rows, _, err := readUntil(t, s, func(r []row) bool { return len(r) >= 20 })
@@ -221,9 +222,9 @@ func TestIdlePartitionReturnsEmptyBatches(t *testing.T) {
 }
 
 func TestFetchFaultsLoseNothing(t *testing.T) {
-	c, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
+	c, addr := kafkatest.NewCluster(t, map[string]int32{"llm-metrics": 3})
 	const n = 3000
-	produce(t, addr, "llm-metrics", keyedEvents(n))
+	kafkatest.Produce(t, addr, "llm-metrics", keyedEvents(n))
 
 	// The first fetch has its connection dropped by the broker; the next
 	// two fail with a retriable error code (leadership moving).
@@ -283,7 +284,7 @@ func TestOptionErrors(t *testing.T) {
 }
 
 func TestUnknownTopicAndUnreachableBroker(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"t": 1})
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"t": 1})
 	s, err := New(sourceDef(addr, "missing"))
 	require.NoError(t, err)
 	require.ErrorContains(t, s.Open(&operators.Context{Ctx: context.Background()}), `topic "missing"`)
@@ -291,8 +292,8 @@ func TestUnknownTopicAndUnreachableBroker(t *testing.T) {
 }
 
 func TestCommitSnapshotToGroup(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"llm-metrics": 3})
-	produce(t, addr, "llm-metrics", keyedEvents(30))
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"llm-metrics": 3})
+	kafkatest.Produce(t, addr, "llm-metrics", keyedEvents(30))
 	s := openSource(t, sourceDef(addr, "llm-metrics", "bounded", "latest", "group_id", "weir-monitor"), nil, nil)
 	_, _, err := readUntil(t, s, never)
 	require.ErrorIs(t, err, io.EOF)
@@ -322,7 +323,7 @@ func TestCommitSnapshotToGroup(t *testing.T) {
 }
 
 func TestDeadLetterTopicHeaders(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"llm-metrics": 3, "llm-metrics-dlq": 1})
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"llm-metrics": 3, "llm-metrics-dlq": 1})
 	def := sourceDef(addr, "llm-metrics", "dead_letter_topic", "llm-metrics-dlq")
 	dlt, err := DeadLetterSinkFor(def)
 	require.NoError(t, err)
@@ -359,4 +360,21 @@ func TestDeadLetterTopicHeaders(t *testing.T) {
 	none, err := DeadLetterSinkFor(sourceDef(addr, "llm-metrics"))
 	require.NoError(t, err)
 	require.Nil(t, none)
+}
+
+// TestFirstReadReturnsAtOnce: the first Read starts the fetchers and
+// returns an empty batch without waiting for records (nor PollInterval), so
+// that the runtime publishes every partition's status as soon as the query
+// starts; the records come with the next Reads.
+func TestFirstReadReturnsAtOnce(t *testing.T) {
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"llm-metrics": 3})
+	kafkatest.Produce(t, addr, "llm-metrics", keyedEvents(3))
+	s := openSource(t, sourceDef(addr, "llm-metrics"), nil, nil)
+	b := newBatch()
+	require.NoError(t, s.Read(context.Background(), b))
+	require.Zero(t, b.Len)
+	require.Empty(t, s.Ended())
+	rows, _, err := readUntil(t, s, func(r []row) bool { return len(r) >= 3 })
+	require.NoError(t, err)
+	require.Len(t, rows, 3)
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/weirdb/weir/internal/kafkatest"
 )
 
 // produceTxn writes recs to partition 0 of topic in one transaction and
@@ -29,14 +31,14 @@ func produceTxn(t *testing.T, cl *kgo.Client, topic string, values []string, com
 // neither rows nor dead letters, and the bounded read ends with the
 // partition's next offset past everything (7).
 func TestTransactionalTopicReadCommitted(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"tx": 1})
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"tx": 1})
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.TransactionalID("weir-test"),
 		kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0))
 	require.NoError(t, err)
 	defer cl.Close()
 	produceTxn(t, cl, "tx", []string{event(baseTs, "gpt-4", 1), event(baseTs+1, "gpt-4", 2)}, true)
 	produceTxn(t, cl, "tx", []string{event(baseTs+2, "gpt-4", 3), event(baseTs+3, "gpt-4", 4)}, false)
-	produce(t, addr, "tx", []rec{{0, event(baseTs+4, "gpt-4", 5)}})
+	kafkatest.Produce(t, addr, "tx", []kafkatest.Record{{Partition: 0, Value: event(baseTs+4, "gpt-4", 5)}})
 
 	dl := &deadLetters{}
 	s := openSource(t, sourceDef(addr, "tx", "bounded", "latest"), dl, nil)
@@ -66,7 +68,7 @@ func TestTransactionalTopicReadCommitted(t *testing.T) {
 // A bounded read whose last offset is a commit marker still ends, and the
 // checkpoint does not stall before the marker.
 func TestTransactionalTopicEndsOnMarker(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"tx": 1})
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"tx": 1})
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.TransactionalID("weir-test-2"),
 		kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0))
 	require.NoError(t, err)
@@ -91,8 +93,8 @@ func TestTransactionalTopicEndsOnMarker(t *testing.T) {
 // A transaction still open at Open: a bounded read ends at the last stable
 // offset (before the open transaction) instead of waiting for it.
 func TestTransactionalBoundedEndsAtLastStableOffset(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"tx": 1})
-	produce(t, addr, "tx", []rec{{0, event(baseTs, "llama", 1)}})
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"tx": 1})
+	kafkatest.Produce(t, addr, "tx", []kafkatest.Record{{Partition: 0, Value: event(baseTs, "llama", 1)}})
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.TransactionalID("weir-test-3"),
 		kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0))
 	require.NoError(t, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/internal/kafkatest"
 	"github.com/weirdb/weir/operators"
 	"github.com/weirdb/weir/operators/watermark"
 )
@@ -43,13 +44,13 @@ func feed(t *testing.T, s *Source, a *watermark.Assigner, clock *manualClock, n 
 // the per-partition watermark assigner (SEMANTICS.md §1): partition 2 never
 // receives, partition 1 is an hour behind partition 0.
 func TestWatermarkIdleAndLaggingPartitions(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"t": 3})
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"t": 3})
 	const hour = int64(3_600_000)
-	var recs []rec
+	var recs []kafkatest.Record
 	for i := range int64(10) {
-		recs = append(recs, rec{0, event(baseTs+1000*i, "a", i)}, rec{1, event(baseTs-hour+1000*i, "b", i)})
+		recs = append(recs, kafkatest.Record{Partition: 0, Value: event(baseTs+1000*i, "a", i)}, kafkatest.Record{Partition: 1, Value: event(baseTs-hour+1000*i, "b", i)})
 	}
-	produce(t, addr, "t", recs)
+	kafkatest.Produce(t, addr, "t", recs)
 
 	s := openSource(t, sourceDef(addr, "t", "idle_timeout", "5m"), nil, nil)
 	clock := &manualClock{t: time.Unix(1_800_000_000, 0)}
@@ -65,7 +66,7 @@ func TestWatermarkIdleAndLaggingPartitions(t *testing.T) {
 
 	// Three minutes later partitions 0 and 1 receive again.
 	clock.t = t0.Add(3 * time.Minute)
-	produce(t, addr, "t", []rec{{0, event(baseTs+10_000, "a", 10)}, {1, event(baseTs-hour+10_000, "b", 10)}})
+	kafkatest.Produce(t, addr, "t", []kafkatest.Record{{Partition: 0, Value: event(baseTs+10_000, "a", 10)}, {Partition: 1, Value: event(baseTs-hour+10_000, "b", 10)}})
 	feed(t, s, a, clock, 2)
 	require.Equal(t, int64(math.MinInt64), a.Watermark())
 
@@ -81,7 +82,7 @@ func TestWatermarkIdleAndLaggingPartitions(t *testing.T) {
 	require.True(t, st[2].Idle)
 
 	// Partition 1 catches up past partition 0, which now holds it back.
-	produce(t, addr, "t", []rec{{1, event(baseTs+20_000, "b", 11)}})
+	kafkatest.Produce(t, addr, "t", []kafkatest.Record{{Partition: 1, Value: event(baseTs+20_000, "b", 11)}})
 	feed(t, s, a, clock, 1)
 	require.Equal(t, baseTs+10_000-2000, a.Watermark())
 	require.True(t, a.Status()[0].Holding)
@@ -94,8 +95,8 @@ func TestWatermarkIdleAndLaggingPartitions(t *testing.T) {
 // ends with the batch of its record, which is processed first, as the
 // runtime does; with every partition ended the assigner holds.
 func TestWatermarkBoundedEnd(t *testing.T) {
-	_, addr := newCluster(t, map[string]int32{"t": 2})
-	produce(t, addr, "t", []rec{{1, event(baseTs+60_000, "b", 1)}})
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"t": 2})
+	kafkatest.Produce(t, addr, "t", []kafkatest.Record{{Partition: 1, Value: event(baseTs+60_000, "b", 1)}})
 	s := openSource(t, sourceDef(addr, "t", "bounded", "latest"), nil, nil)
 	clock := &manualClock{t: time.Unix(1_800_000_000, 0)}
 	a := watermark.NewAssigner(watermark.Config{TimeCol: 0, Clock: clock, Partitions: s.Partitions()}, &operators.Context{Clock: clock})
