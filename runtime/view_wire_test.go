@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -277,4 +278,49 @@ func TestViewReadParams(t *testing.T) {
 	got, err := wireRows(t, conn, "SELECT model FROM v1 WHERE max_ms > $1 AND n = $2::bigint ORDER BY model", pgx.QueryExecModeCacheStatement, 250.5, 2)
 	require.NoError(t, err)
 	require.Equal(t, []string{"b"}, got) // 10:01 b: n=2, max 400
+}
+
+// TestViewReadPsql: psql's own rendering of a view read in PostgreSQL's
+// forms and of its EXPLAIN (skipped without psql on PATH).
+func TestViewReadPsql(t *testing.T) {
+	bin, err := exec.LookPath("psql")
+	if err != nil {
+		t.Skip("psql is not on PATH")
+	}
+	_, url := startViewWire(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, url, "-X", "--no-psqlrc",
+		"-c", "SELECT DISTINCT model FROM public.v1 WHERE n > 0 ORDER BY model LIMIT ALL OFFSET 1",
+		"-c", `SELECT model, partition FROM "public"."parts" ORDER BY partition DESC, model FETCH FIRST 2 ROWS ONLY`,
+		"-c", "EXPLAIN SELECT model FROM recent WHERE window_end > now() - INTERVAL '1 hour' ORDER BY 1 LIMIT 5")
+	cmd.Env = append(os.Environ(), "PGTZ=UTC", "PAGER=", "PSQL_PAGER=", "LC_ALL=C")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	// Models by window and model: (a 2) (b 1) (a 1) (b 2) (c 1) (d 1);
+	// distinct a b c d, after OFFSET 1: b c d. parts' partition is the
+	// count: a and b have 2 (10:00 a, 10:01 b).
+	require.Equal(t, ` model 
+-------
+ b
+ c
+ d
+(3 rows)
+
+ model | partition 
+-------+-----------
+ a     |         2
+ b     |         2
+(2 rows)
+
+                      QUERY PLAN                      
+------------------------------------------------------
+ Limit 5
+   Sort 1
+     Project model
+       Filter window_end > now() - INTERVAL '1 hour'
+         Read materialized view recent (current rows)
+(5 rows)
+
+`, string(out))
 }
