@@ -94,3 +94,17 @@ func TestPgxParamOIDs(t *testing.T) {
 	_, err = conn.Exec(ctx, "echo * FROM by_model WHERE n = $1", pgx.QueryExecModeCacheStatement, "abc")
 	require.ErrorContains(t, err, "22P02")
 }
+
+// TestParseTimestampZones: a timestamp parameter (an inferred timestamptz
+// is bound through it) takes the zone forms weir's TIMESTAMP literals take:
+// Z, +hh, +hhmm, +hh:mm, with a space or T.
+func TestParseTimestampZones(t *testing.T) {
+	// 2026-11-09 09:00:00 UTC.
+	const want = 1794214800000
+	for _, s := range []string{"2026-11-09T10:00:00+01:00", "2026-11-09T10:00:00+0100", "2026-11-09T10:00:00+01",
+		"2026-11-09 10:00:00+01", "2026-11-09 10:00:00+0100", "2026-11-09 09:00:00Z", "2026-11-09 09:00:00"} {
+		ms, ok := parseTimestamp(s)
+		require.True(t, ok, s)
+		require.EqualValues(t, want, ms, s)
+	}
+}
