@@ -50,7 +50,7 @@ func TestServeReportsFailedSinkOnStderr(t *testing.T) {
 		}
 	}
 	// [10:00,10:01) closes first, with the rows of a and b.
-	const why = `kafka: sink badsink: writing 2 messages to topic "denied": [29] Topic Authorization Failed: the client is not authorized to access the requested topic: TOPIC_AUTHORIZATION_FAILED`
+	const why = `sink badsink: writing 2 messages to topic "denied": [29] Topic Authorization Failed: the client is not authorized to access the requested topic: TOPIC_AUTHORIZATION_FAILED`
 	require.Equal(t, "weir: query q1 (sink badsink) failed: "+why, line, srv.stderr.String())
 	require.Equal(t, []string{"q1 | failed: " + why + " | 0"},
 		showQueries(t, conn))
