@@ -23,4 +23,13 @@
 // that psql can show, over any statement the Engine runs: COPY (query) TO
 // STDOUT (copy_out.go) and forward-only SQL cursors, DECLARE / FETCH / MOVE
 // / CLOSE (cursors.go).
+//
+// With a Cataloger, pgwire also reads views the way PostgreSQL clients
+// write the query (view_read.go): a SELECT over one materialized view or
+// system view may say public.v, SELECT DISTINCT, LIMIT ALL, OFFSET, FETCH
+// FIRST, now() and bare column names weir's parser reserves (partition);
+// pgwire rewrites it into weir's SQL, applies DISTINCT, OFFSET and LIMIT
+// to the engine's rows, maps error positions back, and renders EXPLAIN of
+// such a read. Describe reports the parameter types the statement implies,
+// as PostgreSQL does (param_types.go).
 package pgwire
