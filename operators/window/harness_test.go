@@ -62,6 +62,7 @@ type harness struct {
 	offset int64
 	out    strings.Builder
 	tier   *storage.Tier // non-nil: run with spilling (spill_test.go)
+	rows   int64         // rows the operator emitted, for counters' rows_out
 }
 
 // parseTime reads HH:MM:SS[.mmm], "-inf" or "+inf" as ms since midnight.
@@ -231,6 +232,7 @@ func (h *harness) open() error {
 
 func (h *harness) emitter() operators.Emitter {
 	return operators.EmitterFunc(func(b *coldata.Batch) error {
+		h.rows += int64(b.Len)
 		for r := 0; r < b.Len; r++ {
 			h.out.WriteString(formatRow(b, r))
 			h.out.WriteByte('\n')
@@ -362,7 +364,7 @@ func (h *harness) run(t *testing.T, d *datadriven.TestData) string {
 		c := h.ctx.Counters
 		fmt.Fprintf(&h.out, "late=%d dropped=%d created=%d completed=%d pruned=%d rows_out=%d\n",
 			c.LateEvents.Load(), c.DroppedEvents.Load(), c.WindowsCreated.Load(),
-			c.WindowsCompleted.Load(), c.WindowsPruned.Load(), c.RowsOut.Load())
+			c.WindowsCompleted.Load(), c.WindowsPruned.Load(), h.rows)
 	case "restart":
 		// Snapshot, then continue with a fresh operator restored from it.
 		var buf bytes.Buffer
