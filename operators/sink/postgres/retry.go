@@ -15,16 +15,20 @@ import (
 
 // RetryPolicy is how long the sink keeps retrying a transient failure
 // (transient): the first retry waits MinBackoff, each next one twice as
-// long up to MaxBackoff, and once Total has passed since the first failure
-// of an operation the sink gives up and the error fails the query.
+// long up to MaxBackoff, and once Total (OpenTotal for Open) has passed
+// since the first failure of an operation the sink gives up and the error
+// fails the query.
 type RetryPolicy struct {
-	MinBackoff, MaxBackoff, Total time.Duration
+	MinBackoff, MaxBackoff, Total, OpenTotal time.Duration
 }
 
-// DefaultRetry retries for two minutes, waiting 100 ms, 200 ms, ... up to
-// 5 s between attempts: a PostgreSQL restart or failover rides through, a
-// server that stays down fails the query within ~2 minutes.
-var DefaultRetry = RetryPolicy{MinBackoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second, Total: 2 * time.Minute}
+// DefaultRetry retries commits for two minutes, waiting 100 ms, 200 ms,
+// ... up to 5 s between attempts: a PostgreSQL restart or failover rides
+// through, a server that stays down fails the query within ~2 minutes.
+// Open — which CREATE SINK and a server's restore of the sink wait for —
+// gives up after 10 s, so that neither hangs on a server that is down.
+var DefaultRetry = RetryPolicy{MinBackoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second,
+	Total: 2 * time.Minute, OpenTotal: 10 * time.Second}
 
 // warnEvery is the least time between two retry warnings of a sink; the
 // retries in between are counted in the next warning.
@@ -58,6 +62,10 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // at most one line per warnEvery, and the recovery after them too. The
 // error returned names the sink and the operation.
 func (s *Sink) retry(what string, f func() error) error {
+	total := s.policy.Total
+	if what == "open" {
+		total = s.policy.OpenTotal
+	}
 	var first time.Time // of the first failure
 	delay := s.policy.MinBackoff
 	retries := 0
@@ -80,7 +88,7 @@ func (s *Sink) retry(what string, f func() error) error {
 		if retries == 0 {
 			first = now
 		}
-		left := s.policy.Total - now.Sub(first)
+		left := total - now.Sub(first)
 		if left <= 0 {
 			return fmt.Errorf("sink %s: %s failed for %s (%d retries), giving up: %w",
 				s.name, what, now.Sub(first).Round(time.Millisecond), retries, err)

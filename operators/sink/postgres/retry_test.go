@@ -45,7 +45,7 @@ func (f *fakeBackoff) install(s *Sink) {
 	}
 }
 
-// TestRetryBackoffIsBoundedAndReported: against a closed port, Open
+// TestRetryBackoffIsBoundedAndReported: against a closed port, a commit
 // retries under DefaultRetry — waits of 100 ms doubling to the 5 s cap,
 // the last one cut to end exactly 2 minutes after the first failure — and
 // then fails naming the sink. Warnings go out at most every 10 s.
@@ -58,7 +58,11 @@ func TestRetryBackoffIsBoundedAndReported(t *testing.T) {
 	s.SetErrorLog(&log)
 	var fb fakeBackoff
 	fb.install(s)
-	err = s.Open(&operators.Context{})
+	// The commit is tried without Open (which has its own, shorter bound,
+	// checked below): it connects itself.
+	s.ctx = context.Background()
+	require.NoError(t, s.Process(batch(row{0, 60_000, str("a"), 1, 1, coldata.EmitFinal}), none))
+	err = s.OnWatermark(60_000, none)
 
 	// 0.1+0.2+0.4+0.8+1.6+3.2 = 6.3 s, then 22 waits of 5 s (116.3 s),
 	// then 3.7 s to reach 120 s: 29 waits, and the 30th failure gives up.
@@ -69,7 +73,7 @@ func TestRetryBackoffIsBoundedAndReported(t *testing.T) {
 	}
 	want = append(want, 3700*time.Millisecond)
 	require.Equal(t, want, fb.waits)
-	require.ErrorContains(t, err, "sink down: open failed for 2m0s (29 retries), giving up: ")
+	require.ErrorContains(t, err, "sink down: commit failed for 2m0s (29 retries), giving up: ")
 	require.ErrorContains(t, err, "connection refused")
 	require.NotContains(t, err.Error(), "postgres:")
 
@@ -79,9 +83,19 @@ func TestRetryBackoffIsBoundedAndReported(t *testing.T) {
 	// between, the later ones the one failure 5 s after each report.
 	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
 	require.Len(t, lines, 12)
-	require.True(t, strings.HasPrefix(lines[0], "weir: sink down: open failed, retrying in 100ms: "), lines[0])
-	require.True(t, strings.HasPrefix(lines[1], "weir: sink down: open failed, retrying in 5s (6 more failures since the last report): "), lines[1])
-	require.True(t, strings.HasPrefix(lines[2], "weir: sink down: open failed, retrying in 5s (1 more failures since the last report): "), lines[2])
+	require.True(t, strings.HasPrefix(lines[0], "weir: sink down: commit failed, retrying in 100ms: "), lines[0])
+	require.True(t, strings.HasPrefix(lines[1], "weir: sink down: commit failed, retrying in 5s (6 more failures since the last report): "), lines[1])
+	require.True(t, strings.HasPrefix(lines[2], "weir: sink down: commit failed, retrying in 5s (1 more failures since the last report): "), lines[2])
+	require.Equal(t, 1, s.buf.n, "the rows stay buffered")
+
+	// Open gives up after 10 s: 0.1+0.2+0.4+0.8+1.6+3.2 = 6.3 s, then
+	// 3.7 s to reach 10 s.
+	fb.waits = nil
+	log.Reset()
+	err = s.Open(&operators.Context{})
+	require.Equal(t, []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond,
+		800 * time.Millisecond, 1600 * time.Millisecond, 3200 * time.Millisecond, 3700 * time.Millisecond}, fb.waits)
+	require.ErrorContains(t, err, "sink down: open failed for 10s (7 retries), giving up: ")
 }
 
 // TestTransientErrors: which failures are retried.
