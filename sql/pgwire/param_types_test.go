@@ -2,10 +2,12 @@ package pgwire
 
 import (
 	"context"
+	"math/big"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/stretchr/testify/require"
 )
 
@@ -107,4 +109,38 @@ func TestParseTimestampZones(t *testing.T) {
 		require.True(t, ok, s)
 		require.EqualValues(t, want, ms, s)
 	}
+}
+
+// TestBinaryNumericAndDate: numeric and date parameters in binary (as pgx
+// sends a parameter typed by a ::numeric or ::date cast) bind as their
+// exact decimal text and as midnight UTC.
+func TestBinaryNumericAndDate(t *testing.T) {
+	m := pgtype.NewMap()
+	for _, tc := range []struct {
+		v    pgtype.Numeric
+		want string
+	}{
+		{pgtype.Numeric{Int: big.NewInt(123456789), Exp: -4, Valid: true}, "12345.6789"},
+		{pgtype.Numeric{Int: big.NewInt(-5), Exp: -3, Valid: true}, "(-0.005)"},
+		{pgtype.Numeric{Int: big.NewInt(0), Exp: -2, Valid: true}, "0.00"},
+		{pgtype.Numeric{Int: big.NewInt(7), Exp: 20, Valid: true}, "700000000000000000000"},
+		{pgtype.Numeric{Int: big.NewInt(100000001), Exp: 0, Valid: true}, "100000001"},
+	} {
+		buf, err := m.Encode(pgtype.NumericOID, pgtype.BinaryFormatCode, tc.v, nil)
+		require.NoError(t, err)
+		got, _, err := bindParams("$1", []paramRef{{N: 1, Start: 0, End: 2}}, [][]byte{buf}, []int16{1}, []uint32{oidNumeric})
+		require.NoError(t, err)
+		require.Equal(t, tc.want, got)
+	}
+	nan, err := m.Encode(pgtype.NumericOID, pgtype.BinaryFormatCode, pgtype.Numeric{NaN: true, Valid: true}, nil)
+	require.NoError(t, err)
+	_, _, err = bindParams("$1", []paramRef{{N: 1, Start: 0, End: 2}}, [][]byte{nan}, []int16{1}, []uint32{oidNumeric})
+	require.ErrorContains(t, err, "invalid binary numeric value for parameter $1")
+
+	// 2026-11-09.
+	buf, err := m.Encode(pgtype.DateOID, pgtype.BinaryFormatCode, time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC), nil)
+	require.NoError(t, err)
+	got, _, err := bindParams("$1", []paramRef{{N: 1, Start: 0, End: 2}}, [][]byte{buf}, []int16{1}, []uint32{oidDate})
+	require.NoError(t, err)
+	require.Equal(t, "'2026-11-09T00:00:00.000Z'", got)
 }

@@ -2,6 +2,7 @@ package pgwire
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -68,9 +69,10 @@ func origOffset(edits []edit, off int) int {
 //     statement does not type it either: see inferParamTypes), text that
 //     is an integer or a finite decimal number becomes a numeric literal and
 //     any other text a quoted string literal;
-//   - binary format is accepted for int2/4/8, float4/8, bool, text/varchar,
-//     timestamp/timestamptz, and for an untyped parameter (which Describe
-//     reports as text) as text; binary for other types is refused.
+//   - binary format is accepted for int2/4/8, float4/8, numeric (finite),
+//     bool, text/varchar, timestamp/timestamptz, date, and for an untyped
+//     parameter (which Describe reports as text) as text; binary for other
+//     types is refused.
 //
 // String literals double every single quote and keep backslashes as they are
 // (standard_conforming_strings = on); a NUL byte or invalid UTF-8 is refused.
@@ -216,6 +218,18 @@ func appendParam(b *strings.Builder, v []byte, format int16, oid uint32, n int) 
 			}
 			us := int64(binary.BigEndian.Uint64(v))
 			appendTimestampLiteral(b, us/1000+pgEpochMs)
+		case oidDate:
+			if len(v) != 4 {
+				return bad("binary date")
+			}
+			days := int64(int32(binary.BigEndian.Uint32(v)))
+			appendTimestampLiteral(b, days*86_400_000+pgEpochMs)
+		case oidNumeric:
+			num, ok := numericText(v)
+			if !ok {
+				return bad("binary numeric")
+			}
+			appendNumber(b, num)
 		default:
 			return errorf(codeFeatureNotSupported, "binary format for parameter $%d of type OID %d is not supported", n, oid)
 		}
@@ -356,4 +370,59 @@ func parseTimestamp(s string) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// numericText decodes PostgreSQL's binary numeric — ndigits, weight, sign,
+// dscale, then ndigits base-10000 digits, the first weighing
+// 10000^weight — into its decimal text with dscale fraction digits. NaN and
+// infinities (and malformed input) give ok=false.
+func numericText(v []byte) (string, bool) {
+	if len(v) < 8 {
+		return "", false
+	}
+	ndigits := int(binary.BigEndian.Uint16(v))
+	weight := int(int16(binary.BigEndian.Uint16(v[2:])))
+	sign := binary.BigEndian.Uint16(v[4:])
+	dscale := int(binary.BigEndian.Uint16(v[6:]))
+	if len(v) != 8+2*ndigits || sign != 0 && sign != 0x4000 || dscale > 1000 {
+		return "", false
+	}
+	digit := func(i int) int { // base-10000 digit of weight i, 0 outside
+		k := weight - i
+		if k < 0 || k >= ndigits {
+			return 0
+		}
+		return int(binary.BigEndian.Uint16(v[8+2*k:]))
+	}
+	var b strings.Builder
+	if sign == 0x4000 {
+		b.WriteByte('-')
+	}
+	if weight < 0 {
+		b.WriteByte('0')
+	}
+	for i := weight; i >= 0; i-- {
+		d := digit(i)
+		if d > 9999 {
+			return "", false
+		}
+		if i == weight {
+			b.WriteString(strconv.Itoa(d))
+		} else {
+			fmt.Fprintf(&b, "%04d", d)
+		}
+	}
+	if dscale > 0 {
+		b.WriteByte('.')
+		var frac strings.Builder
+		for i := -1; frac.Len() < dscale; i-- {
+			fmt.Fprintf(&frac, "%04d", digit(i))
+		}
+		b.WriteString(frac.String()[:dscale])
+	}
+	s := b.String()
+	if s == "-0" || strings.HasPrefix(s, "-0.") && strings.Trim(s[3:], "0") == "" {
+		s = s[1:]
+	}
+	return s, true
 }
