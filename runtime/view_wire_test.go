@@ -208,6 +208,8 @@ func TestViewReadPostgresFormErrors(t *testing.T) {
 		// public., DISTINCT and now() were rewritten before them.
 		{"SELECT DISTINCT model FROM public.v1 WHERE window_end < now() AND nope = 1 LIMIT ALL", "42703", `unknown column "nope"`, "nope"},
 		{"SELECT partition, nope FROM parts", "42703", `unknown column "nope"`, "nope"},
+		// A continuous query over a source keeps refusing the wall clock.
+		{"SELECT model FROM m WHERE ts > now()", "0A000", "now() is not supported", "now()"},
 	} {
 		for _, mode := range viewWireModes {
 			t.Run(mode.String()+"/"+tc.q, func(t *testing.T) {
