@@ -244,6 +244,11 @@ func TestViewReadExplain(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, []string{"Project offset", "  Read system view weir_dead_letters (current rows)"}, got)
 
+			// EXPLAIN of a continuous query is the engine's plan.
+			got, err = wireRows(t, conn, "EXPLAIN SELECT model FROM m", mode)
+			require.NoError(t, err)
+			require.Equal(t, "Sink client", got[0])
+
 			_, err = wireRows(t, conn, "EXPLAIN SELECT nope FROM v1", mode)
 			var pe *pgconn.PgError
 			require.True(t, errors.As(err, &pe), "%v", err)
