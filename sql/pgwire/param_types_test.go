@@ -144,3 +144,17 @@ func TestBinaryNumericAndDate(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "'2026-11-09T00:00:00.000Z'", got)
 }
+
+// FuzzInferParamTypes: any statement is typed without panicking, one OID
+// per parameter.
+func FuzzInferParamTypes(f *testing.F) {
+	for _, s := range []string{"SELECT * FROM by_model WHERE n = $1 AND CAST($2 AS", "SELECT $1::", "x BETWEEN $1 AND $2", "IN ($1,", "$1 IS NOT DISTINCT FROM"} {
+		f.Add(s)
+	}
+	rels := newFakeEngine().Relations(context.Background())
+	f.Fuzz(func(t *testing.T, stmt string) {
+		if got := inferParamTypes(stmt, 3, nil, rels); len(got) != 3 {
+			t.Fatalf("%d types for 3 parameters", len(got))
+		}
+	})
+}

@@ -104,3 +104,29 @@ func TestViewReadResult(t *testing.T) {
 	// Distinct: 1, NULL, 2, 3; OFFSET 1 LIMIT 2: NULL, 2.
 	require.Equal(t, []string{"NULL", "2"}, got)
 }
+
+// FuzzPlanViewRead: any statement is planned without panicking, and a
+// rewrite's edits map every offset of the engine's text into the client's.
+func FuzzPlanViewRead(f *testing.F) {
+	for _, s := range []string{
+		"SELECT DISTINCT model FROM public.by_model WHERE window_end < now() ORDER BY model LIMIT ALL OFFSET 1",
+		"SELECT partition FROM weir_dead_letters ORDER BY offset OFFSET (2) ROWS FETCH FIRST '3' ROWS ONLY",
+		"SELECT * FROM by_model ORDER BY", "SELECT ALL FROM by_model", "SELECT x IS DISTINCT FROM y FROM by_model LIMIT",
+		"SELECT * FROM by_model LIMIT (((1)))", "SELECT * FROM by_model FETCH FIRST ROWS",
+	} {
+		f.Add(s)
+	}
+	rels := newFakeEngine().Relations(context.Background())
+	f.Fuzz(func(t *testing.T, stmt string) {
+		vr, ok, err := planViewRead(stmt, rels, time.Unix(0, 0), true)
+		if !ok || err != nil {
+			return
+		}
+		for off := 0; off <= len(vr.text); off++ {
+			o := origOffset(vr.edits, off)
+			if o < 0 || o > len(stmt) {
+				t.Fatalf("offset %d of %q maps to %d, outside %q", off, vr.text, o, stmt)
+			}
+		}
+	})
+}
