@@ -34,7 +34,10 @@ type DeadLetterSink interface {
 // Counters are a query's event counters, exported as Prometheus metrics by
 // the runtime. Safe for concurrent use.
 type Counters struct {
-	EventsIn         atomic.Int64
+	EventsIn atomic.Int64
+	// RowsOut counts the rows the query's sink delivered (rows_out): the
+	// runtime adds them as the sink accepts or commits them. Operators do
+	// not touch it; rows they emit may still be dropped downstream.
 	RowsOut          atomic.Int64
 	LateEvents       atomic.Int64
 	DroppedEvents    atomic.Int64

@@ -238,7 +238,7 @@ func TestCloseAtEndOfInput(t *testing.T) {
 	defer eng.Close()
 	path := filepath.Join(t.TempDir(), "m.jsonl")
 	writeMetricsFile(t, path, 1000)
-	execAll(t, eng, fmt.Sprintf(`CREATE SOURCE m (ts TIMESTAMP, model VARCHAR, latency_ms DOUBLE, WATERMARK FOR ts AS ts)
+	execAll(t, eng, fmt.Sprintf(`CREATE SOURCE m (ts TIMESTAMP, model VARCHAR, latency_ms DOUBLE, WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
   WITH (connector = 'file', path = '%s');`, path))
 	const query = `SELECT window_start, model, COUNT(*) AS n FROM TUMBLE(m, ts, INTERVAL '10' SECOND) GROUP BY window_start, model`
 
@@ -250,6 +250,12 @@ func TestCloseAtEndOfInput(t *testing.T) {
 	require.Equal(t, "finished", q.State())
 	sink.requireClosedOnce(t)
 	require.True(t, sink.liveAtEnd.Load(), "the context is live when the sink closes at end of input")
+	// The events (writeMetricsFile) span 09:59:59.46 to 10:00:09.94, at
+	// most 600 ms out of order (none late under a 1 s delay), the five
+	// models in each of the windows [09:59:50, 10:00:00) and [10:00:00,
+	// 10:00:10): 10 rows, all delivered, and rows_out counts each once.
+	require.Equal(t, int64(10), sink.rows.Load())
+	require.Equal(t, int64(10), q.Counters.RowsOut.Load())
 
 	sink = newCloseSink()
 	sink.closeErr = errors.New("flushing the last rows: disk full")

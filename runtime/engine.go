@@ -402,8 +402,8 @@ func (e *Engine) Queries() []*Query {
 	return append([]*Query(nil), e.queries...)
 }
 
-// Close cancels every query, waits for them and closes dead-letter
-// destinations.
+// Close cancels every query, waits until each has stopped and closed its
+// operators and sources (Query.Done), and closes dead-letter destinations.
 func (e *Engine) Close() error {
 	for _, q := range e.Queries() {
 		q.Cancel()

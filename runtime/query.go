@@ -72,8 +72,8 @@ type Query struct {
 	// ends the query.
 	opened        []operators.Operator
 	openedSources []*input
-	ckptReq  chan chan error // Checkpoint requests
-	waiters  []chan error    // answered when the checkpoint in progress commits
+	ckptReq       chan chan error // Checkpoint requests
+	waiters       []chan error    // answered when the checkpoint in progress commits
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -429,7 +429,6 @@ func (q *Query) build(e *Engine, opctx *operators.Context, sink operators.Operat
 	if last > 0 {
 		q.outs[last-1] = toSink
 	}
-	q.uncountWindowRows(q.outs, windowsAt(reverse(chainNodes)))
 	q.branchOuts = make([][]operators.Emitter, len(q.branch))
 	for i, br := range q.branch {
 		i := i
@@ -473,36 +472,6 @@ func (q *Query) deliveringTo(sink operators.Operator, out operators.Emitter) ope
 		q.Counters.RowsOut.Add(int64(n))
 		return nil
 	})
-}
-
-// windowsAt returns the positions of the window aggregations among nodes.
-func windowsAt(nodes []*planner.Node) []int {
-	var at []int
-	for k, n := range nodes {
-		if n.Kind == planner.NodeWindowAgg {
-			at = append(at, k)
-		}
-	}
-	return at
-}
-
-// uncountWindowRows wraps outs[k] for each window aggregation k: the
-// window operator adds the rows it emits to Counters.RowsOut (its own
-// tests read them there) before they reach HAVING and the sink, while a
-// query's rows_out counts only the rows its sink delivered
-// (deliveringTo); so the rows are taken back off as they leave the
-// window.
-func (q *Query) uncountWindowRows(outs []operators.Emitter, windows []int) {
-	for _, k := range windows {
-		if k >= len(outs) {
-			continue
-		}
-		next := outs[k]
-		outs[k] = operators.EmitterFunc(func(b *coldata.Batch) error {
-			q.Counters.RowsOut.Add(-int64(b.Live()))
-			return next.Emit(b)
-		})
-	}
 }
 
 // chainEmitters returns, for each operator of a chain, the emitter that
