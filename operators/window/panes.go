@@ -57,6 +57,12 @@ type paneState struct {
 	keyPane  []int64
 	keyGroup []uint32
 
+	// Per key, its latest pane with state (math.MinInt64: none), for
+	// counting created windows without a scan (windows_created.go); used
+	// while keyMaxOn and not spilling.
+	keyMax   []int64
+	keyMaxOn bool
+
 	// Window-row scratch: per key, a stamp and a merge group.
 	stamp      uint32
 	keyStamp   []uint32
@@ -68,6 +74,7 @@ func (ps *paneState) init(s *Spec) {
 	ps.kind = s.Kind
 	ps.byTime = make(map[int64]*pane)
 	ps.groups = make(map[paneGroupKey]uint32)
+	ps.keyMaxOn = true
 	switch s.Kind {
 	case Tumble:
 		ps.size, ps.winSize = s.Size, s.Size

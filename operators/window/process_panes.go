@@ -51,8 +51,11 @@ func (o *op) processPanes(b *coldata.Batch) error {
 			return nil
 		}
 		k, fresh := o.keys.lookup(o.keys.encode(b, keyCols, i))
-		if fresh && int(k) < len(ps.keyPane) {
-			ps.keyPane[k] = minTime
+		if fresh {
+			if int(k) < len(ps.keyPane) {
+				ps.keyPane[k] = minTime
+			}
+			ps.resetKeyMax(k)
 		}
 		g := o.groupFor(p, k)
 		if spilling {

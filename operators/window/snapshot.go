@@ -402,6 +402,9 @@ func (o *op) Restore(r io.Reader) (err error) {
 	if len(d.b) != 0 {
 		return errCorruptSnapshot
 	}
+	if o.spec.Kind != Session {
+		o.rebuildKeyMax()
+	}
 	return nil
 }
 

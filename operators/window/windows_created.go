@@ -17,7 +17,9 @@ import (
 // its next pane before e. Finding them looks at the existing panes
 // between p and them, within the windows' span, one map lookup each (and
 // one warm-tier lookup for a pane with spilled groups); this runs once
-// per new (pane, key), not per event.
+// per new (pane, key), not per event. Without spilling, a key's latest pane
+// (keyMax) answers at once when the new pane is after it, the in-order
+// case: then no scan is needed.
 func (o *op) countNewWindows(p int64, k uint32) {
 	ps := &o.pane
 	lo := satSub(o.wm, o.spec.Trigger.LatenessMs) // windows ending at or before lo are gone
@@ -28,21 +30,36 @@ func (o *op) countNewWindows(p int64, k uint32) {
 		return
 	}
 	minStart, maxEnd := ps.spanOf(p)
+	fast := ps.keyMaxOn && !o.spill.on
+	var last int64 = math.MinInt64 // k's latest pane before this one
+	if fast {
+		for int(k) >= len(ps.keyMax) {
+			ps.keyMax = append(ps.keyMax, math.MinInt64)
+		}
+		last = ps.keyMax[k]
+		ps.keyMax[k] = max(last, p)
+	}
 	if maxEnd <= lo {
 		return
 	}
 	prev, next := int64(math.MinInt64), int64(math.MaxInt64)
-	i, _ := slices.BinarySearchFunc(ps.panes, p, func(x *pane, t int64) int { return cmp64(x.start, t) })
-	for j := i - 1; j >= 0 && ps.panes[j].start >= minStart; j-- {
-		if o.hasGroup(ps.panes[j], k) {
-			prev = ps.panes[j].start
-			break
+	if fast && last < p {
+		// In order for k: its latest pane is the nearest before p (if
+		// purged, the windows it shares with p are gone too), none after.
+		prev = last
+	} else {
+		i, _ := slices.BinarySearchFunc(ps.panes, p, func(x *pane, t int64) int { return cmp64(x.start, t) })
+		for j := i - 1; j >= 0 && ps.panes[j].start >= minStart; j-- {
+			if o.hasGroup(ps.panes[j], k) {
+				prev = ps.panes[j].start
+				break
+			}
 		}
-	}
-	for j := i + 1; j < len(ps.panes) && ps.panes[j].start < maxEnd; j++ {
-		if o.hasGroup(ps.panes[j], k) {
-			next = ps.panes[j].start
-			break
+		for j := i + 1; j < len(ps.panes) && ps.panes[j].start < maxEnd; j++ {
+			if o.hasGroup(ps.panes[j], k) {
+				next = ps.panes[j].start
+				break
+			}
 		}
 	}
 	ps.forWindowsEnding(p, lo, math.MaxInt64, func(s, e int64) {
@@ -110,4 +127,32 @@ func cmpWin(x, y win) int {
 		return c
 	}
 	return cmp64(x.start, y.start)
+}
+
+// resetKeyMax forgets k's latest pane: k is a new key (or a reused id).
+func (ps *paneState) resetKeyMax(k uint32) {
+	if int(k) < len(ps.keyMax) {
+		ps.keyMax[k] = math.MinInt64
+	}
+}
+
+// rebuildKeyMax recomputes every key's latest pane from the panes in
+// memory after a restore; with groups in the warm tier it turns the
+// shortcut off (they are not in memory to look at).
+func (o *op) rebuildKeyMax() {
+	ps := &o.pane
+	ps.keyMax = ps.keyMax[:0]
+	ps.keyMaxOn = true
+	for _, pn := range ps.panes {
+		if pn.spilled > 0 {
+			ps.keyMaxOn = false
+		}
+		for _, g := range pn.groups {
+			k := o.groupKey[g]
+			for int(k) >= len(ps.keyMax) {
+				ps.keyMax = append(ps.keyMax, math.MinInt64)
+			}
+			ps.keyMax[k] = max(ps.keyMax[k], pn.start)
+		}
+	}
 }
