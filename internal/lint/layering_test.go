@@ -18,7 +18,7 @@ const module = "github.com/weirdb/weir"
 // import it.
 var thirdParty = map[string][]string{
 	"github.com/segmentio/kafka-go":       {"operators/source/kafka", "operators/sink/kafka", "cmd/weir"},
-	"github.com/twmb/franz-go":            {"operators/source/kafka", "operators/sink/kafka", "cmd/weir"},
+	"github.com/twmb/franz-go":            {"operators/source/kafka", "operators/sink/kafka", "cmd/weir", "internal/kafkatest"}, // internal/kafkatest: the tests' shared kfake broker
 	"github.com/jackc/pgx/v5/pgproto3":    {"sql/pgwire"},
 	"github.com/cockroachdb/pebble":       {"storage"},
 	"github.com/chzyer/readline":          {"cmd/weir"},
