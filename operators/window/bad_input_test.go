@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -97,4 +98,17 @@ func TestMaxIntervalIsTimestampRange(t *testing.T) {
 	}
 	_, err := New(Spec{Kind: Tumble, Size: MaxIntervalMs, Trigger: Trigger{EarlyWhenCol: -1}})
 	require.NoError(t, err)
+}
+
+// TestEarlyEveryHuge: an EARLY EVERY interval past time.Duration's range
+// (INTERVAL '200000' DAY, ~548 years) never fires, instead of wrapping to
+// a negative period that fires on every timer tick.
+func TestEarlyEveryHuge(t *testing.T) {
+	o, err := New(Spec{Kind: Tumble, Size: 60_000, Trigger: Trigger{EarlyWhenCol: -1, EarlyEveryMs: 200_000 * 86_400_000}})
+	require.NoError(t, err)
+	ts := o.(*op)
+	now := time.Unix(1_700_000_000, 0)
+	require.False(t, ts.trig.due(now)) // starts the clock
+	require.False(t, ts.trig.due(now.Add(time.Second)))
+	require.False(t, ts.trig.due(now.Add(100*365*24*time.Hour)))
 }

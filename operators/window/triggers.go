@@ -46,7 +46,13 @@ func (t *triggerState) init(s *Spec) {
 	t.late = make(map[lateKey]struct{})
 	t.emitSeq = make(map[lateKey]uint64)
 	if s.Trigger.EarlyEveryMs > 0 {
-		t.every = time.Duration(s.Trigger.EarlyEveryMs) * time.Millisecond
+		// Past time.Duration's ~292 years the product would wrap and fire
+		// on every tick: such an interval never comes round, as the
+		// longest Duration does not.
+		t.every = time.Duration(math.MaxInt64)
+		if s.Trigger.EarlyEveryMs <= math.MaxInt64/int64(time.Millisecond) {
+			t.every = time.Duration(s.Trigger.EarlyEveryMs) * time.Millisecond
+		}
 		t.everyOn = true
 	}
 }
