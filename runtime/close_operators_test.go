@@ -328,3 +328,57 @@ func openFilesOf(t *testing.T, path string) []string {
 	}
 	return out
 }
+
+// After a cancellation the query stays cancelled whatever its sink's
+// Close says; a close error is told on stderr, naming the query, and not
+// swallowed. One that only says the query's context is done is not.
+func TestCloseErrorAfterCancelGoesToStderr(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	for _, tc := range []struct {
+		closeErr error
+		want     string
+	}{
+		{errors.New("sink out: flushing: broken pipe"), "weir: query %s stopped, and closing it failed: sink out: flushing: broken pipe\n"},
+		{fmt.Errorf("sink out: commit: %w", context.Canceled), ""},
+	} {
+		var log lockedLog
+		eng := runtime.New(runtime.Options{Config: runtime.Defaults(), Stderr: &log})
+		execAll(t, eng, endlessSource)
+		sink := newCloseSink()
+		sink.closeErr = tc.closeErr
+		q, err := execSelect(t, context.Background(), eng, `SELECT model FROM gen`, sink)
+		require.NoError(t, err)
+		waitFirstRows(t, q, sink)
+		q.Cancel()
+		waitQueryStopped(t, q)
+		require.Equal(t, "cancelled", q.State())
+		require.NoError(t, q.Err())
+		sink.requireClosedOnce(t)
+		want := tc.want
+		if want != "" {
+			want = fmt.Sprintf(want, q.ID)
+		}
+		require.Equal(t, want, log.String())
+		require.NoError(t, eng.Close())
+	}
+}
+
+// In a server, a failed query's close error comes on stderr after the
+// line that tells its failure.
+func TestCloseErrorAfterFailureFollowsTheFailure(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	var log lockedLog
+	eng := runtime.New(runtime.Options{Config: runtime.Defaults(), Stderr: &log, Catalog: &memCatalog{}})
+	defer eng.Close()
+	execAll(t, eng, endlessSource)
+	sink := newCloseSink()
+	sink.panicRows = true
+	sink.closeErr = errors.New("releasing the output: device busy")
+	q, err := execSelect(t, context.Background(), eng, `SELECT model FROM gen`, sink)
+	require.NoError(t, err)
+	waitQueryStopped(t, q)
+	require.Error(t, q.Err())
+	require.Equal(t, "weir: query "+q.ID+" failed: "+q.Err().Error()+"\n"+
+		"weir: query "+q.ID+" stopped, and closing it failed: releasing the output: device busy\n", log.String())
+	sink.requireClosedOnce(t)
+}

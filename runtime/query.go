@@ -72,6 +72,7 @@ type Query struct {
 	// ends the query.
 	opened        []operators.Operator
 	openedSources []*input
+	closeErrs     []error         // close errors after a cancellation or failure (tellCloseErrors)
 	ckptReq       chan chan error // Checkpoint requests
 	waiters       []chan error    // answered when the checkpoint in progress commits
 
@@ -187,6 +188,7 @@ func (q *Query) start(parent context.Context, e *Engine, sink operators.Operator
 		// Close what build opened before it failed; nothing runs yet.
 		cancel()
 		q.release(err)
+		q.tellCloseErrors()
 		return err
 	}
 	ch := make(chan message, batchesPerInput*len(q.inputs)+len(q.inputs))
@@ -230,8 +232,9 @@ func (q *Query) start(parent context.Context, e *Engine, sink operators.Operator
 // the warm tiers, each once. err is how the query ended (nil: end of
 // input, and the operators closed without error); it is returned with the
 // first close error in its place if it was nil. After a cancellation or a
-// failure, close errors are not the query's: they are told on stderr,
-// except those that only say the query's context is done.
+// failure, close errors are not the query's: they are told on stderr
+// (tellCloseErrors), except those that only say the query's context is
+// done.
 func (q *Query) release(err error) error {
 	err = q.closeOperators(err)
 	for _, in := range q.openedSources {
@@ -267,10 +270,18 @@ func (q *Query) closed(err, cerr error) error {
 	case errors.Is(cerr, context.Canceled):
 		return err
 	}
-	if q.logf != nil {
-		q.logf("weir: %s stopped, and closing it failed: %v\n", q.describe(), cerr)
-	}
+	q.closeErrs = append(q.closeErrs, cerr)
 	return err
+}
+
+// tellCloseErrors writes on stderr the close errors that came after the
+// query was cancelled or failed, after its failure itself
+// (reportFailure).
+func (q *Query) tellCloseErrors() {
+	for _, err := range q.closeErrs {
+		q.logf("weir: %s stopped, and closing it failed: %v\n", q.describe(), err)
+	}
+	q.closeErrs = nil
 }
 
 // closeSafely calls close and turns a panic in it into an error naming
@@ -301,6 +312,7 @@ func (q *Query) finish(err error) {
 	if err != nil && q.reportFailure != nil {
 		q.reportFailure(err)
 	}
+	q.tellCloseErrors()
 	if q.onStop != nil {
 		q.onStop()
 	}
