@@ -42,7 +42,7 @@ var errStopScan = errors.New("window: stop scan")
 
 // errOldSpilledSessions refuses a checkpoint whose sessions were spilled
 // in the per-session layout of earlier versions.
-var errOldSpilledSessions = errors.New("window: restore: the checkpoint holds spilled sessions in an older layout; start over (weir run --reset)")
+var errOldSpilledSessions = errors.New("the checkpoint holds spilled sessions in an older layout that this version cannot read; start over with --reset (weir run --reset or weir serve --reset)")
 
 func sessStateKey(buf []byte, enc string) []byte {
 	return append(append(buf, warmSessState), enc...)
