@@ -237,12 +237,14 @@ func (q *Query) start(parent context.Context, e *Engine, sink operators.Operator
 // done.
 func (q *Query) release(err error) error {
 	err = q.closeOperators(err)
+	// Sources and tiers close once the query's context is done, whatever
+	// ended it: that their Close saw it done is no error.
 	for _, in := range q.openedSources {
-		err = q.closed(err, closeSafely("source "+in.def.Name, in.src.Close))
+		err = q.closed(err, notCanceled(closeSafely("source "+in.def.Name, in.src.Close)))
 	}
 	q.openedSources = nil
 	for _, t := range q.tiers {
-		err = q.closed(err, t.Close())
+		err = q.closed(err, notCanceled(t.Close()))
 	}
 	q.tiers = nil
 	return err
@@ -282,6 +284,15 @@ func (q *Query) tellCloseErrors() {
 		q.logf("weir: %s stopped, and closing it failed: %v\n", q.describe(), err)
 	}
 	q.closeErrs = nil
+}
+
+// notCanceled returns err, or nil if it only says that a context was
+// cancelled.
+func notCanceled(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
 }
 
 // closeSafely calls close and turns a panic in it into an error naming
