@@ -48,6 +48,7 @@ var connectorOptions = map[string]map[string]optSpec{
 		"bounded":           {kind: optString, oneOf: []string{"latest"}},
 		"idle_advance":      {kind: optBool},
 		"dead_letter_topic": {kind: optString},
+		"commit_interval":   {kind: optDuration},
 	},
 	"file": {
 		"path":             {kind: optString, required: true},

@@ -288,16 +288,12 @@ type positionCommitter interface {
 // offsetCommitTimeout bounds a group-offset commit; it only serves monitoring.
 const offsetCommitTimeout = 5 * time.Second
 
-// positionCommitInterval is how often a query that takes no checkpoints
-// commits its sources' read positions to their consumer groups: the default
-// checkpointing.interval, the period a checkpointed query commits at.
-const positionCommitInterval = time.Minute
-
 // setupPositionCommits decides when the sources' consumer groups (group_id)
 // get offsets besides the checkpointed ones (commitOffsets):
 //
 //   - a query that takes no checkpoints (`weir run` without --state-dir)
-//     commits its read positions every positionCommitInterval and once when
+//     commits its read positions every commit_interval (the source option,
+//     default 5 s) and once when
 //     it stops (end of input, cancellation or failure), so that lag
 //     dashboards see it;
 //   - a checkpointed query commits its read positions once more when a
@@ -318,7 +314,7 @@ func (q *Query) setupPositionCommits() {
 		name := in.def.Name
 		pc := kafka.PositionCommits{AtEnd: true, OnError: func(err error) { q.logCommitError(name, err) }}
 		if q.store == nil {
-			pc.Every, pc.AtClose = positionCommitInterval, true
+			pc.Periodic, pc.AtClose = true, true
 		}
 		c.SetPositionCommits(pc)
 	}

@@ -164,7 +164,7 @@ CREATE SINK bad AS SELECT window_start, model, COUNT(*) AS n FROM TUMBLE(s, ts, 
 	q := res[1].Query
 	err := waitQuery(t, q)
 	// [10:00,10:01) closes first, with its rows of a and b.
-	require.ErrorContains(t, err, `kafka: sink bad: writing 2 messages to topic "denied"`)
+	require.ErrorContains(t, err, `sink bad: writing 2 messages to topic "denied"`)
 	require.Equal(t, "weir: query "+q.ID+" (sink bad) failed: "+err.Error()+"\n", log.String())
 	require.Equal(t, "failed: "+err.Error(), q.State())
 	require.Zero(t, q.Counters.RowsOut.Load(), "no row was delivered")
