@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -334,7 +335,7 @@ func renderValue(v *coldata.Vec, i int) (string, bool) {
 	case catalog.Timestamp:
 		return fmtTime(v.I64[i]), false
 	case catalog.Double:
-		return strconv.FormatFloat(v.F64[i], 'g', -1, 64), false
+		return float8Text(v.F64[i]), false
 	case catalog.Varchar:
 		return v.Str[i], false
 	case catalog.Boolean:
@@ -357,4 +358,24 @@ func (r *Rows) result() *Result {
 		res.Nulls = append(res.Nulls, nulls)
 	}
 	return res
+}
+
+// float8Text renders f as PostgreSQL's float8 output does, so the
+// in-process REPL prints what `weir repl --server` and psql print: the
+// shortest decimal that round-trips, in exponent form only when the
+// decimal exponent is below -4 or at least 15; NaN, Infinity, -Infinity.
+func float8Text(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64)
+	if x, _ := strconv.Atoi(e[strings.LastIndexByte(e, 'e')+1:]); f != 0 && (x < -4 || x >= 15) {
+		return e
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
 }
