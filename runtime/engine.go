@@ -13,7 +13,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -509,20 +508,9 @@ func (e *Engine) show(s *sql.Show) (*Result, error) {
 				fmt.Sprint(q.Counters.LateEvents.Load()), fmt.Sprint(q.Counters.DroppedEvents.Load()), q.SQL)
 		}
 	case "WATERMARKS":
-		r.Columns = vc("query", "source", "partition", "watermark", "max_event_time", "idle", "ended", "holds_back")
-		for _, q := range e.Queries() {
-			wms := q.Watermarks()
-			names := make([]string, 0, len(wms))
-			for n := range wms {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			for _, n := range names {
-				for _, p := range wms[n] {
-					add(q.ID, n, fmt.Sprint(p.Partition), fmtTime(p.Watermark), fmtTime(p.MaxEventTime),
-						fmt.Sprint(p.Idle), fmt.Sprint(p.Ended), fmt.Sprint(p.Holding))
-				}
-			}
+		r.Columns = vc(WatermarkColumns...)
+		for _, row := range WatermarkRows(e.Queries(), e.clock.Now()) {
+			add(row...)
 		}
 	default:
 		return nil, &sql.Error{At: s.At, Code: "42704", Msg: fmt.Sprintf("unrecognized SHOW %s: expected SOURCES, VIEWS, SINKS, QUERIES or WATERMARKS", s.What)}

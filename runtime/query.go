@@ -387,6 +387,7 @@ func (q *Query) build(e *Engine, opctx *operators.Context, sink operators.Operat
 				return err
 			}
 			in.asg = watermark.NewAssigner(cfg, opctx)
+			in.publishStatus() // SHOW WATERMARKS lists the partitions from the start
 		}
 		for k := 0; k < batchesPerInput; k++ {
 			in.free <- coldata.NewBatch(src.Schema(), coldata.DefaultBatchSize)
