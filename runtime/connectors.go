@@ -84,7 +84,13 @@ func (e *Engine) newSinkRun(def *catalog.Sink, plan *planner.Plan) (operators.Op
 			return nil, nil, fmt.Errorf("sink %s: the postgres sink upserts on window_start, window_end and the group keys: its query must be a windowed aggregation that selects both", def.Name)
 		}
 		op, err := pgsink.New(def, schema, group)
-		return op, plan, err
+		if err != nil {
+			return nil, nil, err
+		}
+		if l, ok := op.(interface{ SetErrorLog(io.Writer) }); ok {
+			l.SetErrorLog(e.stderr) // retries and recoveries
+		}
+		return op, plan, nil
 	case "":
 		return nil, nil, fmt.Errorf("sink %s: missing option connector (file, kafka or postgres)", def.Name)
 	}

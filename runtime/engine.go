@@ -90,6 +90,9 @@ func New(opts Options) *Engine {
 	if e.stderr == nil {
 		e.stderr = os.Stderr
 	}
+	if e.storage != nil {
+		e.storage.Metrics().SetExpiryLog(e.stderr) // warm-tier TTL expiries
+	}
 	e.deadLetters = newDeadLetterRouter(newDeadLetterLogger(e.stderr, e.clock), e.clock)
 	e.cold = newColdTier(e)
 	return e
