@@ -130,3 +130,45 @@ func FuzzPlanViewRead(f *testing.F) {
 		}
 	})
 }
+
+// TestViewReadAggregates: aggregating a view's rows is not supported yet:
+// 0A000 at the first aggregate call, else at GROUP BY or HAVING. Calls that
+// are not aggregates, and a column named like one, read the rows.
+func TestViewReadAggregates(t *testing.T) {
+	rels := append(newFakeEngine().Relations(context.Background()),
+		Relation{Name: "counts", Kind: RelView, Columns: []Column{{"count", catalog.Bigint}, {"max", catalog.Bigint}}})
+	const mv = `materialized view "by_model"; aggregate in a materialized view's own query instead`
+	for _, tc := range []struct {
+		stmt string
+		at   int // byte offset of the refused token; -1: no error
+		msg  string
+	}{
+		{"SELECT count(*) FROM by_model", 7, "count() over " + mv},
+		{"SELECT COUNT ( * ) FROM public.by_model LIMIT 1", 7, "count() over " + mv},
+		{"SELECT model, 1 + max(n) FROM by_model GROUP BY model", 18, "max() over " + mv},
+		{`SELECT "count"(n) FROM by_model`, 7, "count() over " + mv},
+		{"SELECT pg_catalog.sum(n) FROM by_model", 18, "sum() over " + mv},
+		{"SELECT model FROM by_model ORDER BY avg(n)", 36, "avg() over " + mv},
+		{"SELECT DISTINCT model FROM by_model WHERE n > 1 GROUP BY model", 48, "GROUP BY over " + mv},
+		{"SELECT model FROM by_model HAVING true", 27, "HAVING over " + mv},
+		{"SELECT count(*) FROM weir_dead_letters", 7, `count() over system view "weir_dead_letters"`},
+		{"EXPLAIN SELECT count(*) FROM by_model", -1, ""}, // not a SELECT: see TestPsql
+		{"SELECT count, max FROM counts ORDER BY max LIMIT 2", -1, ""},
+		{`SELECT "COUNT"(n) FROM by_model LIMIT 1`, -1, ""}, // another function: the engine's error
+		{"SELECT abs(n), lower(model) FROM by_model LIMIT 1", -1, ""},
+		{"SELECT count(*) FROM metrics", -1, ""}, // a source: a continuous query, the engine's
+	} {
+		t.Run(tc.stmt, func(t *testing.T) {
+			_, _, err := planViewRead(tc.stmt, rels, time.Unix(0, 0), true)
+			if tc.at < 0 {
+				require.NoError(t, err)
+				return
+			}
+			var pe *Error
+			require.ErrorAs(t, err, &pe)
+			require.Equal(t, "0A000", pe.Code)
+			require.Equal(t, "aggregates over a view's rows are not supported yet: "+tc.msg, pe.Msg)
+			require.Equal(t, tc.at+1, pe.at)
+		})
+	}
+}

@@ -1,0 +1,63 @@
+package pgwire
+
+// Aggregating a view's rows (view_read.go): not supported yet. The engine
+// would plan such a SELECT as a continuous aggregation and ask for a window
+// TVF, which is no answer for a client reading a view's current rows; the
+// read is refused here instead, at the aggregate.
+
+// aggregateNames are the aggregate functions a client may call on a view's
+// rows: weir's own (the planner's) and PostgreSQL's other built-in ones.
+var aggregateNames = map[string]bool{
+	// weir's
+	"count": true, "sum": true, "avg": true, "min": true, "max": true,
+	"stddev": true, "stddev_samp": true, "variance": true, "var_samp": true,
+	"percentile_cont": true, "approx_percentile": true, "approx_count_distinct": true,
+	"first_value": true, "last_value": true,
+	// PostgreSQL's
+	"array_agg": true, "string_agg": true, "json_agg": true, "jsonb_agg": true,
+	"json_object_agg": true, "jsonb_object_agg": true, "xmlagg": true,
+	"bool_and": true, "bool_or": true, "every": true, "bit_and": true, "bit_or": true, "bit_xor": true,
+	"stddev_pop": true, "var_pop": true, "corr": true, "covar_pop": true, "covar_samp": true,
+	"regr_avgx": true, "regr_avgy": true, "regr_count": true, "regr_intercept": true,
+	"regr_r2": true, "regr_slope": true, "regr_sxx": true, "regr_sxy": true, "regr_syy": true,
+	"percentile_disc": true, "mode": true, "any_value": true, "range_agg": true,
+}
+
+// aggregates refuses an aggregate call (0A000, at the call), else GROUP BY
+// or HAVING (at the keyword), anywhere before the LIMIT / OFFSET / FETCH
+// tail.
+func (p *viewReadPlanner) aggregates() error {
+	toks := p.toks
+	clause := -1 // the first top-level GROUP BY or HAVING
+	depth := 0
+	for k := p.firstAt; k < p.end; k++ {
+		t := toks[k]
+		switch {
+		case isOpTok(t, "("):
+			depth++
+		case isOpTok(t, ")"):
+			depth--
+		case isName(t) && aggregateNames[t.s] && isOpTok(toks[k+1], "(") &&
+			(!isOpTok(toks[k-1], ".") || k >= 2 && isKwTok(toks[k-2], "pg_catalog")):
+			return posErrorf(t.off, codeFeatureNotSupported, "aggregates over a view's rows are not supported yet: %s() over %s", t.s, p.relWhat())
+		case clause < 0 && depth == 0 && k > p.fromAt && (isKwTok(t, "group") && isKwTok(toks[k+1], "by") || isKwTok(t, "having")):
+			clause = k
+		}
+	}
+	if clause < 0 {
+		return nil
+	}
+	what := "GROUP BY"
+	if isKwTok(toks[clause], "having") {
+		what = "HAVING"
+	}
+	return posErrorf(toks[clause].off, codeFeatureNotSupported, "aggregates over a view's rows are not supported yet: %s over %s", what, p.relWhat())
+}
+
+// relWhat names the relation read, for messages.
+func (p *viewReadPlanner) relWhat() string {
+	if p.vr.rel.Kind == RelSystemView {
+		return `system view "` + p.vr.rel.Name + `"`
+	}
+	return `materialized view "` + p.vr.rel.Name + `"; aggregate in a materialized view's own query instead`
+}
