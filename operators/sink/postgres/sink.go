@@ -168,7 +168,7 @@ func (s *Sink) Open(ctx *operators.Context) error {
 	if ctx != nil && ctx.Ctx != nil {
 		s.ctx = ctx.Ctx
 	}
-	return s.retry("open", func() error {
+	err := s.retry("open", func() error {
 		for _, q := range s.DDL() {
 			if _, err := s.conn.Exec(s.ctx, q); err != nil {
 				return err
@@ -186,6 +186,13 @@ func (s *Sink) Open(ctx *operators.Context) error {
 		}
 		return nil
 	})
+	if err != nil && s.conn != nil {
+		// No Close follows a failed Open (operators.Operator): release
+		// the connection here.
+		s.conn.Close(context.Background())
+		s.conn = nil
+	}
+	return err
 }
 
 // Process buffers the rows of b (with their Batch.Emit kinds).
