@@ -208,8 +208,8 @@ func (s *Sink) Process(b *coldata.Batch, _ operators.Emitter) error {
 		retried = attempts
 	}, s.msgs...)
 	if err != nil {
-		// The query fails with this error and the runtime does not close a
-		// failed query's operators: release the producer now.
+		// The query fails with this error: release the producer now rather
+		// than when the runtime closes the failed query's operators.
 		s.closeWriter()
 		return fmt.Errorf("sink %s: writing %d messages to topic %q: %w", s.name, len(s.msgs), s.topic, err)
 	}
