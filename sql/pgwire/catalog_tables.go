@@ -75,10 +75,7 @@ func (c *conn) catalogTable(ctx context.Context, name string) *catalogTable {
 			if r.Kind == RelSource {
 				continue
 			}
-			def := nullText()
-			if r.Definition != "" {
-				def = txt(r.Definition)
-			}
+			def := viewDefinition(r)
 			t.rows = append(t.rows, []value{txt(db), txt("public"), txt(r.Name), def, txt("NONE"),
 				txt("NO"), txt("NO"), txt("NO"), txt("NO"), txt("NO")})
 		}
@@ -148,10 +145,7 @@ func (c *conn) catalogTable(ctx context.Context, name string) *catalogTable {
 			t = &catalogTable{cols: colSpec(`schemaname matviewname matviewowner tablespace hasindexes ispopulated definition`)}
 		}
 		for _, r := range c.relations(ctx) {
-			def := nullText()
-			if r.Definition != "" {
-				def = txt(r.Definition)
-			}
+			def := viewDefinition(r)
 			switch {
 			case name == "pg_tables" && r.Kind == RelSource:
 				t.rows = append(t.rows, []value{txt("public"), txt(r.Name), txt(user), nullText(), boolean(false), boolean(false), boolean(false), boolean(false)})

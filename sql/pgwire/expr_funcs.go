@@ -249,14 +249,10 @@ func (env *evalEnv) viewDef(arg value) (value, error) {
 	default:
 		return value{}, errCannot
 	}
-	if r == nil || r.Kind == RelSource || r.Definition == "" {
+	if r == nil || r.Kind == RelSource {
 		return null, nil
 	}
-	def := strings.TrimSpace(r.Definition)
-	if !strings.HasSuffix(def, ";") {
-		def += ";"
-	}
-	return value{t: tText, s: def}, nil
+	return viewDefinition(*r), nil
 }
 
 func coalesce(args []value) (value, error) {
