@@ -34,19 +34,23 @@ func isAggregate(f *sql.Func) bool {
 }
 
 // hasAggregate reports whether e contains an aggregate call.
-func hasAggregate(e sql.Expr) bool {
+func hasAggregate(e sql.Expr) bool { return aggregateIn(e) != nil }
+
+// aggregateIn returns the first aggregate call in e, in the order of the
+// text, or nil.
+func aggregateIn(e sql.Expr) *sql.Func {
 	if e == nil {
-		return false
+		return nil
 	}
 	if f, ok := e.(*sql.Func); ok && isAggregate(f) {
-		return true
+		return f
 	}
 	for _, c := range children(e) {
-		if hasAggregate(c) {
-			return true
+		if f := aggregateIn(c); f != nil {
+			return f
 		}
 	}
-	return false
+	return nil
 }
 
 // collectAggs appends the aggregate calls found in e (not yet in calls),

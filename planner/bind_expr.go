@@ -95,7 +95,7 @@ func bind(e sql.Expr, sc *scope) (bound, error) {
 		if err != nil {
 			return bound{}, err
 		}
-		if !expr.CanCast(v.typ(), x.To) {
+		if v.interval || !expr.CanCast(v.typ(), x.To) {
 			return bound{}, errf(x.At, codeCannotCoerce, "cannot cast %s to %s", typeName(v), x.To)
 		}
 		c, err := expr.NewCast(v.e, x.To)
@@ -215,7 +215,9 @@ func coerceLiteral(e expr.Expr, t catalog.Type, at sql.Pos) (expr.Expr, bool, er
 
 // comparable brings two operands to one type for a comparison: numeric
 // mixes go to DOUBLE, a string literal is parsed as the other side's type.
-func comparable(l, r bound, at sql.Pos) (expr.Expr, expr.Expr, error) {
+// lAt and rAt are where the operands start: text that does not parse is
+// an error at its literal; operands that cannot be compared, at at.
+func comparable(l, r bound, lAt, rAt, at sql.Pos) (expr.Expr, expr.Expr, error) {
 	if l.interval || r.interval {
 		return nil, nil, errf(at, codeDatatypeMismatch, "cannot compare %s with %s", typeName(l), typeName(r))
 	}
@@ -226,10 +228,10 @@ func comparable(l, r bound, at sql.Pos) (expr.Expr, expr.Expr, error) {
 	case lt.Numeric() && rt.Numeric():
 		return castTo(l.e, catalog.Double), castTo(r.e, catalog.Double), nil
 	}
-	if v, ok, err := coerceLiteral(r.e, lt, at); ok {
+	if v, ok, err := coerceLiteral(r.e, lt, orAt(rAt, at)); ok {
 		return l.e, v, err
 	}
-	if v, ok, err := coerceLiteral(l.e, rt, at); ok {
+	if v, ok, err := coerceLiteral(l.e, rt, orAt(lAt, at)); ok {
 		return v, r.e, err
 	}
 	return nil, nil, errf(at, codeDatatypeMismatch, "cannot compare %s with %s", lt, rt)
@@ -242,4 +244,13 @@ func errMsg(err error) string {
 		return ae.Msg
 	}
 	return strings.TrimPrefix(err.Error(), "expr: ")
+}
+
+// orAt returns at, or def when at is unknown (an expression the parser
+// built without a position).
+func orAt(at, def sql.Pos) sql.Pos {
+	if at.Line == 0 {
+		return def
+	}
+	return at
 }

@@ -34,6 +34,10 @@ func bindFunc(x *sql.Func, sc *scope) (bound, error) {
 	if !knownFunc(name) {
 		return bound{}, errf(x.At, codeUndefinedFunction, "unknown function %s%s", strings.ToLower(x.Name), didYouMean(x.Name, knownFuncNames()))
 	}
+	if name == "TO_TIMESTAMP" && len(x.Args) == 2 {
+		return bound{}, errf(x.At, codeUnsupported, "TO_TIMESTAMP(text, format) is not supported; use CAST(text AS TIMESTAMP), "+
+			"which reads RFC 3339 and PostgreSQL's text forms such as '2026-01-01 10:01:00+00'")
+	}
 	args := make([]expr.Expr, len(x.Args))
 	types := make([]catalog.Type, len(x.Args))
 	allConst := true
@@ -65,7 +69,7 @@ func bindFunc(x *sql.Func, sc *scope) (bound, error) {
 		if len(args) != 2 {
 			return bound{}, errf(x.At, codeUndefinedFunction, "NULLIF takes 2 arguments, got %d", len(args))
 		}
-		l, r, err := comparable(bound{e: args[0]}, bound{e: args[1]}, x.At)
+		l, r, err := comparable(bound{e: args[0]}, bound{e: args[1]}, x.Args[0].ExprPos(), x.Args[1].ExprPos(), x.At)
 		if err != nil {
 			return bound{}, err
 		}

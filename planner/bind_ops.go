@@ -32,7 +32,7 @@ func bindBinary(x *sql.Binary, sc *scope) (bound, error) {
 		return bindPow(x, l, r)
 	}
 	if op, ok := cmpOps[x.Op]; ok {
-		le, re, err := comparable(l, r, x.At)
+		le, re, err := comparable(l, r, x.L.ExprPos(), x.R.ExprPos(), x.At)
 		if err != nil {
 			return bound{}, err
 		}
@@ -44,7 +44,7 @@ func bindBinary(x *sql.Binary, sc *scope) (bound, error) {
 	}
 	switch x.Op {
 	case sql.OpIsDistinct, sql.OpIsNotDistinct:
-		le, re, err := comparable(l, r, x.At)
+		le, re, err := comparable(l, r, x.L.ExprPos(), x.R.ExprPos(), x.At)
 		if err != nil {
 			return bound{}, err
 		}
@@ -113,6 +113,13 @@ func bindArith(x *sql.Binary, op expr.ArithOp, l, r bound) (bound, error) {
 		return b, nil
 	}
 	addSub := op == expr.Add || op == expr.Sub
+	if addSub {
+		var err error
+		if l, r, err = datetimeLiterals(x, l, r); err != nil {
+			return bound{}, err
+		}
+		lt, rt = l.typ(), r.typ()
+	}
 	switch {
 	case l.interval && r.interval && addSub:
 		return build(l.e, r.e, catalog.Bigint, true)
@@ -143,6 +150,45 @@ func bindArith(x *sql.Binary, op expr.ArithOp, l, r bound) (bound, error) {
 		res = catalog.Double
 	}
 	return build(castTo(l.e, res), castTo(r.e, res), res, false)
+}
+
+// datetimeLiterals reads a string literal operand of x (+ or -) next to a
+// TIMESTAMP or an INTERVAL as PostgreSQL reads an untyped literal there:
+// beside an INTERVAL, or subtracted from or subtracting a TIMESTAMP, it is
+// a TIMESTAMP ('2026-01-01' + INTERVAL '1' DAY, ts - '2026-01-01'); added
+// to a TIMESTAMP it is an INTERVAL (ts + '1 hour'). Text that does not
+// parse is an error at the literal.
+func datetimeLiterals(x *sql.Binary, l, r bound) (bound, bound, error) {
+	read := func(side bound, other bound, at sql.Pos) (bound, error) {
+		c, ok := side.e.(*expr.Const)
+		if !ok || c.Null || c.T != catalog.Varchar || side.interval {
+			return side, nil
+		}
+		switch {
+		case other.interval, other.typ() == catalog.Timestamp && x.Op == sql.OpSub:
+			v, _, err := coerceLiteral(c, catalog.Timestamp, at)
+			if err != nil {
+				return bound{}, err
+			}
+			return bound{e: v}, nil
+		case other.typ() == catalog.Timestamp:
+			ms, ok := sql.ParseInterval(c.S)
+			if !ok {
+				return bound{}, errf(at, codeInvalidText, "invalid input syntax for type INTERVAL: %s (expected %s)", c, sql.IntervalTextExpected)
+			}
+			return bound{e: expr.ConstInt(ms), interval: true}, nil
+		}
+		return side, nil
+	}
+	nl, err := read(l, r, orAt(x.L.ExprPos(), x.At))
+	if err != nil {
+		return bound{}, bound{}, err
+	}
+	nr, err := read(r, l, orAt(x.R.ExprPos(), x.At))
+	if err != nil {
+		return bound{}, bound{}, err
+	}
+	return nl, nr, nil
 }
 
 // bindPow compiles l ^ r, PostgreSQL's exponentiation: POWER(l, r), a
@@ -235,7 +281,7 @@ func bindIn(x *sql.In, sc *scope) (bound, error) {
 	allConst := true
 	for i, it := range items {
 		at := x.List[i].ExprPos()
-		le, re, err := comparable(bound{e: v}, bound{e: it}, at)
+		le, re, err := comparable(bound{e: v}, bound{e: it}, x.X.ExprPos(), at, at)
 		if err != nil {
 			return bound{}, err
 		}
@@ -287,7 +333,7 @@ func bindBetween(x *sql.Between, sc *scope) (bound, error) {
 		if err != nil {
 			return bound{}, err
 		}
-		le, re, err := comparable(v, s, side.ExprPos())
+		le, re, err := comparable(v, s, x.X.ExprPos(), side.ExprPos(), side.ExprPos())
 		if err != nil {
 			return bound{}, err
 		}
@@ -414,7 +460,7 @@ func bindCase(x *sql.Case, sc *scope) (bound, error) {
 			if err != nil {
 				return bound{}, err
 			}
-			le, re, err := comparable(operand, v, w.Cond.ExprPos())
+			le, re, err := comparable(operand, v, x.Operand.ExprPos(), w.Cond.ExprPos(), w.Cond.ExprPos())
 			if err != nil {
 				return bound{}, err
 			}

@@ -18,7 +18,15 @@ type rel struct {
 	tables []string
 	// windowed: the rows are window results.
 	windowed bool
+	// viewRows names the materialized view whose current rows the
+	// relation reads (a source of connector ViewConnector), or "".
+	viewRows string
 }
+
+// ViewConnector is the connector of the source under which the runtime
+// presents a materialized view's current rows to the planner, to plan a
+// bounded read of them (SELECT ... FROM v WHERE ...).
+const ViewConnector = "view"
 
 func (r *rel) schema() catalog.Schema { return r.node.Schema }
 
@@ -78,6 +86,9 @@ func (b *builder) table(x *sql.TableRef) (*rel, error) {
 		n := b.node(NodeSource, src.Schema)
 		n.Source = src
 		r := &rel{node: n, timeCol: -1, tables: []string{src.Name}}
+		if src.Connector == ViewConnector {
+			r.viewRows = src.Name
+		}
 		if wm := src.Watermark; wm != nil {
 			i := src.Schema.Index(wm.Column)
 			if i < 0 {

@@ -96,6 +96,9 @@ func (b *builder) selectBlock(s *sql.Select, emit *sql.Emit) (*rel, error) {
 			return nil, err
 		}
 		if at, ok := aggregationAt(s); ok {
+			if in.viewRows != "" {
+				return nil, viewAggregationErr(s, in.viewRows)
+			}
 			return nil, errf(at, codeUnsupported, "aggregation needs a window: read FROM TUMBLE(...), HOP(...), CUMULATE(...) or SESSION(...)")
 		}
 		if emit != nil {
@@ -125,6 +128,24 @@ func aggregationAt(s *sql.Select) (sql.Pos, bool) {
 		}
 	}
 	return sql.Pos{}, false
+}
+
+// viewAggregationErr refuses aggregation over a materialized view's rows
+// (SELECT count(*) FROM v): a view's rows have no event time to window
+// them by. The error is at the first aggregate call, else at GROUP BY or
+// HAVING.
+func viewAggregationErr(s *sql.Select, view string) error {
+	const instead = "; aggregate over the view's source with a window instead " +
+		"(SELECT ... FROM TUMBLE(source, ts, INTERVAL '5' MINUTE) GROUP BY window_start, window_end, ...)"
+	f := firstAggregate(s)
+	if f == nil {
+		f = aggregateIn(s.Having)
+	}
+	if f != nil {
+		return errf(f.At, codeUnsupported, "aggregate functions over the rows of view %q are not supported yet%s", view, instead)
+	}
+	at, _ := aggregationAt(s)
+	return errf(at, codeUnsupported, "GROUP BY over the rows of view %q is not supported yet%s", view, instead)
 }
 
 // plainSelect plans a SELECT without aggregation: Filter, then Project.

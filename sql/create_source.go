@@ -121,9 +121,19 @@ func (p *parser) columnDef() (ColumnDef, error) {
 	return ColumnDef{At: at, Name: name, Type: typ}, nil
 }
 
-// typeName parses a SQL type: a name with its synonyms (catalog.ParseType),
-// DOUBLE PRECISION, an ignored length or precision, and TIMESTAMP WITH[OUT]
-// TIME ZONE.
+// pgTypeAliases are PostgreSQL's names of weir's types that
+// catalog.ParseType does not know, as drivers and Grafana send them
+// (x::int4, x::float8): the integer and floating-point widths all map to
+// weir's one integer and one floating-point type.
+var pgTypeAliases = map[string]catalog.Type{
+	"INT2": catalog.Bigint, "INT4": catalog.Bigint,
+	"FLOAT4":    catalog.Double,
+	"CHARACTER": catalog.Varchar, "BPCHAR": catalog.Varchar,
+}
+
+// typeName parses a SQL type: a name with its synonyms (catalog.ParseType
+// and pgTypeAliases), DOUBLE PRECISION, CHARACTER VARYING, an ignored
+// length or precision, and TIMESTAMP WITH[OUT] TIME ZONE.
 func (p *parser) typeName() (catalog.Type, error) {
 	const expected = "a type (BIGINT, DOUBLE, VARCHAR, BOOLEAN or TIMESTAMP)"
 	t := p.peek()
@@ -132,11 +142,17 @@ func (p *parser) typeName() (catalog.Type, error) {
 	}
 	typ, ok := catalog.ParseType(t.val)
 	if !ok {
+		typ, ok = pgTypeAliases[strings.ToUpper(t.val)]
+	}
+	if !ok {
 		return catalog.Unknown, p.syntaxErr(t, expected)
 	}
 	p.i++
-	if strings.EqualFold(t.val, "DOUBLE") {
+	switch {
+	case strings.EqualFold(t.val, "DOUBLE"):
 		p.accept("PRECISION")
+	case strings.EqualFold(t.val, "CHARACTER"):
+		p.accept("VARYING")
 	}
 	if p.peek().isOp("(") {
 		p.i++

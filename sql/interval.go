@@ -177,3 +177,88 @@ func scaleInterval(num string, unit int64) (int64, intervalFault) {
 func (p *parser) rangeErr(v token, unit string) *Error {
 	return p.errAt(v.start, "22015", "interval out of range: %s%s does not fit in 64-bit milliseconds (about ±292 million years)", p.describe(v), unit)
 }
+
+// IntervalTextExpected says, in an error message, what ParseInterval reads.
+const IntervalTextExpected = "a quantity and unit such as '5 minutes' or '1 hour 30 minutes', or 'HH:MM:SS'"
+
+// ParseInterval reads the text of a string cast to INTERVAL
+// ('1 hour'::INTERVAL, CAST('5 minutes' AS INTERVAL)) or added to a
+// TIMESTAMP, as PostgreSQL reads interval input: "N unit" pairs ('1 hour
+// 30 minutes', '500ms'), a bare number of seconds ('90'), and a clock
+// 'H:MM' or 'H:MM:SS[.fff]' after any pairs ('1 day 02:00:00'). ok is
+// false when the text is none of these or does not fit in 64-bit
+// milliseconds.
+func ParseInterval(text string) (ms int64, ok bool) {
+	s := strings.TrimSpace(text)
+	if isSignedNumber(s) {
+		ms, fault := scaleInterval(s, 1000)
+		return ms, fault == intervalOK
+	}
+	var clock int64
+	if i := strings.LastIndexAny(s, " \t"); strings.Contains(s[i+1:], ":") {
+		c, ok := parseClock(s[i+1:])
+		if !ok {
+			return 0, false
+		}
+		clock, s = c, strings.TrimSpace(s[:i+1])
+		if s == "" {
+			return clock, true
+		}
+	}
+	ms, fault := parseIntervalText(s)
+	if fault != intervalOK {
+		return 0, false
+	}
+	sum := ms + clock
+	if (clock > 0 && sum < ms) || (clock < 0 && sum > ms) {
+		return 0, false
+	}
+	return sum, true
+}
+
+// parseClock reads [-]H:MM or [-]H:MM:SS[.fff] as milliseconds.
+func parseClock(s string) (int64, bool) {
+	neg := strings.HasPrefix(s, "-")
+	parts := strings.Split(strings.TrimPrefix(s, "-"), ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return 0, false
+	}
+	units := []int64{3_600_000, 60_000, 1000}
+	var total int64
+	for k, part := range parts {
+		if part == "" || part[0] == '+' || part[0] == '-' || !isSignedNumber(part) ||
+			(k < 2 && strings.Contains(part, ".")) || (k > 0 && len(strings.Split(part, ".")[0]) != 2) {
+			return 0, false
+		}
+		v, fault := scaleInterval(part, units[k])
+		if fault != intervalOK || (k > 0 && v >= 60*units[k]) || total+v < total {
+			return 0, false
+		}
+		total += v
+	}
+	if neg {
+		total = -total
+	}
+	return total, true
+}
+
+// intervalCast reads a cast to INTERVAL whose operand is toks[start:end]
+// ('1 hour'::INTERVAL, CAST('1 hour' AS INTERVAL)): weir has no INTERVAL
+// values, only interval constants, so the operand must be one string,
+// read now. Text that is not an interval is an error at the string.
+func (p *parser) intervalCast(toks []token, start, end int) (Interval, error) {
+	if start < 0 || start >= end {
+		return Interval{}, p.syntaxErr(toks[end], "a string such as '1 hour' to cast to INTERVAL")
+	}
+	v := toks[start]
+	if end != start+1 || v.kind != tokString || (start > 0 && toks[start-1].is("INTERVAL")) {
+		return Interval{}, p.errAt(v.start, CodeUnsupported,
+			"only a string constant can be cast to INTERVAL, such as '1 hour'::INTERVAL or CAST('5 minutes' AS INTERVAL)")
+	}
+	ms, ok := ParseInterval(v.val)
+	if !ok {
+		return Interval{}, p.errAt(v.start, "22P02",
+			"invalid input syntax for type INTERVAL: %s (expected %s)", p.describe(v), IntervalTextExpected)
+	}
+	return Interval{At: p.lines.pos(v.start), Ms: ms}, nil
+}

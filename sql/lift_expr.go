@@ -54,6 +54,15 @@ type exprLifts struct {
 	closes  map[int]int    // '::' token index → its cast
 	replace map[int]string // token index → text standing for it
 	escapes map[int]bool   // the ESCAPE tokens of LIKE and ILIKE
+	// intervals: the string token of 'text'::INTERVAL → the interval and
+	// the index just past INTERVAL.
+	intervals map[int]intervalCast
+}
+
+// intervalCast is a string constant cast to INTERVAL, read when lifted.
+type intervalCast struct {
+	iv  Interval
+	end int
 }
 
 // scanExprLifts finds the postfix casts and SUBSTRING(x FOR n) forms of
@@ -61,9 +70,15 @@ type exprLifts struct {
 // is a positioned syntax error.
 func (c *converter) scanExprLifts(toks []token) (*exprLifts, error) {
 	p := c.p
-	ex := &exprLifts{opens: map[int][]int{}, closes: map[int]int{}, replace: map[int]string{}, escapes: map[int]bool{}}
+	ex := &exprLifts{opens: map[int][]int{}, closes: map[int]int{}, replace: map[int]string{}, escapes: map[int]bool{},
+		intervals: map[int]intervalCast{}}
 	typeEnds := map[int]int{} // index of a cast's last type token → the cast's operand start
 	for j, t := range toks {
+		if j+1 < len(toks) && toks[j+1].isOp("(") {
+			if err := c.refusedCall(toks, j); err != nil {
+				return nil, err
+			}
+		}
 		switch {
 		case t.isOp("::"):
 			start := -1
@@ -76,6 +91,15 @@ func (c *converter) scanExprLifts(toks []token) (*exprLifts, error) {
 					found = p.describe(toks[j-1])
 				}
 				return nil, p.errAt(t.start, CodeSyntax, "expected an expression before '::', found %s", found)
+			}
+			if j+1 < len(toks) && toks[j+1].is("INTERVAL") {
+				iv, err := p.intervalCast(toks, start, j)
+				if err != nil {
+					return nil, err
+				}
+				typeEnds[j+1] = start
+				ex.intervals[start] = intervalCast{iv: iv, end: j + 2}
+				continue
 			}
 			sp := p.sub(toks[j+1:])
 			typ, err := sp.typeName()
@@ -229,6 +253,11 @@ func (c *converter) liftExprAt(toks []token, i int, ex *exprLifts) (int, error) 
 			c.rw.synth(phCast+strconv.Itoa(len(c.lf.casts))+"(", t.start)
 			c.lf.casts = append(c.lf.casts, castLift{at: p.lines.pos(toks[pc.op].start), to: pc.to})
 		}
+	}
+	if ic, ok := ex.intervals[i]; ok {
+		c.rw.synth(phInterval+strconv.Itoa(len(c.lf.intervals)), t.start)
+		c.lf.intervals = append(c.lf.intervals, ic.iv)
+		return ic.end - i, nil
 	}
 	if k, ok := ex.closes[i]; ok {
 		c.rw.synth(")", t.start)

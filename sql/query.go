@@ -207,6 +207,17 @@ func (c *converter) lift(toks []token) error {
 			if as < 0 {
 				break // let TiDB report the malformed CAST
 			}
+			if toks[as+1].is("INTERVAL") && as+2 == closing {
+				iv, err := p.intervalCast(toks, i+2, as)
+				if err != nil {
+					return err
+				}
+				c.rw.synth(phInterval+strconv.Itoa(len(c.lf.intervals)), t.start)
+				c.lf.intervals = append(c.lf.intervals, iv)
+				prevEnd = toks[closing].end
+				i = closing + 1
+				continue
+			}
 			sp := p.sub(toks[as+1 : closing])
 			typ, err := sp.typeName()
 			if err == nil {
