@@ -145,9 +145,19 @@ func (b *remoteBackend) exec(ctx context.Context, text string, w io.Writer) erro
 }
 
 func (b *remoteBackend) query(ctx context.Context, text string, w io.Writer) error {
-	done := make(chan struct{})
-	defer close(done)
+	streams, err := b.streamsOnServer(ctx, text)
+	if err != nil {
+		return err
+	}
+	// The goroutine that sends the CancelRequest has decided before query
+	// returns: a Ctrl-C after this statement ended cannot cancel the next.
+	done, decided := make(chan struct{}), make(chan struct{})
+	defer func() {
+		close(done)
+		<-decided
+	}()
 	go func() {
+		defer close(decided)
 		select {
 		case <-ctx.Done():
 			_ = b.conn.PgConn().CancelRequest(context.Background())
@@ -160,11 +170,15 @@ func (b *remoteBackend) query(ctx context.Context, text string, w io.Writer) err
 	}
 	defer rows.Close()
 	fds := rows.FieldDescriptions()
-	// The server marks the rows of a stream (SUBSCRIBE, a continuous
-	// SELECT) with a last _emit column: they print as they arrive. Other
-	// results are finite: collected, then printed aligned.
-	stream := len(fds) > 0 && fds[len(fds)-1].Name == runtime.EmitColumn
-	names := make([]string, len(fds))
+	// A stream's rows print as they arrive, with _emit last, as the
+	// in-process REPL prints them. The server marks SUBSCRIBE and a
+	// windowed continuous SELECT with a last _emit column; a continuous
+	// SELECT without a window comes without one (streamsOnServer tells
+	// it): its rows have no emission kind, an empty _emit in-process.
+	// Other results are finite: collected, then printed aligned.
+	marked := len(fds) > 0 && fds[len(fds)-1].Name == runtime.EmitColumn
+	stream := len(fds) > 0 && (marked || streams)
+	names := make([]string, len(fds), len(fds)+1)
 	numeric := make([]bool, len(fds))
 	stamps := make([]bool, len(fds))
 	for i, fd := range fds {
@@ -172,11 +186,16 @@ func (b *remoteBackend) query(ctx context.Context, text string, w io.Writer) err
 		numeric[i] = numericOIDs[fd.DataTypeOID]
 		stamps[i] = timestampOIDs[fd.DataTypeOID]
 	}
+	width := len(fds)
+	if stream && !marked {
+		names = append(names, runtime.EmitColumn)
+		width++
+	}
 	p := &rowPrinter{w: w}
 	if stream {
 		p.columns(names)
 	}
-	vals := make([]string, len(fds))
+	vals := make([]string, width)
 	var table [][]string
 	for rows.Next() {
 		if !stream {
