@@ -19,6 +19,9 @@ import (
 //	explain         one query: prints the output schema and EXPLAIN.
 //	error           one query: prints the planning error.
 //	view name=N     stores a view definition without checking it.
+//	viewrows name=N "name TYPE, ..." columns: declares N as the runtime
+//	                presents a materialized view's current rows to a
+//	                bounded read (a source of connector ViewConnector).
 //	eval            one query and JSON source rows: prints the result rows
 //	                (eval_test.go).
 func TestPlanner(t *testing.T) {
@@ -27,6 +30,9 @@ func TestPlanner(t *testing.T) {
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			if d.Cmd == "eval" {
 				return evalQuery(t, cat, d)
+			}
+			if d.Cmd == "viewrows" {
+				return addViewRows(t, cat, d)
 			}
 			stmts, err := sql.Parse(d.Input)
 			if err != nil {
@@ -136,4 +142,26 @@ func describeSource(s *catalog.Source) string {
 		fmt.Fprintf(&sb, "  option %s = %s\n", k, s.Options[k])
 	}
 	return sb.String()
+}
+
+// addViewRows runs the datadriven command viewrows.
+func addViewRows(t *testing.T, cat *catalog.Catalog, d *datadriven.TestData) string {
+	var name string
+	d.ScanArgs(t, "name", &name)
+	var schema catalog.Schema
+	for _, def := range strings.Split(strings.TrimSpace(d.Input), ",") {
+		f := strings.Fields(def)
+		if len(f) != 2 {
+			t.Fatalf("%s: column %q is not \"name TYPE\"", d.Pos, def)
+		}
+		typ, ok := catalog.ParseType(f[1])
+		if !ok {
+			t.Fatalf("%s: unknown type %q", d.Pos, f[1])
+		}
+		schema = append(schema, catalog.Column{Name: f[0], Type: typ})
+	}
+	if err := cat.AddSource(&catalog.Source{Name: name, Schema: schema, Connector: ViewConnector, Options: catalog.Options{}}); err != nil {
+		return fmtErr(err)
+	}
+	return "ok\n"
 }
