@@ -160,7 +160,11 @@ func (b *remoteBackend) query(ctx context.Context, text string, w io.Writer) err
 		defer close(decided)
 		select {
 		case <-ctx.Done():
-			_ = b.conn.PgConn().CancelRequest(context.Background())
+			// Bounded: a server that cannot be reached does not hold
+			// the shell; the statement then fails on its own.
+			cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = b.conn.PgConn().CancelRequest(cctx)
 		case <-done:
 		}
 	}()

@@ -25,8 +25,7 @@ import (
 // evaluates. A SELECT whose FROM names one materialized view or
 // weir_dead_letters is a read of its current rows; the catalog is asked
 // which names are materialized views. Every other SELECT is a continuous
-// query. An error of the catalog's query is returned (ctx was cancelled or
-// the connection failed).
+// query. The error is ctx's when it is done.
 func (b *remoteBackend) streamsOnServer(ctx context.Context, text string) (bool, error) {
 	stmts, err := sql.Parse(text)
 	if err != nil || len(stmts) != 1 {
@@ -45,6 +44,12 @@ func (b *remoteBackend) streamsOnServer(ctx context.Context, text string) (bool,
 			return true, nil
 		}
 		read, err := b.readsView(ctx, ref.Name)
+		if err != nil && ctx.Err() == nil {
+			// The catalog could not be read (an aborted transaction
+			// block, a lost connection): the statement itself will say
+			// what is wrong, if anything. Streams it may be.
+			return true, nil
+		}
 		return !read, err
 	}
 	return false, nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os/exec"
@@ -16,17 +17,19 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// replBoundedScript: bare SELECTs (no window) over a bounded file source,
-// a read of a materialized view named in another case, and a read of
-// weir_dead_letters. %s are the paths of the data file and an empty file.
+// replBoundedScript: bare SELECTs (no window) over a bounded file source
+// and over a view that is not materialized, a read of a materialized view
+// named in another case, and a read of weir_dead_letters. %s are the paths of the data file and an empty file.
 const replBoundedScript = `CREATE SOURCE s (ts TIMESTAMP, k VARCHAR, WATERMARK FOR ts AS ts)
   WITH (connector = 'file', path = '%s');
 CREATE SOURCE e (ts TIMESTAMP, k VARCHAR, WATERMARK FOR ts AS ts)
   WITH (connector = 'file', path = '%s');
 CREATE MATERIALIZED VIEW v1 AS SELECT window_start, COUNT(*) AS n
   FROM TUMBLE(e, ts, INTERVAL '1' MINUTE) GROUP BY window_start;
+CREATE VIEW w AS SELECT k FROM s;
 SELECT ts, k FROM s;
 SELECT k, UPPER(k) AS u FROM s WHERE k <> 'a';
+SELECT * FROM w;
 SELECT window_start, n FROM V1;
 SELECT * FROM weir_dead_letters;
 `
@@ -34,12 +37,14 @@ SELECT * FROM weir_dead_letters;
 // replBoundedWant: a SELECT without a window over sources is a continuous
 // query (SPEC.md): its rows stream, unaligned, with the _emit column, empty
 // for a row no window emitted (NULL on the wire); the stream ends at the end
-// of the bounded file, then the count. A read of a view (v1 reads the empty
+// of the bounded file, then the count; a SELECT over a view that is not
+// materialized runs the view's query, a stream as well. A read of a view (v1 reads the empty
 // file: no rows; its name in another case is the same view) and of
 // weir_dead_letters is finite: aligned as psql does.
 const replBoundedWant = `CREATE SOURCE
 CREATE SOURCE
 CREATE MATERIALIZED VIEW
+CREATE VIEW
 ts | k | _emit
 --------------
 2026-11-09T10:00:01.000Z | a | 
@@ -49,6 +54,11 @@ k | u | _emit
 -------------
 b | B | 
 (1 row)
+k | _emit
+---------
+a | 
+b | 
+(2 rows)
  window_start | n
 --------------+---
 (0 rows)
@@ -269,4 +279,52 @@ func (l *lineLog) tail(n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// TestStreamsOnServer: which statements weir repl --server prints as
+// streams, deciding as the server does (runtime's view-read rule): a
+// SELECT over sources or a view that is not materialized, and SUBSCRIBE,
+// stream; a read of a materialized view (in any case) or of
+// weir_dead_letters, a SELECT without FROM, statements weir's parser
+// refuses (answered by the server for PostgreSQL clients) and other
+// statements do not.
+func TestStreamsOnServer(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "s.jsonl")
+	appendJSONL(t, data, `{"ts":"2026-11-09T10:00:01Z","k":"a"}`)
+	srv := startServe(t, filepath.Join(dir, "state"))
+	ctx := context.Background()
+	conn, err := connectServer(ctx, srv.addrs.PG, "weir")
+	require.NoError(t, err)
+	b := &remoteBackend{conn: conn}
+	defer b.close()
+	for _, ddl := range []string{
+		"CREATE SOURCE s (ts TIMESTAMP, k VARCHAR, WATERMARK FOR ts AS ts) WITH (connector = 'file', path = '" + data + "')",
+		"CREATE MATERIALIZED VIEW mv AS SELECT window_start, COUNT(*) AS n FROM TUMBLE(s, ts, INTERVAL '1' MINUTE) GROUP BY window_start",
+		"CREATE VIEW w AS SELECT k FROM s",
+	} {
+		_, err := conn.Exec(ctx, ddl)
+		require.NoError(t, err, ddl)
+	}
+	for stmt, want := range map[string]bool{
+		"SELECT ts, k FROM s": true,
+		"SELECT k FROM w":     true,
+		"SELECT COUNT(*) AS n FROM TUMBLE(s, ts, INTERVAL '1' MINUTE) GROUP BY window_start": true,
+		"SELECT k FROM s UNION ALL SELECT k FROM s":                                          true,
+		"SELECT k FROM (SELECT k FROM s)":                                                    true,
+		"SUBSCRIBE TO mv":                                                                    true,
+		"SELECT * FROM mv":                                                                   false,
+		"SELECT n FROM MV WHERE n > 1 ORDER BY n LIMIT 3":                                    false,
+		"SELECT * FROM weir_dead_letters":                                                    false,
+		"SELECT * FROM public.mv":                                                            false,
+		"SELECT 1":                                                                           false,
+		"SELECT version()":                                                                   false,
+		"SHOW VIEWS":                                                                         false,
+		"EXPLAIN SELECT ts FROM s":                                                           false,
+		"SELEC 1":                                                                            false,
+	} {
+		got, err := b.streamsOnServer(ctx, stmt)
+		require.NoError(t, err, stmt)
+		require.Equal(t, want, got, stmt)
+	}
 }
