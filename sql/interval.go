@@ -242,6 +242,21 @@ func parseClock(s string) (int64, bool) {
 	return total, true
 }
 
+// intervalFieldsMsg refuses the fields of PostgreSQL's INTERVAL type in a
+// cast ('1'::INTERVAL HOUR).
+const intervalFieldsMsg = "INTERVAL fields in a cast are not supported; write the unit in the text: '1 hour'::INTERVAL or CAST('1 hour' AS INTERVAL)"
+
+// isIntervalUnit reports whether t is one of the field keywords of
+// PostgreSQL's INTERVAL type (INTERVAL HOUR, INTERVAL DAY TO SECOND).
+func isIntervalUnit(t token) bool {
+	for _, f := range []string{"YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"} {
+		if t.is(f) {
+			return true
+		}
+	}
+	return false
+}
+
 // intervalCast reads a cast to INTERVAL whose operand is toks[start:end]
 // ('1 hour'::INTERVAL, CAST('1 hour' AS INTERVAL)): weir has no INTERVAL
 // values, only interval constants, so the operand must be one string,

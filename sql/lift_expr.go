@@ -97,6 +97,9 @@ func (c *converter) scanExprLifts(toks []token) (*exprLifts, error) {
 				if err != nil {
 					return nil, err
 				}
+				if j+2 < len(toks) && isIntervalUnit(toks[j+2]) {
+					return nil, p.errAt(toks[j+2].start, CodeUnsupported, intervalFieldsMsg)
+				}
 				typeEnds[j+1] = start
 				ex.intervals[start] = intervalCast{iv: iv, end: j + 2}
 				continue

@@ -207,7 +207,10 @@ func (c *converter) lift(toks []token) error {
 			if as < 0 {
 				break // let TiDB report the malformed CAST
 			}
-			if toks[as+1].is("INTERVAL") && as+2 == closing {
+			if toks[as+1].is("INTERVAL") && as+2 < closing {
+				return p.errAt(toks[as+2].start, CodeUnsupported, intervalFieldsMsg)
+			}
+			if toks[as+1].is("INTERVAL") {
 				iv, err := p.intervalCast(toks, i+2, as)
 				if err != nil {
 					return err
