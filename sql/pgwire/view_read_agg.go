@@ -1,9 +1,11 @@
 package pgwire
 
-// Aggregating a view's rows (view_read.go): not supported yet. The engine
-// would plan such a SELECT as a continuous aggregation and ask for a window
-// TVF, which is no answer for a client reading a view's current rows; the
-// read is refused here instead, at the aggregate.
+// Aggregating a view's rows (view_read.go): not supported yet. The read is
+// refused here, at the aggregate, before any rewrite: also for PostgreSQL's
+// aggregates weir does not have (string_agg, ...), which a client such as
+// Grafana may send, and for weir_dead_letters. The words are the planner's
+// (planner.viewAggregationErr), so that weir run, weir repl and the wire
+// say the same.
 
 // aggregateNames are the aggregate functions a client may call on a view's
 // rows: weir's own (the planner's) and PostgreSQL's other built-in ones.
@@ -39,7 +41,7 @@ func (p *viewReadPlanner) aggregates() error {
 			depth--
 		case isName(t) && aggregateNames[t.s] && isOpTok(toks[k+1], "(") &&
 			(!isOpTok(toks[k-1], ".") || k >= 2 && isKwTok(toks[k-2], "pg_catalog")):
-			return posErrorf(t.off, codeFeatureNotSupported, "aggregates over a view's rows are not supported yet: %s() over %s", t.s, p.relWhat())
+			return posErrorf(t.off, codeFeatureNotSupported, "aggregate functions over the rows of view %q are not supported yet%s", p.vr.rel.Name, p.aggregateInstead())
 		case clause < 0 && depth == 0 && k > p.fromAt && (isKwTok(t, "group") && isKwTok(toks[k+1], "by") || isKwTok(t, "having")):
 			clause = k
 		}
@@ -51,13 +53,15 @@ func (p *viewReadPlanner) aggregates() error {
 	if isKwTok(toks[clause], "having") {
 		what = "HAVING"
 	}
-	return posErrorf(toks[clause].off, codeFeatureNotSupported, "aggregates over a view's rows are not supported yet: %s over %s", what, p.relWhat())
+	return posErrorf(toks[clause].off, codeFeatureNotSupported, "%s over the rows of view %q is not supported yet%s", what, p.vr.rel.Name, p.aggregateInstead())
 }
 
-// relWhat names the relation read, for messages.
-func (p *viewReadPlanner) relWhat() string {
+// aggregateInstead says what to do instead, for a materialized view (a
+// system view has no source to aggregate).
+func (p *viewReadPlanner) aggregateInstead() string {
 	if p.vr.rel.Kind == RelSystemView {
-		return `system view "` + p.vr.rel.Name + `"`
+		return ""
 	}
-	return `materialized view "` + p.vr.rel.Name + `"; aggregate in a materialized view's own query instead`
+	return "; aggregate over the view's source with a window instead " +
+		"(SELECT ... FROM TUMBLE(source, ts, INTERVAL '5' MINUTE) GROUP BY window_start, window_end, ...)"
 }
