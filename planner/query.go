@@ -132,8 +132,9 @@ func aggregationAt(s *sql.Select) (sql.Pos, bool) {
 
 // viewAggregationErr refuses aggregation over a materialized view's rows
 // (SELECT count(*) FROM v): a view's rows have no event time to window
-// them by. The error is at the first aggregate call, else at GROUP BY or
-// HAVING.
+// them by. The error is at the first aggregate call, else at GROUP BY's
+// first key or HAVING's condition. sql/pgwire refuses a wire client's
+// read of a view in the same words.
 func viewAggregationErr(s *sql.Select, view string) error {
 	const instead = "; aggregate over the view's source with a window instead " +
 		"(SELECT ... FROM TUMBLE(source, ts, INTERVAL '5' MINUTE) GROUP BY window_start, window_end, ...)"
@@ -145,7 +146,11 @@ func viewAggregationErr(s *sql.Select, view string) error {
 		return errf(f.At, codeUnsupported, "aggregate functions over the rows of view %q are not supported yet%s", view, instead)
 	}
 	at, _ := aggregationAt(s)
-	return errf(at, codeUnsupported, "GROUP BY over the rows of view %q is not supported yet%s", view, instead)
+	what := "GROUP BY"
+	if len(s.GroupBy) == 0 {
+		what = "HAVING"
+	}
+	return errf(at, codeUnsupported, "%s over the rows of view %q is not supported yet%s", what, view, instead)
 }
 
 // plainSelect plans a SELECT without aggregation: Filter, then Project.
