@@ -65,7 +65,7 @@ func (c *Checker) Check(stmt sql.Statement) error {
 		if err != nil {
 			return err
 		}
-		v := &catalog.View{Name: s.Name, Materialized: s.Materialized, Schema: plan.Output, SQL: s.Text(), QuerySQL: queryText(s.Text())}
+		v := &catalog.View{Name: s.Name, Materialized: s.Materialized, Schema: plan.Output, SQL: s.Text(), QuerySQL: queryText(s)}
 		if err := e.cat.AddView(v); err != nil {
 			return &sql.Error{At: s.At, Code: "42P07", Msg: err.Error()}
 		}

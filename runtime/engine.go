@@ -210,7 +210,7 @@ func (e *Engine) createView(ctx context.Context, s *sql.CreateView) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	v := &catalog.View{Name: s.Name, Materialized: s.Materialized, Schema: plan.Output, SQL: s.Text(), QuerySQL: queryText(s.Text())}
+	v := &catalog.View{Name: s.Name, Materialized: s.Materialized, Schema: plan.Output, SQL: s.Text(), QuerySQL: queryText(s)}
 	if err := e.cat.AddView(v); err != nil {
 		return nil, &sql.Error{At: s.At, Code: "42P07", Msg: err.Error()}
 	}
@@ -230,13 +230,25 @@ func (e *Engine) createView(ctx context.Context, s *sql.CreateView) (*Result, er
 	return &Result{Tag: tag}, nil
 }
 
-// queryText returns the query part of CREATE ... AS <query>.
-func queryText(create string) string {
-	up := strings.ToUpper(create)
-	if i := strings.Index(up, " AS "); i >= 0 {
-		return strings.TrimSpace(create[i+4:])
+// queryText returns the query part of CREATE [MATERIALIZED] VIEW ... AS
+// <query>, as written: the statement's text from its query's first token
+// (with the parentheses that open before it), taken at the query's byte
+// offset, so that no " AS " inside the query, line break, comment or CRLF
+// line end can cut it short.
+func queryText(s *sql.CreateView) string {
+	src := s.Text()
+	i := s.Query.At.Offset - s.At.Offset
+	if i < 0 || i > len(src) {
+		return src
 	}
-	return create
+	for j := i - 1; j >= 0; j-- {
+		if src[j] == '(' {
+			i = j
+		} else if src[j] != ' ' && src[j] != '\t' && src[j] != '\r' && src[j] != '\n' {
+			break
+		}
+	}
+	return strings.TrimSpace(src[i:])
 }
 
 func (e *Engine) createSink(ctx context.Context, s *sql.CreateSink) (*Result, error) {
