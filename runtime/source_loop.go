@@ -10,8 +10,18 @@ import (
 	"github.com/weirdb/weir/operators"
 )
 
-// run is the source goroutine: read, assign watermarks, hand batches over.
+// run is runWatching without a dead-letter router: lost dead letters do
+// not fail the query.
 func (in *input) run(ctx context.Context, clock operators.Clock, out chan<- message, c *operators.Counters) {
+	in.runWatching(ctx, clock, out, c, nil)
+}
+
+// runWatching is the source goroutine: read, assign watermarks, hand
+// batches over. It fails the query (a msgErr) when a dead letter of its
+// source is lost (dl.watch): after each read, and at end of input once
+// the operator goroutine has handed back every batch, so that the too
+// late events of its last rows were dead-lettered.
+func (in *input) runWatching(ctx context.Context, clock operators.Clock, out chan<- message, c *operators.Counters, dl *deadLetterRouter) {
 	send := func(m message) bool {
 		select {
 		case out <- m:
@@ -19,6 +29,15 @@ func (in *input) run(ctx context.Context, clock operators.Clock, out chan<- mess
 		case <-ctx.Done():
 			return false
 		}
+	}
+	watch := dl.watch(in.def.Name)
+	// lost sends the query's error if a dead letter was lost.
+	lost := func() bool {
+		err := watch.failure()
+		if err != nil {
+			send(message{kind: msgErr, input: in.idx, err: err})
+		}
+		return err != nil
 	}
 	ps, _ := in.src.(operators.PartitionedSource)
 	lastWm := int64(math.MinInt64)
@@ -47,12 +66,20 @@ func (in *input) run(ctx context.Context, clock operators.Clock, out chan<- mess
 		b.Reset(0) // a source returning io.EOF may leave b untouched
 		err := in.src.Read(ctx, b)
 		if err == io.EOF {
+			held := 1 // batches this goroutine holds
 			if b.Live() > 0 {
 				in.process(b, clock, c)
 				in.endPartitions(ps)
+				if lost() {
+					return
+				}
 				if !send(message{kind: msgBatch, input: in.idx, batch: b}) {
 					return
 				}
+				held = 0
+			}
+			if watch.active() && (!in.awaitBatches(ctx, held) || lost()) {
+				return
 			}
 			if in.asg != nil {
 				// End of input: every partition has ended (SHOW WATERMARKS,
@@ -83,6 +110,9 @@ func (in *input) run(ctx context.Context, clock operators.Clock, out chan<- mess
 		// Partitions that ended with this batch leave the watermark after
 		// its rows were judged with them still active.
 		in.endPartitions(ps)
+		if lost() {
+			return
+		}
 		if b.Live() > 0 {
 			if !send(message{kind: msgBatch, input: in.idx, batch: b}) {
 				return
@@ -99,6 +129,21 @@ func (in *input) run(ctx context.Context, clock operators.Clock, out chan<- mess
 			}
 		}
 	}
+}
+
+// awaitBatches waits until the operator goroutine has handed back every
+// batch of the input but the held ones it never had: it has processed all
+// the rows sent (and dead-lettered those too late). It returns false when
+// the query's context is done first.
+func (in *input) awaitBatches(ctx context.Context, held int) bool {
+	for n := held; n < batchesPerInput; n++ {
+		select {
+		case <-in.free:
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 func (in *input) process(b *coldata.Batch, clock operators.Clock, c *operators.Counters) {

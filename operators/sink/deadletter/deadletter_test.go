@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -110,15 +111,60 @@ func TestLoggerRateLimited(t *testing.T) {
 	require.Equal(t, int64(2), l.Total("clicks", "malformed"))
 }
 
-// TestFileWriteError: a dead-letter file that cannot be written reports it
-// on Close, with the OS's reason and the path, without a package prefix.
+// TestLoggerShortWindow: a summary less than a second after the line
+// before (the flush at the end of a run) counts the dead letters since
+// without naming a window ("in the last 0s" would read as none); from one
+// second on, the window is named.
+func TestLoggerShortWindow(t *testing.T) {
+	clock := &manualClock{now: time.Unix(1000, 0)}
+	var out bytes.Buffer
+	l := NewLogger(&out, 10*time.Second, clock)
+	dl := func(reason, detail string) {
+		l.DeadLetter(&operators.DeadLetter{Source: "metrics", Reason: reason, Detail: detail})
+	}
+	dl("malformed", "bad json")
+	clock.now = clock.now.Add(200 * time.Millisecond)
+	dl("malformed", "bad ts")
+	dl("too_late", "")
+	clock.now = clock.now.Add(700 * time.Millisecond) // 900 ms since the first line
+	l.Flush()
+	dl("malformed", "x") // held back: 0 s since the last line
+	clock.now = clock.now.Add(time.Second)
+	l.Flush() // exactly 1 s since the last line
+	want := "weir: 1 dead letter: metrics malformed=1 (last: bad json)\n" +
+		"weir: 2 more dead letters: metrics malformed=1 (last: bad ts), metrics too_late=1\n" +
+		"weir: 1 dead letter in the last 1s: metrics malformed=1 (last: x)\n"
+	require.Equal(t, want, out.String())
+}
+
+// TestFileWriteError: a dead letter that cannot be written (a full disk)
+// is counted, with the reason naming the file and without a package
+// prefix or the OS's own "write PATH" repeated; each later one is tried
+// again (and counted when it fails too). Close returns the first reason.
 func TestFileWriteError(t *testing.T) {
 	if _, err := os.Stat("/dev/full"); err != nil {
 		t.Skip("no /dev/full")
 	}
 	f, err := NewFile("/dev/full", false)
 	require.NoError(t, err)
+	n, err := f.Lost()
+	require.Zero(t, n)
+	require.NoError(t, err)
+	require.NoError(t, f.Err())
+
 	f.DeadLetter(&operators.DeadLetter{Source: "s", Reason: operators.ReasonMalformed, TimeMs: 1})
-	require.EqualError(t, f.Err(), "writing dead letters: write /dev/full: no space left on device")
-	require.EqualError(t, f.Close(), "writing dead letters: write /dev/full: no space left on device")
+	const why = "writing dead letters to /dev/full: no space left on device"
+	n, err = f.Lost()
+	require.Equal(t, int64(1), n)
+	require.EqualError(t, err, why)
+	require.ErrorIs(t, err, syscall.ENOSPC)
+	f.DeadLetter(&operators.DeadLetter{Source: "s", Reason: operators.ReasonTooLate, TimeMs: 2})
+	n, err = f.Lost()
+	require.Equal(t, int64(2), n)
+	require.EqualError(t, err, why)
+	require.EqualError(t, f.Err(), why)
+	require.EqualError(t, f.Close(), why)
+	f.DeadLetter(&operators.DeadLetter{Source: "s"}) // after Close: ignored, not counted
+	n, _ = f.Lost()
+	require.Equal(t, int64(2), n)
 }

@@ -13,13 +13,21 @@ import (
 
 // Logger counts dead letters per source and reason and writes at most one
 // summary line per interval, for sources without a dead-letter destination
-// (so that none is silently lost). A line looks like
+// (so that none is silently lost). The first line is written at once and
+// counts the first dead letter:
+//
+//	weir: 1 dead letter: metrics malformed=1 (last: ...)
+//
+// each later one counts those since the line before, and names the time
+// since then when it is at least a second:
 //
 //	weir: 5 dead letters in the last 10s: metrics malformed=4 (last: ...), metrics too_late=1
+//	weir: 2 more dead letters: metrics malformed=2 (last: ...)
 //
-// It is written from DeadLetter when the interval since the previous line
-// has passed (no goroutine of its own); Flush writes what is pending. Safe
-// for concurrent use.
+// (the second form comes from a Flush soon after a line, at the end of a
+// run). A line is written from DeadLetter when the interval since the
+// previous line has passed (no goroutine of its own); Flush writes what is
+// pending. Safe for concurrent use.
 type Logger struct {
 	mu      sync.Mutex
 	w       io.Writer
@@ -97,10 +105,15 @@ func (l *Logger) writeLocked(now time.Time) {
 		return keys[i].reason < keys[j].reason
 	})
 	var sb strings.Builder
-	if l.last.IsZero() {
+	switch since := now.Sub(l.last); {
+	case l.last.IsZero():
 		fmt.Fprintf(&sb, "weir: %d dead letter%s: ", n, plural(n))
-	} else {
-		fmt.Fprintf(&sb, "weir: %d dead letter%s in the last %s: ", n, plural(n), now.Sub(l.last).Round(time.Millisecond))
+	case since < time.Second:
+		// "in the last 0s" would read as none: the window is too short
+		// to be worth naming.
+		fmt.Fprintf(&sb, "weir: %d more dead letter%s: ", n, plural(n))
+	default:
+		fmt.Fprintf(&sb, "weir: %d dead letter%s in the last %s: ", n, plural(n), since.Round(time.Millisecond))
 	}
 	for i, k := range keys {
 		if i > 0 {

@@ -40,9 +40,12 @@ const (
 // write (after those retries, or kafka-go's own produce retries) is
 // counted, logged at once on the error log (SetErrorLog; the first failure
 // immediately, later ones at most every errorLogEvery with their count),
-// kept as Err for the runtime to poll while the query runs, and returned by
-// Close. Dead letters still queued when the process is
-// killed (kill -9, a crash) are lost: they are not part of checkpoints.
+// kept as Err and Lost, and returned by Close. The runtime polls Lost
+// while the queries reading the source run and fails them at the first
+// lost dead letter (none is dropped silently): a query fails once the
+// write has failed for good, up to retry.Default.For after it was made.
+// Dead letters still queued when the process is killed (kill -9, a crash)
+// are lost: they are not part of checkpoints.
 //
 // Order: the message key is the source partition, so the dead letters of
 // one partition land in one partition of the dead-letter topic in the order
@@ -59,8 +62,10 @@ type DeadLetterTopic struct {
 
 	written atomic.Int64
 	failed  atomic.Int64
+	lost    atomic.Int64 // failed writes (not dead letters refused after Close)
 	mu      sync.Mutex
 	err     error
+	last    error // why the latest failed write failed, without the source
 	closed  bool
 	log     io.Writer // where write failures are reported at once
 	logged  time.Time // when a failure was last logged
@@ -117,14 +122,19 @@ func (d *DeadLetterTopic) completion(msgs []kafkago.Message, err error) {
 		d.written.Add(int64(len(msgs)))
 		return
 	}
-	d.failed.Add(int64(len(msgs)))
 	who := fmt.Sprintf("dead letters of topic %q", d.sourceTopic)
 	if d.source != "" {
 		who = "source " + d.source
 	}
-	werr := fmt.Errorf("%s: writing %d dead letters to topic %q: %w", who, len(msgs), d.w.Topic, err)
+	what := fmt.Errorf("writing %d dead letters to topic %q: %w", len(msgs), d.w.Topic, err)
+	werr := fmt.Errorf("%s: %w", who, what)
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	// Counted under mu, with last: Lost never sees the count without its
+	// reason.
+	d.failed.Add(int64(len(msgs)))
+	d.lost.Add(int64(len(msgs)))
+	d.last = what
 	if d.err == nil {
 		d.err = werr
 	}
@@ -185,6 +195,20 @@ func (d *DeadLetterTopic) Err() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.err
+}
+
+// Lost returns how many dead letters could not be written so far and why
+// the latest could not (`writing 3 dead letters to topic "dlq": REASON`,
+// without the source, which the runtime names); nil when none was lost.
+// Cheap when none was: the runtime calls it after every read of the
+// source.
+func (d *DeadLetterTopic) Lost() (int64, error) {
+	if d.lost.Load() == 0 {
+		return 0, nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.lost.Load(), d.last
 }
 
 // Close flushes queued dead letters and returns the first write error.
