@@ -69,7 +69,7 @@ func (w *WireEngine) Execute(ctx context.Context, _ *pgwire.Session, stmt string
 		if err != nil {
 			return nil, err
 		}
-		return newStreamResult(sub, sub.Query().Plan.Windowed), nil
+		return newStreamResult(sub, true), nil // _emit on every continuous SELECT, NULL without a window (as weir run's jsonl)
 	case *sql.Subscribe:
 		sub, err := w.e.Subscribe(s.View)
 		if err != nil {
@@ -142,7 +142,7 @@ func (w *WireEngine) Describe(ctx context.Context, _ *pgwire.Session, stmt strin
 		if err != nil {
 			return nil, err
 		}
-		return wireColumns(plan.Output, plan.Windowed), nil
+		return wireColumns(plan.Output, true), nil
 	case *sql.Subscribe:
 		v := w.e.cat.View(s.View)
 		if v == nil {
@@ -284,10 +284,10 @@ func (r *streamResult) Next(ctx context.Context) (pgwire.Row, bool, error) {
 	if r.emit {
 		e := &r.row[len(b.Cols)]
 		*e = pgwire.Value{}
-		if k := b.Emit[r.i]; k == coldata.EmitNone {
+		if r.i >= len(b.Emit) || b.Emit[r.i] == coldata.EmitNone {
 			e.Null = true
 		} else {
-			e.S = k.String()
+			e.S = b.Emit[r.i].String()
 		}
 	}
 	r.i++
