@@ -176,7 +176,11 @@ func (w *WireEngine) Relations(context.Context) []pgwire.Relation {
 		out = append(out, pgwire.Relation{Name: s.Name, Kind: pgwire.RelSource, Columns: wireColumns(s.Schema, false)})
 	}
 	for _, v := range w.e.cat.Views() {
-		out = append(out, pgwire.Relation{Name: v.Name, Kind: pgwire.RelView, Columns: wireColumns(v.Schema, false), Definition: v.QuerySQL})
+		kind := pgwire.RelView
+		if !v.Materialized {
+			kind = pgwire.RelPlainView
+		}
+		out = append(out, pgwire.Relation{Name: v.Name, Kind: kind, Columns: wireColumns(v.Schema, false), Definition: v.QuerySQL})
 	}
 	out = append(out, pgwire.Relation{Name: DeadLettersView, Kind: pgwire.RelSystemView, Columns: wireColumns(deadLetterSchema, false)})
 	return out

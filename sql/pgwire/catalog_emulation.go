@@ -45,7 +45,7 @@ func relkind(k RelationKind) string {
 	switch k {
 	case RelView:
 		return "m"
-	case RelSystemView:
+	case RelSystemView, RelPlainView:
 		return "v"
 	}
 	return "r"
@@ -55,7 +55,7 @@ func relkindName(k RelationKind) string {
 	switch k {
 	case RelView:
 		return "materialized view"
-	case RelSystemView:
+	case RelSystemView, RelPlainView:
 		return "view"
 	}
 	return "table"

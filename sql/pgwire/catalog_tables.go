@@ -149,7 +149,7 @@ func (c *conn) catalogTable(ctx context.Context, name string) *catalogTable {
 			switch {
 			case name == "pg_tables" && r.Kind == RelSource:
 				t.rows = append(t.rows, []value{txt("public"), txt(r.Name), txt(user), nullText(), boolean(false), boolean(false), boolean(false), boolean(false)})
-			case name == "pg_views" && r.Kind == RelSystemView:
+			case name == "pg_views" && (r.Kind == RelSystemView || r.Kind == RelPlainView):
 				t.rows = append(t.rows, []value{txt("public"), txt(r.Name), txt(user), def})
 			case name == "pg_matviews" && r.Kind == RelView:
 				t.rows = append(t.rows, []value{txt("public"), txt(r.Name), txt(user), nullText(), boolean(false), boolean(true), def})

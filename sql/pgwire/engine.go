@@ -111,6 +111,10 @@ const (
 	RelView
 	// RelSystemView is a system view such as weir_dead_letters (relkind 'v').
 	RelSystemView
+	// RelPlainView is a view that is not materialized (CREATE VIEW, relkind
+	// 'v'): it stores no rows, and a SELECT from it runs its query
+	// continuously, as a SELECT from a source does.
+	RelPlainView
 )
 
 // Relation is a queryable or describable catalog object.

@@ -145,8 +145,8 @@ func (p *viewReadPlanner) from(rels []Relation) bool {
 		return false
 	}
 	rel := findRelation(rels, toks[j].s)
-	if rel == nil || rel.Kind == RelSource {
-		return false
+	if rel == nil || rel.Kind == RelSource || rel.Kind == RelPlainView {
+		return false // a continuous query, not a read of stored rows
 	}
 	p.relAt = j
 	j++
