@@ -33,7 +33,7 @@ func newMetricsCollector(e *Engine) *metricsCollector {
 	return &metricsCollector{
 		e:                e,
 		eventsIn:         d("events_in_total", "Events read by the query's sources.", q),
-		rowsOut:          d("rows_out_total", "Result rows the query emitted.", q),
+		rowsOut:          d("rows_out_total", "Result rows the query's sink delivered (written, committed or acknowledged).", q),
 		late:             d("late_events_total", "Events late for at least one window (SEMANTICS.md §4).", q),
 		dropped:          d("dropped_events_total", "Events too late for every window they belong to.", q),
 		windowsCreated:   d("windows_created_total", "Windows (per group key) created.", q),
