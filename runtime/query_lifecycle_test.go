@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -124,15 +125,22 @@ CREATE MATERIALIZED VIEW w AS SELECT ts, model FROM f;`, filepath.Join(dir, "out
 func TestFailedViewStaysListed(t *testing.T) {
 	eng := runtime.New(runtime.Options{Stderr: io.Discard})
 	defer eng.Close()
-	// A directory opens like a file but fails the first read (EISDIR), so
-	// the view's query starts and then fails.
-	execStmts(t, eng, fmt.Sprintf(`CREATE SOURCE d (ts TIMESTAMP, model VARCHAR) WITH (connector = 'file', path = '%s');
-CREATE MATERIALIZED VIEW bad AS SELECT ts, model FROM d;`, t.TempDir()))
+	// The dead-letter file is /dev/full (a full disk): the view's query
+	// starts, reads the malformed line and fails writing its dead letter.
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full to fail dead-letter writes with")
+	}
+	dir := t.TempDir()
+	data := filepath.Join(dir, "d.jsonl")
+	require.NoError(t, os.WriteFile(data, []byte("{\"ts\": 1, \"model\": \"a\"}\nnot json\n"), 0o644))
+	execStmts(t, eng, fmt.Sprintf(`CREATE SOURCE d (ts TIMESTAMP, model VARCHAR) WITH (connector = 'file', path = '%s',
+  dead_letter_path = '/dev/full');
+CREATE MATERIALIZED VIEW bad AS SELECT ts, model FROM d;`, data))
 	waitStopped(t, eng)
 	listed := listedQueries(t, eng)
 	require.Len(t, listed, 1)
 	require.True(t, strings.HasPrefix(listed[0], "q1 failed: "), listed[0])
-	require.Contains(t, listed[0], "is a directory")
+	require.Equal(t, "q1 failed: source d: writing dead letters to /dev/full: no space left on device", listed[0])
 
 	w := runtime.NewWireEngine(eng)
 	ctx := context.Background()
@@ -140,7 +148,7 @@ CREATE MATERIALIZED VIEW bad AS SELECT ts, model FROM d;`, t.TempDir()))
 		res, err := w.Execute(ctx, nil, "SELECT model FROM d")
 		require.NoError(t, err)
 		_, _, err = res.Next(ctx)
-		require.ErrorContains(t, err, "is a directory")
+		require.ErrorContains(t, err, "source d: writing dead letters to /dev/full: no space left on device")
 		require.NoError(t, res.Close())
 	}
 	listed = listedQueries(t, eng)
