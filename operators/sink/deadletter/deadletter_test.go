@@ -3,6 +3,7 @@ package deadletter
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,4 +168,45 @@ func TestFileWriteError(t *testing.T) {
 	f.DeadLetter(&operators.DeadLetter{Source: "s"}) // after Close: ignored, not counted
 	n, _ = f.Lost()
 	require.Equal(t, int64(2), n)
+}
+
+// shortWriter writes the first n bytes of its first Write and fails it
+// with err; later Writes go through to w.
+type shortWriter struct {
+	w    io.Writer
+	n    int
+	err  error
+	used bool
+}
+
+func (s *shortWriter) Write(p []byte) (int, error) {
+	if s.used {
+		return s.w.Write(p)
+	}
+	s.used = true
+	n, _ := s.w.Write(p[:s.n])
+	return n, s.err
+}
+
+// TestFileShortWrite: a write cut short (the disk filled mid-line) loses
+// that dead letter; the next one, once there is room again, is written on
+// a line of its own, so every complete line of the file is still one JSON
+// object. The loss stays counted.
+func TestFileShortWrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dlq.jsonl")
+	f, err := NewFile(path, false)
+	require.NoError(t, err)
+	f.w = &shortWriter{w: f.f, n: 10, err: syscall.ENOSPC}
+	f.DeadLetter(&operators.DeadLetter{Source: "s", Offset: 1, Reason: operators.ReasonMalformed, Payload: []byte("a"), TimeMs: 1767225600000})
+	n, err := f.Lost()
+	require.Equal(t, int64(1), n)
+	require.EqualError(t, err, "writing dead letters to "+path+": no space left on device")
+	f.DeadLetter(&operators.DeadLetter{Source: "s", Offset: 2, Reason: operators.ReasonMalformed, Payload: []byte("b"), TimeMs: 1767225600000})
+	n, _ = f.Lost()
+	require.Equal(t, int64(1), n)
+	require.EqualError(t, f.Close(), "writing dead letters to "+path+": no space left on device")
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, `{"time":"2`+"\n"+
+		`{"time":"2026-01-01T00:00:00.000Z","source":"s","partition":0,"offset":2,"reason":"malformed","detail":"","payload":"b"}`+"\n", string(got))
 }

@@ -3,6 +3,7 @@ package deadletter
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strconv"
@@ -35,7 +36,8 @@ import (
 type File struct {
 	mu    sync.Mutex
 	path  string
-	f     *os.File
+	f     *os.File  // nil once closed
+	w     io.Writer // f (a test's writer)
 	buf   []byte
 	lines bool // also write the offset as "line"
 	cut   bool // the last write was cut short: start the next on a new line
@@ -55,7 +57,7 @@ func NewFile(path string, lineNumbers bool) (*File, error) {
 	if err != nil {
 		return nil, err // *fs.PathError: "open PATH: reason"
 	}
-	return &File{path: path, f: f, lines: lineNumbers}, nil
+	return &File{path: path, f: f, w: f, lines: lineNumbers}, nil
 }
 
 // DeadLetter writes d as one line. A dead letter that cannot be written is
@@ -73,7 +75,7 @@ func (f *File) DeadLetter(d *operators.DeadLetter) {
 	}
 	f.buf = appendJSON(f.buf, d, f.lines)
 	f.buf = append(f.buf, '\n')
-	n, err := f.f.Write(f.buf)
+	n, err := f.w.Write(f.buf)
 	if err == nil {
 		f.cut = false
 		return
