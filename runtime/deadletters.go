@@ -210,5 +210,6 @@ func (q queryDeadLetters) DeadLetter(d *operators.DeadLetter) {
 	q.next.DeadLetter(d)
 }
 
-// dlNow is the time the dead-letter logger uses between summaries.
+// dlLogEvery is the least time between two summary lines of the dead-letter
+// logger (sources without a destination).
 const dlLogEvery = 10 * time.Second

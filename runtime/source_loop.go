@@ -20,7 +20,7 @@ func (in *input) run(ctx context.Context, clock operators.Clock, out chan<- mess
 // batches over. It fails the query (a msgErr) when a dead letter of its
 // source is lost (dl.watch): after each read, and at end of input once
 // the operator goroutine has handed back every batch, so that the too
-// late events of its last rows were dead-lettered.
+// late events among its last rows have been dead-lettered.
 func (in *input) runWatching(ctx context.Context, clock operators.Clock, out chan<- message, c *operators.Counters, dl *deadLetterRouter) {
 	send := func(m message) bool {
 		select {
