@@ -206,7 +206,7 @@ func (q *Query) start(parent context.Context, e *Engine, sink operators.Operator
 					}
 				}
 			}()
-			in.run(ctx, e.clock, ch, &q.Counters)
+			in.runWatching(ctx, e.clock, ch, &q.Counters, e.deadLetters)
 		}(in)
 	}
 	go func() {

@@ -10,12 +10,6 @@ import (
 	"github.com/weirdb/weir/operators"
 )
 
-// run is runWatching without a dead-letter router: lost dead letters do
-// not fail the query.
-func (in *input) run(ctx context.Context, clock operators.Clock, out chan<- message, c *operators.Counters) {
-	in.runWatching(ctx, clock, out, c, nil)
-}
-
 // runWatching is the source goroutine: read, assign watermarks, hand
 // batches over. It fails the query (a msgErr) when a dead letter of its
 // source is lost (dl.watch): after each read, and at end of input once
