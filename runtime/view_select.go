@@ -81,7 +81,7 @@ func planRead(name string, schema catalog.Schema, q *sql.Query) (*boundedPlan, e
 		return nil, &sql.Error{At: sel.At, Code: "0A000", Msg: "a view is read with SELECT ... FROM view"}
 	}
 	cat := catalog.New()
-	if err := cat.AddSource(&catalog.Source{Name: name, Schema: schema, Connector: "view", Options: catalog.Options{}}); err != nil {
+	if err := cat.AddSource(&catalog.Source{Name: name, Schema: schema, Connector: planner.ViewConnector, Options: catalog.Options{}}); err != nil {
 		return nil, err
 	}
 	plain := func(items []sql.SelectItem) *sql.Query {
