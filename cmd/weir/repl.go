@@ -17,6 +17,7 @@ import (
 
 	"github.com/chzyer/readline"
 
+	"github.com/weirdb/weir/operators/sink/stdout"
 	"github.com/weirdb/weir/runtime"
 	"github.com/weirdb/weir/sql"
 )
@@ -352,7 +353,7 @@ func (p *rowPrinter) row(vals []string) {
 		if i > 0 {
 			p.line = append(p.line, " | "...)
 		}
-		p.line = append(p.line, v...)
+		p.line = append(p.line, stdout.CellText(v)...)
 	}
 	p.line = append(p.line, '\n')
 	p.w.Write(p.line)
@@ -380,6 +381,16 @@ func printRowCount(w io.Writer, n int) {
 // NULL as an empty cell) and the row count. Widths count runes; trailing
 // blanks are trimmed from every line.
 func printTable(w io.Writer, names []string, numeric []bool, rows [][]string) {
+	// One value, one line: escape newlines and other controls as weir
+	// run's table format does (psql would wrap the cell with '+').
+	esc := make([][]string, len(rows))
+	for r, row := range rows {
+		esc[r] = make([]string, len(row))
+		for i, v := range row {
+			esc[r][i] = stdout.CellText(v)
+		}
+	}
+	rows = esc
 	widths := make([]int, len(names))
 	for i, n := range names {
 		widths[i] = utf8.RuneCountInString(n)

@@ -101,6 +101,23 @@ func TestPrintTable(t *testing.T) {
 	b.Reset()
 	printTable(&b, []string{"a"}, nil, [][]string{{"x"}})
 	require.Equal(t, " a\n---\n x\n(1 row)\n", b.String())
+
+	// A multi-line value (SHOW QUERIES' sql) stays on its row: newline,
+	// CR and tab print as \n, \r, \t, and widths count the escapes.
+	b.Reset()
+	printTable(&b, []string{"id", "sql"}, nil, [][]string{{"q1", "SELECT a\r\nFROM\tm"}})
+	require.Equal(t, ` id |         sql
+----+---------------------
+ q1 | SELECT a\r\nFROM\tm
+(1 row)
+`, b.String())
+
+	b.Reset()
+	p := &rowPrinter{w: &b}
+	p.columns([]string{"k", "_emit"})
+	p.row([]string{"a\nb", "final"})
+	p.end()
+	require.Equal(t, "k | _emit\n---------\na\\nb | final\n(1 row)\n", b.String())
 }
 
 func TestCompleter(t *testing.T) {

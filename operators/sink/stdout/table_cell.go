@@ -87,3 +87,15 @@ func runeWidth(r rune) int {
 	}
 	return 1
 }
+
+// CellText returns s as a table cell shows it (appendCell): control
+// characters escaped, so that a value never spans more than one line. The
+// REPL's tables use it too.
+func CellText(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return string(appendCell(nil, []byte(s)))
+		}
+	}
+	return s
+}
