@@ -54,8 +54,8 @@ func TestDeadLetterTopicFailureReportedAtOnce(t *testing.T) {
 	case <-time.After(testDeadline):
 		t.Fatal("the failed dead-letter write was not logged")
 	}
-	require.Contains(t, log.String(), `weir: dead letters of topic "llm-metrics": writing 1 dead letters to topic "dlq"`)
-	require.Contains(t, log.String(), "(1 dead letters lost so far)")
+	require.Contains(t, log.String(), `weir: dead letters of topic "llm-metrics": writing 1 dead letter to topic "dlq"`)
+	require.Contains(t, log.String(), "(1 dead letter lost so far)")
 	require.ErrorContains(t, dlt.Err(), `topic "dlq"`)
 	require.Equal(t, int64(1), dlt.Failed())
 	require.Error(t, dlt.Close())
@@ -73,4 +73,12 @@ func TestDeadLetterTopicCreatedWhenBrokerAllows(t *testing.T) {
 	require.NoError(t, dlt.Close())
 	require.Equal(t, int64(1), dlt.Written())
 	require.Equal(t, "x", string(readTopic(t, addr, "new-dlq", 0, 1)[0].Value))
+}
+
+// The failure lines count dead letters in English: "1 dead letter",
+// "2 dead letters".
+func TestCountDeadLetters(t *testing.T) {
+	require.Equal(t, "1 dead letter", countDeadLetters(1))
+	require.Equal(t, "2 dead letters", countDeadLetters(2))
+	require.Equal(t, "0 dead letters", countDeadLetters(0))
 }

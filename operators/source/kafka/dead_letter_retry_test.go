@@ -65,7 +65,7 @@ func TestDeadLetterTopicRetryGivesUp(t *testing.T) {
 	case <-time.After(testDeadline):
 		t.Fatal("the lost dead letter was not logged")
 	}
-	require.Contains(t, log.String(), `weir: dead letters of topic "llm-metrics": writing 1 dead letters to topic "dlq": [5] Leader Not Available`)
+	require.Contains(t, log.String(), `weir: dead letters of topic "llm-metrics": writing 1 dead letter to topic "dlq": [5] Leader Not Available`)
 	require.Contains(t, log.String(), "still failing after")
 	require.ErrorIs(t, dlt.Err(), kafkago.LeaderNotAvailable)
 	require.Equal(t, int64(1), dlt.Failed())

@@ -126,7 +126,7 @@ func (d *DeadLetterTopic) completion(msgs []kafkago.Message, err error) {
 	if d.source != "" {
 		who = "source " + d.source
 	}
-	what := fmt.Errorf("writing %d dead letters to topic %q: %w", len(msgs), d.w.Topic, err)
+	what := fmt.Errorf("writing %s to topic %q: %w", countDeadLetters(int64(len(msgs))), d.w.Topic, err)
 	werr := fmt.Errorf("%s: %w", who, what)
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -140,9 +140,18 @@ func (d *DeadLetterTopic) completion(msgs []kafkago.Message, err error) {
 	}
 	now := time.Now()
 	if d.log != nil && (d.logged.IsZero() || now.Sub(d.logged) >= errorLogEvery) {
-		fmt.Fprintf(d.log, "weir: %v (%d dead letters lost so far)\n", werr, d.failed.Load())
+		fmt.Fprintf(d.log, "weir: %v (%s lost so far)\n", werr, countDeadLetters(d.failed.Load()))
 		d.logged = now
 	}
+}
+
+// countDeadLetters says n dead letters in words: "1 dead letter", "3 dead
+// letters".
+func countDeadLetters(n int64) string {
+	if n == 1 {
+		return "1 dead letter"
+	}
+	return strconv.FormatInt(n, 10) + " dead letters"
 }
 
 // SetErrorLog sets where write failures are reported as they happen
