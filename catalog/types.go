@@ -42,21 +42,33 @@ func (t Type) String() string {
 // Numeric reports whether t is BIGINT or DOUBLE.
 func (t Type) Numeric() bool { return t == Bigint || t == Double }
 
-// ParseType maps a SQL type name (any case, with its synonyms) to a Type.
-// Synonyms: INT, INTEGER → BIGINT; FLOAT, REAL → DOUBLE; TEXT, STRING →
-// VARCHAR; BOOL → BOOLEAN.
+// ParseType maps a SQL type name (any case, words separated by any
+// spaces) to a Type. Besides the canonical names it accepts their
+// synonyms (typeSynonyms): Flink's and MySQL's, and PostgreSQL's as
+// drivers and Grafana send them (int4, float8, bpchar, timestamptz).
 func ParseType(name string) (Type, bool) {
-	switch strings.ToUpper(name) {
-	case "BIGINT", "INT", "INTEGER", "INT8", "SMALLINT":
-		return Bigint, true
-	case "DOUBLE", "FLOAT", "REAL", "FLOAT8", "DECIMAL", "NUMERIC":
-		return Double, true
-	case "VARCHAR", "TEXT", "STRING", "CHAR":
-		return Varchar, true
-	case "BOOLEAN", "BOOL":
-		return Boolean, true
-	case "TIMESTAMP", "TIMESTAMPTZ":
-		return Timestamp, true
-	}
-	return Unknown, false
+	name = strings.ToUpper(strings.Join(strings.Fields(name), " "))
+	t, ok := typeSynonyms[name]
+	return t, ok
+}
+
+// typeSynonyms maps every accepted type name, upper case, to its Type.
+// Every integer width is BIGINT and every floating-point or exact numeric
+// one DOUBLE: INT2 does not check the range of a SMALLINT. A parser reading
+// a two-word name (DOUBLE PRECISION, CHARACTER VARYING) may look up its
+// first word and accept the second itself.
+var typeSynonyms = map[string]Type{
+	"BIGINT": Bigint, "INT": Bigint, "INTEGER": Bigint, "SMALLINT": Bigint,
+	"INT2": Bigint, "INT4": Bigint, "INT8": Bigint,
+
+	"DOUBLE": Double, "DOUBLE PRECISION": Double, "FLOAT": Double, "REAL": Double,
+	"FLOAT4": Double, "FLOAT8": Double, "DECIMAL": Double, "NUMERIC": Double,
+
+	"VARCHAR": Varchar, "TEXT": Varchar, "STRING": Varchar, "CHAR": Varchar,
+	"CHARACTER": Varchar, "CHARACTER VARYING": Varchar, "BPCHAR": Varchar,
+
+	"BOOLEAN": Boolean, "BOOL": Boolean,
+
+	"TIMESTAMP": Timestamp, "TIMESTAMPTZ": Timestamp,
+	"TIMESTAMP WITH TIME ZONE": Timestamp, "TIMESTAMP WITHOUT TIME ZONE": Timestamp,
 }

@@ -121,18 +121,8 @@ func (p *parser) columnDef() (ColumnDef, error) {
 	return ColumnDef{At: at, Name: name, Type: typ}, nil
 }
 
-// pgTypeAliases are PostgreSQL's names of weir's types that
-// catalog.ParseType does not know, as drivers and Grafana send them
-// (x::int4, x::float8): the integer and floating-point widths all map to
-// weir's one integer and one floating-point type.
-var pgTypeAliases = map[string]catalog.Type{
-	"INT2": catalog.Bigint, "INT4": catalog.Bigint,
-	"FLOAT4":    catalog.Double,
-	"CHARACTER": catalog.Varchar, "BPCHAR": catalog.Varchar,
-}
-
-// typeName parses a SQL type: a name with its synonyms (catalog.ParseType
-// and pgTypeAliases), DOUBLE PRECISION, CHARACTER VARYING, an ignored
+// typeName parses a SQL type: a name with its synonyms (catalog.ParseType,
+// PostgreSQL's among them), DOUBLE PRECISION, CHARACTER VARYING, an ignored
 // length or precision, and TIMESTAMP WITH[OUT] TIME ZONE.
 func (p *parser) typeName() (catalog.Type, error) {
 	const expected = "a type (BIGINT, DOUBLE, VARCHAR, BOOLEAN or TIMESTAMP)"
@@ -141,9 +131,6 @@ func (p *parser) typeName() (catalog.Type, error) {
 		return catalog.Unknown, p.syntaxErr(t, expected)
 	}
 	typ, ok := catalog.ParseType(t.val)
-	if !ok {
-		typ, ok = pgTypeAliases[strings.ToUpper(t.val)]
-	}
 	if !ok {
 		return catalog.Unknown, p.syntaxErr(t, expected)
 	}
