@@ -140,14 +140,19 @@ func (e *Engine) watermarkConfig(def *catalog.Source, src operators.Source, n *p
 	return cfg, nil
 }
 
-// routeDeadLetters sets up a source's dead-letter destination.
+// routeDeadLetters sets up a source's dead-letter destination. It does
+// nothing when the name is taken: the source's CREATE fails then (42P07),
+// and the destination of a source of that name stays as it is.
 func (e *Engine) routeDeadLetters(def *catalog.Source) error {
+	if e.cat.Source(def.Name) != nil || e.cat.View(def.Name) != nil || e.cat.Sink(def.Name) != nil {
+		return nil
+	}
 	if p, ok := def.Options.Get("dead_letter_path"); ok && p != "" {
 		f, err := deadletter.NewFile(p, def.Connector == "file")
 		if err != nil {
 			return fmt.Errorf("source %s: dead_letter_path: %w", def.Name, err)
 		}
-		e.deadLetters.route(def.Name, f)
+		e.reportDeadLetterClose(e.deadLetters.route(def.Name, f))
 	}
 	if def.Connector == "kafka" {
 		dlt, err := kafka.DeadLetterSinkFor(def)
@@ -156,10 +161,28 @@ func (e *Engine) routeDeadLetters(def *catalog.Source) error {
 		}
 		if dlt != nil {
 			dlt.SetErrorLog(e.stderr)
-			e.deadLetters.route(def.Name, dlt)
+			e.reportDeadLetterClose(e.deadLetters.route(def.Name, dlt))
 		}
 	}
 	return nil
+}
+
+// dropDeadLetters closes a dropped source's dead-letter destination and
+// stops routing its name there (deadLetterRouter.unroute).
+func (e *Engine) dropDeadLetters(source string) {
+	e.reportDeadLetterClose(e.deadLetters.unroute(source))
+}
+
+// reportDeadLetterClose writes what closing a source's dead-letter
+// destination found (dead letters lost that no query failed with, a failed
+// close) on stderr: the statement that closed it (DROP SOURCE, a CREATE
+// SOURCE replacing a leftover destination) succeeds regardless.
+// The error names the source: "weir: source d: writing dead letters to
+// /x/dl.jsonl: no space left on device (1 dead letter lost)".
+func (e *Engine) reportDeadLetterClose(err error) {
+	if err != nil {
+		fmt.Fprintf(e.stderr, "weir: %v\n", err)
+	}
 }
 
 func newDeadLetterLogger(w interface{ Write([]byte) (int, error) }, clock operators.Clock) operators.DeadLetterSink {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,7 +29,7 @@ const recentDeadLetters = 1000
 type deadLetterRouter struct {
 	mu       sync.Mutex
 	dests    map[string]*dlDest // by lower-cased source name
-	routed   []*dlDest          // every destination ever routed, closed by Close
+	routed   []*dlDest          // the destinations in dests, in routing order, closed by Close
 	fallback operators.DeadLetterSink
 	recent   []operators.DeadLetter // ring buffer
 	next     int
@@ -58,14 +59,50 @@ func newDeadLetterRouter(fallback operators.DeadLetterSink, clock operators.Cloc
 	return &deadLetterRouter{dests: map[string]*dlDest{}, fallback: fallback, clock: clock}
 }
 
-// route sets the destination of a source's dead letters.
-func (r *deadLetterRouter) route(source string, d operators.DeadLetterSink) {
+// route sets the destination of a source's dead letters. A destination
+// still routed under the name (of a source whose CREATE failed after
+// routing) is closed, and what closing it found is returned (dlDest.close).
+func (r *deadLetterRouter) route(source string, d operators.DeadLetterSink) error {
 	dest := &dlDest{source: source, sink: d}
 	dest.lossy, _ = d.(lossCounter)
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	old := r.forgetLocked(source)
 	r.dests[strings.ToLower(source)] = dest
 	r.routed = append(r.routed, dest)
+	r.mu.Unlock()
+	if old == nil {
+		return nil
+	}
+	return old.close()
+}
+
+// unroute closes the destination of a dropped source's dead letters and
+// stops routing its name there: the dead letters of a source created again
+// under the name go to that source's destination, and the file of a
+// dead_letter_path is closed now rather than when the engine closes. It
+// returns the dead letters lost that no query failed with and the error of
+// closing, as Close does; nil when the source had no destination.
+func (r *deadLetterRouter) unroute(source string) error {
+	r.mu.Lock()
+	dest := r.forgetLocked(source)
+	r.mu.Unlock()
+	if dest == nil {
+		return nil
+	}
+	return dest.close()
+}
+
+// forgetLocked removes source's destination from the router and returns
+// it, or nil; r.mu is held.
+func (r *deadLetterRouter) forgetLocked(source string) *dlDest {
+	key := strings.ToLower(source)
+	dest := r.dests[key]
+	if dest == nil {
+		return nil
+	}
+	delete(r.dests, key)
+	r.routed = slices.DeleteFunc(r.routed, func(d *dlDest) bool { return d == dest })
+	return dest
 }
 
 // DeadLetter implements operators.DeadLetterSink.
@@ -157,22 +194,8 @@ func (r *deadLetterRouter) Close() error {
 	defer r.mu.Unlock()
 	var errs []error
 	for _, dest := range r.routed {
-		c, ok := dest.sink.(io.Closer)
-		if !ok {
-			continue
-		}
-		cerr := c.Close()
-		if dest.lossy != nil {
-			if n, err := dest.lossy.Lost(); n > 0 {
-				// Close repeats the write error; a query may have told it.
-				cerr = nil
-				if since := n - dest.reported.Load(); since > 0 && err != nil {
-					errs = append(errs, fmt.Errorf("source %s: %w (%d dead letter%s lost)", dest.source, err, since, plural(since)))
-				}
-			}
-		}
-		if cerr != nil {
-			errs = append(errs, fmt.Errorf("source %s: %w", dest.source, cerr))
+		if err := dest.close(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	r.routed = nil
@@ -185,6 +208,31 @@ func (r *deadLetterRouter) Close() error {
 		if err := c.Close(); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	return errors.Join(errs...)
+}
+
+// close flushes and closes the destination. It returns the dead letters
+// lost that no query failed with, naming the source, and other errors of
+// closing it.
+func (dest *dlDest) close() error {
+	c, ok := dest.sink.(io.Closer)
+	if !ok {
+		return nil
+	}
+	cerr := c.Close()
+	var errs []error
+	if dest.lossy != nil {
+		if n, err := dest.lossy.Lost(); n > 0 {
+			// Close repeats the write error; a query may have told it.
+			cerr = nil
+			if since := n - dest.reported.Load(); since > 0 && err != nil {
+				errs = append(errs, fmt.Errorf("source %s: %w (%d dead letter%s lost)", dest.source, err, since, plural(since)))
+			}
+		}
+	}
+	if cerr != nil {
+		errs = append(errs, fmt.Errorf("source %s: %w", dest.source, cerr))
 	}
 	return errors.Join(errs...)
 }

@@ -452,6 +452,7 @@ func (e *Engine) drop(s *sql.Drop) (*Result, error) {
 		if user := e.sourceUser(s.Name); user != "" {
 			return nil, &sql.Error{At: s.At, Code: "2BP01", Msg: fmt.Sprintf("cannot drop source %q: %s depends on it", s.Name, user)}
 		}
+		e.dropDeadLetters(s.Name)
 	case sql.KindSink:
 		for _, q := range e.Queries() {
 			if strings.EqualFold(q.sinkName, s.Name) {
