@@ -154,7 +154,7 @@ func (a *Assigner) Process(b *coldata.Batch) {
 		if t > limit {
 			a.deadLetter(b, i, operators.ReasonFutureTimestamp,
 				fmt.Sprintf("event time %s is more than %s ahead of processing time %s",
-					time.UnixMilli(t).UTC().Format(time.RFC3339Nano), a.cfg.MaxFutureSkew, now.UTC().Format(time.RFC3339Nano)), now)
+					time.UnixMilli(t).UTC().Format(timeLayout), formatSkew(a.cfg.MaxFutureSkew), now.UTC().Format(timeLayout)), now)
 			return false
 		}
 		if !accepted {

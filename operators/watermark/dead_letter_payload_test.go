@@ -29,7 +29,7 @@ func TestDeadLetterPayloadRendered(t *testing.T) {
 	b.Len = 3
 	a.Process(b)
 	require.Equal(t, []string{`dead letter: p=0 offset=2 reason=future_timestamp time=10000 ` +
-		`detail="event time 1970-01-01T00:01:00Z is more than 1s ahead of processing time 1970-01-01T00:00:10Z" payload="v=8"`},
+		`detail="event time 1970-01-01T00:01:00.000Z is more than 1s ahead of processing time 1970-01-01T00:00:10.000Z" payload="v=8"`},
 		dead.lines)
 	require.Equal(t, []int{0, 2}, b.Sel)
 	require.Equal(t, int64(9_500), a.Watermark())
