@@ -31,15 +31,22 @@ import (
 //
 // Each view archives under its own identity (cold.NewID), made when the
 // view is created and kept in the state directory as a one-blob record
-// under the checkpoint key "cold/<view>" (coldIDKey), so that the view
-// finds its archive again after a restart, while a view re-created after
-// DROP VIEW, the views of a server whose state directory was wiped and
-// the same-named views of another server sharing the database each start
-// from an empty archive. Without a state directory (no checkpoint store)
-// the identity lives as long as the engine. Pruning touches only the
-// archives of this engine's views. DROP VIEW forgets the identity first,
-// then deletes its rows; if PostgreSQL cannot be reached the rows stay,
-// unread by anyone, and stderr says how to delete them.
+// under the checkpoint key "cold/<view>" (coldIDKey), fingerprinted by the
+// view's statement as its query's checkpoints are, so that the view finds
+// its archive again after a restart, while a view re-created after DROP
+// VIEW, the views of a server whose state directory was wiped and the
+// same-named views of another server sharing the database each start from
+// an empty archive. A view created under the name of one whose record
+// remains with another statement (a view that failed to restore at
+// startup, created again with another query) starts a new archive too:
+// once it runs, the rows of the former archive are deleted and the record
+// names the new one (viewCold.prepare). A record without a fingerprint
+// (made by an older weir) is the view's, and gets the fingerprint. Without
+// a state directory (no checkpoint store) the identity lives as long as
+// the engine. Pruning touches only the archives of this engine's views.
+// DROP VIEW forgets the identity first, then deletes its rows; if
+// PostgreSQL cannot be reached the rows stay, unread by anyone, and stderr
+// says how to delete them.
 const (
 	coldHotWindows    = 8
 	coldFlushInterval = time.Second
@@ -61,6 +68,10 @@ type coldTier struct {
 	writer, reader *cold.Archive     // nil until connected
 	err            error             // the last failure; nil after a success
 	ids            map[string]string // archive identity by lower-cased view name
+	// formers holds, by lower-cased view name, the archive of a former
+	// statement under the view's name whose rows the view has yet to
+	// delete (viewCold.prepare); DROP VIEW deletes them too.
+	formers map[string]string
 
 	flushMu   sync.Mutex // one flush or prune at a time
 	wake      chan struct{}
@@ -71,12 +82,18 @@ type coldTier struct {
 
 // viewCold is a view's archive queue.
 type viewCold struct {
-	tier             *coldTier
-	id               string // archive identity
-	view             string // the view's name, stored with its rows
-	adoptMu          sync.Mutex
-	adopt            bool // adoptRows has yet to run (under adoptMu)
-	startCol, endCol int  // window columns (cold.WindowCols)
+	tier        *coldTier
+	id          string // archive identity
+	view        string // the view's name, stored with its rows
+	fingerprint string // of the view's statement, recorded with id
+	// What prepare has yet to do before the view's archive is touched
+	// (under prepMu): delete the rows of the former archive under the
+	// name, record id with the fingerprint, adopt an older weir's rows.
+	prepMu           sync.Mutex
+	former           string // "": none
+	record           bool
+	adopt            bool
+	startCol, endCol int // window columns (cold.WindowCols)
 	pending          *coldata.Batch
 	spare            *coldata.Batch
 	// readMu orders reads against eviction: a read holds it shared from
@@ -94,7 +111,7 @@ func newColdTier(e *Engine) *coldTier {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &coldTier{e: e, url: cfg.PostgresURL, retention: cfg.Retention, keepHot: coldHotWindows,
-		ids: map[string]string{}, wake: make(chan struct{}, 1), stop: cancel, done: make(chan struct{})}
+		ids: map[string]string{}, formers: map[string]string{}, wake: make(chan struct{}, 1), stop: cancel, done: make(chan struct{})}
 	go c.loop(ctx)
 	return c
 }
@@ -108,16 +125,22 @@ func (c *coldTier) attach(mv *matView) {
 		fmt.Fprintf(c.e.stderr, "weir: view %s shows no window_start or window_end: not archived to the cold tier\n", mv.name)
 		return
 	}
-	id, found, err := c.identity(mv.name)
+	var fingerprint string
+	if v := c.e.cat.View(mv.name); v != nil {
+		fingerprint = statementFingerprint(v.SQL)
+	}
+	ident, err := c.identity(mv.name, fingerprint)
 	if err != nil {
 		// The archive still works for this run; a restart will not find it.
 		fmt.Fprintf(c.e.stderr, "weir: cold tier: view %s: %v\n", mv.name, err)
 	}
-	mv.cold = &viewCold{tier: c, id: id, view: mv.name, startCol: start, endCol: end,
+	mv.cold = &viewCold{tier: c, id: ident.id, view: mv.name, fingerprint: fingerprint,
+		former: ident.former, record: ident.record,
 		// A view restored from the persisted catalog without an identity
 		// record was created by a weir without identities: its rows are
 		// the ones archived under its name with archive_id ''.
-		adopt:   !found && c.e.replaying,
+		adopt:    !ident.recorded && c.e.replaying,
+		startCol: start, endCol: end,
 		pending: coldata.NewBatch(mv.schema, 0), spare: coldata.NewBatch(mv.schema, 0)}
 	mv.cold.pending.Reset(0)
 	mv.cold.spare.Reset(0)
@@ -129,67 +152,137 @@ func coldIDKey(view string) string { return "cold/" + strings.ToLower(view) }
 // coldIDBlob is the blob of the identity record that holds the identity.
 const coldIDBlob = "archive_id"
 
+// coldIdentity is what the state directory says of a view's archive.
+type coldIdentity struct {
+	id       string // the archive the view reads and writes
+	recorded bool   // the directory held a record under the view's name
+	former   string // an archive of another statement under the name, to delete; "" none
+	record   bool   // id and the fingerprint are to be recorded once the view runs
+}
+
 // identity returns view's archive identity: the one recorded in the state
-// directory (found), or a new one, recorded there. With no state
+// directory for the view's statement (fingerprint) or without a
+// fingerprint (an older weir's), or a new one. A new identity is recorded
+// at once when the name has no record; when the record is of another
+// statement, it stays until the view runs (prepare): a view whose query
+// then fails to start leaves the former archive as it was. With no state
 // directory, or when it fails (err), the identity is the engine's only.
-func (c *coldTier) identity(view string) (id string, found bool, err error) {
+func (c *coldTier) identity(view, fingerprint string) (ident coldIdentity, err error) {
 	defer func() {
 		c.mu.Lock()
-		c.ids[strings.ToLower(view)] = id
+		c.ids[strings.ToLower(view)] = ident.id
+		if ident.former != "" {
+			c.formers[strings.ToLower(view)] = ident.former
+		}
 		c.mu.Unlock()
 	}()
 	st := c.e.store
 	if st == nil {
-		return cold.NewID(), false, nil
+		return coldIdentity{id: cold.NewID()}, nil
 	}
 	ck, err := st.Latest(coldIDKey(view))
 	if err != nil {
-		return cold.NewID(), false, fmt.Errorf("reading its archive identity: %w", err)
+		return coldIdentity{id: cold.NewID()}, fmt.Errorf("reading its archive identity: %w", err)
 	}
 	if ck != nil && len(ck.Blobs[coldIDBlob]) > 0 {
-		return string(ck.Blobs[coldIDBlob]), true, nil
+		recorded := string(ck.Blobs[coldIDBlob])
+		switch ck.Fingerprint {
+		case fingerprint:
+			return coldIdentity{id: recorded, recorded: true}, nil
+		case "":
+			// An older weir's record: the view's, fingerprinted once it runs.
+			return coldIdentity{id: recorded, recorded: true, record: true}, nil
+		}
+		return coldIdentity{id: cold.NewID(), recorded: true, former: recorded, record: true}, nil
 	}
-	id = cold.NewID()
-	rec := &Checkpoint{Query: coldIDKey(view), ID: 1, Blobs: map[string][]byte{coldIDBlob: []byte(id)}}
+	ident = coldIdentity{id: cold.NewID()}
+	return ident, c.recordIdentity(view, ident.id, fingerprint)
+}
+
+// recordIdentity writes view's identity record: archive id, made for the
+// statement with fingerprint.
+func (c *coldTier) recordIdentity(view, id, fingerprint string) error {
+	st := c.e.store
+	if st == nil {
+		return nil
+	}
+	ck, err := st.Latest(coldIDKey(view))
+	if err != nil {
+		return fmt.Errorf("recording its archive identity: %w", err)
+	}
+	rec := &Checkpoint{Query: coldIDKey(view), ID: 1, Fingerprint: fingerprint, Blobs: map[string][]byte{coldIDBlob: []byte(id)}}
 	if ck != nil {
 		rec.ID = ck.ID + 1
 	}
 	if err := st.Commit(rec); err != nil {
-		return id, false, fmt.Errorf("recording its archive identity: %w", err)
+		return fmt.Errorf("recording its archive identity: %w", err)
 	}
-	return id, false, nil
+	return nil
 }
 
-// archiveIDs returns the identities of the engine's archived views.
+// archiveIDs returns the identities of the engine's archived views, and
+// of the former archives they have yet to delete.
 func (c *coldTier) archiveIDs() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ids := make([]string, 0, len(c.ids))
+	ids := make([]string, 0, len(c.ids)+len(c.formers))
 	for _, id := range c.ids {
+		ids = append(ids, id)
+	}
+	for _, id := range c.formers {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
 	return ids
 }
 
-// adoptRows gives the view the rows archived under its name by a weir
-// without archive identities (an empty archive_id), once it succeeds; the
-// archiver and reads call it before touching the view's archive.
-func (vc *viewCold) adoptRows(ctx context.Context, a *cold.Archive) error {
-	vc.adoptMu.Lock()
-	defer vc.adoptMu.Unlock()
-	if !vc.adopt {
-		return nil
+// prepare readies the view's archive, once it succeeds; the archiver and
+// reads call it before touching the archive. It deletes the rows of the
+// former archive under the view's name (a view created again with another
+// statement), then records the view's identity with its statement's
+// fingerprint (failing to is reported: the archive still works for this
+// run, a restart will not find it), and gives the view the rows archived
+// under its name by a weir without archive identities (an empty
+// archive_id).
+func (vc *viewCold) prepare(ctx context.Context, a *cold.Archive) error {
+	vc.prepMu.Lock()
+	defer vc.prepMu.Unlock()
+	stderr := vc.tier.e.stderr
+	if vc.former != "" {
+		if err := a.Delete(ctx, vc.former, vc.view); err != nil {
+			return fmt.Errorf("view %s: deleting the rows archived by its former statement: %w", vc.view, err)
+		}
+		fmt.Fprintf(stderr, "weir: cold tier: view %s was created with another statement than the one its archive was made by: "+
+			"that archive is deleted, the view starts a new one\n", vc.view)
+		vc.tier.forgetFormer(vc.view, vc.former)
+		vc.former = ""
 	}
-	n, err := a.Adopt(ctx, vc.id, vc.view)
-	if err != nil {
-		return err
+	if vc.record {
+		if err := vc.tier.recordIdentity(vc.view, vc.id, vc.fingerprint); err != nil {
+			fmt.Fprintf(stderr, "weir: cold tier: view %s: %v\n", vc.view, err)
+		}
+		vc.record = false
 	}
-	vc.adopt = false
-	if n > 0 {
-		fmt.Fprintf(vc.tier.e.stderr, "weir: cold tier: view %s takes over %d rows archived by an older weir\n", vc.view, n)
+	if vc.adopt {
+		n, err := a.Adopt(ctx, vc.id, vc.view)
+		if err != nil {
+			return err
+		}
+		vc.adopt = false
+		if n > 0 {
+			fmt.Fprintf(stderr, "weir: cold tier: view %s takes over %d rows archived by an older weir\n", vc.view, n)
+		}
 	}
 	return nil
+}
+
+// forgetFormer forgets view's former archive id once its rows are deleted.
+func (c *coldTier) forgetFormer(view, id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.formers[strings.ToLower(view)] == id {
+		delete(c.formers, strings.ToLower(view))
+	}
 }
 
 // queueLocked queues row i of b if it is a closed window's (final or
@@ -320,10 +413,10 @@ func (c *coldTier) flushView(ctx context.Context, mv *matView) error {
 	vc.pending, vc.spare = vc.spare, nil
 	mv.mu.Unlock()
 	var err error
-	if batch.Len > 0 {
+	if batch.Len > 0 || vc.unprepared() {
 		var a *cold.Archive
 		if a, err = c.open(ctx, false); err == nil {
-			if err = vc.adoptRows(ctx, a); err == nil {
+			if err = vc.prepare(ctx, a); err == nil && batch.Len > 0 {
 				err = a.Archive(ctx, vc.id, vc.view, mv.schema, mv.keyCols, batch, c.e.clock.Now())
 			}
 		}
@@ -352,6 +445,13 @@ func (c *coldTier) flushView(ctx context.Context, mv *matView) error {
 	mv.mu.Unlock()
 	vc.readMu.Unlock()
 	return nil
+}
+
+// unprepared reports whether prepare has work left.
+func (vc *viewCold) unprepared() bool {
+	vc.prepMu.Lock()
+	defer vc.prepMu.Unlock()
+	return vc.former != "" || vc.record || vc.adopt
 }
 
 // evictArchivedLocked drops the rows of closed windows (final or late)
@@ -440,7 +540,7 @@ func (c *coldTier) readSnapshot(ctx context.Context, mv *matView) (*coldata.Batc
 	defer vc.readMu.RUnlock()
 	a, err := c.open(ctx, true)
 	if err == nil {
-		err = vc.adoptRows(ctx, a)
+		err = vc.prepare(ctx, a)
 	}
 	if err == nil {
 		var archived *coldata.Batch
@@ -485,7 +585,8 @@ func (mv *matView) mergeCold(archived *coldata.Batch) *coldata.Batch {
 }
 
 // dropView forgets a dropped view's archive identity, so that no view
-// reads its rows again, then deletes the rows. The view's query has
+// reads its rows again, then deletes the rows, and those of a former
+// archive under its name the view had yet to delete. The view's query has
 // stopped and the view is out of coldViews; flushMu waits for a flush
 // that may still be archiving its rows. Failing to delete the rows is
 // reported on stderr, not returned: the view is gone either way, and a
@@ -493,9 +594,12 @@ func (mv *matView) mergeCold(archived *coldata.Batch) *coldata.Batch {
 func (c *coldTier) dropView(ctx context.Context, name string) error {
 	c.flushMu.Lock()
 	defer c.flushMu.Unlock()
+	key := strings.ToLower(name)
 	c.mu.Lock()
-	id, ok := c.ids[strings.ToLower(name)]
-	delete(c.ids, strings.ToLower(name))
+	id, ok := c.ids[key]
+	former := c.formers[key]
+	delete(c.ids, key)
+	delete(c.formers, key)
 	c.mu.Unlock()
 	if !ok {
 		return nil
@@ -507,13 +611,23 @@ func (c *coldTier) dropView(ctx context.Context, name string) error {
 			return fmt.Errorf("dropping view %s from the cold tier: forgetting its archive identity: %w", name, err)
 		}
 	}
+	ids := []string{id}
+	if former != "" {
+		ids = append(ids, former)
+	}
 	a, err := c.open(ctx, false)
-	if err == nil {
-		err = a.Delete(ctx, id, name)
+	for _, id := range ids {
+		if err == nil {
+			err = a.Delete(ctx, id, name)
+		}
 	}
 	if err != nil {
+		where := "archive_id = '" + id + "'"
+		if former != "" {
+			where = "archive_id IN ('" + id + "', '" + former + "')"
+		}
 		fmt.Fprintf(c.e.stderr, "weir: cold tier: dropping view %s: its archived rows stay in PostgreSQL, read by no view (%v); "+
-			"delete them with DELETE FROM weir_cold_rows WHERE archive_id = '%s'\n", name, err, id)
+			"delete them with DELETE FROM weir_cold_rows WHERE %s\n", name, err, where)
 	}
 	return nil
 }

@@ -517,3 +517,126 @@ func TestStateExpiredMetric(t *testing.T) {
 	require.Equal(t, map[string]float64{e.view("expiring").query.ID: 2, e.view("other").query.ID: 0}, got)
 	require.Contains(t, stderr.String(), "weir: query view/expiring: 1 spilled state entries expired after state.warm.ttl (1h0m0s)")
 }
+
+// TestColdTierNewStatementStartsNewArchive: a view that failed to restore
+// at startup (its source's statement failed, and no checkpoint of its
+// query was taken before the stop) and is then created again under the
+// same name with another query does not read the rows its former query
+// archived: it starts a new archive once it runs, the former archive's
+// rows are deleted (stderr says so), and the identity record names the new
+// archive with the new statement's fingerprint.
+func TestColdTierNewStatementStartsNewArchive(t *testing.T) {
+	url := coldURL(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "m.jsonl"), []byte(coldEvents), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "m2.jsonl"),
+		[]byte(`{"ts":"2026-11-09T10:05:10Z","model":"c","v":7}`+"\n"), 0o644))
+	view := fmt.Sprintf("cold_new_%d", time.Now().UnixNano())
+	clock := &coldClock{now: time.Date(2026, 11, 9, 10, 5, 0, 0, time.UTC)}
+	stderr := &syncBuffer{}
+
+	st := openState(t, filepath.Join(dir, "state"))
+	e := newColdServer(t, url, clock, stderr, st)
+	coldExec(t, e, coldScript(dir, "m.jsonl", view))
+	waitQueries(t, e)
+	require.NoError(t, e.cold.flush(ctx))
+	oldID := e.view(view).cold.id
+	require.Equal(t, 4, coldCountID(t, url, oldID))
+	rec, err := StoreCheckpoints{S: st}.Latest(coldIDKey(view))
+	require.NoError(t, err)
+	require.Equal(t, statementFingerprint(e.cat.View(view).SQL), rec.Fingerprint, "the record carries the statement's fingerprint")
+	require.NoError(t, e.Close())
+	// What a stop before the view's first checkpoint and a source that
+	// fails to restore leave: no checkpoint of the view's query, and a
+	// persisted catalog whose view statement fails (unknown source m).
+	require.NoError(t, StoreCheckpoints{S: st}.Delete("view/"+strings.ToLower(view)))
+	require.NoError(t, st.DeleteStatement("m"))
+	require.NoError(t, st.Close())
+
+	st = openState(t, filepath.Join(dir, "state"))
+	t.Cleanup(func() { st.Close() })
+	e2 := newColdServer(t, url, clock, stderr, st)
+	t.Cleanup(func() { e2.Close() })
+	_, err = e2.Restore(ctx)
+	require.ErrorContains(t, err, "restoring "+view)
+	require.Nil(t, e2.view(view))
+
+	// Created again with another query (MAX instead of SUM) over one event.
+	coldExec(t, e2, fmt.Sprintf(`CREATE SOURCE m (ts TIMESTAMP, model VARCHAR, v BIGINT,
+  WATERMARK FOR ts AS ts - INTERVAL '0' SECOND)
+  WITH (connector = 'file', path = '%s');
+CREATE MATERIALIZED VIEW %s AS
+  SELECT window_start, window_end, model, COUNT(*) AS n, MAX(v) AS total
+  FROM TUMBLE(m, ts, INTERVAL '1' MINUTE)
+  GROUP BY window_start, window_end, model;`, filepath.Join(dir, "m2.jsonl"), view))
+	waitQueries(t, e2)
+	mv := e2.view(view)
+	newID := mv.cold.id
+	require.NotEqual(t, oldID, newID)
+	q := "SELECT window_start, model, n, total FROM " + view + " ORDER BY window_start, model"
+	require.Equal(t, []string{"2026-11-09T10:05:00.000Z | c | 1 | 7"}, coldRead(t, e2, q), "none of the former query's rows")
+	require.Zero(t, coldCountID(t, url, oldID), "the former archive is deleted")
+	require.Contains(t, stderr.String(), "weir: cold tier: view "+view+" was created with another statement than the one its archive was made by: "+
+		"that archive is deleted, the view starts a new one\n")
+	rec, err = StoreCheckpoints{S: st}.Latest(coldIDKey(view))
+	require.NoError(t, err)
+	require.Equal(t, newID, string(rec.Blobs[coldIDBlob]))
+	require.Equal(t, statementFingerprint(e2.cat.View(view).SQL), rec.Fingerprint)
+
+	// The new archive is the view's from now on: archived and evicted
+	// (keepHot = 1 keeps the one window), its row reads from it.
+	require.NoError(t, e2.cold.flush(ctx))
+	require.Equal(t, 1, coldCountID(t, url, newID))
+	require.Equal(t, []string{"2026-11-09T10:05:00.000Z | c | 1 | 7"}, coldRead(t, e2, q))
+	coldExec(t, e2, "DROP VIEW "+view)
+	require.Zero(t, coldCount(t, url, view))
+}
+
+// TestColdTierOlderRecordAdopted: an identity record without a
+// fingerprint (made by a weir before fingerprints) is the view's: the
+// restored view reads its archive, and the record gets the fingerprint.
+func TestColdTierOlderRecordAdopted(t *testing.T) {
+	url := coldURL(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "m.jsonl"), []byte(coldEvents), 0o644))
+	view := fmt.Sprintf("cold_rec_%d", time.Now().UnixNano())
+	clock := &coldClock{now: time.Date(2026, 11, 9, 10, 5, 0, 0, time.UTC)}
+	stderr := &syncBuffer{}
+
+	st := openState(t, filepath.Join(dir, "state"))
+	e := newColdServer(t, url, clock, stderr, st)
+	coldExec(t, e, coldScript(dir, "m.jsonl", view))
+	waitQueries(t, e)
+	require.NoError(t, e.cold.flush(ctx))
+	id := e.view(view).cold.id
+	fingerprint := statementFingerprint(e.cat.View(view).SQL)
+	require.NoError(t, e.Close())
+	// The record an older weir wrote: the archive id, no fingerprint.
+	sc := StoreCheckpoints{S: st}
+	rec, err := sc.Latest(coldIDKey(view))
+	require.NoError(t, err)
+	require.NoError(t, sc.Commit(&Checkpoint{Query: coldIDKey(view), ID: rec.ID + 1, Blobs: map[string][]byte{coldIDBlob: []byte(id)}}))
+	require.NoError(t, st.Close())
+
+	st = openState(t, filepath.Join(dir, "state"))
+	t.Cleanup(func() { st.Close() })
+	e2 := newColdServer(t, url, clock, stderr, st)
+	t.Cleanup(func() { e2.Close() })
+	restored, err := e2.Restore(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, restored)
+	waitQueries(t, e2)
+	require.Equal(t, id, e2.view(view).cold.id)
+	require.NoError(t, e2.cold.flush(ctx))
+	require.Equal(t, 4, coldCountID(t, url, id))
+	require.Len(t, coldRead(t, e2, "SELECT * FROM "+view), 4)
+	rec, err = StoreCheckpoints{S: st}.Latest(coldIDKey(view))
+	require.NoError(t, err)
+	require.Equal(t, id, string(rec.Blobs[coldIDBlob]))
+	require.Equal(t, fingerprint, rec.Fingerprint)
+	coldExec(t, e2, "DROP VIEW "+view)
+	require.Zero(t, coldCount(t, url, view))
+	require.NotContains(t, stderr.String(), "cold tier:")
+}
