@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/operators/expr"
@@ -59,10 +60,16 @@ func (b *builder) windowSelect(s *sql.Select, tvf *sql.WindowTVF, in *rel, emit 
 	var keys []expr.Expr
 	var keyNames, keyCanon []string
 	var keyExprs []sql.Expr // the GROUP BY keys besides the window columns
-	hasWindow := false
+	hasWindow, hasEnd := false, false
+	var startAt sql.Pos
 	for _, g := range s.GroupBy {
 		if c, ok := g.(*sql.ColumnRef); ok && isWindowCol(c.Name) && in.schema().Index(c.Name) < 0 {
 			hasWindow = true
+			if strings.EqualFold(c.Name, "window_end") {
+				hasEnd = true
+			} else if startAt == (sql.Pos{}) {
+				startAt = g.ExprPos()
+			}
 			continue
 		}
 		keyExprs = append(keyExprs, g)
@@ -87,6 +94,11 @@ func (b *builder) windowSelect(s *sql.Select, tvf *sql.WindowTVF, in *rel, emit 
 	}
 	if !hasWindow {
 		return nil, errf(s.GroupBy[0].ExprPos(), codeGrouping, "GROUP BY over %s must include window_start or window_end", tvf.Kind)
+	}
+	if spec.Kind == window.Cumulate && !hasEnd {
+		// [S, S+step), [S, S+2·step), ... share their start: window_start
+		// alone would fold a period's windows into rows that look alike.
+		return nil, errf(startAt, codeGrouping, "the windows of a CUMULATE period share their window_start: GROUP BY window_end too (window_end alone identifies the window)")
 	}
 	if err := checkPartitionBy(tvf, keyExprs); err != nil {
 		return nil, err
