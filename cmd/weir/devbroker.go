@@ -83,18 +83,19 @@ func devBrokerMain(ctx context.Context, args []string, stderr io.Writer, ready c
 	fs := flag.NewFlagSet("dev-broker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: weir dev-broker [--addr 127.0.0.1:9092] [--topics name:partitions,...]
+		fmt.Fprint(stderr, `Usage: weir dev-broker [--addr HOST:PORT] [--topics NAME:PARTITIONS,...]
 
 Starts an in-memory Kafka-protocol broker (franz-go's kfake) for local
 experiments. DEVELOPMENT ONLY: nothing is written to disk, there is no
 replication or security, and all data is lost when it stops (Ctrl-C).
 
+Flags:
 `)
 		fs.PrintDefaults()
 	}
-	addr := fs.String("addr", "127.0.0.1:9092", "address to listen on")
-	topicsFlag := fs.String("topics", "", "topics to create, e.g. llm-metrics:3,llm-metrics-dlq:1,llm-metrics-5m:3")
-	defParts := fs.Int("default-partitions", 3, "partitions of topics created on first use")
+	addr := fs.String("addr", "127.0.0.1:9092", "listen on `HOST:PORT`")
+	topicsFlag := fs.String("topics", "", "`NAME:PARTITIONS,...`: the topics to create at start, e.g. llm-metrics:3,llm-metrics-dlq:1")
+	defParts := fs.Int("default-partitions", 3, "a topic created on first use gets `N` partitions")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return exitOK

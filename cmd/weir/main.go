@@ -10,13 +10,13 @@ import (
 const usage = `weir — streaming SQL over Kafka topics, files and generators
 
 Usage:
-  weir run [flags] FILE.sql...     run the statements of the files in-process
-  weir serve [flags]               run the server (Postgres wire, /metrics, persisted catalog)
-  weir repl [--server ADDR]        interactive shell, in-process or against a server
-  weir submit --server ADDR FILE.sql...  send statements to a server
-  weir dev-broker [flags]          start an in-process Kafka-protocol broker (development only)
-  weir produce [flags] FILE.jsonl  load JSON-lines events into a topic
-  weir help                        show this help
+  weir run [flags] FILE.sql...          run the statements of the files in-process
+  weir serve [flags]                    run the server (Postgres wire, /metrics, persisted catalog)
+  weir repl [--server HOST:PORT]        interactive shell, in-process or against a server
+  weir submit [flags] FILE.sql...       send statements to a server (--server HOST:PORT)
+  weir dev-broker [flags]               start an in-process Kafka-protocol broker (development only)
+  weir produce [flags] FILE.jsonl       load JSON-lines events into a topic
+  weir help                             show this help
 
 Run 'weir <command> -h' for the flags of a command.
 `

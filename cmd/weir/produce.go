@@ -24,21 +24,22 @@ func produceMain(ctx context.Context, args []string, stdin io.Reader, stderr io.
 	fs := flag.NewFlagSet("produce", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: weir produce --topic T [--brokers B] [--key-field F] FILE.jsonl
+		fmt.Fprint(stderr, `Usage: weir produce --topic TOPIC [--brokers HOST:PORT,...] [--key-field FIELD] FILE.jsonl
 
 Writes each line of FILE.jsonl (or stdin when FILE is "-") as one message to
-topic T. With --key-field, lines are keyed by that JSON field, so that one
+TOPIC. With --key-field, lines are keyed by that JSON field, so that one
 key stays in one partition (Java-compatible murmur2 partitioner); lines
 without a key go round robin over the partitions. Flags may also follow
 FILE. A write that fails on the topic's metadata (a topic being created,
 a broker not reachable yet) is retried for up to 30s.
 
+Flags:
 `)
 		fs.PrintDefaults()
 	}
-	topic := fs.String("topic", "", "topic to write to (required)")
-	brokers := fs.String("brokers", "127.0.0.1:9092", "comma-separated bootstrap brokers")
-	keyField := fs.String("key-field", "", "JSON field whose value keys each message")
+	topic := fs.String("topic", "", "write to `TOPIC` (required)")
+	brokers := fs.String("brokers", "127.0.0.1:9092", "`HOST:PORT,...`: the bootstrap brokers")
+	keyField := fs.String("key-field", "", "key each message by the value of the JSON `FIELD`")
 	files, err := parseInterspersed(fs, args) // flags may follow FILE, as in weir run
 	if err != nil {
 		if err == flag.ErrHelp {

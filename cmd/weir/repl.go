@@ -48,10 +48,10 @@ type replBackend interface {
 func runRepl(args []string, in io.Reader, out, errw io.Writer) int {
 	fs := flag.NewFlagSet("weir repl", flag.ContinueOnError)
 	fs.SetOutput(errw)
-	server := fs.String("server", "", "talk to a `weir serve` at HOST:PORT (or a postgres:// URL) instead of an in-process engine")
-	user := fs.String("user", "weir", "user name for --server (the password comes from PGPASSWORD)")
-	configPath := fs.String("config", "", "YAML configuration file (in-process engine)")
-	history := fs.String("history", defaultHistoryFile(), "history file (\"\" for none)")
+	server := fs.String("server", "", "talk to the weir serve at `HOST:PORT` (or a postgres:// URL) instead of an in-process engine")
+	user := fs.String("user", "weir", "connect to --server HOST:PORT as user `NAME` (the password comes from PGPASSWORD; not used with a postgres:// URL, whose user counts)")
+	configPath := fs.String("config", "", "YAML configuration `FILE` (in-process engine)")
+	history := fs.String("history", defaultHistoryFile(), "keep the line history in `FILE` (\"\" for none)")
 	fs.Usage = func() {
 		fmt.Fprintf(errw, "Usage: weir repl [flags]\n\n%s\nFlags:\n", replHelp)
 		fs.PrintDefaults()

@@ -13,6 +13,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/operators"
 	"github.com/weirdb/weir/operators/sink/stdout"
@@ -25,10 +27,10 @@ import (
 func runMain(args []string, out, errw io.Writer) int {
 	fs := flag.NewFlagSet("weir run", flag.ContinueOnError)
 	fs.SetOutput(errw)
-	format := fs.String("format", "", "result format on stdout: table, jsonl or csv (default: table on a terminal, jsonl otherwise)")
-	configPath := fs.String("config", "", "YAML configuration file")
-	stateDir := fs.String("state-dir", "", "directory for state and checkpoints (default: a fresh temporary directory)")
-	ckptInterval := fs.Duration("checkpoint-interval", 0, "checkpoint interval (overrides checkpointing.interval)")
+	format := fs.String("format", "", "`table|jsonl|csv`: the format of result rows on stdout (default: table on a terminal, jsonl otherwise)")
+	configPath := fs.String("config", "", "YAML configuration `FILE`")
+	stateDir := fs.String("state-dir", "", "keep state and checkpoints in `DIR`; a later run of the same files resumes from them (overrides state.dir of --config; default: a fresh temporary directory, no checkpoints)")
+	ckptInterval := fs.Duration("checkpoint-interval", 0, "checkpoint every `DURATION`, such as 30s (overrides checkpointing.interval; default 60s)")
 	reset := fs.Bool("reset", false, "discard the state directory's checkpoints (of every query, sink and view) and start over")
 	fs.Usage = func() {
 		fmt.Fprintf(errw, "Usage: weir run [flags] FILE.sql...\n\nRuns the statements of the files in order. Each bare SELECT is a continuous\nquery whose rows go to stdout; the run ends when every query's sources are\nbounded and have been read to the end.\n\nFlags:\n")
@@ -42,8 +44,20 @@ func runMain(args []string, out, errw io.Writer) int {
 	if code != exitOK {
 		return code
 	}
-	if *stateDir != "" {
-		cfg.State.Dir = *stateDir
+	// The state directory: --state-dir, else the config file's state.dir
+	// when the file sets it (flags override the config file). The built-in
+	// default state.dir (./weir-data, weir serve's) does not count: a run
+	// given no directory keeps no state and can be run again from scratch.
+	dir := *stateDir
+	if dir == "" && *configPath != "" {
+		var err error
+		if dir, err = configStateDir(*configPath); err != nil {
+			fmt.Fprintf(errw, "weir run: %v\n", err)
+			return exitFailed
+		}
+	}
+	if dir != "" {
+		cfg.State.Dir = dir
 	}
 	if flagSet(fs, "checkpoint-interval") {
 		if err := runtime.CheckCheckpointInterval("--checkpoint-interval", *ckptInterval); err != nil {
@@ -107,7 +121,7 @@ func runMain(args []string, out, errw io.Writer) int {
 
 	opts := runtime.Options{Config: cfg, Stderr: errw}
 	var state *storage.Store // the --state-dir's store (nil: none)
-	if *stateDir == "" {
+	if dir == "" {
 		// SPEC.md: without --state-dir, a fresh temporary directory. It holds
 		// the warm tier that window state spills to beyond
 		// state.hot.max_size_mb; with nothing to resume, no checkpoints.
@@ -127,9 +141,9 @@ func runMain(args []string, out, errw io.Writer) int {
 	} else {
 		// With a state directory, queries checkpoint and resume (SPEC.md); a
 		// run without one has nothing to resume and takes no checkpoints.
-		st, err := storage.Open(*stateDir, cfg.StorageOptions())
+		st, err := storage.Open(dir, cfg.StorageOptions())
 		if err != nil {
-			fmt.Fprintf(errw, "weir run: state directory %s: %v\n", *stateDir, err)
+			fmt.Fprintf(errw, "weir run: state directory %s: %v\n", dir, err)
 			return exitFailed
 		}
 		defer st.Close()
@@ -186,7 +200,7 @@ func runMain(args []string, out, errw io.Writer) int {
 					sinks[res.Query] = sink
 				}
 				if id := res.Query.Restored; id > 0 {
-					fmt.Fprintf(errw, "weir run: query %s resumes from checkpoint %d in %s\n", res.Query.ID, id, *stateDir)
+					fmt.Fprintf(errw, "weir run: query %s resumes from checkpoint %d in %s\n", res.Query.ID, id, dir)
 				}
 			}
 			if len(res.Columns) > 0 && res.Query == nil {
@@ -234,7 +248,7 @@ func runMain(args []string, out, errw io.Writer) int {
 	}
 	if state != nil && finished && code == exitOK {
 		if err := state.DeleteAllQueries(); err != nil {
-			fmt.Fprintf(errw, "weir run: state directory %s: %v\n", *stateDir, err)
+			fmt.Fprintf(errw, "weir run: state directory %s: %v\n", dir, err)
 			code = exitFailed
 		}
 	}
@@ -287,6 +301,28 @@ func loadConfig(cmd, path string, errw io.Writer) (runtime.Config, int) {
 		return cfg, exitFailed
 	}
 	return cfg, exitUsage
+}
+
+// configStateDir is the state.dir that the config file at path sets, ""
+// when it sets none (Defaults' ./weir-data is not taken for one). The file
+// was read and checked by loadConfig already.
+func configStateDir(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("config: %w", err)
+	}
+	var doc struct {
+		State struct {
+			Dir *string `yaml:"dir"`
+		} `yaml:"state"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return "", fmt.Errorf("config %s: %w", path, err)
+	}
+	if doc.State.Dir == nil {
+		return "", nil
+	}
+	return *doc.State.Dir, nil
 }
 
 // parseFileArgs parses a command's flags and .sql file arguments. It

@@ -24,10 +24,10 @@ import (
 func runSubmit(args []string, out, errw io.Writer) int {
 	fs := flag.NewFlagSet("weir submit", flag.ContinueOnError)
 	fs.SetOutput(errw)
-	server := fs.String("server", "127.0.0.1:6566", "server address HOST:PORT or a postgres:// URL")
-	user := fs.String("user", "weir", "user name (the password comes from PGPASSWORD)")
+	server := fs.String("server", "127.0.0.1:6566", "the weir serve at `HOST:PORT` (or a postgres:// URL)")
+	user := fs.String("user", "weir", "connect to --server HOST:PORT as user `NAME` (the password comes from PGPASSWORD; not used with a postgres:// URL, whose user counts)")
 	fs.Usage = func() {
-		fmt.Fprintf(errw, "Usage: weir submit --server ADDR FILE.sql...\n\nSends the statements of the files to a running `weir serve` and reports\nwhat was created.\n\nFlags:\n")
+		fmt.Fprintf(errw, "Usage: weir submit [--server HOST:PORT] [--user NAME] FILE.sql...\n\nSends the statements of the files to a running `weir serve` and reports\nwhat was created.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	files, code := parseFileArgs(fs, args, errw)
