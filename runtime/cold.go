@@ -173,6 +173,9 @@ func (c *coldTier) identity(view, fingerprint string) (ident coldIdentity, err e
 		c.ids[strings.ToLower(view)] = ident.id
 		if ident.former != "" {
 			c.formers[strings.ToLower(view)] = ident.former
+		} else {
+			// Left by an attempt whose query failed to start.
+			delete(c.formers, strings.ToLower(view))
 		}
 		c.mu.Unlock()
 	}()

@@ -640,3 +640,53 @@ func TestColdTierOlderRecordAdopted(t *testing.T) {
 	require.Zero(t, coldCount(t, url, view))
 	require.NotContains(t, stderr.String(), "cold tier:")
 }
+
+// TestColdTierDropWithFormerArchivePending: a view created again with
+// another statement while its former query's checkpoint remains is
+// refused (ErrStateMismatch) and leaves the former archive's record as it
+// was; once it starts, DROP VIEW while PostgreSQL is down (so that the
+// former archive's rows are not deleted yet) names both archives in the
+// DELETE that stderr suggests.
+func TestColdTierDropWithFormerArchivePending(t *testing.T) {
+	coldURL(t)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "empty.jsonl"), nil, 0o644))
+	clock := &coldClock{now: time.Date(2026, 11, 9, 10, 5, 0, 0, time.UTC)}
+	stderr := &syncBuffer{}
+	st := openState(t, filepath.Join(dir, "state"))
+	t.Cleanup(func() { st.Close() })
+	// Nothing listens on port 1.
+	const down = "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=2"
+	e := newColdServer(t, down, clock, stderr, st)
+	coldExec(t, e, coldScript(dir, "empty.jsonl", "cold_twice"))
+	waitQueries(t, e)
+	formerID := e.view("cold_twice").cold.id
+	e.Close()
+
+	e2 := newColdServer(t, down, clock, stderr, st)
+	t.Cleanup(func() { e2.Close() })
+	script := coldScript(dir, "empty.jsonl", "cold_twice")
+	source, view, _ := strings.Cut(strings.Replace(script, "SUM(v) AS total", "MAX(v) AS total", 1), ";\n")
+	coldExec(t, e2, source)
+	// While the former query's checkpoint remains, the new statement is
+	// refused, and the identity record still names the former archive.
+	stmts, err := sql.Parse(view)
+	require.NoError(t, err)
+	_, err = e2.Exec(context.Background(), stmts[0], nil)
+	var mismatch *ErrStateMismatch
+	require.ErrorAs(t, err, &mismatch)
+	rec, err := StoreCheckpoints{S: st}.Latest(coldIDKey("cold_twice"))
+	require.NoError(t, err)
+	require.Equal(t, formerID, string(rec.Blobs[coldIDBlob]))
+	// Without it (a stop before the first checkpoint), the view starts.
+	require.NoError(t, StoreCheckpoints{S: st}.Delete("view/cold_twice"))
+	coldExec(t, e2, view)
+	waitQueries(t, e2)
+	id := e2.view("cold_twice").cold.id
+	require.NotEqual(t, formerID, id)
+	coldExec(t, e2, "DROP VIEW cold_twice")
+	rec, err = StoreCheckpoints{S: st}.Latest(coldIDKey("cold_twice"))
+	require.NoError(t, err)
+	require.Nil(t, rec)
+	require.Contains(t, stderr.String(), "delete them with DELETE FROM weir_cold_rows WHERE archive_id IN ('"+id+"', '"+formerID+"')")
+}
