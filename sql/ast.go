@@ -152,8 +152,12 @@ type Query struct {
 	Selects []*Select // len ≥ 1; more than one means UNION ALL
 	OrderBy []OrderItem
 	Limit   *int64
-	LimitAt Pos // the LIMIT keyword
-	Emit    *Emit
+	LimitAt Pos // the LIMIT keyword (or FETCH)
+	// Offset is OFFSET n: only a read of a materialized view applies it
+	// (ContinuousClause refuses it elsewhere).
+	Offset   *int64
+	OffsetAt Pos // the OFFSET keyword
+	Emit     *Emit
 }
 
 // Select is one SELECT block.
@@ -164,6 +168,10 @@ type Select struct {
 	Where   Expr
 	GroupBy []Expr
 	Having  Expr
+	// Distinct is SELECT DISTINCT: only a read of a materialized view
+	// applies it (ContinuousClause refuses it elsewhere).
+	Distinct   bool
+	DistinctAt Pos // the DISTINCT keyword
 }
 
 // SelectItem is one output column: Expr [AS Alias], or * when Star.
@@ -185,9 +193,10 @@ type FromItem interface{ fromItem() }
 
 // TableRef names a source or view.
 type TableRef struct {
-	At    Pos
-	Name  string
-	Alias string
+	At     Pos
+	Schema string // "public" when written public.name (the only schema)
+	Name   string
+	Alias  string
 }
 
 // Subquery is (Query) [AS Alias] in FROM.

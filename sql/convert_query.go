@@ -20,6 +20,9 @@ type converter struct {
 	// takenPos marks the tokens of GROUP BY / ORDER BY positions already
 	// converted (positionToken).
 	takenPos map[int]bool
+	// nested counts the subqueries in FROM being converted: SELECT
+	// DISTINCT is read only in the statement's own SELECT.
+	nested int
 }
 
 // origPos maps an offset of the rewritten text to a position in the user's text.
@@ -66,7 +69,7 @@ func (c *converter) query(rs ast.ResultSetNode) (*Query, error) {
 	var limit *ast.Limit
 	switch n := rs.(type) {
 	case *ast.SelectStmt:
-		sel, err := c.selectBlock(n)
+		sel, err := c.selectBlock(n, c.nested == 0)
 		if err != nil {
 			return nil, err
 		}
@@ -95,8 +98,16 @@ func (c *converter) query(rs ast.ResultSetNode) (*Query, error) {
 	}
 	if limit != nil {
 		if limit.Offset != nil {
-			at := c.posOfFirst(func(t token) bool { return t.is("OFFSET") })
-			return nil, &Error{At: at, Code: CodeUnsupported, Msg: "LIMIT with OFFSET is not supported"}
+			// Only a subquery's (or MySQL's LIMIT m, n): the statement's
+			// own row-count clauses are read before TiDB (select_tail.go).
+			if i := c.tokIndex(q.At.Offset); i >= 0 {
+				if j := c.findTopLevel(i, func(t token) bool { return t.is("OFFSET") }); j >= 0 {
+					return nil, &Error{At: c.p.lines.pos(c.toks[j].start), Code: CodeUnsupported,
+						Msg: "OFFSET is supported only in a read of a materialized view (SELECT ... FROM view OFFSET n), not in a subquery"}
+				}
+			}
+			at := c.posOfFirst(func(t token) bool { return t.is("LIMIT") })
+			return nil, &Error{At: at, Code: CodeUnsupported, Msg: "LIMIT m, n is not supported; write LIMIT n OFFSET m"}
 		}
 		// The LIMIT keyword: the first one at this query's own level (TiDB
 		// leaves the count unpositioned), else the statement's top-level one.
@@ -144,7 +155,7 @@ func (c *converter) unionAll(q *Query, list *ast.SetOprSelectList, first bool) e
 			if s.OrderBy != nil || s.Limit != nil {
 				return c.unsupported(0, "ORDER BY and LIMIT are supported only after the last SELECT of a UNION ALL")
 			}
-			sel, err := c.selectBlock(s)
+			sel, err := c.selectBlock(s, false)
 			if err != nil {
 				return err
 			}
@@ -163,28 +174,33 @@ func (c *converter) unionAll(q *Query, list *ast.SetOprSelectList, first bool) e
 	return nil
 }
 
-// selectBlock converts one SELECT block.
-func (c *converter) selectBlock(n *ast.SelectStmt) (*Select, error) {
+// selectBlock converts one SELECT block; distinct tells whether SELECT
+// DISTINCT may be read (the statement's own single SELECT, which may read
+// a materialized view), else it is refused.
+func (c *converter) selectBlock(n *ast.SelectStmt, distinct bool) (*Select, error) {
 	if n.Kind != ast.SelectStmtKindSelect || n.Fields == nil || len(n.Fields.Fields) == 0 {
 		return nil, c.unsupported(0, "expected a SELECT query (TABLE and VALUES are not supported)")
 	}
 	first := n.Fields.Fields[0].Offset
+	var distinctAt Pos
+	if n.Distinct {
+		sel := c.selectKeywordPos(first)
+		distinctAt = c.p.lines.pos(sel.Offset + len("SELECT"))
+		if i := c.tokIndex(sel.Offset); i >= 0 && i+1 < len(c.toks) {
+			distinctAt = c.p.lines.pos(c.toks[i+1].start)
+		}
+	}
 	switch {
 	case n.With != nil:
 		return nil, c.unsupported(first, "WITH (common table expressions) is not supported")
-	case n.Distinct:
-		sel := c.selectKeywordPos(first)
-		at := c.p.lines.pos(sel.Offset + len("SELECT"))
-		if i := c.tokIndex(sel.Offset); i >= 0 && i+1 < len(c.toks) {
-			at = c.p.lines.pos(c.toks[i+1].start)
-		}
-		return nil, &Error{At: at, Code: CodeUnsupported, Msg: "SELECT DISTINCT is not supported; use GROUP BY"}
+	case n.Distinct && !distinct:
+		return nil, &Error{At: distinctAt, Code: CodeUnsupported, Msg: "SELECT DISTINCT is supported only in a read of a materialized view (SELECT DISTINCT ... FROM view), not in a subquery or UNION ALL; use GROUP BY"}
 	case len(n.WindowSpecs) > 0:
 		return nil, c.unsupported(first, "WINDOW clauses are not supported; use a window TVF such as TUMBLE in FROM")
 	case n.LockInfo != nil, n.SelectIntoOpt != nil:
 		return nil, c.unsupported(first, "SELECT ... FOR UPDATE and SELECT ... INTO are not supported")
 	}
-	s := &Select{At: c.selectKeywordPos(first)}
+	s := &Select{At: c.selectKeywordPos(first), Distinct: n.Distinct, DistinctAt: distinctAt}
 	for _, f := range n.Fields.Fields {
 		if f.WildCard != nil {
 			if f.WildCard.Schema.O != "" {
@@ -325,7 +341,10 @@ func (c *converter) from(refs *ast.Join, firstField int) (FromItem, error) {
 	}
 	switch src := ts.Source.(type) {
 	case *ast.TableName:
-		if src.Schema.O != "" {
+		schema := ""
+		if strings.EqualFold(src.Schema.O, "public") {
+			schema = "public" // every relation is in schema public
+		} else if src.Schema.O != "" {
 			return nil, &Error{At: at, Code: CodeUnsupported, Msg: "qualified names with a schema are not supported, found " + strconv.Quote(src.Schema.O+"."+src.Name.O)}
 		}
 		if rest, ok := strings.CutPrefix(src.Name.O, phTVF); ok {
@@ -341,9 +360,11 @@ func (c *converter) from(refs *ast.Join, firstField int) (FromItem, error) {
 			err.(*Error).At = at
 			return nil, err
 		}
-		return &TableRef{At: at, Name: src.Name.O, Alias: alias}, nil
+		return &TableRef{At: at, Schema: schema, Name: src.Name.O, Alias: alias}, nil
 	case *ast.SelectStmt, *ast.SetOprStmt:
+		c.nested++
 		q, err := c.query(src.(ast.ResultSetNode))
+		c.nested--
 		if err != nil {
 			return nil, err
 		}

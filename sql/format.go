@@ -176,6 +176,9 @@ func (f *formatter) query(q *Query) {
 	if q.Limit != nil {
 		f.WriteString(" LIMIT " + strconv.FormatInt(*q.Limit, 10))
 	}
+	if q.Offset != nil {
+		f.WriteString(" OFFSET " + strconv.FormatInt(*q.Offset, 10))
+	}
 	if q.Emit != nil {
 		f.WriteString(" ")
 		f.emit(q.Emit)
@@ -184,6 +187,9 @@ func (f *formatter) query(q *Query) {
 
 func (f *formatter) selectBlock(s *Select) {
 	f.WriteString("SELECT ")
+	if s.Distinct {
+		f.WriteString("DISTINCT ")
+	}
 	for i, it := range s.Items {
 		if i > 0 {
 			f.WriteString(", ")
@@ -224,6 +230,10 @@ func (f *formatter) fromItem(n FromItem) {
 	alias := ""
 	switch n := n.(type) {
 	case *TableRef:
+		if n.Schema != "" {
+			f.ident(n.Schema)
+			f.WriteString(".")
+		}
 		f.ident(n.Name)
 		alias = n.Alias
 	case *Subquery:

@@ -151,7 +151,7 @@ func (p *parser) statement() (Statement, error) {
 	case t.is("SET"):
 		return p.set()
 	case t.is("SELECT"), t.isOp("("):
-		q, err := p.query(p.toks)
+		q, err := p.selectQuery(p.toks)
 		if err != nil {
 			return nil, err
 		}

@@ -49,9 +49,24 @@ func (p *parser) eofAfter(toks []token) token {
 	return token{kind: tokEOF, start: end, end: end}
 }
 
-// query parses a query: SELECT blocks joined by UNION ALL, ORDER BY, LIMIT
-// and a trailing EMIT clause.
+// query parses a query that runs continuously (a view's or a sink's, or
+// one explained): SELECT blocks joined by UNION ALL, ORDER BY, LIMIT and a
+// trailing EMIT clause; SELECT DISTINCT and OFFSET are refused.
 func (p *parser) query(toks []token) (*Query, error) {
+	q, err := p.selectQuery(toks)
+	if err != nil {
+		return nil, err
+	}
+	if err := q.ContinuousClause(""); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// selectQuery parses the query of a SELECT statement, which reads a
+// materialized view or runs continuously (the runtime tells them apart):
+// as query, and SELECT DISTINCT and OFFSET, which a read of a view applies.
+func (p *parser) selectQuery(toks []token) (*Query, error) {
 	if len(toks) == 0 {
 		return nil, p.syntaxErr(p.eofAfter(toks), "a query")
 	}
@@ -73,6 +88,10 @@ func (p *parser) query(toks []token) (*Query, error) {
 	if len(body) == 0 {
 		return nil, p.syntaxErr(toks[0], "a query")
 	}
+	body, tail, err := p.splitTail(body)
+	if err != nil {
+		return nil, err
+	}
 	c := &converter{p: p, toks: body}
 	if err := c.lift(body); err != nil {
 		return nil, err
@@ -88,6 +107,9 @@ func (p *parser) query(toks []token) (*Query, error) {
 	q, err := c.query(rs)
 	if err != nil {
 		return nil, err
+	}
+	if tail != nil {
+		tail.apply(p, q)
 	}
 	if emitToks != nil {
 		if q.Emit, err = p.emit(emitToks); err != nil {
