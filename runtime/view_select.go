@@ -2,11 +2,13 @@ package runtime
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
@@ -24,8 +26,20 @@ type Rows struct {
 }
 
 // readTarget reports whether q reads a materialized view or a system view
-// (a bounded SELECT) and which.
-func (e *Engine) readTarget(q *sql.Query) (string, bool) {
+// (a bounded SELECT) and which. It is also true, with name "", for a
+// continuous query that uses what only a read of a view applies (SELECT
+// DISTINCT, OFFSET): ReadView and DescribeRead then refuse it, so that
+// every caller routing on readTarget or IsViewRead reports the refusal.
+func (e *Engine) readTarget(q *sql.Query) (name string, ok bool) {
+	if name, ok := e.viewTarget(q); ok {
+		return name, true
+	}
+	return "", q != nil && q.ContinuousClause("") != nil
+}
+
+// viewTarget reports whether q reads a materialized view or a system view
+// and which.
+func (e *Engine) viewTarget(q *sql.Query) (string, bool) {
 	if q == nil || len(q.Selects) != 1 {
 		return "", false
 	}
@@ -42,6 +56,31 @@ func (e *Engine) readTarget(q *sql.Query) (string, bool) {
 	return "", false
 }
 
+// readName is the view q reads, or the error for a query that reads none:
+// the planner's (an unknown relation or column, ORDER BY or LIMIT) or, for
+// a continuous query with SELECT DISTINCT or OFFSET, their refusal naming
+// what it reads.
+func (e *Engine) readName(q *sql.Query) (string, error) {
+	if name, ok := e.viewTarget(q); ok {
+		return name, nil
+	}
+	if _, err := planner.PlanQuery(e.cat, q); err != nil {
+		return "", err
+	}
+	over := ""
+	if ref, ok := q.Selects[0].From.(*sql.TableRef); ok && len(q.Selects) == 1 {
+		if src := e.cat.Source(ref.Name); src != nil {
+			over = fmt.Sprintf("source %q", src.Name)
+		} else if v := e.cat.View(ref.Name); v != nil {
+			over = fmt.Sprintf("view %q (a plain view, which does not store rows)", v.Name)
+		}
+	}
+	if err := q.ContinuousClause(over); err != nil {
+		return "", err
+	}
+	return "", &sql.Error{At: q.At, Code: "42P01", Msg: "not a read of a materialized view"}
+}
+
 // IsViewRead reports whether stmt is a bounded SELECT over a materialized
 // view or a system view (rather than a continuous query).
 func (e *Engine) IsViewRead(stmt sql.Statement) bool {
@@ -55,12 +94,16 @@ func (e *Engine) IsViewRead(stmt sql.Statement) bool {
 
 // boundedPlan is a planned read of a view: the planned SELECT (with
 // ORDER BY expressions the SELECT list lacks appended as hidden columns),
-// the sort keys as output column indexes, and how many columns are shown.
+// the sort keys as output column indexes, how many columns are shown and
+// what is done on the sorted rows: DISTINCT, OFFSET, LIMIT (in that
+// order, as in PostgreSQL).
 type boundedPlan struct {
-	plan    *planner.Plan
-	visible int
-	order   []sortKey
-	limit   int64 // -1: none
+	plan     *planner.Plan
+	visible  int
+	order    []sortKey
+	distinct bool
+	offset   int64
+	limit    int64 // -1: none
 }
 
 type sortKey struct {
@@ -87,18 +130,25 @@ func planRead(name string, schema catalog.Schema, q *sql.Query) (*boundedPlan, e
 	plain := func(items []sql.SelectItem) *sql.Query {
 		s := *sel
 		s.Items = items
+		s.Distinct = false // applied on the rows (runRead)
 		return &sql.Query{At: q.At, Selects: []*sql.Select{&s}}
 	}
 	plan, err := planner.PlanQuery(cat, plain(sel.Items))
 	if err != nil {
 		return nil, err
 	}
-	bp := &boundedPlan{plan: plan, visible: len(plan.Output), limit: -1}
+	bp := &boundedPlan{plan: plan, visible: len(plan.Output), distinct: sel.Distinct, limit: -1}
 	if q.Limit != nil {
 		if *q.Limit < 0 {
-			return nil, &sql.Error{At: q.At, Code: "2201W", Msg: "LIMIT must not be negative"}
+			return nil, &sql.Error{At: q.LimitAt, Code: "2201W", Msg: "LIMIT must not be negative"}
 		}
 		bp.limit = *q.Limit
+	}
+	if q.Offset != nil {
+		if *q.Offset < 0 {
+			return nil, &sql.Error{At: q.OffsetAt, Code: "2201X", Msg: "OFFSET must not be negative"}
+		}
+		bp.offset = *q.Offset
 	}
 	items := sel.Items
 	hidden := 0
@@ -115,6 +165,13 @@ func planRead(name string, schema catalog.Schema, q *sql.Query) (*boundedPlan, e
 		case *sql.ColumnRef:
 			if x.Table == "" {
 				col = plan.Output.Index(x.Name)
+			}
+		}
+		if col < 0 && bp.distinct {
+			// As PostgreSQL: DISTINCT compares the shown columns only, so
+			// a sort key must be one of them (its expression, here).
+			if col = itemWithExpr(sel.Items, o.Expr); col < 0 {
+				return nil, &sql.Error{At: o.Expr.ExprPos(), Code: "42P10", Msg: "for SELECT DISTINCT, ORDER BY expressions must appear in select list"}
 			}
 		}
 		if col < 0 {
@@ -137,15 +194,16 @@ func planRead(name string, schema catalog.Schema, q *sql.Query) (*boundedPlan, e
 	return bp, nil
 }
 
-// ReadView runs a bounded SELECT ... FROM view [WHERE] [ORDER BY] [LIMIT]
-// over the current rows of a materialized view or a system view
+// ReadView runs a bounded SELECT [DISTINCT] ... FROM view [WHERE]
+// [ORDER BY] [LIMIT] [OFFSET] over the current rows of a materialized view or a system view
 // (weir_dead_letters). With the cold tier, a view's rows are its archived
 // rows no longer in memory plus its hot rows (cold.go).
 func (e *Engine) ReadView(ctx context.Context, q *sql.Query) (*Rows, error) {
-	name, ok := e.readTarget(q)
-	if !ok {
-		return nil, &sql.Error{At: q.At, Code: "42P01", Msg: "not a read of a materialized view"}
+	name, err := e.readName(q)
+	if err != nil {
+		return nil, err
 	}
+	q = withStatementTime(q, e.clock.Now())
 	var schema catalog.Schema
 	var snap func() *coldata.Batch
 	if name == DeadLettersView {
@@ -178,10 +236,11 @@ func (e *Engine) ReadView(ctx context.Context, q *sql.Query) (*Rows, error) {
 
 // DescribeRead returns the columns a bounded read would return.
 func (e *Engine) DescribeRead(q *sql.Query) (catalog.Schema, error) {
-	name, ok := e.readTarget(q)
-	if !ok {
-		return nil, &sql.Error{At: q.At, Code: "42P01", Msg: "not a read of a materialized view"}
+	name, err := e.readName(q)
+	if err != nil {
+		return nil, err
 	}
+	q = withStatementTime(q, e.clock.Now())
 	schema := deadLetterSchema
 	if name != DeadLettersView {
 		schema = e.cat.View(name).Schema
@@ -263,6 +322,10 @@ func (e *Engine) runRead(ctx context.Context, bp *boundedPlan, in *coldata.Batch
 			return 0
 		})
 	}
+	if bp.distinct {
+		perm = distinctRows(out.Cols[:bp.visible], perm)
+	}
+	perm = perm[min(bp.offset, int64(len(perm))):]
 	if bp.limit >= 0 && int64(len(perm)) > bp.limit {
 		perm = perm[:bp.limit]
 	}
@@ -378,4 +441,239 @@ func float8Text(f float64) string {
 		return e
 	}
 	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// itemWithExpr returns the output column of the SELECT item computing e
+// (compared as written, a column's table qualifier aside), or -1; -1 also
+// when a * makes the list's columns not line up with its items.
+func itemWithExpr(items []sql.SelectItem, e sql.Expr) int {
+	key := exprKey(e)
+	for i, it := range items {
+		if it.Star {
+			return -1
+		}
+		if exprKey(it.Expr) == key {
+			return i
+		}
+	}
+	return -1
+}
+
+func exprKey(e sql.Expr) string {
+	if c, ok := e.(*sql.ColumnRef); ok {
+		return sql.Format(&sql.ColumnRef{Name: c.Name})
+	}
+	return sql.Format(e)
+}
+
+// distinctRows keeps the first of the rows (perm, in order) equal in every
+// column of cols, as SELECT DISTINCT: NULL equals NULL, 0 equals -0 and
+// NaN equals NaN (PostgreSQL's float8 equality).
+func distinctRows(cols []*coldata.Vec, perm []int) []int {
+	seen := make(map[string]struct{}, len(perm))
+	out := perm[:0]
+	var key []byte
+	for _, r := range perm {
+		key = key[:0]
+		for _, v := range cols {
+			key = appendValueKey(key, v, r)
+		}
+		if _, dup := seen[string(key)]; dup {
+			continue
+		}
+		seen[string(key)] = struct{}{}
+		out = append(out, r)
+	}
+	return out
+}
+
+// appendValueKey encodes value r of v so that equal values have equal
+// encodings.
+func appendValueKey(dst []byte, v *coldata.Vec, r int) []byte {
+	if v.Nulls.IsNull(r) {
+		return append(dst, 0)
+	}
+	dst = append(dst, 1)
+	switch v.Type {
+	case catalog.Bigint, catalog.Timestamp:
+		dst = binary.LittleEndian.AppendUint64(dst, uint64(v.I64[r]))
+	case catalog.Double:
+		f := v.F64[r]
+		switch {
+		case f == 0:
+			f = 0
+		case math.IsNaN(f):
+			f = math.NaN()
+		}
+		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(f))
+	case catalog.Varchar:
+		dst = binary.AppendUvarint(dst, uint64(len(v.Str[r])))
+		dst = append(dst, v.Str[r]...)
+	case catalog.Boolean:
+		if v.Bool[r] {
+			dst = append(dst, 1)
+		} else {
+			dst = append(dst, 0)
+		}
+	}
+	return dst
+}
+
+// wallClockFuncs are the functions that read the wall clock and that a
+// read of a view evaluates as the statement's start time, as the wire
+// endpoint does (sql/pgwire/view_read.go). A continuous query still
+// refuses them (the planner): its results must not depend on when it runs
+// or replays.
+var wallClockFuncs = map[string]bool{
+	"now": true, "current_timestamp": true, "localtimestamp": true,
+	"transaction_timestamp": true, "statement_timestamp": true, "clock_timestamp": true,
+}
+
+// withStatementTime returns q with every wall-clock call without arguments
+// in its SELECT list, WHERE and ORDER BY replaced by the TIMESTAMP now, to
+// the millisecond (q itself is not changed).
+func withStatementTime(q *sql.Query, now time.Time) *sql.Query {
+	ts := now.UTC().Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z")
+	changed := false
+	sub := func(e sql.Expr) sql.Expr {
+		out := replaceWallClock(e, ts)
+		changed = changed || out != e
+		return out
+	}
+	sel := *q.Selects[0]
+	sel.Items = slices.Clone(sel.Items)
+	for i := range sel.Items {
+		if sel.Items[i].Expr != nil {
+			sel.Items[i].Expr = sub(sel.Items[i].Expr)
+		}
+	}
+	if sel.Where != nil {
+		sel.Where = sub(sel.Where)
+	}
+	out := *q
+	out.OrderBy = slices.Clone(q.OrderBy)
+	for i := range out.OrderBy {
+		out.OrderBy[i].Expr = sub(out.OrderBy[i].Expr)
+	}
+	if !changed {
+		return q
+	}
+	out.Selects = []*sql.Select{&sel}
+	return &out
+}
+
+// replaceWallClock returns e with the wall-clock calls in it replaced by
+// the TIMESTAMP ts, copying only the nodes on the way to one.
+func replaceWallClock(e sql.Expr, ts string) sql.Expr {
+	r := func(x sql.Expr) sql.Expr {
+		if x == nil {
+			return nil
+		}
+		return replaceWallClock(x, ts)
+	}
+	list := func(xs []sql.Expr) ([]sql.Expr, bool) {
+		var out []sql.Expr
+		for i, x := range xs {
+			if y := r(x); y != x {
+				if out == nil {
+					out = slices.Clone(xs)
+				}
+				out[i] = y
+			}
+		}
+		return out, out != nil
+	}
+	switch x := e.(type) {
+	case *sql.Func:
+		if wallClockFuncs[x.Name] && len(x.Args) == 0 && !x.Star {
+			return &sql.Cast{At: x.At, X: &sql.Literal{At: x.At, Kind: sql.LitString, S: ts}, To: catalog.Timestamp}
+		}
+		if args, ok := list(x.Args); ok {
+			c := *x
+			c.Args = args
+			return &c
+		}
+	case *sql.Binary:
+		if l, rr := r(x.L), r(x.R); l != x.L || rr != x.R {
+			c := *x
+			c.L, c.R = l, rr
+			return &c
+		}
+	case *sql.Unary:
+		if y := r(x.X); y != x.X {
+			c := *x
+			c.X = y
+			return &c
+		}
+	case *sql.IsNull:
+		if y := r(x.X); y != x.X {
+			c := *x
+			c.X = y
+			return &c
+		}
+	case *sql.IsTruth:
+		if y := r(x.X); y != x.X {
+			c := *x
+			c.X = y
+			return &c
+		}
+	case *sql.Cast:
+		if y := r(x.X); y != x.X {
+			c := *x
+			c.X = y
+			return &c
+		}
+	case *sql.In:
+		y := r(x.X)
+		items, ok := list(x.List)
+		if y != x.X || ok {
+			c := *x
+			c.X = y
+			if ok {
+				c.List = items
+			}
+			return &c
+		}
+	case *sql.Between:
+		if y, lo, hi := r(x.X), r(x.Lo), r(x.Hi); y != x.X || lo != x.Lo || hi != x.Hi {
+			c := *x
+			c.X, c.Lo, c.Hi = y, lo, hi
+			return &c
+		}
+	case *sql.Like:
+		if y, p := r(x.X), r(x.Pattern); y != x.X || p != x.Pattern {
+			c := *x
+			c.X, c.Pattern = y, p
+			return &c
+		}
+	case *sql.Regex:
+		if y, p := r(x.X), r(x.Pattern); y != x.X || p != x.Pattern {
+			c := *x
+			c.X, c.Pattern = y, p
+			return &c
+		}
+	case *sql.Case:
+		c := *x
+		changed := false
+		if y := r(x.Operand); y != x.Operand {
+			c.Operand, changed = y, true
+		}
+		if y := r(x.Else); y != x.Else {
+			c.Else, changed = y, true
+		}
+		whens := false
+		for i, w := range x.Whens {
+			if cond, then := r(w.Cond), r(w.Then); cond != w.Cond || then != w.Then {
+				if !whens {
+					c.Whens, whens = slices.Clone(x.Whens), true
+				}
+				c.Whens[i] = sql.When{Cond: cond, Then: then}
+				changed = true
+			}
+		}
+		if changed {
+			return &c
+		}
+	}
+	return e
 }
