@@ -26,8 +26,18 @@ func (a *varianceAcc) Reset(g uint32) { a.n[g], a.mean[g], a.m2[g] = 0, 0, 0 }
 
 func (a *varianceAcc) add(g uint32, x float64) {
 	a.n[g]++
+	n := float64(a.n[g])
 	d := x - a.mean[g]
-	a.mean[g] += d / float64(a.n[g])
+	if math.IsInf(d, 0) && !math.IsInf(x, 0) && !math.IsInf(a.mean[g], 0) {
+		// x and the mean are finite but further apart than the largest
+		// DOUBLE (1e308 after -1e308): the deviation overflows, and so
+		// does the true sum of squares (d² > max), which is +Inf; the mean
+		// is updated without forming d.
+		a.mean[g] += x/n - a.mean[g]/n
+		a.m2[g] = math.Inf(1)
+		return
+	}
+	a.mean[g] += d / n
 	a.m2[g] += d * (x - a.mean[g])
 }
 
@@ -60,6 +70,14 @@ func (a *varianceAcc) Merge(d, s uint32) {
 	}
 	n := nd + ns
 	delta := a.mean[s] - a.mean[d]
+	if math.IsInf(delta, 0) && !math.IsInf(a.mean[s], 0) && !math.IsInf(a.mean[d], 0) {
+		// As in add: the means are too far apart for their difference.
+		f := float64(ns) / float64(n)
+		a.mean[d] += a.mean[s]*f - a.mean[d]*f
+		a.m2[d] = math.Inf(1)
+		a.n[d] = n
+		return
+	}
 	a.mean[d] += delta * float64(ns) / float64(n)
 	a.m2[d] += a.m2[s] + delta*delta*float64(nd)*float64(ns)/float64(n)
 	a.n[d] = n
