@@ -61,7 +61,7 @@ func windowSpec(t *sql.WindowTVF, in *rel, inputName string) (*window.Spec, erro
 			}
 			spec.Offset = t.Offset.Ms
 			if spec.Offset <= -spec.Size || spec.Offset >= spec.Size {
-				return nil, errf(t.Offset.At, codeInvalidParameter, "TUMBLE offset %s must be smaller than the size %s", formatMs(spec.Offset), formatMs(spec.Size))
+				return nil, errf(t.Offset.At, codeInvalidParameter, "TUMBLE offset %s must lie strictly between -%s and %s (the size)", formatMs(spec.Offset), formatMs(spec.Size), formatMs(spec.Size))
 			}
 		}
 	case sql.Hop:
