@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/weirdb/weir/operators"
+	"github.com/weirdb/weir/operators/sink/deadletter"
 	"github.com/weirdb/weir/sql"
 )
 
@@ -164,4 +165,26 @@ func TestLeftoverDropSourceReportsLostDeadLetters(t *testing.T) {
 	coldExec(t, e, "DROP SOURCE d")
 	require.Equal(t, "weir: source d: writing dead letters to /dev/full: no space left on device (1 dead letter lost)\n", stderr.String())
 	require.NoError(t, e.Close())
+}
+
+// TestLeftoverRouteReplacesLeftoverDestination: routing a name that still
+// has a destination (left by a CREATE SOURCE that failed after routing,
+// e.g. when persisting it failed) closes the leftover one: its file is not
+// kept open, and the name's dead letters go to the new one.
+func TestLeftoverRouteReplacesLeftoverDestination(t *testing.T) {
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "first.jsonl"), filepath.Join(dir, "second.jsonl")
+	r := newDeadLetterRouter(nil, operators.SystemClock{})
+	f1, err := deadletter.NewFile(first, false)
+	require.NoError(t, err)
+	require.NoError(t, r.route("x", f1))
+	f2, err := deadletter.NewFile(second, false)
+	require.NoError(t, err)
+	require.NoError(t, r.route("X", f2))
+	require.False(t, fdOpen(t, first), "the leftover destination is closed")
+	r.DeadLetter(&operators.DeadLetter{Source: "x", Offset: 1, Reason: operators.ReasonMalformed, Payload: []byte("x")})
+	require.Empty(t, fileLines(t, first))
+	require.Len(t, fileLines(t, second), 1)
+	require.NoError(t, r.Close())
+	require.False(t, fdOpen(t, second))
 }
