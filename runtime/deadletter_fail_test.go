@@ -114,7 +114,7 @@ func TestDeadLetterTopicRefusedFailsQuery(t *testing.T) {
 	execStmts(t, eng, fmt.Sprintf(`CREATE SOURCE raw (ts TIMESTAMP, model VARCHAR)
 	WITH (connector = 'kafka', topic = 'raw', brokers = '%s', dead_letter_topic = 'dlq')`, addr))
 	q, _ := startQuery(t, eng, "SELECT model FROM raw")
-	require.EqualError(t, waitQuery(t, q), `source raw: writing 1 dead letters to topic "dlq": `+
+	require.EqualError(t, waitQuery(t, q), `source raw: writing 1 dead letter to topic "dlq": `+
 		`[29] Topic Authorization Failed: the client is not authorized to access the requested topic: TOPIC_AUTHORIZATION_FAILED`)
 }
 
@@ -133,7 +133,7 @@ func TestLostDeadLetterNeverSilent(t *testing.T) {
 	q, _ := startQuery(t, eng, "SELECT model FROM raw")
 	qerr := waitQuery(t, q)
 	cerr := eng.Close()
-	const why = `source raw: writing 1 dead letters to topic "dlq": ` +
+	const why = `source raw: writing 1 dead letter to topic "dlq": ` +
 		`[29] Topic Authorization Failed: the client is not authorized to access the requested topic: TOPIC_AUTHORIZATION_FAILED`
 	if qerr != nil {
 		require.EqualError(t, qerr, why)
