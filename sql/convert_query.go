@@ -23,6 +23,9 @@ type converter struct {
 	// nested counts the subqueries in FROM being converted: SELECT
 	// DISTINCT is read only in the statement's own SELECT.
 	nested int
+	// quoted marks the keywords (by offset) handed to TiDB quoted, as
+	// column names (keywords.go).
+	quoted map[int]bool
 }
 
 // origPos maps an offset of the rewritten text to a position in the user's text.

@@ -92,11 +92,7 @@ func (p *parser) selectQuery(toks []token) (*Query, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &converter{p: p, toks: body}
-	if err := c.lift(body); err != nil {
-		return nil, err
-	}
-	node, err := c.parse(body)
+	c, node, err := p.parseColumnKeywords(body)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +256,14 @@ func (c *converter) lift(toks []token) error {
 		case t.isName() && strings.HasPrefix(strings.ToLower(t.val), placeholderPrefix):
 			return p.checkReserved(t)
 		}
-		c.rw.copySpan(p.src, t.start, t.end)
+		if c.quoted[t.start] {
+			// A keyword TiDB does not read as a column, quoted (keywords.go).
+			c.rw.synth(`"`, t.start)
+			c.rw.copySpan(p.src, t.start, t.end)
+			c.rw.synth(`"`, t.start)
+		} else {
+			c.rw.copySpan(p.src, t.start, t.end)
+		}
 		prevEnd = t.end
 		i++
 	}

@@ -1,0 +1,211 @@
+package runtime_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/weirdb/weir/runtime"
+	"github.com/weirdb/weir/sql"
+)
+
+// startViewLocal is startViewWire's engine without the wire endpoint: the
+// views v1, recent and parts over the same events, plus a plain view pv
+// over the source m, once their bounded input has ended.
+func startViewLocal(t *testing.T) *runtime.Engine {
+	t.Helper()
+	dir := t.TempDir()
+	m := filepath.Join(dir, "m.jsonl")
+	require.NoError(t, os.WriteFile(m, []byte(viewWireEvents), 0o644))
+	now := time.Now().UTC()
+	recent := filepath.Join(dir, "recent.jsonl")
+	require.NoError(t, os.WriteFile(recent, []byte(fmt.Sprintf(`{"ts":%q,"model":"old"}
+{"ts":%q,"model":"new"}
+`, now.Add(-3*time.Hour).Format(time.RFC3339), now.Add(-10*time.Minute).Format(time.RFC3339))), 0o644))
+
+	eng := runtime.New(runtime.Options{Stderr: io.Discard})
+	t.Cleanup(func() { eng.Close() })
+	execStmts(t, eng, fmt.Sprintf(`CREATE SOURCE m (ts TIMESTAMP, model VARCHAR, latency_ms DOUBLE,
+  WATERMARK FOR ts AS ts - INTERVAL '0' SECOND)
+  WITH (connector = 'file', path = '%s');
+CREATE MATERIALIZED VIEW v1 AS
+  SELECT window_start, window_end, model, COUNT(*) AS n, MAX(latency_ms) AS max_ms
+  FROM TUMBLE(m, ts, INTERVAL '1' MINUTE)
+  GROUP BY window_start, window_end, model;
+CREATE SOURCE r (ts TIMESTAMP, model VARCHAR, WATERMARK FOR ts AS ts - INTERVAL '0' SECOND)
+  WITH (connector = 'file', path = '%s');
+CREATE MATERIALIZED VIEW recent AS
+  SELECT window_end, model, COUNT(*) AS n FROM TUMBLE(r, ts, INTERVAL '1' MINUTE)
+  GROUP BY window_start, window_end, model;
+CREATE MATERIALIZED VIEW parts AS
+  SELECT window_start, model, COUNT(*) AS "partition" FROM TUMBLE(m, ts, INTERVAL '1' MINUTE)
+  GROUP BY window_start, window_end, model;
+CREATE VIEW pv AS SELECT model FROM m;`, m, recent))
+	waitStopped(t, eng)
+	return eng
+}
+
+// localRows runs one statement with Engine.Exec, as weir run and the
+// in-process weir repl do, and renders its rows as "a | b" (NULL as NULL).
+func localRows(t *testing.T, eng *runtime.Engine, q string) ([]string, error) {
+	t.Helper()
+	stmts, err := sql.Parse(q)
+	if err != nil {
+		return nil, err
+	}
+	require.Len(t, stmts, 1)
+	res, err := eng.Exec(context.Background(), stmts[0], nil)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for i, row := range res.Rows {
+		parts := make([]string, len(row))
+		for c, v := range row {
+			parts[c] = v
+			if res.Nulls[i][c] {
+				parts[c] = "NULL"
+			}
+		}
+		out = append(out, strings.Join(parts, " | "))
+	}
+	return out, nil
+}
+
+// TestViewReadLocalPostgresForms: weir run and the in-process weir repl
+// read a view in the forms PostgreSQL clients write, with the rows
+// TestViewReadPostgresForms gets over the wire. By window and model the
+// rows of v1 are (a 2) (b 1) (a 1) (b 2) (c 1) (d 1) (viewWireEvents).
+func TestViewReadLocalPostgresForms(t *testing.T) {
+	eng := startViewLocal(t)
+	const order = " ORDER BY window_start, model"
+	all := []string{"a | 2", "b | 1", "a | 1", "b | 2", "c | 1", "d | 1"}
+	for _, tc := range []struct {
+		q    string
+		want []string
+	}{
+		{"SELECT model, n FROM v1" + order + " LIMIT ALL", all},
+		{"SELECT model, n FROM v1" + order + " LIMIT NULL", all},
+		{"SELECT model, n FROM v1" + order + " LIMIT '2'", all[:2]},
+		{"SELECT model, n FROM v1" + order + " LIMIT (2)", all[:2]},
+		{"SELECT model, n FROM v1" + order + " OFFSET 4", all[4:]},
+		{"SELECT model, n FROM v1" + order + " LIMIT 2 OFFSET 1", all[1:3]},
+		{"SELECT model, n FROM v1" + order + " OFFSET 1 LIMIT 2", all[1:3]},
+		{"SELECT model, n FROM v1" + order + " OFFSET 5 ROWS", all[5:]},
+		{"SELECT model, n FROM v1" + order + " OFFSET 1 ROW FETCH FIRST 2 ROWS ONLY", all[1:3]},
+		{"SELECT model, n FROM v1" + order + " FETCH NEXT ROW ONLY", all[:1]},
+		{"SELECT model, n FROM v1" + order + " OFFSET 9", nil},
+		{"SELECT model, n FROM v1" + order + " LIMIT 0", nil},
+		{"SELECT model, n FROM public.v1" + order, all},
+		{`SELECT model, n FROM "public"."v1"` + order + " LIMIT 1", all[:1]},
+		{`SELECT v.model, v.n FROM public.v1 AS v` + order + " LIMIT 1", all[:1]},
+		// DISTINCT keeps the first of equal rows, in ORDER BY's order, then
+		// OFFSET and LIMIT apply.
+		{"SELECT DISTINCT model FROM v1 ORDER BY model", []string{"a", "b", "c", "d"}},
+		{"SELECT DISTINCT n FROM v1 ORDER BY n DESC", []string{"2", "1"}},
+		{"SELECT DISTINCT n FROM v1 ORDER BY 1 LIMIT 1 OFFSET 1", []string{"2"}},
+		{"SELECT DISTINCT model, n FROM v1 WHERE n = 1 ORDER BY model", []string{"a | 1", "b | 1", "c | 1", "d | 1"}},
+		{"SELECT DISTINCT n * 10 AS tens FROM v1 ORDER BY n * 10", []string{"10", "20"}},
+		{"SELECT DISTINCT model FROM v1 ORDER BY v1.model DESC LIMIT 2", []string{"d", "c"}},
+		// NULLs are equal under DISTINCT: one NULL max_ms (d), sorted last,
+		// first under DESC.
+		{"SELECT DISTINCT max_ms IS NULL AS missing FROM v1 ORDER BY missing", []string{"false", "true"}},
+		{"SELECT DISTINCT max_ms FROM v1 WHERE model = 'd' OR max_ms > 300 ORDER BY max_ms", []string{"400", "NULL"}},
+		{"SELECT DISTINCT max_ms FROM v1 WHERE model = 'd' OR max_ms > 300 ORDER BY max_ms DESC", []string{"NULL", "400"}},
+		// The wall clock is the statement's start: "new" ended ten minutes
+		// ago, "old" three hours ago.
+		{"SELECT model FROM recent WHERE window_end > now() - INTERVAL '1 hour'", []string{"new"}},
+		{"SELECT model FROM recent WHERE window_end > CURRENT_TIMESTAMP - INTERVAL '1' HOUR", []string{"new"}},
+		{"SELECT model FROM recent WHERE window_end < statement_timestamp() ORDER BY model", []string{"new", "old"}},
+		{"SELECT model FROM recent WHERE window_end > localtimestamp", nil},
+		{"SELECT model, window_end < now() AS past FROM recent ORDER BY model", []string{"new | true", "old | true"}},
+		// A column named partition, bare; weir_dead_letters' too (the
+		// malformed line 8, dead-lettered by the queries of both views
+		// reading m, v1 (q1) and parts (q3): DISTINCT leaves one).
+		{"SELECT model, partition FROM parts WHERE partition > 1 ORDER BY partition DESC, model", []string{"a | 2", "b | 2"}},
+		{"SELECT DISTINCT source, partition, offset, reason FROM weir_dead_letters WHERE source = 'm'", []string{"m | 0 | 8 | malformed"}},
+		{"SELECT query, offset FROM weir_dead_letters WHERE partition = 0 AND source = 'm' ORDER BY query", []string{"q1 | 8", "q3 | 8"}},
+		// offset the column, then OFFSET the clause.
+		{"SELECT offset FROM weir_dead_letters WHERE source = 'm' ORDER BY offset OFFSET 1", []string{"8"}},
+	} {
+		t.Run(tc.q, func(t *testing.T) {
+			got, err := localRows(t, eng, tc.q)
+			require.NoError(t, err)
+			if tc.want == nil {
+				tc.want = []string{}
+			}
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// TestViewReadLocalErrors: what a view read cannot do, and DISTINCT or
+// OFFSET in a continuous query, fail with a SQLSTATE at the offending
+// text.
+func TestViewReadLocalErrors(t *testing.T) {
+	eng := startViewLocal(t)
+	for _, tc := range []struct {
+		q, code, msg string
+		at           string // the text the position points at
+	}{
+		{"SELECT DISTINCT model FROM v1 ORDER BY n", "42P10", "for SELECT DISTINCT, ORDER BY expressions must appear in select list", "n"},
+		{"SELECT DISTINCT model FROM v1 ORDER BY lower(model)", "42P10", "for SELECT DISTINCT, ORDER BY expressions must appear in select list", "lower"},
+		{"SELECT * FROM v1 LIMIT 1 FETCH FIRST 2 ROWS ONLY", "42601", "multiple LIMIT clauses not allowed", "FETCH"},
+		{"SELECT * FROM v1 FETCH FIRST 2 ROWS WITH TIES", "0A000", "FETCH ... WITH TIES is not supported; use FETCH FIRST n ROWS ONLY", "WITH"},
+		{"SELECT * FROM v1 OFFSET -1", "42601", "expected a non-negative integer after OFFSET, found '-1'", "-1"},
+		{"SELECT * FROM other.v1", "0A000", `qualified names with a schema are not supported, found "other.v1"`, "other"},
+		{"SELECT DISTINCT model FROM public.v1 WHERE window_end < now() AND nope = 1 LIMIT ALL", "42703", `unknown column "nope"`, "nope"},
+		// A continuous query: DISTINCT and OFFSET are refused, naming what
+		// it reads; the wall clock stays refused.
+		{"SELECT DISTINCT model FROM m", "0A000",
+			`SELECT DISTINCT is not supported in a continuous query over source "m" (it applies when reading a materialized view); use GROUP BY over the selected columns`, "DISTINCT"},
+		{"SELECT model FROM public.m OFFSET 1", "0A000",
+			`OFFSET is not supported in a continuous query over source "m" (it applies when reading a materialized view)`, "OFFSET"},
+		{"SELECT DISTINCT model FROM pv", "0A000",
+			`SELECT DISTINCT is not supported in a continuous query over view "pv" (a plain view, which does not store rows)`, "DISTINCT"},
+		{"SELECT DISTINCT window_start FROM TUMBLE(m, ts, INTERVAL '1' MINUTE)", "0A000",
+			"SELECT DISTINCT is not supported in a continuous query (it applies when reading a materialized view)", "DISTINCT"},
+		{"SELECT DISTINCT model FROM nosuch", "42P01", `"nosuch"`, "nosuch"},
+		{"SELECT model FROM m WHERE ts > now()", "0A000", "now() is not supported", "now()"},
+		{"CREATE MATERIALIZED VIEW w AS SELECT DISTINCT model FROM m", "0A000", "SELECT DISTINCT is not supported in a continuous query", "DISTINCT"},
+	} {
+		t.Run(tc.q, func(t *testing.T) {
+			_, err := localRows(t, eng, tc.q)
+			var se *sql.Error
+			require.True(t, errors.As(err, &se), "%v", err)
+			require.Equal(t, tc.code, se.Code, se.Error())
+			require.Contains(t, se.Msg, tc.msg)
+			require.Equal(t, strings.Index(tc.q, tc.at)+1, se.At.Col, se.Error())
+		})
+	}
+}
+
+// TestViewReadLocalDescribe: the dry run (weir run --dry-run, via
+// DescribeRead) and IsViewRead route a continuous DISTINCT to its
+// refusal instead of running it.
+func TestViewReadLocalDescribe(t *testing.T) {
+	eng := startViewLocal(t)
+	before := len(eng.Queries())
+	stmts, err := sql.Parse("SELECT DISTINCT model FROM v1 OFFSET 1; SELECT DISTINCT model FROM m")
+	require.NoError(t, err)
+	require.True(t, eng.IsViewRead(stmts[0]))
+	cols, err := eng.DescribeRead(stmts[0].(*sql.SelectStmt).Query)
+	require.NoError(t, err)
+	require.Equal(t, "model", cols[0].Name)
+	require.Len(t, cols, 1)
+
+	require.True(t, eng.IsViewRead(stmts[1]), "a continuous DISTINCT goes to ReadView, which refuses it")
+	_, err = eng.DescribeRead(stmts[1].(*sql.SelectStmt).Query)
+	require.ErrorContains(t, err, `SELECT DISTINCT is not supported in a continuous query over source "m"`)
+	_, err = eng.Exec(context.Background(), stmts[1], nil)
+	require.ErrorContains(t, err, `SELECT DISTINCT is not supported in a continuous query over source "m"`)
+	require.Len(t, eng.Queries(), before, "no query started")
+}
