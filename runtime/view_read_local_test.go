@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 
 	"github.com/weirdb/weir/runtime"
@@ -208,4 +209,22 @@ func TestViewReadLocalDescribe(t *testing.T) {
 	_, err = eng.Exec(context.Background(), stmts[1], nil)
 	require.ErrorContains(t, err, `SELECT DISTINCT is not supported in a continuous query over source "m"`)
 	require.Len(t, eng.Queries(), before, "no query started")
+}
+
+// TestViewReadContinuousDistinctWire: over the wire too, a continuous
+// SELECT DISTINCT (which pgwire hands the engine as written) is refused
+// at DISTINCT, in both protocols.
+func TestViewReadContinuousDistinctWire(t *testing.T) {
+	conn, _ := startViewWire(t)
+	const q = "SELECT DISTINCT model FROM m"
+	for _, mode := range viewWireModes {
+		t.Run(mode.String(), func(t *testing.T) {
+			_, err := wireRows(t, conn, q, mode)
+			var pe *pgconn.PgError
+			require.True(t, errors.As(err, &pe), "%v", err)
+			require.Equal(t, "0A000", pe.Code)
+			require.Contains(t, pe.Message, `SELECT DISTINCT is not supported in a continuous query over source "m"`)
+			require.EqualValues(t, len("SELECT ")+1, pe.Position)
+		})
+	}
 }

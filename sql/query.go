@@ -88,6 +88,9 @@ func (p *parser) selectQuery(toks []token) (*Query, error) {
 	if len(body) == 0 {
 		return nil, p.syntaxErr(toks[0], "a query")
 	}
+	if len(body) > 2 && body[0].is("SELECT") && body[1].is("DISTINCT") && body[2].is("ON") {
+		return nil, p.errAt(body[1].start, CodeUnsupported, "SELECT DISTINCT ON is not supported; a read of a materialized view supports SELECT DISTINCT")
+	}
 	body, tail, err := p.splitTail(body)
 	if err != nil {
 		return nil, err
