@@ -120,9 +120,9 @@ func runMain(args []string, out, errw io.Writer) int {
 	}
 
 	opts := runtime.Options{Config: cfg, Stderr: errw}
-	var state *storage.Store // the --state-dir's store (nil: none)
+	var state *storage.Store // the state directory's store (nil: none)
 	if dir == "" {
-		// SPEC.md: without --state-dir, a fresh temporary directory. It holds
+		// SPEC.md: without a state directory, a fresh temporary one. It holds
 		// the warm tier that window state spills to beyond
 		// state.hot.max_size_mb; with nothing to resume, no checkpoints.
 		tmp, err := os.MkdirTemp("", "weir-state-")
