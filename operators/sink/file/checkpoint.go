@@ -84,7 +84,7 @@ func (s *Sink) Restore(r io.Reader) error {
 		// missing one.
 		os.Remove(s.path)
 		return fmt.Errorf("file sink %q: %s does not exist, but the checkpoint recorded %d bytes written to it: "+
-			"it was moved or deleted since; put it back, or discard the query's state to start over", s.name, s.path, want)
+			"it was moved or deleted since; put it back, or start over without the state (weir run --reset; DROP SINK and CREATE SINK in weir serve)", s.name, s.path, want)
 	}
 	fi, err := s.f.Stat()
 	if err != nil {
@@ -93,7 +93,7 @@ func (s *Sink) Restore(r io.Reader) error {
 	switch size := fi.Size(); {
 	case size < want:
 		return fmt.Errorf("file sink %q: %s is %d bytes, shorter than the %d bytes the checkpoint recorded: "+
-			"it was truncated or replaced since; put the file back, or discard the query's state to start over", s.name, s.path, size, want)
+			"it was truncated or replaced since; put the file back, or start over without the state (weir run --reset; DROP SINK and CREATE SINK in weir serve)", s.name, s.path, size, want)
 	case size > want:
 		if err := s.f.Truncate(want); err != nil {
 			return fmt.Errorf("file sink %q: truncating %s to the checkpoint's %d bytes: %w", s.name, s.path, want, err)

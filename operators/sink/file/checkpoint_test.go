@@ -132,7 +132,7 @@ func TestFileSinkRestoreShorterFile(t *testing.T) {
 	s = openSink(t, path, &warn)
 	err := s.Restore(bytes.NewReader(blob))
 	require.EqualError(t, err, fmt.Sprintf(`file sink "out": %s is 32 bytes, shorter than the 64 bytes the checkpoint recorded: `+
-		"it was truncated or replaced since; put the file back, or discard the query's state to start over", path))
+		"it was truncated or replaced since; put the file back, or start over without the state (weir run --reset; DROP SINK and CREATE SINK in weir serve)", path))
 	require.NoError(t, s.Close())
 	require.Equal(t, lineC, readFile(t, path))
 	require.Empty(t, warn.String())
@@ -155,7 +155,7 @@ func TestFileSinkRestoreMissingFile(t *testing.T) {
 	s = openSink(t, path, &warn)
 	err := s.Restore(bytes.NewReader(blob))
 	require.EqualError(t, err, fmt.Sprintf(`file sink "out": %s does not exist, but the checkpoint recorded 32 bytes written to it: `+
-		"it was moved or deleted since; put it back, or discard the query's state to start over", path))
+		"it was moved or deleted since; put it back, or start over without the state (weir run --reset; DROP SINK and CREATE SINK in weir serve)", path))
 	require.NoError(t, s.Close())
 	_, err = os.Stat(path)
 	require.ErrorIs(t, err, os.ErrNotExist)
