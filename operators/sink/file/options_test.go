@@ -20,12 +20,12 @@ func TestSinkOptions(t *testing.T) {
 		err  string
 	}{
 		{catalog.Options{"path": "o", "follow": "true"},
-			`file: sink "out": unknown option "follow"; known options: connector, path, format`},
+			`file sink "out": unknown option "follow"; known options: connector, path, format`},
 		{catalog.Options{"path": "o", "dead_letter_path": "d"},
-			`file: sink "out": unknown option "dead_letter_path"; known options: connector, path, format`},
+			`file sink "out": unknown option "dead_letter_path"; known options: connector, path, format`},
 		{catalog.Options{"path": "o", "format": "csv"},
-			`file: sink "out": unsupported format "csv" (only 'json')`},
-		{catalog.Options{"path": ""}, `file: sink "out": option path is required`},
+			`file sink "out": unsupported format "csv" (only 'json')`},
+		{catalog.Options{"path": ""}, `file sink "out": option path is required`},
 	} {
 		_, err := New(&catalog.Sink{Name: "out", Options: tc.opts}, schema)
 		require.EqualError(t, err, tc.err)

@@ -59,15 +59,15 @@ var knownOptions = []string{"connector", "path", "format"}
 func New(def *catalog.Sink, schema catalog.Schema) (operators.Operator, error) {
 	for _, k := range slices.Sorted(maps.Keys(def.Options)) {
 		if !slices.Contains(knownOptions, strings.ToLower(k)) {
-			return nil, fmt.Errorf("file: sink %q: unknown option %q; known options: %s", def.Name, k, strings.Join(knownOptions, ", "))
+			return nil, fmt.Errorf("file sink %q: unknown option %q; known options: %s", def.Name, k, strings.Join(knownOptions, ", "))
 		}
 	}
 	path, ok := def.Options.Get("path")
 	if !ok || path == "" {
-		return nil, fmt.Errorf("file: sink %q: option path is required", def.Name)
+		return nil, fmt.Errorf("file sink %q: option path is required", def.Name)
 	}
 	if v, ok := def.Options.Get("format"); ok && !strings.EqualFold(strings.TrimSpace(v), "json") {
-		return nil, fmt.Errorf("file: sink %q: unsupported format %q (only 'json')", def.Name, v)
+		return nil, fmt.Errorf("file sink %q: unsupported format %q (only 'json')", def.Name, v)
 	}
 	return &Sink{name: def.Name, path: path, schema: schema}, nil
 }
@@ -94,7 +94,7 @@ func (s *Sink) Open(*operators.Context) error {
 		s.created = err == nil
 	}
 	if err != nil {
-		return fmt.Errorf("file: sink %q: %w", s.name, err)
+		return fmt.Errorf("file sink %q: %w", s.name, err)
 	}
 	s.f, s.w = f, bufio.NewWriterSize(f, 64<<10)
 	s.ready = false
@@ -104,7 +104,7 @@ func (s *Sink) Open(*operators.Context) error {
 // Process appends b's live rows and flushes them to the file.
 func (s *Sink) Process(b *coldata.Batch, _ operators.Emitter) error {
 	if s.w == nil {
-		return fmt.Errorf("file: sink %q: Process before Open", s.name)
+		return fmt.Errorf("file sink %q: Process before Open", s.name)
 	}
 	if err := s.endTornLine(); err != nil {
 		return err
@@ -120,7 +120,7 @@ func (s *Sink) Process(b *coldata.Batch, _ operators.Emitter) error {
 		err = s.w.Flush()
 	}
 	if err != nil {
-		return fmt.Errorf("file: sink %q: %w", s.name, err)
+		return fmt.Errorf("file sink %q: %w", s.name, err)
 	}
 	return nil
 }
@@ -137,10 +137,10 @@ func (s *Sink) Close() error {
 	cerr := s.f.Close()
 	s.f, s.w = nil, nil
 	if ferr != nil {
-		return fmt.Errorf("file: sink %q: %w", s.name, ferr)
+		return fmt.Errorf("file sink %q: %w", s.name, ferr)
 	}
 	if cerr != nil {
-		return fmt.Errorf("file: sink %q: %w", s.name, cerr)
+		return fmt.Errorf("file sink %q: %w", s.name, cerr)
 	}
 	return nil
 }

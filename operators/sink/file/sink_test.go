@@ -42,7 +42,7 @@ func TestAppendsJSONLines(t *testing.T) {
 	require.NoError(t, s.Close())
 
 	_, err = New(&catalog.Sink{Name: "x", Options: catalog.Options{}}, schema)
-	require.ErrorContains(t, err, `file: sink "x": option path is required`)
+	require.ErrorContains(t, err, `file sink "x": option path is required`)
 	bad, err := New(&catalog.Sink{Name: "x", Options: catalog.Options{"path": filepath.Join(path, "nope")}}, schema)
 	require.NoError(t, err)
 	require.Error(t, bad.Open(&operators.Context{}))
