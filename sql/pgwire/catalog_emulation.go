@@ -2,21 +2,24 @@ package pgwire
 
 import (
 	"context"
+	"errors"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 )
 
 // This file answers the pg_catalog and information_schema queries psql's
-// `\d` family and Grafana send, from the Engine's Cataloger. A query over
-// one of the relations catalog_tables.go emulates in full (pg_database,
-// pg_namespace, information_schema.tables, .columns, ...) is evaluated
-// there. psql's queries over pg_class and pg_attribute are not evaluated:
-// each is recognised by its shape, then every item of its SELECT list is
-// filled by what the item names (attname, format_type, relkind, ...), NULL
-// when it names nothing known. Other catalog queries get an empty result
-// with the right column names.
+// `\d` family and Grafana send, from the Engine's Cataloger. A SELECT over
+// one of the relations catalog_tables.go emulates (pg_database,
+// pg_namespace, pg_class, information_schema.tables, .columns, ...) is
+// evaluated by catalog_eval.go. psql's joins over pg_class and its queries
+// over pg_attribute are not evaluated: each is recognised by its shape,
+// then every item of its SELECT list is filled by what the item names
+// (attname, format_type, relkind, ...). A query that reads a relation that
+// holds nothing for weir (pg_inherits, pg_policy, ...) in a way that must
+// return no rows returns none. Any other catalog query is refused (0A000).
 
 var (
 	catalogTableRe = regexp.MustCompile(`^(pg_catalog\..*|information_schema\..*|pg_(class|namespace|type|attribute|attrdef|database|settings|roles|user|authid|auth_members|proc|tables|views|matviews|index|indexes|description|shdescription|am|policy|inherits|statistic_ext|publication|extension|constraint|collation|rewrite|trigger|tablespace|enum|range|sequence|sequences|operator|opclass|foreign_table|foreign_server|event_trigger|stat_activity|stat_user_tables|locks|available_extensions|timezone_names))$`)
@@ -96,9 +99,14 @@ func (c *conn) relations(ctx context.Context) []Relation {
 
 // catalogQuery answers a catalog query.
 func (c *conn) catalogQuery(ctx context.Context, stmt string) (Result, error) {
-	if s, ok := parseSelect(stmt); ok && len(s.from) > 0 {
-		if t := c.catalogTable(ctx, s.from[0].name); t != nil {
-			return c.tableQuery(ctx, s, t)
+	s, parsed := parseSelect(stmt)
+	if parsed && len(s.from) <= 1 {
+		res, err := c.evalCatalog(ctx, s, 0)
+		if !errors.Is(err, errNotCatalog) {
+			if err != nil {
+				return nil, err
+			}
+			return res.result(), nil
 		}
 	}
 	lower := strings.ToLower(stmt)
@@ -146,8 +154,52 @@ func (c *conn) catalogQuery(ctx context.Context, stmt string) (Result, error) {
 		// psql \d name: look the name up.
 		targets := filterRelations(rels, stmt)
 		return fill(items, targets, lookupRules(rels)), nil
+	case psqlUserObjects[strings.TrimPrefix(main, "pg_catalog.")] && psqlUserObjectsRe.MatchString(stmt):
+		// psql \dT, \df, \do, ...: the user-defined types, functions,
+		// operators, ... outside pg_catalog and information_schema; weir
+		// has none.
+		return fill(items, nil, nil), nil
 	}
-	return fill(items, nil, nil), nil
+	if empty, ok := provablyEmpty(stmt); ok && empty {
+		return fill(items, nil, nil), nil
+	}
+	return nil, c.refuseCatalogQuery(ctx, stmt, s, parsed)
+}
+
+// psqlUserObjects are the catalogs of objects a user may define that weir
+// has no user-defined ones of; psqlUserObjectsRe recognises psql's
+// listings of those outside pg_catalog and information_schema.
+var (
+	psqlUserObjects = map[string]bool{
+		"pg_type": true, "pg_proc": true, "pg_operator": true, "pg_collation": true,
+		"pg_conversion": true, "pg_opclass": true, "pg_opfamily": true, "pg_aggregate": true,
+		"pg_ts_config": true, "pg_ts_dict": true, "pg_ts_parser": true, "pg_ts_template": true,
+	}
+	psqlUserObjectsRe = regexp.MustCompile(`(?is)\bwhere\b.*\bn\.nspname\s*<>\s*'pg_catalog'\s+and\s+n\.nspname\s*<>\s*'information_schema'`)
+)
+
+// refuseCatalogQuery is the error for a catalog query the emulation does
+// not evaluate: it names the relation and why.
+func (c *conn) refuseCatalogQuery(ctx context.Context, stmt string, s *selectStmt, parsed bool) error {
+	env := &evalEnv{c: c, ctx: ctx}
+	var emulated, other []string
+	for _, rel := range append([]string{mainRelation(stmt)}, fromRelations(stmt)...) {
+		if rel == "" || slices.Contains(emulated, rel) || slices.Contains(other, rel) {
+			continue
+		}
+		if c.catalogTable(ctx, rel) != nil {
+			emulated = append(emulated, rel)
+		} else if catalogTableRe.MatchString(rel) {
+			other = append(other, rel)
+		}
+	}
+	switch {
+	case len(other) > 0:
+		return refuse(env, -1, "%s is not emulated by weir's Postgres endpoint", other[0])
+	case parsed && len(s.from) > 1:
+		return refuse(env, -1, "joins over the emulated catalog relation %s are not evaluated; query one relation at a time", s.from[0].name)
+	}
+	return refuse(env, -1, "this query over %s is not evaluated by weir's catalog emulation (joins, UNION, window functions, subqueries in FROM and aggregates with DISTINCT or FILTER are not)", strings.Join(emulated, ", "))
 }
 
 // target is one output row: a relation, and a column index for per-column

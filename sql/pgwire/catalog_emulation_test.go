@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 )
 
@@ -34,13 +35,58 @@ func TestGrafanaCatalog(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []col{{"ts", "timestamp with time zone"}, {"model", "text"}, {"latency_ms", "double precision"}}, cols)
 
-	// Other catalog queries get an empty result with the right columns.
+	// A catalog weir does not emulate is refused, not answered with no
+	// rows (PostgreSQL's pg_type has the built-in types).
 	rows, err = conn.Query(ctx, `SELECT t.oid, t.typname FROM pg_catalog.pg_type t WHERE t.typname = 'foo'`)
-	require.NoError(t, err)
-	require.Equal(t, 2, len(rows.FieldDescriptions()))
-	require.False(t, rows.Next())
-	require.NoError(t, rows.Err())
-	rows.Close()
+	if err == nil {
+		rows.Close()
+		err = rows.Err()
+	}
+	var pgErr *pgconn.PgError
+	require.ErrorAs(t, err, &pgErr)
+	require.Equal(t, "0A000", pgErr.Code)
+	require.Equal(t, "pg_catalog.pg_type is not emulated by weir's Postgres endpoint", pgErr.Message)
+}
+
+// TestCatalogExistenceChecks runs the auditor's "does this table exist?"
+// queries through pgx in both protocols: each answers one row with
+// PostgreSQL's value (count is bigint, EXISTS boolean). The fake engine has
+// by_model, metrics (the only source) and weir_dead_letters, no extension.
+func TestCatalogExistenceChecks(t *testing.T) {
+	ts := startServer(t, Config{})
+	conn := connectPgx(t, ts.url("tester"))
+	ctx := context.Background()
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeSimpleProtocol} {
+		t.Run(mode.String(), func(t *testing.T) {
+			var n int64
+			require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM information_schema.tables`, mode).Scan(&n))
+			require.Equal(t, int64(3), n)
+
+			var exists bool
+			require.NoError(t, conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name='fm5')`, mode).Scan(&exists))
+			require.False(t, exists)
+			require.NoError(t, conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = $1)`, mode, "metrics").Scan(&exists))
+			require.True(t, exists)
+
+			require.NoError(t, conn.QueryRow(ctx, `SELECT COUNT(1) FROM information_schema.tables WHERE table_name='nosuch'`, mode).Scan(&n))
+			require.Equal(t, int64(0), n)
+			require.NoError(t, conn.QueryRow(ctx, `SELECT COUNT(1) FROM information_schema.tables WHERE table_name = $1`, mode, "by_model").Scan(&n))
+			require.Equal(t, int64(1), n)
+
+			var name string
+			require.NoError(t, conn.QueryRow(ctx, `SELECT max(tablename) FROM pg_tables`, mode).Scan(&name))
+			require.Equal(t, "metrics", name)
+
+			require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM pg_extension`, mode).Scan(&n))
+			require.Equal(t, int64(0), n)
+
+			rows, err := conn.Query(ctx, `SELECT relname FROM pg_class WHERE relname = $1`, mode, "metrics")
+			require.NoError(t, err)
+			names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			require.NoError(t, err)
+			require.Equal(t, []string{"metrics"}, names)
+		})
+	}
 }
 
 func BenchmarkRowEncode(b *testing.B) {

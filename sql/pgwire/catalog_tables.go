@@ -2,7 +2,6 @@ package pgwire
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,15 +13,30 @@ import (
 // ordinary SQL (information_schema.tables and .columns for Grafana's
 // pickers, pg_database for psql's \l, pg_namespace for \dn, ...): a query
 // whose FROM names one of them is evaluated over its rows. WHERE, ORDER BY,
-// DISTINCT, LIMIT and OFFSET apply; a predicate pgwire cannot evaluate
-// (a function it does not know, a joined relation's column) keeps the row,
-// and such a SELECT item is NULL. Every output column is text.
+// DISTINCT, LIMIT and OFFSET apply, and so do GROUP BY, HAVING and
+// aggregates (catalog_eval.go); what cannot be evaluated is an error, never
+// a guessed value. Every output column is text, but for a grouped query.
 
 // catalogTable is an emulated catalog relation: its column names and rows
 // (each value typed as PostgreSQL types the column).
 type catalogTable struct {
 	cols []string
 	rows [][]value
+	// anyCols: an always-empty relation whose columns are not listed; any
+	// column name resolves (to NULL).
+	anyCols bool
+}
+
+// emptyCatalogs are the catalogs that hold nothing for weir's relations
+// (no inheritance, policies, extended statistics, publications, triggers,
+// sequences, ...): a query over one is evaluated over no rows.
+var emptyCatalogs = map[string]bool{
+	"pg_inherits": true, "pg_policy": true, "pg_statistic_ext": true, "pg_publication": true,
+	"pg_publication_rel": true, "pg_publication_namespace": true, "pg_trigger": true,
+	"pg_event_trigger": true, "pg_foreign_table": true, "pg_foreign_server": true,
+	"pg_foreign_data_wrapper": true, "pg_sequence": true, "pg_sequences": true,
+	"pg_partitioned_table": true, "pg_subscription": true, "pg_enum": true,
+	"pg_extension": true, // its own catalogTable, but empty too
 }
 
 func (t *catalogTable) col(name string) int {
@@ -156,6 +170,23 @@ func (c *conn) catalogTable(ctx context.Context, name string) *catalogTable {
 			}
 		}
 		return t
+	case "pg_class":
+		t := &catalogTable{cols: colSpec(`oid relname relnamespace reltype reloftype relowner relam
+			relfilenode reltablespace relpages relallvisible reltoastrelid relhasindex relisshared
+			relpersistence relkind relnatts relchecks relhasrules relhastriggers relhassubclass
+			relrowsecurity relforcerowsecurity relispopulated relreplident relispartition`)}
+		for i, r := range c.relations(ctx) {
+			replident := "d"
+			if r.Kind != RelSource {
+				replident = "n"
+			}
+			t.rows = append(t.rows, []value{{t: tOID, i: int64(firstOID + i)}, txt(r.Name), {t: tOID, i: oidPublic},
+				{t: tOID}, {t: tOID}, {t: tOID, i: 10}, {t: tOID}, {t: tOID}, {t: tOID}, num(0), num(0), {t: tOID},
+				boolean(false), boolean(false), txt("p"), txt(relkind(r.Kind)), {t: tInt2, i: int64(len(r.Columns))},
+				{t: tInt2}, boolean(false), boolean(false), boolean(false), boolean(false), boolean(false),
+				boolean(true), txt(replident), boolean(false)})
+		}
+		return t
 	case "pg_extension":
 		return &catalogTable{cols: colSpec(`oid extname extowner extnamespace extrelocatable extversion extconfig extcondition`)}
 	case "pg_settings":
@@ -174,6 +205,9 @@ func (c *conn) catalogTable(ctx context.Context, name string) *catalogTable {
 		}
 		return t
 	}
+	if emptyCatalogs[name] {
+		return &catalogTable{anyCols: true}
+	}
 	return nil
 }
 
@@ -190,205 +224,4 @@ func udtName(t catalog.Type) string {
 		return "timestamptz"
 	}
 	return "text"
-}
-
-// tableQuery evaluates s over the emulated relation t.
-func (c *conn) tableQuery(ctx context.Context, s *selectStmt, t *catalogTable) (*staticResult, error) {
-	main := s.from[0]
-	alias := main.alias
-	if alias == "" {
-		alias = main.name[strings.LastIndexByte(main.name, '.')+1:]
-	}
-	var rowVals []value
-	env := &evalEnv{c: c, ctx: ctx, row: func(parts []string) (value, bool) {
-		switch {
-		case len(parts) == 2 && parts[0] != alias, len(parts) == 3 && parts[0]+"."+parts[1] != main.name, len(parts) > 3:
-			return value{}, false
-		}
-		i := t.col(parts[len(parts)-1])
-		if i < 0 {
-			return value{}, false
-		}
-		return rowVals[i], true
-	}}
-	// The output columns: * expands to the relation's columns.
-	type outCol struct {
-		name string
-		x    expr
-		col  int // for *: the column index
-	}
-	var outs []outCol
-	for _, it := range s.items {
-		if it.isStar {
-			if it.star != "" && it.star != alias {
-				if len(s.from) == 1 {
-					return nil, errorf(codeUndefinedTable, "missing FROM-clause entry for table %q", it.star)
-				}
-				continue
-			}
-			for i, col := range t.cols {
-				outs = append(outs, outCol{name: col, col: i})
-			}
-			continue
-		}
-		name := columnName(it.x)
-		if it.aliased {
-			name = it.alias
-		}
-		outs = append(outs, outCol{name: name, x: it.x, col: -1})
-	}
-	names := make([]string, len(outs))
-	for i, o := range outs {
-		names[i] = o.name
-	}
-	type outRow struct {
-		vals []value
-		keys []value
-		ok   []bool // whether each key could be evaluated
-	}
-	var rows []outRow
-	for _, r := range t.rows {
-		rowVals = r
-		if s.where != nil {
-			tr, err := env.truth(s.where)
-			if err != nil {
-				return nil, err
-			}
-			if tr == triFalse || tr == triNull {
-				continue
-			}
-		}
-		or := outRow{vals: make([]value, len(outs))}
-		for i, o := range outs {
-			if o.x == nil {
-				or.vals[i] = r[o.col]
-				continue
-			}
-			v, err := env.eval(o.x)
-			if errors.Is(err, errCannot) {
-				v = nullText()
-			} else if err != nil {
-				return nil, err
-			}
-			or.vals[i] = v
-		}
-		for _, k := range s.orderBy {
-			v, ok, err := orderValue(env, k.x, names, or.vals)
-			if err != nil {
-				return nil, err
-			}
-			or.keys = append(or.keys, v)
-			or.ok = append(or.ok, ok)
-		}
-		rows = append(rows, or)
-	}
-	if s.distinct {
-		seen := map[string]bool{}
-		kept := rows[:0]
-		for _, r := range rows {
-			var b strings.Builder
-			for _, v := range r.vals {
-				s, _ := textOut(v)
-				b.WriteString(strconv.FormatBool(v.null) + strconv.Itoa(len(s)) + ":" + s)
-			}
-			if !seen[b.String()] {
-				seen[b.String()] = true
-				kept = append(kept, r)
-			}
-		}
-		rows = kept
-	}
-	if len(s.orderBy) > 0 {
-		sort.SliceStable(rows, func(i, j int) bool {
-			for k, key := range s.orderBy {
-				if !rows[i].ok[k] || !rows[j].ok[k] {
-					continue
-				}
-				a, b := rows[i].keys[k], rows[j].keys[k]
-				var cmp int
-				switch {
-				case a.null && b.null:
-				case a.null || b.null:
-					// NULLs sort last ascending, first descending, unless
-					// NULLS FIRST / LAST says otherwise.
-					first := key.desc
-					if key.nullsSet {
-						first = key.nullsFirst
-					}
-					if a.null == first {
-						return true
-					}
-					return false
-				default:
-					c, err := compare(a, b)
-					if err != nil {
-						continue
-					}
-					cmp = c
-				}
-				if cmp != 0 {
-					return cmp < 0 != key.desc
-				}
-			}
-			return false
-		})
-	}
-	offset, limit := 0, -1
-	for _, l := range []struct {
-		x   expr
-		dst *int
-	}{{s.offset, &offset}, {s.limit, &limit}} {
-		if l.x == nil {
-			continue
-		}
-		v, err := env.eval(l.x)
-		if err == nil {
-			v, err = castTo(v, typeOf[tInt8], -1)
-		}
-		if err != nil || v.null || v.i < 0 {
-			if errors.Is(err, errCannot) || err == nil {
-				continue
-			}
-			return nil, err
-		}
-		*l.dst = int(min(v.i, int64(len(rows))))
-	}
-	rows = rows[min(offset, len(rows)):]
-	if limit >= 0 && limit < len(rows) {
-		rows = rows[:limit]
-	}
-	text := make([][]*string, len(rows))
-	for i, r := range rows {
-		text[i] = make([]*string, len(outs))
-		for j, v := range r.vals {
-			if s, ok := textOut(v); ok && !v.null {
-				text[i][j] = sp(s)
-			}
-		}
-	}
-	return textRows(names, text), nil
-}
-
-// orderValue evaluates an ORDER BY key: an output position, an output
-// column's name, or an expression over the row. ok is false when it cannot
-// be evaluated (the key is then ignored).
-func orderValue(env *evalEnv, x expr, names []string, vals []value) (value, bool, error) {
-	if lit, isLit := x.(*litExpr); isLit && isInt(lit.v.t) {
-		if lit.v.i < 1 || int(lit.v.i) > len(vals) {
-			return value{}, false, errorf(codeInvalidColumnReference, "ORDER BY position %d is not in select list", lit.v.i)
-		}
-		return vals[lit.v.i-1], true, nil
-	}
-	if col, isCol := x.(*colExpr); isCol && len(col.parts) == 1 {
-		for i, n := range names {
-			if n == col.parts[0] {
-				return vals[i], true, nil
-			}
-		}
-	}
-	v, err := env.eval(x)
-	if errors.Is(err, errCannot) {
-		return value{}, false, nil
-	}
-	return v, err == nil, err
 }

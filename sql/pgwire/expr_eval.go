@@ -54,6 +54,11 @@ type evalEnv struct {
 	c   *conn
 	ctx context.Context
 	row func(parts []string) (value, bool)
+	// aggs holds, in a grouped catalog query, each aggregate call's value
+	// for the current group; an aggregate elsewhere is errCannot.
+	aggs map[*funcExpr]value
+	// depth is the subquery nesting of a catalog query (0: outermost).
+	depth int
 }
 
 func isInt(t sqlType) bool { return t == tInt2 || t == tInt4 || t == tInt8 }
@@ -108,7 +113,21 @@ func (env *evalEnv) eval(e expr) (value, error) {
 		}
 		return castTo(v, x.typ, off)
 	case *funcExpr:
+		if aggregateFuncs[x.name] && !x.noParen {
+			if v, ok := env.aggs[x]; ok {
+				return v, nil
+			}
+			return value{}, errCannot
+		}
 		return env.call(x)
+	case *existsExpr:
+		res, err := env.subquery(x.text)
+		if err != nil {
+			return value{}, err
+		}
+		return value{t: tBool, b: len(res.rows) > 0}, nil
+	case *subqueryExpr:
+		return env.scalarSubquery(x.text)
 	case *caseExpr:
 		return env.evalCase(x)
 	case *inExpr, *isExpr, *distinctExpr, *betweenExpr, *likeExpr:
@@ -333,12 +352,21 @@ func (env *evalEnv) in(x *inExpr) (tri, error) {
 	}
 	var list []value
 	if x.sub != "" {
-		schemas, ok := env.searchPathSubquery(x.sub)
-		if !ok {
-			return triCannot, nil
-		}
-		for _, s := range schemas {
-			list = append(list, value{t: tText, s: s})
+		if schemas, ok := env.searchPathSubquery(x.sub); ok {
+			for _, s := range schemas {
+				list = append(list, value{t: tText, s: s})
+			}
+		} else {
+			res, err := env.subquery(x.sub)
+			if err != nil {
+				return cannotOr(err)
+			}
+			if len(res.names) != 1 {
+				return triFalse, errorf(codeSyntaxError, "subquery has too many columns: IN (SELECT ...) needs exactly one")
+			}
+			for _, r := range res.rows {
+				list = append(list, r[0])
+			}
 		}
 	} else {
 		for _, e := range x.list {

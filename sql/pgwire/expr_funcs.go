@@ -451,6 +451,16 @@ func figureColname(e expr) (string, int) {
 		return "case", 1
 	case *arrayExpr:
 		return "array", 2
+	case *existsExpr:
+		return "exists", 2
+	case *subqueryExpr:
+		// A scalar subquery is named as its one column is.
+		if s, ok := parseSelect(x.text); ok && len(s.items) == 1 && !s.items[0].isStar {
+			if s.items[0].aliased {
+				return s.items[0].alias, 2
+			}
+			return figureColname(s.items[0].x)
+		}
 	}
 	return "", 0
 }

@@ -57,8 +57,16 @@ type (
 		sub  string // the subquery's text for x IN (SELECT ...)
 		not  bool
 	}
-	subqueryExpr struct{ text string }
-	isExpr       struct {
+	subqueryExpr struct {
+		text string
+		off  int
+	}
+	// existsExpr is EXISTS (subquery).
+	existsExpr struct {
+		text string
+		off  int
+	}
+	isExpr struct {
 		x    expr
 		what string // "null", "true", "false", "unknown"
 		not  bool
@@ -97,6 +105,8 @@ type selectStmt struct {
 	items    []selectItem
 	from     []fromRel // empty without FROM; [0] is the main relation
 	where    expr
+	groupBy  []expr
+	having   expr
 	orderBy  []orderKey
 	limit    expr
 	offset   expr
@@ -221,7 +231,21 @@ func parseSelect(stmt string) (*selectStmt, bool) {
 	if p.kw("where") {
 		s.where = p.expr()
 	}
-	if p.isKw("group", "having", "window", "union", "intersect", "except") {
+	if p.kw("group") {
+		if !p.kw("by") || p.isKw("all", "distinct", "rollup", "cube", "grouping") {
+			return nil, false
+		}
+		for {
+			s.groupBy = append(s.groupBy, p.expr())
+			if !p.op(",") {
+				break
+			}
+		}
+	}
+	if p.kw("having") {
+		s.having = p.expr()
+	}
+	if p.isKw("window", "union", "intersect", "except") {
 		return nil, false
 	}
 	if p.kw("order") {
@@ -670,7 +694,7 @@ func (p *parser) primary() expr {
 				if !p.skipParens() {
 					return p.fail()
 				}
-				return &subqueryExpr{text: p.src[start:p.toks[p.i-1].off]}
+				return &subqueryExpr{text: p.src[start:p.toks[p.i-1].off], off: start}
 			}
 			x := p.expr()
 			if !p.op(")") {
@@ -722,7 +746,16 @@ func (p *parser) primary() expr {
 			}
 		}
 		return a
-	case "exists", "any", "all", "some", "interval", "row", "extract", "position", "substring", "overlay", "trim":
+	case "exists":
+		if p.isOp("(") && p.isKwAt(p.i+1, "select", "with", "values") {
+			start := p.at(p.i + 1).off
+			if !p.skipParens() {
+				return p.fail()
+			}
+			return &existsExpr{text: p.src[start:p.toks[p.i-1].off], off: t.off}
+		}
+		return p.fail()
+	case "any", "all", "some", "interval", "row", "extract", "position", "substring", "overlay", "trim":
 		if t.s == "trim" && p.isOp("(") && !p.isKwAt(p.i+1, "both", "leading", "trailing", "from") {
 			break
 		}
