@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"unsafe"
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
@@ -11,15 +12,18 @@ import (
 
 // keyTable maps encoded group keys to dense key ids and keeps each key's
 // values once, column-wise, for output. A key lives while some window
-// state (pane group or session) refers to it; freed ids are reused.
+// state (pane group or session) refers to it; freed ids are reused. The
+// encodings live in arena (keys_arena.go): interning a key does not
+// allocate.
 type keyTable struct {
 	types []catalog.Type
 	ids   map[string]uint32
-	enc   []string       // by id: the encoded key ("" when free)
+	enc   []string       // by id: the encoded key ("" when free), in arena
 	vals  []*coldata.Vec // by key column, indexed by id
 	refs  []int32        // by id: live groups and sessions of the key
 	free  []uint32
 	buf   []byte
+	arena keyArena
 }
 
 func newKeyTable(types []catalog.Type) *keyTable {
@@ -65,16 +69,23 @@ func (kt *keyTable) encode(b *coldata.Batch, cols []int, i int) []byte {
 	return buf
 }
 
-// lookup returns the id of the key in kt.buf, creating it (fresh reports
+// lookup returns the id of encoded key enc, creating it (fresh reports
 // so) when absent.
 func (kt *keyTable) lookup(enc []byte) (id uint32, fresh bool) {
 	if id, ok := kt.ids[string(enc)]; ok {
 		return id, false
 	}
-	return kt.insert(string(enc)), true
+	return kt.add(arenaAdd(&kt.arena, enc)), true
 }
 
+// insert adds encoded key s, which must be absent, copying it to the
+// arena.
 func (kt *keyTable) insert(s string) uint32 {
+	return kt.add(arenaAdd(&kt.arena, s))
+}
+
+// add adds encoded key s, whose bytes are in kt.arena.
+func (kt *keyTable) add(s string) uint32 {
 	var id uint32
 	if n := len(kt.free); n > 0 {
 		id = kt.free[n-1]
@@ -97,8 +108,8 @@ func (kt *keyTable) insert(s string) uint32 {
 var errCorruptKey = errors.New("window: corrupt group key")
 
 // decodeInto stores the values of encoded key s at row id of kt.vals.
-// A VARCHAR value is a substring of s, sharing its bytes: a key's
-// encoding and its values cost one allocation.
+// A VARCHAR value is a substring of s, sharing its bytes (in the arena):
+// a key's values cost no allocation of their own.
 func (kt *keyTable) decodeInto(id uint32, s string) error {
 	for c, t := range kt.types {
 		v := kt.vals[c]
@@ -173,6 +184,7 @@ func (kt *keyTable) unref(id uint32) {
 	kt.refs[id]--
 	if kt.refs[id] <= 0 {
 		delete(kt.ids, kt.enc[id])
+		kt.arena.release(len(kt.enc[id]))
 		kt.enc[id] = ""
 		for c, t := range kt.types {
 			if t == catalog.Varchar {
@@ -180,6 +192,27 @@ func (kt *keyTable) unref(id uint32) {
 			}
 		}
 		kt.free = append(kt.free, id)
+		if kt.arena.wasteful(len(kt.enc)) {
+			kt.compact()
+		}
+	}
+}
+
+// compact copies the live encodings to fresh arena chunks, so that the
+// chunks holding mostly freed keys can go: the ids map, kt.enc and the
+// VARCHAR values (substrings of the encodings) are re-pointed. Strings
+// into the old chunks that are held elsewhere (output rows) stay valid:
+// chunk bytes are never written again.
+func (kt *keyTable) compact() {
+	kt.arena = keyArena{}
+	for id, s := range kt.enc {
+		if len(s) == 0 {
+			continue // free, or the empty key: nothing in the arena
+		}
+		ns := arenaAdd(&kt.arena, s)
+		kt.enc[id] = ns
+		kt.ids[ns] = uint32(id) // an existing string key is replaced by ns
+		_ = kt.decodeInto(uint32(id), ns)
 	}
 }
 
@@ -192,3 +225,53 @@ func (kt *keyTable) appendKey(id uint32, out []*coldata.Vec) {
 
 // live returns the number of live keys.
 func (kt *keyTable) live() int { return len(kt.ids) }
+
+// keyArenaChunk is the size of a key arena chunk: one allocation for a
+// few hundred keys, and the most that one key value held elsewhere (a
+// VARCHAR in an output row shares its key's bytes) can keep alive.
+const keyArenaChunk = 4 << 10
+
+// keyArena holds the encodings of the keys of a keyTable in append-only
+// chunks, so that interning a key does not allocate. Bytes handed out are
+// never written again: a string into a chunk stays valid after its key
+// is freed, and the GC reclaims a chunk once no string refers to it.
+// Freed bytes are not reused; when they outweigh the live ones the key
+// table copies its live keys to fresh chunks (keyTable.compact), which
+// costs O(1) per byte allocated.
+type keyArena struct {
+	chunk []byte // the current chunk, appended to up to its capacity
+	held  int    // bytes of the chunks taken since the last compaction
+	live  int    // bytes of the live keys' encodings
+}
+
+// arenaAdd returns a string equal to b whose bytes are in a's chunks (a
+// key longer than a quarter of a chunk gets a string of its own).
+func arenaAdd[S ~string | ~[]byte](a *keyArena, b S) string {
+	n := len(b)
+	if n == 0 {
+		return ""
+	}
+	a.live += n
+	if n > keyArenaChunk/4 {
+		a.held += n
+		return string(b)
+	}
+	if cap(a.chunk)-len(a.chunk) < n {
+		a.chunk = make([]byte, 0, keyArenaChunk)
+		a.held += keyArenaChunk
+	}
+	off := len(a.chunk)
+	a.chunk = append(a.chunk, b...)
+	return unsafe.String(&a.chunk[off], n)
+}
+
+// release accounts for a freed key of n bytes.
+func (a *keyArena) release(n int) { a.live -= n }
+
+// wasteful reports whether the freed bytes held outweigh the live ones
+// enough to compact a table of nIDs ids: the bytes taken since the last
+// compaction then exceed the live bytes plus the table size, so the
+// copying and the walk over the ids are paid for by that allocation.
+func (a *keyArena) wasteful(nIDs int) bool {
+	return a.held > 2*a.live+max(16*keyArenaChunk, nIDs)
+}

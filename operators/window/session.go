@@ -95,7 +95,8 @@ type sessionState struct {
 	list     []session
 	free     []int32
 	freeNext []int32   // freed during a batch; reusable after flushLate
-	byKey    [][]int32 // by key id: its live sessions
+	byKey    [][]int32 // by key id: its live sessions (addToKey)
+	byKeyMem []int32   // unused room for the first session of a key
 	heap     sessHeap
 	seq      uint64
 	late     []int32
@@ -262,6 +263,22 @@ func (o *op) processSessions(b *coldata.Batch) error {
 	return err
 }
 
+// addToKey appends session id to the sessions of key k. A key id's first
+// list takes one element of a shared block rather than an allocation of
+// its own (most keys have one session at a time); a longer list grows as
+// usual. An emptied list keeps its room for the next key of its id.
+func (ss *sessionState) addToKey(k uint32, id int32) {
+	l := ss.byKey[k]
+	if cap(l) == 0 {
+		if len(ss.byKeyMem) == 0 {
+			ss.byKeyMem = make([]int32, 1024)
+		}
+		l = ss.byKeyMem[:0:1]
+		ss.byKeyMem = ss.byKeyMem[1:]
+	}
+	ss.byKey[k] = append(l, id)
+}
+
 func (o *op) newSession(k uint32, t int64) int32 {
 	ss := &o.sess
 	id := ss.newSlot()
@@ -270,7 +287,7 @@ func (o *op) newSession(k uint32, t int64) int32 {
 	ss.list[id] = session{f: t, l: t, g: o.newGroup(k), key: k, seq: ss.seq, gen: gen,
 		heapAt: math.MaxInt64, live: true}
 	o.keys.ref(k)
-	ss.byKey[k] = append(ss.byKey[k], id)
+	ss.addToKey(k, id)
 	o.cnt.WindowsCreated.Add(1)
 	return id
 }

@@ -190,7 +190,7 @@ func (o *op) restoreKey(enc []byte, v []byte, fromTier bool) error {
 		o.keys.ref(k)
 		ss.list[id] = session{f: f, l: l, g: g, key: k, seq: seq, gen: ss.list[id].gen + 1,
 			heapAt: math.MaxInt64, live: true, fired: flags&1 != 0, dirty: flags&2 != 0, touch: o.spill.clock}
-		ss.byKey[k] = append(ss.byKey[k], id)
+		ss.addToKey(k, id)
 		var err error
 		for _, a := range o.accs {
 			if v, err = a.Decode(g, v); err != nil {
