@@ -245,3 +245,20 @@ func TestFileSinkDevice(t *testing.T) {
 	require.NoError(t, s.Close())
 	require.Empty(t, warn.String())
 }
+
+// TestFileSinkWriteOnlyFile: a file the sink may append to but not read
+// (mode 0200) is written unchecked, as before, rather than refused.
+func TestFileSinkWriteOnlyFile(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads any file")
+	}
+	path := filepath.Join(t.TempDir(), "out.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(`{"k":"a"`), 0o200))
+	var warn bytes.Buffer
+	s := openSink(t, path, &warn)
+	require.NoError(t, s.Process(rows("a", 1), nil))
+	require.NoError(t, s.Close())
+	require.NoError(t, os.Chmod(path, 0o600))
+	require.Equal(t, `{"k":"a"`+lineA, readFile(t, path))
+	require.Empty(t, warn.String())
+}

@@ -1,17 +1,20 @@
 package file
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 )
 
 // endTornLine runs once before the sink's first write when no checkpoint
-// was restored: if the file is a regular file, not empty, and its last byte is not a
-// newline — a line cut short when an earlier run was killed — it writes a
-// newline, so that the rows that follow start on their own lines, and
-// says so on the warning log. The torn line itself is left as it is (a
-// line-oriented reader skips it; its row is written again whole).
+// was restored: if the file is a regular file, not empty, and its last
+// byte is not a newline — a line cut short when an earlier run was killed
+// — it writes a newline, so that the rows that follow start on their own
+// lines, and says so on the warning log. The torn line itself is left as
+// it is (a line-oriented reader skips it; its row is written again whole).
+// A file the sink may write but not read is appended to unchecked.
 func (s *Sink) endTornLine() error {
 	if s.ready {
 		return nil
@@ -23,6 +26,10 @@ func (s *Sink) endTornLine() error {
 	if size := fi.Size(); size > 0 && fi.Mode().IsRegular() {
 		last := make([]byte, 1)
 		r, err := os.Open(s.path)
+		if errors.Is(err, fs.ErrPermission) {
+			s.ready = true
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("file sink %q: %w", s.name, err)
 		}
