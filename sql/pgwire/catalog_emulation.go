@@ -125,6 +125,9 @@ func (c *conn) catalogQuery(ctx context.Context, stmt string) (Result, error) {
 	// The shapes below are psql's queries over pg_class (the relation its
 	// FROM names first) and pg_attribute; \dT's query over pg_type also
 	// reads pg_class, in a subquery, and lists no relation.
+	if empty, ok := provablyEmpty(stmt); ok && empty {
+		return fill(items, nil, nil), nil
+	}
 	main := mainRelation(stmt)
 	fromClass := main == "pg_catalog.pg_class" && strings.Contains(lower, "pg_catalog.pg_class c")
 	user := c.sess.User()
@@ -138,29 +141,26 @@ func (c *conn) catalogQuery(ctx context.Context, stmt string) (Result, error) {
 				targets = append(targets, target{r, i})
 			}
 		}
-		return fill(items, targets, attributeRules), nil
+		return c.fillShape(ctx, stmt, s, parsed, items, targets, attributeRules)
 	case fromClass && oidEqRe.MatchString(stmt) && strings.Contains(lower, "relkind"):
 		// psql \d name: the relation's flags.
 		var targets []target
 		if r := byOID(oidEqRe.FindStringSubmatch(stmt)); r != nil {
 			targets = append(targets, target{r, -1})
 		}
-		return fill(items, targets, relInfoRules), nil
+		return c.fillShape(ctx, stmt, s, parsed, items, targets, relInfoRules)
 	case fromClass && strings.Contains(lower, `as "name"`):
 		// psql \d, \dt, \dv, \dm: the list of relations.
 		targets := filterRelations(rels, stmt)
-		return fill(items, targets, listRules(user)), nil
+		return c.fillShape(ctx, stmt, s, parsed, items, targets, listRules(user))
 	case fromClass && relnameRe.MatchString(stmt):
 		// psql \d name: look the name up.
 		targets := filterRelations(rels, stmt)
-		return fill(items, targets, lookupRules(rels)), nil
+		return c.fillShape(ctx, stmt, s, parsed, items, targets, lookupRules(rels))
 	case psqlUserObjects[strings.TrimPrefix(main, "pg_catalog.")] && psqlUserObjectsRe.MatchString(stmt):
 		// psql \dT, \df, \do, ...: the user-defined types, functions,
 		// operators, ... outside pg_catalog and information_schema; weir
 		// has none.
-		return fill(items, nil, nil), nil
-	}
-	if empty, ok := provablyEmpty(stmt); ok && empty {
 		return fill(items, nil, nil), nil
 	}
 	return nil, c.refuseCatalogQuery(ctx, stmt, s, parsed)
@@ -200,6 +200,16 @@ func (c *conn) refuseCatalogQuery(ctx context.Context, stmt string, s *selectStm
 		return refuse(env, -1, "joins over the emulated catalog relation %s are not evaluated; query one relation at a time", s.from[0].name)
 	}
 	return refuse(env, -1, "this query over %s is not evaluated by weir's catalog emulation (joins, UNION, window functions, subqueries in FROM and aggregates with DISTINCT or FILTER are not)", strings.Join(emulated, ", "))
+}
+
+// fillShape fills a psql shape's rows, filtered and ordered by the
+// query's own WHERE and ORDER BY (shapeTargets).
+func (c *conn) fillShape(ctx context.Context, stmt string, s *selectStmt, parsed bool, items []string, targets []target, rules []itemRule) (Result, error) {
+	targets, err := c.shapeTargets(ctx, stmt, s, parsed, targets, rules)
+	if err != nil {
+		return nil, err
+	}
+	return fill(items, targets, rules), nil
 }
 
 // target is one output row: a relation, and a column index for per-column
@@ -260,8 +270,16 @@ func fill(items []string, targets []target, rules []itemRule) *staticResult {
 }
 
 // ruleFor picks the rule for an item: by its alias first, then by the first
-// rule whose word the item mentions; a bare literal is its own value.
+// rule whose word the item mentions; a bare literal is its own value. An
+// item no rule fills is NULL (unknownItems refuses it where rows are
+// filled).
 func ruleFor(item string, rules []itemRule) func(*Relation, int) *string {
+	f, _ := ruleOf(item, rules)
+	return f
+}
+
+// ruleOf is ruleFor; ok is false when no rule fills the item.
+func ruleOf(item string, rules []itemRule) (func(*Relation, int) *string, bool) {
 	expr, alias, aliased := splitAlias(item)
 	if !aliased {
 		expr = item
@@ -269,19 +287,19 @@ func ruleFor(item string, rules []itemRule) func(*Relation, int) *string {
 	if aliased {
 		for _, r := range rules {
 			if strings.EqualFold(r.word, alias) {
-				return r.val
+				return r.val, true
 			}
 		}
 	}
 	e := strings.TrimSpace(expr)
 	if len(e) >= 2 && e[0] == '\'' && skipLiteral(e, 0) == len(e) {
-		return constVal(strings.ReplaceAll(e[1:len(e)-1], "''", "'"))
+		return constVal(strings.ReplaceAll(e[1:len(e)-1], "''", "'")), true
 	}
 	switch strings.ToLower(e) {
 	case "false":
-		return constVal("f")
+		return constVal("f"), true
 	case "true":
-		return constVal("t")
+		return constVal("t"), true
 	}
 	words := map[string]bool{}
 	for _, w := range wordRe.FindAllString(strings.ToLower(e), -1) {
@@ -289,10 +307,10 @@ func ruleFor(item string, rules []itemRule) func(*Relation, int) *string {
 	}
 	for _, r := range rules {
 		if words[strings.ToLower(r.word)] {
-			return r.val
+			return r.val, true
 		}
 	}
-	return nullVal
+	return nullVal, false
 }
 
 func relName(r *Relation, _ int) *string { return sp(r.Name) }
@@ -331,6 +349,7 @@ var relInfoRules = []itemRule{
 	{"relpersistence", constVal("p")},
 	{"relreplident", constVal("d")},
 	{"amname", nullVal},
+	{"reloptions", nullVal}, // weir relations have no storage options
 }
 
 var attributeRules = []itemRule{

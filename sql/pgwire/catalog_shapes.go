@@ -1,0 +1,239 @@
+package pgwire
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// This file keeps the psql shapes of catalog_emulation.go from dropping a
+// clause: a shaped query that parses has its WHERE evaluated strictly over
+// each candidate (pg_class's row, the public schema's pg_namespace row, the
+// column's pg_attribute values) and its ORDER BY applied; DISTINCT, GROUP
+// BY, HAVING, LIMIT, OFFSET and aggregates are refused. psql's \d name
+// flags query, which pgwire does not parse, is accepted only with its
+// WHERE c.oid = N.
+
+// relInfoWhereRe is the whole WHERE of psql's \d name flags query.
+var relInfoWhereRe = regexp.MustCompile(`(?is)\bwhere\s+c\.oid\s*=\s*'?\d+'?\s*;?\s*$`)
+
+// shapeTargets filters and orders a psql shape's candidate rows by the
+// query's own WHERE and ORDER BY, or refuses what the shape would drop.
+func (c *conn) shapeTargets(ctx context.Context, stmt string, s *selectStmt, parsed bool, targets []target, rules []itemRule) ([]target, error) {
+	env := &evalEnv{c: c, ctx: ctx}
+	if !parsed {
+		if !relInfoWhereRe.MatchString(stmt) || selectHasAggregate(stmt) {
+			return nil, refuse(env, -1, "this query over pg_catalog.pg_class is not evaluated by weir's catalog emulation (only psql's own \\d queries are answered when they join other relations)")
+		}
+		return targets, unknownItems(env, selectItems(stmt), targets, rules)
+	}
+	switch {
+	case s.distinct:
+		return nil, refuse(env, -1, "DISTINCT in a join over pg_catalog.pg_class is not evaluated by weir's catalog emulation")
+	case len(s.groupBy) > 0 || s.having != nil:
+		return nil, refuse(env, -1, "GROUP BY and HAVING in a join over pg_catalog.pg_class are not evaluated by weir's catalog emulation")
+	case s.limit != nil || s.offset != nil:
+		return nil, refuse(env, -1, "LIMIT and OFFSET in a join over pg_catalog.pg_class are not evaluated by weir's catalog emulation")
+	}
+	for _, it := range s.items {
+		var agg *funcExpr
+		walk(it.x, func(x expr) bool {
+			if f, ok := isAggregate(x); ok && agg == nil {
+				agg = f
+			}
+			return agg == nil
+		})
+		if agg != nil {
+			return nil, refuse(env, agg.off, "aggregates in a join over pg_catalog.pg_class are not evaluated by weir's catalog emulation; query pg_class alone")
+		}
+	}
+	if err := unknownItems(env, selectItems(stmt), targets, rules); err != nil {
+		return nil, err
+	}
+	// Column values of the candidate the WHERE and ORDER BY see.
+	aliases := map[string]string{}
+	for _, f := range s.from {
+		name := strings.TrimPrefix(f.name, "pg_catalog.")
+		a := f.alias
+		if a == "" {
+			a = name
+		}
+		aliases[a] = name
+	}
+	class := c.catalogTable(ctx, "pg_class")
+	classRows := map[string][]value{}
+	for i, r := range c.relations(ctx) {
+		classRows[r.Name] = class.rows[i]
+	}
+	ns := c.catalogTable(ctx, "pg_namespace")
+	var public []value
+	for _, r := range ns.rows {
+		if r[1].s == "public" {
+			public = r
+		}
+	}
+	var cur target
+	lookup := func(rel, col string) (value, bool) {
+		switch rel {
+		case "pg_class":
+			if i := class.col(col); i >= 0 {
+				return classRows[cur.rel.Name][i], true
+			}
+		case "pg_namespace":
+			if i := ns.col(col); i >= 0 {
+				return public[i], true
+			}
+		case "pg_attribute":
+			if cur.col < 0 {
+				return value{}, false
+			}
+			switch col {
+			case "attrelid":
+				return classRows[cur.rel.Name][0], true
+			case "attname":
+				return txt(cur.rel.Columns[cur.col].Name), true
+			case "attnum":
+				return value{t: tInt2, i: int64(cur.col + 1)}, true
+			case "attisdropped", "attnotnull", "atthasdef", "attislocal":
+				return boolean(col == "attislocal"), true
+			}
+		}
+		return value{}, false
+	}
+	env.row = func(parts []string) (value, bool) {
+		switch len(parts) {
+		case 1:
+			for _, f := range s.from {
+				if v, ok := lookup(strings.TrimPrefix(f.name, "pg_catalog."), parts[0]); ok {
+					return v, true
+				}
+			}
+		case 2:
+			if rel, ok := aliases[parts[0]]; ok {
+				return lookup(rel, parts[1])
+			}
+		}
+		return value{}, false
+	}
+	var kept []target
+	for _, t := range targets {
+		cur = t
+		if s.where != nil {
+			tr, err := env.truth(s.where)
+			if err != nil {
+				return nil, err
+			}
+			if tr == triCannot {
+				return nil, env.cannot(s.where, "WHERE")
+			}
+			if tr != triTrue {
+				continue
+			}
+		}
+		kept = append(kept, t)
+	}
+	if len(s.orderBy) == 0 {
+		return kept, nil
+	}
+	keys := make([][]value, len(kept))
+	for i, t := range kept {
+		cur = t
+		for _, k := range s.orderBy {
+			x := k.x
+			if lit, ok := x.(*litExpr); ok && isInt(lit.v.t) {
+				if lit.v.i < 1 || int(lit.v.i) > len(s.items) || s.items[lit.v.i-1].isStar {
+					return nil, env.at(lit.off, codeInvalidColumnReference, "ORDER BY position %d is not in select list", lit.v.i)
+				}
+				x = s.items[lit.v.i-1].x
+			}
+			v, err := env.eval(x)
+			if errors.Is(err, errCannot) {
+				return nil, env.cannot(x, "ORDER BY")
+			}
+			if err != nil {
+				return nil, err
+			}
+			keys[i] = append(keys[i], v)
+		}
+	}
+	idx := make([]int, len(kept))
+	for i := range idx {
+		idx[i] = i
+	}
+	var cmpErr error
+	sort.SliceStable(idx, func(a, b int) bool {
+		for k, key := range s.orderBy {
+			x, y := keys[idx[a]][k], keys[idx[b]][k]
+			if x.null || y.null {
+				if x.null == y.null {
+					continue
+				}
+				return x.null == key.desc
+			}
+			c, err := compare(x, y)
+			if err != nil {
+				cmpErr = err
+				return false
+			}
+			if c != 0 {
+				return c < 0 != key.desc
+			}
+		}
+		return false
+	})
+	if cmpErr != nil {
+		return nil, refuse(env, -1, "this ORDER BY over pg_catalog.pg_class is not evaluated by weir's catalog emulation")
+	}
+	out := make([]target, len(kept))
+	for i, j := range idx {
+		out[i] = kept[j]
+	}
+	return out, nil
+}
+
+// unknownItems refuses a SELECT item no rule fills, when there are rows to
+// fill.
+func unknownItems(env *evalEnv, items []string, targets []target, rules []itemRule) error {
+	if len(targets) == 0 {
+		return nil
+	}
+	for i, item := range items {
+		if _, ok := ruleOf(item, rules); !ok {
+			return refuse(env, -1, "SELECT item %d (%s) is not evaluated by weir's catalog emulation of psql's queries", i+1, abbreviate(item))
+		}
+	}
+	return nil
+}
+
+// selectHasAggregate reports whether stmt's first SELECT list calls an
+// aggregate outside a subquery.
+func selectHasAggregate(stmt string) bool {
+	for _, item := range selectItems(stmt) {
+		toks, ok := lex(item)
+		if !ok {
+			return true
+		}
+		depth := 0
+		var sub []int
+		for i, t := range toks {
+			switch {
+			case t.kind == tkOp && t.s == "(":
+				if i+1 < len(toks) && toks[i+1].kind == tkIdent && (toks[i+1].s == "select" || toks[i+1].s == "with") {
+					sub = append(sub, depth)
+				}
+				depth++
+			case t.kind == tkOp && t.s == ")":
+				depth--
+				if n := len(sub); n > 0 && sub[n-1] == depth {
+					sub = sub[:n-1]
+				}
+			case len(sub) == 0 && t.kind == tkIdent && aggregateFuncs[t.s] && i+1 < len(toks) && toks[i+1].kind == tkOp && toks[i+1].s == "(":
+				return true
+			}
+		}
+	}
+	return false
+}
+
