@@ -236,4 +236,3 @@ func selectHasAggregate(stmt string) bool {
 	}
 	return false
 }
-
