@@ -209,6 +209,9 @@ func parseSelect(stmt string) (*selectStmt, bool) {
 	}
 	s := &selectStmt{}
 	if p.kw("distinct") {
+		if p.isKw("on") {
+			return nil, false // DISTINCT ON is not evaluated
+		}
 		s.distinct = true
 	} else {
 		p.kw("all")
