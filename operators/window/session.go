@@ -101,6 +101,7 @@ type sessionState struct {
 	seq      uint64
 	late     []int32
 	cands    []int32
+	early    []int32 // scratch of fireEarlySessions
 	// Spilling (session_spill.go): spilledKeys counts the timer entries
 	// in the warm tier, one per spilled key (an upper bound: a timer that
 	// expired, state.warm.ttl, unseen is subtracted only when a scan of
@@ -437,12 +438,13 @@ func (o *op) fireSessionsTo(limit int64) error {
 // emission (EARLY EVERY).
 func (o *op) fireEarlySessions() error {
 	ss := &o.sess
-	var ids []int32
+	ids := ss.early[:0]
 	for id := range ss.list {
 		if s := &ss.list[id]; s.live && s.dirty && !s.fired {
 			ids = append(ids, int32(id))
 		}
 	}
+	ss.early = ids
 	sortSessions(ss, ids, o)
 	for _, id := range ids {
 		s := &ss.list[id]
