@@ -15,7 +15,7 @@ import (
 // whose FROM names one of them is evaluated over its rows. WHERE, ORDER BY,
 // DISTINCT, LIMIT and OFFSET apply, and so do GROUP BY, HAVING and
 // aggregates (catalog_eval.go); what cannot be evaluated is an error, never
-// a guessed value. Every output column is text, but for a grouped query.
+// a guessed value. count() columns are bigint, every other column text.
 
 // catalogTable is an emulated catalog relation: its column names and rows
 // (each value typed as PostgreSQL types the column).
