@@ -216,7 +216,9 @@ func parseSelect(stmt string) (*selectStmt, bool) {
 	} else {
 		p.kw("all")
 	}
-	for {
+	// An empty SELECT list (SELECT FROM t) is PostgreSQL's too: rows of
+	// no columns.
+	for !p.isKw("from") {
 		it, ok := p.selectItem()
 		if !ok {
 			return nil, false
