@@ -15,7 +15,8 @@ import (
 // other statement, which then goes to the engine.
 func (c *conn) constSelect(ctx context.Context, stmt string) (res *staticResult, ok bool, err error) {
 	s, parsed := parseSelect(stmt)
-	if !parsed || len(s.from) > 0 || s.where != nil || len(s.orderBy) > 0 || s.limit != nil || s.offset != nil {
+	if !parsed || len(s.from) > 0 || s.where != nil || len(s.groupBy) > 0 || s.having != nil ||
+		len(s.orderBy) > 0 || s.limit != nil || s.offset != nil {
 		return nil, false, nil
 	}
 	env := &evalEnv{c: c, ctx: ctx}

@@ -83,6 +83,10 @@ func FuzzEvaluate(f *testing.F) {
 		"SELECT * FROM information_schema.columns WHERE data_type LIKE 'b%' AND ordinal_position BETWEEN 1 AND 2",
 		"SELECT d.datname FROM pg_database d WHERE d.datname OPERATOR(pg_catalog.~) '^(weir)$' COLLATE pg_catalog.default",
 		"SELECT pg_catalog.pg_get_viewdef('16384'::pg_catalog.oid, true)",
+		"SELECT table_type, count(*), min(table_name), sum(ordinal_position) FROM information_schema.tables GROUP BY table_type HAVING count(*) > 1 ORDER BY 2 DESC",
+		"SELECT EXISTS (SELECT FROM pg_tables WHERE tablename = 'x'), (SELECT max(relname) FROM pg_class)",
+		"SELECT c.relname AS \"Name\" FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relname IN (SELECT tablename FROM pg_tables) ORDER BY 1",
+		"SELECT 1 FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i WHERE c.oid = i.inhparent UNION SELECT 2 FROM pg_policy",
 	} {
 		f.Add(s)
 	}
