@@ -101,7 +101,7 @@ func (c *conn) relations(ctx context.Context) []Relation {
 func (c *conn) catalogQuery(ctx context.Context, stmt string) (Result, error) {
 	s, parsed := parseSelect(stmt)
 	if parsed && len(s.from) <= 1 {
-		res, err := c.evalCatalog(ctx, s, 0)
+		res, err := c.evalCatalog(ctx, s, 0, nil)
 		if !errors.Is(err, errNotCatalog) {
 			if err != nil {
 				return nil, err

@@ -147,8 +147,11 @@ func (src *catalogSource) resolve(parts []string) (int, bool) {
 // evalCatalog evaluates s over the emulated relation its FROM names, or
 // over one empty row without FROM. errNotCatalog: the relation is not
 // emulated.
-func (c *conn) evalCatalog(ctx context.Context, s *selectStmt, depth int) (*catalogResult, error) {
-	env := &evalEnv{c: c, ctx: ctx, depth: depth}
+func (c *conn) evalCatalog(ctx context.Context, s *selectStmt, depth int, subs map[string]subqueryResult) (*catalogResult, error) {
+	if subs == nil {
+		subs = map[string]subqueryResult{}
+	}
+	env := &evalEnv{c: c, ctx: ctx, depth: depth, subs: subs}
 	src := &catalogSource{t: &catalogTable{rows: [][]value{{}}}}
 	if len(s.from) > 0 {
 		main := s.from[0]
@@ -507,6 +510,14 @@ func catalogOrderValue(env *evalEnv, x expr, names []string, vals []value) (valu
 	return v, err
 }
 
+// subqueryResult is an evaluated subquery, kept for the statement: a
+// subquery the emulation evaluates does not refer to the outer query, so
+// its result is the same for every outer row.
+type subqueryResult struct {
+	res *catalogResult
+	err error
+}
+
 // subquery evaluates a subquery over one emulated catalog relation.
 // errCannot: it reads no catalog (a constant SELECT then goes to the
 // engine); a subquery over catalogs that is not evaluated is refused.
@@ -514,6 +525,18 @@ func (env *evalEnv) subquery(text string) (*catalogResult, error) {
 	if env.c == nil {
 		return nil, errCannot
 	}
+	if r, ok := env.subs[text]; ok {
+		return r.res, r.err
+	}
+	res, err := env.evalSubquery(text)
+	if env.subs == nil {
+		env.subs = map[string]subqueryResult{}
+	}
+	env.subs[text] = subqueryResult{res, err}
+	return res, err
+}
+
+func (env *evalEnv) evalSubquery(text string) (*catalogResult, error) {
 	s, ok := parseSelect(text)
 	if !ok {
 		if looksLikeCatalogQuery(text) {
@@ -525,7 +548,7 @@ func (env *evalEnv) subquery(text string) (*catalogResult, error) {
 		// (SELECT 1) in a constant SELECT: the engine's.
 		return nil, errCannot
 	}
-	res, err := env.c.evalCatalog(env.ctx, s, env.depth+1)
+	res, err := env.c.evalCatalog(env.ctx, s, env.depth+1, env.subs)
 	if errors.Is(err, errNotCatalog) {
 		if looksLikeCatalogQuery(text) {
 			return nil, refuse(env, -1, "subqueries over %s are not evaluated: that relation is not emulated", s.from[0].name)

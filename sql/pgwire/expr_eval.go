@@ -59,6 +59,8 @@ type evalEnv struct {
 	aggs map[*funcExpr]value
 	// depth is the subquery nesting of a catalog query (0: outermost).
 	depth int
+	// subs holds the statement's evaluated subqueries by text.
+	subs map[string]subqueryResult
 }
 
 func isInt(t sqlType) bool { return t == tInt2 || t == tInt4 || t == tInt8 }
