@@ -157,7 +157,7 @@ func (c *conn) catalogQuery(ctx context.Context, stmt string) (Result, error) {
 		// psql \d name: look the name up.
 		targets := filterRelations(rels, stmt)
 		return c.fillShape(ctx, stmt, s, parsed, items, targets, lookupRules(rels))
-	case psqlUserObjects[strings.TrimPrefix(main, "pg_catalog.")] && psqlUserObjectsRe.MatchString(stmt):
+	case psqlUserObjects[strings.TrimPrefix(main, "pg_catalog.")] && psqlUserObjectsRe.MatchString(stmt) && !selectHasAggregate(stmt):
 		// psql \dT, \df, \do, ...: the user-defined types, functions,
 		// operators, ... outside pg_catalog and information_schema; weir
 		// has none.
@@ -196,8 +196,8 @@ func (c *conn) refuseCatalogQuery(ctx context.Context, stmt string, s *selectStm
 	switch {
 	case len(other) > 0:
 		return refuse(env, -1, "%s is not emulated by weir's Postgres endpoint", other[0])
-	case parsed && len(s.from) > 1:
-		return refuse(env, -1, "joins over the emulated catalog relation %s are not evaluated; query one relation at a time", s.from[0].name)
+	case parsed && len(s.from) > 1 && len(emulated) > 0:
+		return refuse(env, -1, "joins over the emulated catalog relation %s are not evaluated; query one relation at a time", emulated[0])
 	}
 	return refuse(env, -1, "this query over %s is not evaluated by weir's catalog emulation (joins, UNION, window functions, subqueries in FROM and aggregates with DISTINCT or FILTER are not)", strings.Join(emulated, ", "))
 }
