@@ -172,6 +172,11 @@ func (q *Query) maybeCompleteCheckpoint() error {
 			}
 		}
 	}
+	if len(q.requested) > 0 && q.align == nil {
+		q.waiters = append(q.waiters, q.requested...)
+		q.requested = q.requested[:0]
+		return q.beginCheckpoint(time.Now())
+	}
 	return nil
 }
 

@@ -43,6 +43,16 @@ func (q *Query) loop(ctx context.Context, e *Engine, ch <-chan message) error {
 		t := time.NewTicker(q.interval)
 		defer t.Stop()
 		ckpt = t.C
+		if q.ckptID == 0 && q.wantsStartCheckpoint() {
+			// A fresh start checkpoints at once rather than an interval
+			// later: a crash before the first checkpoint starts the query
+			// over, and a sink that repairs its output from checkpoints
+			// (the file sink truncates back to its checkpointed size)
+			// would otherwise repeat every row written until then.
+			if err := q.beginCheckpoint(time.Now()); err != nil {
+				return err
+			}
+		}
 	}
 	for q.live > 0 {
 		select {
@@ -62,8 +72,14 @@ func (q *Query) loop(ctx context.Context, e *Engine, ch <-chan message) error {
 				return err
 			}
 		case done := <-q.ckptReq:
-			if q.align != nil || q.store == nil {
-				done <- fmt.Errorf("runtime: query %s: no checkpoint store, or a checkpoint is in progress", q.ID)
+			if q.store == nil {
+				done <- fmt.Errorf("query %s takes no checkpoints (no state directory)", q.ID)
+				continue
+			}
+			if q.align != nil {
+				// One is in progress (its barriers may have passed what
+				// the caller wants covered): begin another after it.
+				q.requested = append(q.requested, done)
 				continue
 			}
 			q.waiters = append(q.waiters, done)
@@ -176,4 +192,19 @@ func (q *Query) onWatermark(i int, w int64) error {
 		}
 	}
 	return nil
+}
+
+// startCheckpointer is an operator that wants its query's first checkpoint
+// taken as soon as the query starts (operators/sink/file).
+type startCheckpointer interface{ CheckpointAtStart() bool }
+
+// wantsStartCheckpoint reports whether an operator of the chain is a
+// startCheckpointer that asks for it.
+func (q *Query) wantsStartCheckpoint() bool {
+	for _, op := range q.chain {
+		if s, ok := op.(startCheckpointer); ok && s.CheckpointAtStart() {
+			return true
+		}
+	}
+	return false
 }

@@ -75,6 +75,7 @@ type Query struct {
 	closeErrs     []error         // close errors after a cancellation or failure (tellCloseErrors)
 	ckptReq       chan chan error // Checkpoint requests
 	waiters       []chan error    // answered when the checkpoint in progress commits
+	requested     []chan error    // Checkpoint requests that came during another checkpoint: begun after it
 
 	cancel context.CancelFunc
 	done   chan struct{}

@@ -103,3 +103,9 @@ func (s *Sink) Restore(r io.Reader) error {
 	s.ready = true
 	return nil
 }
+
+// CheckpointAtStart asks the runtime for a checkpoint as soon as the query
+// starts (when it takes checkpoints at all): until its first checkpoint a
+// restart has no size to truncate back to and would repeat every row
+// written so far.
+func (s *Sink) CheckpointAtStart() bool { return true }
