@@ -203,13 +203,33 @@ func (c *conn) refuseCatalogQuery(ctx context.Context, stmt string, s *selectStm
 }
 
 // fillShape fills a psql shape's rows, filtered and ordered by the
-// query's own WHERE and ORDER BY (shapeTargets).
+// query's own WHERE and ORDER BY (shapeTargets), each item the value of
+// its expression where pgwire evaluates it, else the shape's rule.
 func (c *conn) fillShape(ctx context.Context, stmt string, s *selectStmt, parsed bool, items []string, targets []target, rules []itemRule) (Result, error) {
-	targets, err := c.shapeTargets(ctx, stmt, s, parsed, targets, rules)
+	targets, evalItem, err := c.shapeTargets(ctx, stmt, s, parsed, targets, rules)
 	if err != nil {
 		return nil, err
 	}
-	return fill(items, targets, rules), nil
+	res := fill(items, targets, rules)
+	if evalItem == nil || len(items) != len(s.items) {
+		return res, nil
+	}
+	// An item the query's own expression evaluates is that value; the
+	// shape's rule fills the others (sizes, access methods, ...).
+	for i, t := range targets {
+		for j := range items {
+			v, ok := evalItem(j, t)
+			if !ok {
+				continue
+			}
+			if text, isText := textOut(v); isText && !v.null {
+				res.rows[i][j] = Value{S: text}
+			} else if v.null {
+				res.rows[i][j] = Value{Null: true}
+			}
+		}
+	}
+	return res, nil
 }
 
 // target is one output row: a relation, and a column index for per-column

@@ -21,21 +21,23 @@ var relInfoWhereRe = regexp.MustCompile(`(?is)\bwhere\s+c\.oid\s*=\s*'?\d+'?\s*;
 
 // shapeTargets filters and orders a psql shape's candidate rows by the
 // query's own WHERE and ORDER BY, or refuses what the shape would drop.
-func (c *conn) shapeTargets(ctx context.Context, stmt string, s *selectStmt, parsed bool, targets []target, rules []itemRule) ([]target, error) {
+// evalItem, for a parsed query, evaluates SELECT item j for a row; ok is
+// false when it cannot (the shape's rule then fills it).
+func (c *conn) shapeTargets(ctx context.Context, stmt string, s *selectStmt, parsed bool, targets []target, rules []itemRule) (_ []target, evalItem func(j int, t target) (value, bool), _ error) {
 	env := &evalEnv{c: c, ctx: ctx}
 	if !parsed {
 		if !relInfoWhereRe.MatchString(stmt) || selectHasAggregate(stmt) {
-			return nil, refuse(env, -1, "this query over pg_catalog.pg_class is not evaluated by weir's catalog emulation (only psql's own \\d queries are answered when they join other relations)")
+			return nil, nil, refuse(env, -1, "this query over pg_catalog.pg_class is not evaluated by weir's catalog emulation (only psql's own \\d queries are answered when they join other relations)")
 		}
-		return targets, unknownItems(env, selectItems(stmt), targets, rules)
+		return targets, nil, unknownItems(env, selectItems(stmt), targets, rules, nil)
 	}
 	switch {
 	case s.distinct:
-		return nil, refuse(env, -1, "DISTINCT in a join over pg_catalog.pg_class is not evaluated by weir's catalog emulation")
+		return nil, nil, refuse(env, -1, "DISTINCT in a join over pg_catalog.pg_class is not evaluated by weir's catalog emulation")
 	case len(s.groupBy) > 0 || s.having != nil:
-		return nil, refuse(env, -1, "GROUP BY and HAVING in a join over pg_catalog.pg_class are not evaluated by weir's catalog emulation")
+		return nil, nil, refuse(env, -1, "GROUP BY and HAVING in a join over pg_catalog.pg_class are not evaluated by weir's catalog emulation")
 	case s.limit != nil || s.offset != nil:
-		return nil, refuse(env, -1, "LIMIT and OFFSET in a join over pg_catalog.pg_class are not evaluated by weir's catalog emulation")
+		return nil, nil, refuse(env, -1, "LIMIT and OFFSET in a join over pg_catalog.pg_class are not evaluated by weir's catalog emulation")
 	}
 	for _, it := range s.items {
 		var agg *funcExpr
@@ -46,11 +48,8 @@ func (c *conn) shapeTargets(ctx context.Context, stmt string, s *selectStmt, par
 			return agg == nil
 		})
 		if agg != nil {
-			return nil, refuse(env, agg.off, "aggregates in a join over pg_catalog.pg_class are not evaluated by weir's catalog emulation; query pg_class alone")
+			return nil, nil, refuse(env, agg.off, "aggregates in a join over pg_catalog.pg_class are not evaluated by weir's catalog emulation; query pg_class alone")
 		}
-	}
-	if err := unknownItems(env, selectItems(stmt), targets, rules); err != nil {
-		return nil, err
 	}
 	// Column values of the candidate the WHERE and ORDER BY see.
 	aliases := map[string]string{}
@@ -123,10 +122,10 @@ func (c *conn) shapeTargets(ctx context.Context, stmt string, s *selectStmt, par
 		if s.where != nil {
 			tr, err := env.truth(s.where)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if tr == triCannot {
-				return nil, env.cannot(s.where, "WHERE")
+				return nil, nil, env.cannot(s.where, "WHERE")
 			}
 			if tr != triTrue {
 				continue
@@ -134,8 +133,16 @@ func (c *conn) shapeTargets(ctx context.Context, stmt string, s *selectStmt, par
 		}
 		kept = append(kept, t)
 	}
+	evalItem = func(j int, t target) (value, bool) {
+		if j >= len(s.items) || s.items[j].isStar {
+			return value{}, false
+		}
+		cur = t
+		v, err := env.eval(s.items[j].x)
+		return v, err == nil
+	}
 	if len(s.orderBy) == 0 {
-		return kept, nil
+		return kept, evalItem, unknownItems(env, selectItems(stmt), kept, rules, evalItem)
 	}
 	keys := make([][]value, len(kept))
 	for i, t := range kept {
@@ -144,16 +151,16 @@ func (c *conn) shapeTargets(ctx context.Context, stmt string, s *selectStmt, par
 			x := k.x
 			if lit, ok := x.(*litExpr); ok && isInt(lit.v.t) {
 				if lit.v.i < 1 || int(lit.v.i) > len(s.items) || s.items[lit.v.i-1].isStar {
-					return nil, env.at(lit.off, codeInvalidColumnReference, "ORDER BY position %d is not in select list", lit.v.i)
+					return nil, nil, env.at(lit.off, codeInvalidColumnReference, "ORDER BY position %d is not in select list", lit.v.i)
 				}
 				x = s.items[lit.v.i-1].x
 			}
 			v, err := env.eval(x)
 			if errors.Is(err, errCannot) {
-				return nil, env.cannot(x, "ORDER BY")
+				return nil, nil, env.cannot(x, "ORDER BY")
 			}
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			keys[i] = append(keys[i], v)
 		}
@@ -184,23 +191,29 @@ func (c *conn) shapeTargets(ctx context.Context, stmt string, s *selectStmt, par
 		return false
 	})
 	if cmpErr != nil {
-		return nil, refuse(env, -1, "this ORDER BY over pg_catalog.pg_class is not evaluated by weir's catalog emulation")
+		return nil, nil, refuse(env, -1, "this ORDER BY over pg_catalog.pg_class is not evaluated by weir's catalog emulation")
 	}
 	out := make([]target, len(kept))
 	for i, j := range idx {
 		out[i] = kept[j]
 	}
-	return out, nil
+	return out, evalItem, unknownItems(env, selectItems(stmt), out, rules, evalItem)
 }
 
-// unknownItems refuses a SELECT item no rule fills, when there are rows to
-// fill.
-func unknownItems(env *evalEnv, items []string, targets []target, rules []itemRule) error {
+// unknownItems refuses a SELECT item that neither evaluates nor has a
+// rule, when there are rows to fill.
+func unknownItems(env *evalEnv, items []string, targets []target, rules []itemRule, evalItem func(int, target) (value, bool)) error {
 	if len(targets) == 0 {
 		return nil
 	}
 	for i, item := range items {
-		if _, ok := ruleOf(item, rules); !ok {
+		evaluated := evalItem != nil
+		for _, t := range targets {
+			if evaluated {
+				_, evaluated = evalItem(i, t)
+			}
+		}
+		if _, ok := ruleOf(item, rules); !ok && !evaluated {
 			return refuse(env, -1, "SELECT item %d (%s) is not evaluated by weir's catalog emulation of psql's queries", i+1, abbreviate(item))
 		}
 	}
