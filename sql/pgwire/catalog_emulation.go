@@ -15,9 +15,11 @@ import (
 // one of the relations catalog_tables.go emulates (pg_database,
 // pg_namespace, pg_class, information_schema.tables, .columns, ...) is
 // evaluated by catalog_eval.go. psql's joins over pg_class and its queries
-// over pg_attribute are not evaluated: each is recognised by its shape,
-// then every item of its SELECT list is filled by what the item names
-// (attname, format_type, relkind, ...). A query that reads a relation that
+// over pg_attribute are recognised by their shape: the candidates (all
+// relations, or one relation's columns) are filtered and ordered by the
+// query's own WHERE and ORDER BY (catalog_shapes.go), and each SELECT item
+// is its evaluated value or else filled by what it names (attname,
+// format_type, relkind, ...). A query that reads a relation that
 // holds nothing for weir (pg_inherits, pg_policy, ...) in a way that must
 // return no rows returns none. Any other catalog query is refused (0A000).
 
