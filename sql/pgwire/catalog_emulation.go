@@ -143,22 +143,22 @@ func (c *conn) catalogQuery(ctx context.Context, stmt string) (Result, error) {
 				targets = append(targets, target{r, i})
 			}
 		}
-		return c.fillShape(ctx, stmt, s, parsed, items, targets, attributeRules)
+		return c.fillShape(ctx, stmt, s, parsed, items, targets, attributeRules, rels, true)
 	case fromClass && oidEqRe.MatchString(stmt) && strings.Contains(lower, "relkind"):
 		// psql \d name: the relation's flags.
 		var targets []target
 		if r := byOID(oidEqRe.FindStringSubmatch(stmt)); r != nil {
 			targets = append(targets, target{r, -1})
 		}
-		return c.fillShape(ctx, stmt, s, parsed, items, targets, relInfoRules)
+		return c.fillShape(ctx, stmt, s, parsed, items, targets, relInfoRules, rels, false)
 	case fromClass && strings.Contains(lower, `as "name"`):
 		// psql \d, \dt, \dv, \dm: the list of relations.
 		targets := filterRelations(rels, stmt)
-		return c.fillShape(ctx, stmt, s, parsed, items, targets, listRules(user))
+		return c.fillShape(ctx, stmt, s, parsed, items, targets, listRules(user), rels, false)
 	case fromClass && relnameRe.MatchString(stmt):
 		// psql \d name: look the name up.
 		targets := filterRelations(rels, stmt)
-		return c.fillShape(ctx, stmt, s, parsed, items, targets, lookupRules(rels))
+		return c.fillShape(ctx, stmt, s, parsed, items, targets, lookupRules(rels), rels, false)
 	case psqlUserObjects[strings.TrimPrefix(main, "pg_catalog.")] && psqlUserObjectsRe.MatchString(stmt) && !selectHasAggregate(stmt):
 		// psql \dT, \df, \do, ...: the user-defined types, functions,
 		// operators, ... outside pg_catalog and information_schema; weir
@@ -207,7 +207,23 @@ func (c *conn) refuseCatalogQuery(ctx context.Context, stmt string, s *selectStm
 // fillShape fills a psql shape's rows, filtered and ordered by the
 // query's own WHERE and ORDER BY (shapeTargets), each item the value of
 // its expression where pgwire evaluates it, else the shape's rule.
-func (c *conn) fillShape(ctx context.Context, stmt string, s *selectStmt, parsed bool, items []string, targets []target, rules []itemRule) (Result, error) {
+//
+// When the query parses, the candidates are every relation of rels (every
+// column, perColumn) and its WHERE alone decides: targets, which the
+// shape picked by matching the text, are only for psql's unparsed query.
+func (c *conn) fillShape(ctx context.Context, stmt string, s *selectStmt, parsed bool, items []string, targets []target, rules []itemRule, rels []Relation, perColumn bool) (Result, error) {
+	if parsed {
+		targets = nil
+		for i := range rels {
+			if !perColumn {
+				targets = append(targets, target{&rels[i], -1})
+				continue
+			}
+			for j := range rels[i].Columns {
+				targets = append(targets, target{&rels[i], j})
+			}
+		}
+	}
 	targets, evalItem, err := c.shapeTargets(ctx, stmt, s, parsed, targets, rules)
 	if err != nil {
 		return nil, err
