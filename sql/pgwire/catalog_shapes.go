@@ -39,6 +39,9 @@ func (c *conn) shapeTargets(ctx context.Context, stmt string, s *selectStmt, par
 	case s.limit != nil || s.offset != nil:
 		return nil, nil, refuse(env, -1, "LIMIT and OFFSET in a join over pg_catalog.pg_class are not evaluated by weir's catalog emulation")
 	}
+	if err := shapeJoinsOK(env, s); err != nil {
+		return nil, nil, err
+	}
 	for _, it := range s.items {
 		var agg *funcExpr
 		walk(it.x, func(x expr) bool {
@@ -52,14 +55,21 @@ func (c *conn) shapeTargets(ctx context.Context, stmt string, s *selectStmt, par
 		}
 	}
 	// Column values of the candidate the WHERE and ORDER BY see.
+	// The first relation's and a joined pg_namespace's columns resolve; a
+	// LEFT JOINed relation's do not (it may match no row, or several).
 	aliases := map[string]string{}
-	for _, f := range s.from {
+	var resolvable []string
+	for i, f := range s.from {
 		name := strings.TrimPrefix(f.name, "pg_catalog.")
+		if i > 0 && name != "pg_namespace" {
+			continue
+		}
 		a := f.alias
 		if a == "" {
 			a = name
 		}
 		aliases[a] = name
+		resolvable = append(resolvable, name)
 	}
 	class := c.catalogTable(ctx, "pg_class")
 	classRows := map[string][]value{}
@@ -104,8 +114,8 @@ func (c *conn) shapeTargets(ctx context.Context, stmt string, s *selectStmt, par
 	env.row = func(parts []string) (value, bool) {
 		switch len(parts) {
 		case 1:
-			for _, f := range s.from {
-				if v, ok := lookup(strings.TrimPrefix(f.name, "pg_catalog."), parts[0]); ok {
+			for _, rel := range resolvable {
+				if v, ok := lookup(rel, parts[0]); ok {
 					return v, true
 				}
 			}
@@ -248,4 +258,46 @@ func selectHasAggregate(stmt string) bool {
 		}
 	}
 	return false
+}
+
+// shapeJoinsOK refuses a join the shape's rows would not honour: the
+// candidates are rows of the first relation, so pg_namespace may join only
+// on n.oid = c.relnamespace (every relation's schema is public), and any
+// other relation only as a LEFT JOIN (which keeps every row; its columns
+// cannot be used in WHERE or ORDER BY, and items naming them are the
+// shape's).
+func shapeJoinsOK(env *evalEnv, s *selectStmt) error {
+	first := s.from[0].alias
+	if first == "" {
+		first = s.from[0].name[strings.LastIndexByte(s.from[0].name, '.')+1:]
+	}
+	for _, f := range s.from[1:] {
+		name := strings.TrimPrefix(f.name, "pg_catalog.")
+		alias := f.alias
+		if alias == "" {
+			alias = name
+		}
+		switch {
+		case name == "pg_namespace" && (f.join == "join" || f.join == "left") && isColEq(f.on, alias, "oid", first, "relnamespace"):
+		case f.join == "left" && name != "pg_namespace":
+		default:
+			return refuse(env, -1, "this join of %s with %s is not evaluated by weir's catalog emulation (only psql's own joins are)", s.from[0].name, f.name)
+		}
+	}
+	return nil
+}
+
+// isColEq reports whether e is a.x = b.y (either way round).
+func isColEq(e expr, a, x, b, y string) bool {
+	be, ok := e.(*binExpr)
+	if !ok || be.op != "=" {
+		return false
+	}
+	l, lok := be.l.(*colExpr)
+	r, rok := be.r.(*colExpr)
+	if !lok || !rok || len(l.parts) != 2 || len(r.parts) != 2 {
+		return false
+	}
+	is := func(c *colExpr, q, n string) bool { return c.parts[0] == q && c.parts[1] == n }
+	return is(l, a, x) && is(r, b, y) || is(l, b, y) && is(r, a, x)
 }

@@ -123,6 +123,11 @@ type selectItem struct {
 type fromRel struct {
 	name  string // lower-cased, quotes removed, schema-qualified as written
 	alias string
+	// join is how a relation after the first joins: "," (a FROM list
+	// comma), "join" (inner), "left", "right", "full", "cross" or
+	// "natural"; on is its ON condition (nil for USING and none).
+	join string
+	on   expr
 }
 
 type orderKey struct {
@@ -347,6 +352,9 @@ func (p *parser) fromList(s *selectStmt) bool {
 		if !ok {
 			return false
 		}
+		if len(s.from) > 0 {
+			r.join = ","
+		}
 		s.from = append(s.from, r)
 		switch {
 		case p.op(","):
@@ -366,8 +374,25 @@ func (p *parser) fromList(s *selectStmt) bool {
 }
 
 func (p *parser) joinMore(s *selectStmt) bool {
-	for p.kw("left") || p.kw("right") || p.kw("inner") || p.kw("full") || p.kw("cross") || p.kw("outer") || p.kw("natural") {
+	kind := "join"
+	for {
+		switch {
+		case p.kw("left"):
+			kind = "left"
+		case p.kw("right"):
+			kind = "right"
+		case p.kw("full"):
+			kind = "full"
+		case p.kw("cross"):
+			kind = "cross"
+		case p.kw("natural"):
+			kind = "natural"
+		case p.kw("inner"), p.kw("outer"):
+		default:
+			goto join
+		}
 	}
+join:
 	if !p.kw("join") {
 		return false
 	}
@@ -375,12 +400,14 @@ func (p *parser) joinMore(s *selectStmt) bool {
 	if !ok {
 		return false
 	}
-	s.from = append(s.from, r)
+	r.join = kind
 	if p.kw("on") {
-		p.expr()
+		r.on = p.expr()
 	} else if p.kw("using") {
+		s.from = append(s.from, r)
 		return p.skipParens()
 	}
+	s.from = append(s.from, r)
 	return p.ok
 }
 
