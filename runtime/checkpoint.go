@@ -64,6 +64,24 @@ func describeKey(key string) string {
 	return kind + " " + name
 }
 
+// restorePart names what a checkpoint blob key holds in a restore error:
+// a source's read position or watermark by the source's name; operators'
+// own errors name them (window state, a sink), so nothing is added.
+func (q *Query) restorePart(key string) string {
+	kind, idx, _ := strings.Cut(key, "/")
+	i, err := strconv.Atoi(idx)
+	if err != nil || i < 0 || i >= len(q.inputs) || q.inputs[i].def == nil {
+		return ""
+	}
+	switch kind {
+	case "src":
+		return fmt.Sprintf(" (source %s's read position)", q.inputs[i].def.Name)
+	case "wm":
+		return fmt.Sprintf(" (source %s's watermark)", q.inputs[i].def.Name)
+	}
+	return ""
+}
+
 // alignment is a checkpoint in progress at the operator goroutine: barriers
 // have arrived from some inputs, whose later messages wait in queued until
 // every input's barrier is in (Chandy–Lamport alignment, as Flink).
@@ -202,7 +220,7 @@ func (q *Query) restore() error {
 			return nil
 		}
 		if err := c.Restore(bytes.NewReader(blob)); err != nil {
-			return fmt.Errorf("restoring %s of %s from checkpoint %d: %w", key, describeKey(q.key), cp.ID, err)
+			return fmt.Errorf("restoring %s from checkpoint %d%s: %w", describeKey(q.key), cp.ID, q.restorePart(key), err)
 		}
 		return nil
 	}

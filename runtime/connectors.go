@@ -60,7 +60,13 @@ func (e *Engine) newSinkRun(def *catalog.Sink, plan *planner.Plan) (operators.Op
 	switch def.Connector {
 	case "file":
 		op, err := filesink.New(def, schema)
-		return op, plan, err
+		if err != nil {
+			return nil, nil, err
+		}
+		if l, ok := op.(interface{ SetWarningLog(io.Writer) }); ok {
+			l.SetWarningLog(e.stderr) // torn lines ended, bytes truncated at restore
+		}
+		return op, plan, nil
 	case "kafka":
 		return e.newKafkaSink(def, plan)
 	case "postgres":
