@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -472,12 +471,13 @@ func exprKey(e sql.Expr) string {
 func distinctRows(cols []*coldata.Vec, perm []int) []int {
 	seen := make(map[string]struct{}, len(perm))
 	out := perm[:0]
+	all := make([]int, len(cols))
+	for i := range all {
+		all[i] = i
+	}
 	var key []byte
 	for _, r := range perm {
-		key = key[:0]
-		for _, v := range cols {
-			key = appendValueKey(key, v, r)
-		}
+		key = coldata.AppendRowKey(key[:0], cols, all, r)
 		if _, dup := seen[string(key)]; dup {
 			continue
 		}
@@ -485,38 +485,6 @@ func distinctRows(cols []*coldata.Vec, perm []int) []int {
 		out = append(out, r)
 	}
 	return out
-}
-
-// appendValueKey encodes value r of v so that equal values have equal
-// encodings.
-func appendValueKey(dst []byte, v *coldata.Vec, r int) []byte {
-	if v.Nulls.IsNull(r) {
-		return append(dst, 0)
-	}
-	dst = append(dst, 1)
-	switch v.Type {
-	case catalog.Bigint, catalog.Timestamp:
-		dst = binary.LittleEndian.AppendUint64(dst, uint64(v.I64[r]))
-	case catalog.Double:
-		f := v.F64[r]
-		switch {
-		case f == 0:
-			f = 0
-		case math.IsNaN(f):
-			f = math.NaN()
-		}
-		dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(f))
-	case catalog.Varchar:
-		dst = binary.AppendUvarint(dst, uint64(len(v.Str[r])))
-		dst = append(dst, v.Str[r]...)
-	case catalog.Boolean:
-		if v.Bool[r] {
-			dst = append(dst, 1)
-		} else {
-			dst = append(dst, 0)
-		}
-	}
-	return dst
 }
 
 // wallClockFuncs are the functions that read the wall clock and that a
