@@ -243,10 +243,15 @@ func statementsAt(text string) []stmtAt {
 // skipToStatement returns the offset of the first byte at or after i that
 // is not a blank, part of a comment (-- or /* */) or ';'. An unterminated
 // /* is not skipped: SplitStatements makes it a statement of its own.
-func skipToStatement(text string, i int) int {
+func skipToStatement(text string, i int) int { return skipIgnored(text, i, " \t\n\r\f\v;") }
+
+// skipIgnored returns the offset of the first byte at or after i that is
+// not one of the ASCII bytes of skip nor part of a comment (-- to the end
+// of the line, /* */; an unterminated /* is not skipped).
+func skipIgnored(text string, i int, skip string) int {
 	for i < len(text) {
 		switch {
-		case strings.ContainsRune(" \t\n\r\f\v;", rune(text[i])):
+		case strings.IndexByte(skip, text[i]) >= 0:
 			i++
 		case strings.HasPrefix(text[i:], "--"):
 			if n := strings.IndexByte(text[i:], '\n'); n >= 0 {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/weirdb/weir/operators/source/file"
 	"github.com/weirdb/weir/planner"
@@ -115,27 +114,4 @@ func optionValueAt(s *sql.CreateSource, key string) sql.Pos {
 
 // skipBlanks returns the offset of the first byte at or after i that is not
 // a blank or part of a comment (-- or /* */).
-func skipBlanks(text string, i int) int {
-	for i < len(text) {
-		r, n := utf8.DecodeRuneInString(text[i:])
-		switch {
-		case strings.ContainsRune(" \t\n\r\f\v", r):
-			i += n
-		case strings.HasPrefix(text[i:], "--"):
-			if nl := strings.IndexByte(text[i:], '\n'); nl >= 0 {
-				i += nl
-			} else {
-				return len(text)
-			}
-		case strings.HasPrefix(text[i:], "/*"):
-			end := strings.Index(text[i+2:], "*/")
-			if end < 0 {
-				return i
-			}
-			i += 2 + end + 2
-		default:
-			return i
-		}
-	}
-	return i
-}
+func skipBlanks(text string, i int) int { return skipIgnored(text, i, " \t\n\r\f\v") }
