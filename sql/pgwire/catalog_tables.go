@@ -2,6 +2,7 @@ package pgwire
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,7 +37,8 @@ var emptyCatalogs = map[string]bool{
 	"pg_event_trigger": true, "pg_foreign_table": true, "pg_foreign_server": true,
 	"pg_foreign_data_wrapper": true, "pg_sequence": true, "pg_sequences": true,
 	"pg_partitioned_table": true, "pg_subscription": true, "pg_enum": true,
-	"pg_extension": true, // its own catalogTable, but empty too
+	"pg_auth_members": true, // no role is a member of another
+	"pg_extension":    true, // its own catalogTable, but empty too
 }
 
 func (t *catalogTable) col(name string) int {
@@ -53,6 +55,12 @@ const (
 	oidPgCatalog         = 11
 	oidPublic            = 2200
 	oidInformationSchema = 13000
+)
+
+// tablespace OIDs, as in PostgreSQL.
+const (
+	oidPgDefault = 1663
+	oidPgGlobal  = 1664
 )
 
 func txt(s string) value { return value{t: tText, s: s} }
@@ -176,8 +184,10 @@ func (c *conn) catalogTable(ctx context.Context, name string) *catalogTable {
 			relpersistence relkind relnatts relchecks relhasrules relhastriggers relhassubclass
 			relrowsecurity relforcerowsecurity relispopulated relreplident relispartition`)}
 		for i, r := range c.relations(ctx) {
+			// PostgreSQL gives tables and materialized views replica
+			// identity default, views nothing.
 			replident := "d"
-			if r.Kind != RelSource {
+			if r.Kind == RelSystemView || r.Kind == RelPlainView {
 				replident = "n"
 			}
 			t.rows = append(t.rows, []value{{t: tOID, i: int64(firstOID + i)}, txt(r.Name), {t: tOID, i: oidPublic},
@@ -185,6 +195,15 @@ func (c *conn) catalogTable(ctx context.Context, name string) *catalogTable {
 				boolean(false), boolean(false), txt("p"), txt(relkind(r.Kind)), {t: tInt2, i: int64(len(r.Columns))},
 				{t: tInt2}, boolean(false), boolean(false), boolean(false), boolean(false), boolean(false),
 				boolean(true), txt(replident), boolean(false)})
+		}
+		return t
+	case "pg_roles":
+		return c.rolesTable()
+	case "pg_tablespace":
+		t := &catalogTable{cols: colSpec(`oid spcname spcowner spcacl spcoptions`)}
+		t.rows = [][]value{
+			{{t: tOID, i: oidPgDefault}, txt("pg_default"), {t: tOID, i: 10}, nullText(), {t: tTextArray, null: true}},
+			{{t: tOID, i: oidPgGlobal}, txt("pg_global"), {t: tOID, i: 10}, nullText(), {t: tTextArray, null: true}},
 		}
 		return t
 	case "pg_extension":
@@ -225,3 +244,42 @@ func udtName(t catalog.Type) string {
 	}
 	return "text"
 }
+
+// rolesTable is pg_roles: the users configured for SCRAM-SHA-256 and the
+// session's user (under trust auth a loopback client may connect as any
+// name), in name order. The session's user has OID 10, as the owner
+// every other emulated catalog names; the configured users have OIDs from
+// firstRoleOID in name order. No role is a superuser (the session reports
+// is_superuser off) or has any other attribute: every role can log in,
+// inherits, and has no connection limit, expiry or settings.
+func (c *conn) rolesTable() *catalogTable {
+	t := &catalogTable{cols: colSpec(`rolname rolsuper rolinherit rolcreaterole rolcreatedb
+		rolcanlogin rolreplication rolconnlimit rolpassword rolvaliduntil rolbypassrls rolconfig oid`)}
+	user := c.sess.User()
+	var names []string
+	for _, u := range c.srv.cfg.Users {
+		if !slices.Contains(names, u.Name) {
+			names = append(names, u.Name)
+		}
+	}
+	sort.Strings(names)
+	oids := map[string]int64{}
+	for i, n := range names {
+		oids[n] = int64(firstRoleOID + i)
+	}
+	if !slices.Contains(names, user) {
+		names = append(names, user)
+		sort.Strings(names)
+	}
+	oids[user] = 10
+	for _, n := range names {
+		t.rows = append(t.rows, []value{txt(n), boolean(false), boolean(true), boolean(false), boolean(false),
+			boolean(true), boolean(false), num(-1), txt("********"), {t: tTimestamptz, null: true},
+			boolean(false), {t: tTextArray, null: true}, {t: tOID, i: oids[n]}})
+	}
+	return t
+}
+
+// firstRoleOID is the OID of the first configured user (by name) other
+// than the session's.
+const firstRoleOID = 16200

@@ -65,7 +65,7 @@ func wireValue(v value) (catalog.Type, Value, bool) {
 			return 0, Value{}, false
 		}
 		return catalog.Double, Value{F: f.f}, true
-	case tText, tUnknown:
+	case tText, tUnknown, tRegclass:
 		return catalog.Varchar, Value{Null: v.null, S: v.s}, true
 	case tBool:
 		return catalog.Boolean, Value{Null: v.null, B: v.b}, true

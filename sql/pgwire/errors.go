@@ -32,6 +32,7 @@ const (
 	codeDivisionByZero            = "22012"
 	codeInvalidTextRepresentation = "22P02"
 	codeUndefinedTable            = "42P01"
+	codeInvalidSchemaName         = "3F000"
 	codeInvalidColumnReference    = "42P10"
 	codeObjectNotInState          = "55000"
 	codeAdminShutdown             = "57P01"

@@ -59,6 +59,8 @@ func textOut(v value) (string, bool) {
 		return string(appendTimestampText(nil, v.i)), true
 	case tTextArray:
 		return arrayText(v.arr), true
+	case tRegclass:
+		return v.s, true
 	}
 	return "", false
 }
@@ -112,6 +114,9 @@ func typeLabel(t sqlType) string {
 // castTo converts v to type tn as PostgreSQL's cast would; off is the
 // offset of the literal for input syntax errors (-1: none).
 func castTo(v value, tn typeName, off int) (value, error) {
+	if v.t == tRegclass {
+		return regclassOut(v, tn)
+	}
 	if tn.typmod || tn.array || tn.t == tOther || tn.t == tFloat4 || tn.t == tUnknown || v.t == tOther || v.t == tFloat4 {
 		return value{}, errCannot
 	}

@@ -29,6 +29,7 @@ const (
 	tOID                        // oid
 	tTimestamptz                // timestamp with time zone: i holds Unix ms
 	tTextArray                  // text[]
+	tRegclass                   // regclass: i holds the OID, s the name it prints as
 	tOther                      // anything else: not evaluated
 )
 
@@ -113,6 +114,9 @@ func (env *evalEnv) eval(e expr) (value, error) {
 		if lit, ok := x.x.(*litExpr); ok {
 			off = lit.off
 		}
+		if x.typ.label == "regclass" && !x.typ.array && !x.typ.typmod {
+			return env.regclassIn(v, off)
+		}
 		return castTo(v, x.typ, off)
 	case *funcExpr:
 		if aggregateFuncs[x.name] && !x.noParen {
@@ -130,6 +134,8 @@ func (env *evalEnv) eval(e expr) (value, error) {
 		return value{t: tBool, b: len(res.rows) > 0}, nil
 	case *subqueryExpr:
 		return env.scalarSubquery(x.text)
+	case *arraySubExpr:
+		return env.arraySubquery(x.text)
 	case *caseExpr:
 		return env.evalCase(x)
 	case *inExpr, *isExpr, *distinctExpr, *betweenExpr, *likeExpr:
@@ -705,6 +711,16 @@ func floatOf(v value) float64 {
 
 // compare orders two non-NULL values of comparable types.
 func compare(l, r value) (int, error) {
+	// A regclass compares as its OID; with an untyped literal it would
+	// read the literal as a relation name: not evaluated.
+	for _, v := range []*value{&l, &r} {
+		if v.t == tRegclass {
+			if l.t == tUnknown || r.t == tUnknown {
+				return 0, errCannot
+			}
+			*v = value{t: tOID, i: v.i}
+		}
+	}
 	l, r, err := unify(l, r)
 	if err != nil {
 		return 0, err

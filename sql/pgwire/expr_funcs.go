@@ -173,6 +173,20 @@ func (env *evalEnv) call(f *funcExpr) (value, error) {
 		if nargs(1, 2) {
 			return value{t: tText, null: true}, nil
 		}
+	case "to_regclass":
+		if nargs(1) && isTextual(args[0]) {
+			return env.toRegclass(args[0])
+		}
+	case "pg_tablespace_location":
+		if nargs(1) && (isInt(args[0].t) || args[0].t == tOID || args[0].null) {
+			// pg_default and pg_global live in the data directory: ''.
+			if args[0].null {
+				return value{t: tText, null: true}, nil
+			}
+			if args[0].i == oidPgDefault || args[0].i == oidPgGlobal {
+				return text("")
+			}
+		}
 	case "format_type":
 		if nargs(2) && (isInt(args[0].t) || args[0].t == tOID || args[0].null) {
 			if args[0].null {
@@ -453,6 +467,8 @@ func figureColname(e expr) (string, int) {
 		return "array", 2
 	case *existsExpr:
 		return "exists", 2
+	case *arraySubExpr:
+		return "array", 2
 	case *subqueryExpr:
 		// A scalar subquery is named as its one column is.
 		if s, ok := parseSelect(x.text); ok && len(s.items) == 1 && !s.items[0].isStar {

@@ -88,6 +88,11 @@ type (
 		x, i expr
 	}
 	arrayExpr struct{ elems []expr }
+	// arraySubExpr is ARRAY(subquery).
+	arraySubExpr struct {
+		text string
+		off  int
+	}
 	paramExpr struct{ n string }
 )
 
@@ -762,6 +767,13 @@ func (p *parser) primary() expr {
 		}
 		return &castExpr{x: x, typ: tn, off: t.off}
 	case "array":
+		if p.isOp("(") && p.isKwAt(p.i+1, "select", "with", "values") {
+			start := p.at(p.i + 1).off
+			if !p.skipParens() {
+				return p.fail()
+			}
+			return &arraySubExpr{text: p.src[start:p.toks[p.i-1].off], off: t.off}
+		}
 		if !p.op("[") {
 			return p.fail()
 		}

@@ -69,6 +69,8 @@ func exprOff(e expr) int {
 		return x.off
 	case *subqueryExpr:
 		return x.off
+	case *arraySubExpr:
+		return x.off
 	case *binExpr:
 		if o := exprOff(x.l); o >= 0 {
 			return o
