@@ -368,12 +368,25 @@ func parseIdent(s string) ([]string, bool) {
 			return nil, false
 		}
 		if s[i] == '"' {
-			j := skipQuoted(s, i+1, '"', false)
-			if j > len(s) || s[j-1] != '"' || j == i+2 {
+			// The closing quote: a quote not doubled. Unterminated or
+			// empty ("") is invalid.
+			j, closed := i+1, false
+			for j < len(s) {
+				if s[j] == '"' {
+					if j+1 < len(s) && s[j+1] == '"' {
+						j += 2
+						continue
+					}
+					closed = true
+					break
+				}
+				j++
+			}
+			if !closed || j == i+1 {
 				return nil, false
 			}
-			out = append(out, strings.ReplaceAll(s[i+1:j-1], `""`, `"`))
-			i = j
+			out = append(out, strings.ReplaceAll(s[i+1:j], `""`, `"`))
+			i = j + 1
 		} else {
 			j := i
 			for j < len(s) && isIdentChar(s[j]) {

@@ -49,7 +49,11 @@ func TestQuoteAndParseIdent(t *testing.T) {
 	got, ok = parseIdent(" A . b ")
 	require.True(t, ok)
 	require.Equal(t, []string{"a", "b"}, got)
-	for _, in := range []string{"", "a.", ".a", "a..b", `""`, "a b"} {
+	got, ok = parseIdent(`"a""b".c`)
+	require.True(t, ok)
+	require.Equal(t, []string{`a"b`, "c"}, got)
+	// Unterminated quotes are invalid (a lone " used to panic).
+	for _, in := range []string{"", "a.", ".a", "a..b", `""`, "a b", `"`, `"ab""`, `a."`} {
 		_, ok := parseIdent(in)
 		require.False(t, ok, in)
 	}
