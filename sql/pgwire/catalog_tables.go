@@ -37,8 +37,9 @@ var emptyCatalogs = map[string]bool{
 	"pg_event_trigger": true, "pg_foreign_table": true, "pg_foreign_server": true,
 	"pg_foreign_data_wrapper": true, "pg_sequence": true, "pg_sequences": true,
 	"pg_partitioned_table": true, "pg_subscription": true, "pg_enum": true,
-	"pg_auth_members": true, // no role is a member of another
-	"pg_extension":    true, // its own catalogTable, but empty too
+	"pg_auth_members":    true, // no role is a member of another
+	"pg_db_role_setting": true, // no role has settings of its own
+	"pg_extension":       true, // its own catalogTable, but empty too
 }
 
 func (t *catalogTable) col(name string) int {
