@@ -316,14 +316,16 @@ func (c *conn) start(ctx context.Context, stmt string) (res Result, err error) {
 	if c.tx == txFailed && !isTxEnd(stmt) {
 		return nil, errorf(codeInFailedTx, "current transaction is aborted, commands ignored until end of transaction block")
 	}
-	if r, ok, err := c.builtin(ctx, stmt, false); ok {
-		return r, err
-	}
+	// A bug in pgwire's own answers (builtins, the catalog emulation) or
+	// the engine fails this statement, not the server.
 	defer func() {
 		if p := recover(); p != nil {
 			res, err = nil, errorf(codeInternal, "internal error: %v", p)
 		}
 	}()
+	if r, ok, err := c.builtin(ctx, stmt, false); ok {
+		return r, err
+	}
 	if vr, ok, err := c.viewReadOf(ctx, stmt, false); ok {
 		if err != nil {
 			return nil, err
@@ -338,17 +340,17 @@ func (c *conn) describe(ctx context.Context, stmt string) (cols []Column, err er
 	if stmt == "" {
 		return nil, nil
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			cols, err = nil, errorf(codeInternal, "internal error: %v", p)
+		}
+	}()
 	if r, ok, err := c.builtin(ctx, stmt, true); ok {
 		if err != nil {
 			return nil, err
 		}
 		return r.Columns(), nil
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			cols, err = nil, errorf(codeInternal, "internal error: %v", p)
-		}
-	}()
 	if vr, ok, err := c.viewReadOf(ctx, stmt, false); ok {
 		if err != nil {
 			return nil, err
