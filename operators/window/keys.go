@@ -75,7 +75,12 @@ func (kt *keyTable) lookup(enc []byte) (id uint32, fresh bool) {
 	if id, ok := kt.ids[string(enc)]; ok {
 		return id, false
 	}
-	return kt.add(arenaAdd(&kt.arena, enc)), true
+	return kt.insertBytes(enc), true
+}
+
+// insertBytes is insert for a []byte (apart, so that lookup inlines).
+func (kt *keyTable) insertBytes(enc []byte) uint32 {
+	return kt.add(arenaAdd(&kt.arena, enc))
 }
 
 // insert adds encoded key s, which must be absent, copying it to the
