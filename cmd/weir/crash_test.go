@@ -99,6 +99,9 @@ EMIT LATE WITHIN INTERVAL '200' MILLISECOND;
 	for attempt := 0; ; attempt++ {
 		require.Less(t, attempt, 50, "the run never finished")
 		cmd := exec.Command(bin, "run", "--format", "jsonl", "--state-dir", state, "--checkpoint-interval", "20ms", q)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		wal := walSizes(state)
 		stdout, err := cmd.StdoutPipe()
 		require.NoError(t, err)
 		require.NoError(t, cmd.Start())
@@ -114,7 +117,10 @@ EMIT LATE WITHIN INTERVAL '200' MILLISECOND;
 		for sc.Scan() {
 			got = append(got, sc.Text())
 			n++
-			if killAfter > 0 && n == killAfter {
+			// Kill only once this run has committed a checkpoint: killed
+			// before its first one, a run leaves nothing to resume from
+			// (on a fast machine every run was, and the last started over).
+			if killAfter > 0 && n >= killAfter && walGrew(state, wal) {
 				require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 				killed = true
 				break
@@ -130,13 +136,37 @@ EMIT LATE WITHIN INTERVAL '200' MILLISECOND;
 			kills++
 			continue
 		}
-		require.NoError(t, err)
+		require.NoError(t, err, stderr.String())
 		// The last run resumed from a checkpoint: it did not emit every row.
+		require.Contains(t, stderr.String(), "resumes from checkpoint", "the final run started over instead of resuming")
 		require.Less(t, n, len(want), "the final run started over instead of resuming")
 		break
 	}
 	require.GreaterOrEqual(t, kills, 3)
 	require.Equal(t, want, dedupeRows(got))
+}
+
+// walSizes maps the state directory's Pebble WAL files to their sizes.
+func walSizes(state string) map[string]int64 {
+	sizes := map[string]int64{}
+	logs, _ := filepath.Glob(filepath.Join(state, "*.log"))
+	for _, l := range logs {
+		sizes[l] = fileSize(l)
+	}
+	return sizes
+}
+
+// walGrew reports whether a WAL file of the state directory is larger than
+// in before (a new one than empty): the run has committed a checkpoint since.
+// A run with no spilled state writes nothing else (a resumed run's new WAL
+// stays empty until its first checkpoint), as hasCheckpoint relies on.
+func walGrew(state string, before map[string]int64) bool {
+	for l, size := range walSizes(state) {
+		if size > before[l] {
+			return true
+		}
+	}
+	return false
 }
 
 func dedupeRows(rows []string) []string {
