@@ -50,10 +50,10 @@ func TestMain(m *testing.M) {
 }
 
 // TestKill9Restart is SEMANTICS.md §6 at process level: `weir run
-// --state-dir` is killed with SIGKILL after a varying number of result rows,
-// restarted until it finishes, and every window's rows equal an
-// uninterrupted run's (rows emitted after the last checkpoint may repeat,
-// identically).
+// --state-dir` is killed with SIGKILL after a varying number of result rows
+// (once it has committed a checkpoint), restarted until it finishes, and
+// every window's rows equal an uninterrupted run's (rows emitted after the
+// last checkpoint may repeat, identically).
 func TestKill9Restart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs it repeatedly")
@@ -98,7 +98,7 @@ EMIT LATE WITHIN INTERVAL '200' MILLISECOND;
 	kills := 0
 	for attempt := 0; ; attempt++ {
 		require.Less(t, attempt, 50, "the run never finished")
-		cmd := exec.Command(bin, "run", "--format", "jsonl", "--state-dir", state, "--checkpoint-interval", "20ms", q)
+		cmd := exec.Command(bin, "run", "--format", "jsonl", "--state-dir", state, "--checkpoint-interval", "5ms", q)
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		wal := walSizes(state)
@@ -120,6 +120,8 @@ EMIT LATE WITHIN INTERVAL '200' MILLISECOND;
 			// Kill only once this run has committed a checkpoint: killed
 			// before its first one, a run leaves nothing to resume from
 			// (on a fast machine every run was, and the last started over).
+			// Checkpoints every 5 ms keep that wait short, so that the kills
+			// still land near killAfter and all six happen.
 			if killAfter > 0 && n >= killAfter && walGrew(state, wal) {
 				require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 				killed = true
