@@ -82,61 +82,22 @@ func localRows(t *testing.T, eng *runtime.Engine, q string) ([]string, error) {
 }
 
 // TestViewReadLocalPostgresForms: weir run and the in-process weir repl
-// read a view in the forms PostgreSQL clients write, with the rows
-// TestViewReadPostgresForms gets over the wire. By window and model the
-// rows of v1 are (a 2) (b 1) (a 1) (b 2) (c 1) (d 1) (viewWireEvents).
+// read a view in the forms PostgreSQL clients write (viewReadForms), with
+// the rows TestViewReadPostgresForms gets over the wire, and a few more.
 func TestViewReadLocalPostgresForms(t *testing.T) {
 	eng := startViewLocal(t)
 	const order = " ORDER BY window_start, model"
-	all := []string{"a | 2", "b | 1", "a | 1", "b | 2", "c | 1", "d | 1"}
-	for _, tc := range []struct {
-		q    string
-		want []string
-	}{
-		{"SELECT model, n FROM v1" + order + " LIMIT ALL", all},
-		{"SELECT model, n FROM v1" + order + " LIMIT NULL", all},
-		{"SELECT model, n FROM v1" + order + " LIMIT '2'", all[:2]},
-		{"SELECT model, n FROM v1" + order + " LIMIT (2)", all[:2]},
-		{"SELECT model, n FROM v1" + order + " OFFSET 4", all[4:]},
-		{"SELECT model, n FROM v1" + order + " LIMIT 2 OFFSET 1", all[1:3]},
-		{"SELECT model, n FROM v1" + order + " OFFSET 1 LIMIT 2", all[1:3]},
-		{"SELECT model, n FROM v1" + order + " OFFSET 5 ROWS", all[5:]},
-		{"SELECT model, n FROM v1" + order + " OFFSET 1 ROW FETCH FIRST 2 ROWS ONLY", all[1:3]},
-		{"SELECT model, n FROM v1" + order + " FETCH NEXT ROW ONLY", all[:1]},
-		{"SELECT model, n FROM v1" + order + " OFFSET 9", nil},
+	for _, tc := range append(viewReadForms(), []viewReadCase{
 		{"SELECT model, n FROM v1" + order + " LIMIT 0", nil},
-		{"SELECT model, n FROM public.v1" + order, all},
-		{`SELECT model, n FROM "public"."v1"` + order + " LIMIT 1", all[:1]},
-		{`SELECT v.model, v.n FROM public.v1 AS v` + order + " LIMIT 1", all[:1]},
-		// DISTINCT keeps the first of equal rows, in ORDER BY's order, then
-		// OFFSET and LIMIT apply.
-		{"SELECT DISTINCT model FROM v1 ORDER BY model", []string{"a", "b", "c", "d"}},
-		{"SELECT DISTINCT n FROM v1 ORDER BY n DESC", []string{"2", "1"}},
-		{"SELECT DISTINCT n FROM v1 ORDER BY 1 LIMIT 1 OFFSET 1", []string{"2"}},
-		{"SELECT DISTINCT model, n FROM v1 WHERE n = 1 ORDER BY model", []string{"a | 1", "b | 1", "c | 1", "d | 1"}},
 		{"SELECT DISTINCT n * 10 AS tens FROM v1 ORDER BY n * 10", []string{"10", "20"}},
 		{"SELECT DISTINCT model FROM v1 ORDER BY v1.model DESC LIMIT 2", []string{"d", "c"}},
 		// NULLs are equal under DISTINCT: one NULL max_ms (d), sorted last,
 		// first under DESC.
-		{"SELECT DISTINCT max_ms IS NULL AS missing FROM v1 ORDER BY missing", []string{"false", "true"}},
 		{"SELECT DISTINCT max_ms FROM v1 WHERE model = 'd' OR max_ms > 300 ORDER BY max_ms", []string{"400", "NULL"}},
 		{"SELECT DISTINCT max_ms FROM v1 WHERE model = 'd' OR max_ms > 300 ORDER BY max_ms DESC", []string{"NULL", "400"}},
-		// The wall clock is the statement's start: "new" ended ten minutes
-		// ago, "old" three hours ago.
-		{"SELECT model FROM recent WHERE window_end > now() - INTERVAL '1 hour'", []string{"new"}},
-		{"SELECT model FROM recent WHERE window_end > CURRENT_TIMESTAMP - INTERVAL '1' HOUR", []string{"new"}},
 		{"SELECT model FROM recent WHERE window_end < statement_timestamp() ORDER BY model", []string{"new", "old"}},
-		{"SELECT model FROM recent WHERE window_end > localtimestamp", nil},
 		{"SELECT model, window_end < now() AS past FROM recent ORDER BY model", []string{"new | true", "old | true"}},
-		// A column named partition, bare; weir_dead_letters' too (the
-		// malformed line 8, dead-lettered by the queries of both views
-		// reading m, v1 (q1) and parts (q3): DISTINCT leaves one).
-		{"SELECT model, partition FROM parts WHERE partition > 1 ORDER BY partition DESC, model", []string{"a | 2", "b | 2"}},
-		{"SELECT DISTINCT source, partition, offset, reason FROM weir_dead_letters WHERE source = 'm'", []string{"m | 0 | 8 | malformed"}},
-		{"SELECT query, offset FROM weir_dead_letters WHERE partition = 0 AND source = 'm' ORDER BY query", []string{"q1 | 8", "q3 | 8"}},
-		// offset the column, then OFFSET the clause.
-		{"SELECT offset FROM weir_dead_letters WHERE source = 'm' ORDER BY offset OFFSET 1", []string{"8"}},
-	} {
+	}...) {
 		t.Run(tc.q, func(t *testing.T) {
 			got, err := localRows(t, eng, tc.q)
 			require.NoError(t, err)

@@ -133,49 +133,9 @@ var viewWireModes = []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.Que
 // PostgreSQL would, in the simple and the extended protocol.
 func TestViewReadPostgresForms(t *testing.T) {
 	conn, _ := startViewWire(t)
-	const order = " ORDER BY window_start, model"
-	all := []string{"a | 2", "b | 1", "a | 1", "b | 2", "c | 1", "d | 1"}
-	for _, tc := range []struct {
-		q    string
-		want []string
-	}{
-		{"SELECT model, n FROM v1" + order + " LIMIT ALL", all},
-		{"SELECT model, n FROM v1" + order + " LIMIT NULL", all},
-		{"SELECT model, n FROM v1" + order + " LIMIT '2'", all[:2]},
-		{"SELECT model, n FROM v1" + order + " LIMIT (2)", all[:2]},
-		{"SELECT model, n FROM v1" + order + " OFFSET 4", all[4:]},
-		{"SELECT model, n FROM v1" + order + " LIMIT 2 OFFSET 1", all[1:3]},
-		{"SELECT model, n FROM v1" + order + " OFFSET 1 LIMIT 2", all[1:3]},
-		{"SELECT model, n FROM v1" + order + " OFFSET 5 ROWS", all[5:]},
-		{"SELECT model, n FROM v1" + order + " OFFSET 1 ROW FETCH FIRST 2 ROWS ONLY", all[1:3]},
-		{"SELECT model, n FROM v1" + order + " FETCH NEXT ROW ONLY", all[:1]},
-		{"SELECT model, n FROM v1" + order + " OFFSET 9", nil},
-		{"SELECT model, n FROM public.v1" + order, all},
-		{`SELECT model, n FROM "public"."v1"` + order + " LIMIT 1", all[:1]},
-		{`SELECT v.model, v.n FROM public.v1 AS v` + order + " LIMIT 1", all[:1]},
-		// DISTINCT keeps the first of equal rows, in ORDER BY's order, then
-		// OFFSET and LIMIT apply.
-		{"SELECT DISTINCT model FROM v1 ORDER BY model", []string{"a", "b", "c", "d"}},
-		{"SELECT DISTINCT n FROM v1 ORDER BY n DESC", []string{"2", "1"}},
-		{"SELECT DISTINCT n FROM v1 ORDER BY 1 LIMIT 1 OFFSET 1", []string{"2"}},
-		{"SELECT DISTINCT model, n FROM v1 WHERE n = 1 ORDER BY model", []string{"a | 1", "b | 1", "c | 1", "d | 1"}},
-		// NULLs are equal under DISTINCT: one NULL max_ms (d), sorted last.
-		{"SELECT DISTINCT max_ms IS NULL AS missing FROM v1 ORDER BY missing", []string{"false", "true"}},
-		// The wall clock is the statement's start: "new" ended ten minutes
-		// ago, "old" three hours ago.
-		{"SELECT model FROM recent WHERE window_end > now() - INTERVAL '1 hour'", []string{"new"}},
-		{"SELECT model FROM recent WHERE window_end > CURRENT_TIMESTAMP - INTERVAL '1' HOUR", []string{"new"}},
-		{"SELECT model FROM recent WHERE window_end < pg_catalog.now() ORDER BY model", []string{"new", "old"}},
-		{"SELECT model FROM recent WHERE window_end > localtimestamp", nil},
-		// A column named partition, bare; weir_dead_letters' too (the
-		// malformed line 8, dead-lettered by the queries of both views
-		// reading m, v1 (q1) and parts (q3): DISTINCT leaves one).
-		{"SELECT model, partition FROM parts WHERE partition > 1 ORDER BY partition DESC, model", []string{"a | 2", "b | 2"}},
-		{"SELECT DISTINCT source, partition, offset, reason FROM weir_dead_letters WHERE source = 'm'", []string{"m | 0 | 8 | malformed"}},
-		{"SELECT query, offset FROM weir_dead_letters WHERE partition = 0 AND source = 'm' ORDER BY query", []string{"q1 | 8", "q3 | 8"}},
-		// offset the column, then OFFSET the clause.
-		{"SELECT offset FROM weir_dead_letters WHERE source = 'm' ORDER BY offset OFFSET 1", []string{"8"}},
-	} {
+	for _, tc := range append(viewReadForms(),
+		viewReadCase{"SELECT model FROM recent WHERE window_end < pg_catalog.now() ORDER BY model", []string{"new", "old"}},
+	) {
 		for _, mode := range viewWireModes {
 			t.Run(mode.String()+"/"+tc.q, func(t *testing.T) {
 				got, err := wireRows(t, conn, tc.q, mode)
@@ -330,4 +290,59 @@ func TestViewReadPsql(t *testing.T) {
 (5 rows)
 
 `, string(out))
+}
+
+// viewReadCase is a view read and its rows ("a | b", NULL as NULL).
+type viewReadCase struct {
+	q    string
+	want []string
+}
+
+// viewReadForms are the view reads in the forms PostgreSQL clients write
+// (LIMIT ALL, quoted and parenthesised counts, OFFSET and FETCH, schema
+// names, DISTINCT, now(), a column named partition) that both the wire
+// (TestViewReadPostgresForms) and weir run / the in-process repl
+// (TestViewReadLocalPostgresForms) answer, with their rows: by window and
+// model the rows of v1 are (a 2) (b 1) (a 1) (b 2) (c 1) (d 1)
+// (viewWireEvents).
+func viewReadForms() []viewReadCase {
+	const order = " ORDER BY window_start, model"
+	all := []string{"a | 2", "b | 1", "a | 1", "b | 2", "c | 1", "d | 1"}
+	return []viewReadCase{
+		{"SELECT model, n FROM v1" + order + " LIMIT ALL", all},
+		{"SELECT model, n FROM v1" + order + " LIMIT NULL", all},
+		{"SELECT model, n FROM v1" + order + " LIMIT '2'", all[:2]},
+		{"SELECT model, n FROM v1" + order + " LIMIT (2)", all[:2]},
+		{"SELECT model, n FROM v1" + order + " OFFSET 4", all[4:]},
+		{"SELECT model, n FROM v1" + order + " LIMIT 2 OFFSET 1", all[1:3]},
+		{"SELECT model, n FROM v1" + order + " OFFSET 1 LIMIT 2", all[1:3]},
+		{"SELECT model, n FROM v1" + order + " OFFSET 5 ROWS", all[5:]},
+		{"SELECT model, n FROM v1" + order + " OFFSET 1 ROW FETCH FIRST 2 ROWS ONLY", all[1:3]},
+		{"SELECT model, n FROM v1" + order + " FETCH NEXT ROW ONLY", all[:1]},
+		{"SELECT model, n FROM v1" + order + " OFFSET 9", nil},
+		{"SELECT model, n FROM public.v1" + order, all},
+		{`SELECT model, n FROM "public"."v1"` + order + " LIMIT 1", all[:1]},
+		{`SELECT v.model, v.n FROM public.v1 AS v` + order + " LIMIT 1", all[:1]},
+		// DISTINCT keeps the first of equal rows, in ORDER BY's order, then
+		// OFFSET and LIMIT apply.
+		{"SELECT DISTINCT model FROM v1 ORDER BY model", []string{"a", "b", "c", "d"}},
+		{"SELECT DISTINCT n FROM v1 ORDER BY n DESC", []string{"2", "1"}},
+		{"SELECT DISTINCT n FROM v1 ORDER BY 1 LIMIT 1 OFFSET 1", []string{"2"}},
+		{"SELECT DISTINCT model, n FROM v1 WHERE n = 1 ORDER BY model", []string{"a | 1", "b | 1", "c | 1", "d | 1"}},
+		// NULLs are equal under DISTINCT: one NULL max_ms (d), sorted last.
+		{"SELECT DISTINCT max_ms IS NULL AS missing FROM v1 ORDER BY missing", []string{"false", "true"}},
+		// The wall clock is the statement's start: "new" ended ten minutes
+		// ago, "old" three hours ago.
+		{"SELECT model FROM recent WHERE window_end > now() - INTERVAL '1 hour'", []string{"new"}},
+		{"SELECT model FROM recent WHERE window_end > CURRENT_TIMESTAMP - INTERVAL '1' HOUR", []string{"new"}},
+		{"SELECT model FROM recent WHERE window_end > localtimestamp", nil},
+		// A column named partition, bare; weir_dead_letters' too (the
+		// malformed line 8, dead-lettered by the queries of both views
+		// reading m, v1 (q1) and parts (q3): DISTINCT leaves one).
+		{"SELECT model, partition FROM parts WHERE partition > 1 ORDER BY partition DESC, model", []string{"a | 2", "b | 2"}},
+		{"SELECT DISTINCT source, partition, offset, reason FROM weir_dead_letters WHERE source = 'm'", []string{"m | 0 | 8 | malformed"}},
+		{"SELECT query, offset FROM weir_dead_letters WHERE partition = 0 AND source = 'm' ORDER BY query", []string{"q1 | 8", "q3 | 8"}},
+		// offset the column, then OFFSET the clause.
+		{"SELECT offset FROM weir_dead_letters WHERE source = 'm' ORDER BY offset OFFSET 1", []string{"8"}},
+	}
 }
