@@ -177,6 +177,16 @@ CREATE MATERIALIZED VIEW %s AS
   GROUP BY window_start, window_end, model;`, filepath.Join(dir, file), view)
 }
 
+// coldFixture is the cold-tier tests' common setup: a directory holding
+// m.jsonl (coldEvents) and an empty empty.jsonl, a clock at 10:05 and a
+// buffer for stderr.
+func coldFixture(t *testing.T) (dir string, clock *coldClock, stderr *syncBuffer) {
+	dir = t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "m.jsonl"), []byte(coldEvents), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "empty.jsonl"), nil, 0o644))
+	return dir, &coldClock{now: time.Date(2026, 11, 9, 10, 5, 0, 0, time.UTC)}, &syncBuffer{}
+}
+
 // TestColdTierArchiveReadPruneRestart: a view archives its closed
 // windows, reads hot and cold together, prunes past the retention, and —
 // restarted with the same state directory, as `weir serve` restarts —
@@ -184,11 +194,8 @@ CREATE MATERIALIZED VIEW %s AS
 func TestColdTierArchiveReadPruneRestart(t *testing.T) {
 	url := coldURL(t)
 	ctx := context.Background()
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "m.jsonl"), []byte(coldEvents), 0o644))
+	dir, clock, stderr := coldFixture(t)
 	view := fmt.Sprintf("cold_v_%d", time.Now().UnixNano())
-	clock := &coldClock{now: time.Date(2026, 11, 9, 10, 5, 0, 0, time.UTC)}
-	stderr := &syncBuffer{}
 
 	st := openState(t, filepath.Join(dir, "state"))
 	e := newColdServer(t, url, clock, stderr, st)
@@ -290,12 +297,8 @@ func TestColdTierArchiveReadPruneRestart(t *testing.T) {
 func TestColdTierArchivesAreOwnedByTheirServer(t *testing.T) {
 	url := coldURL(t)
 	ctx := context.Background()
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "m.jsonl"), []byte(coldEvents), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "empty.jsonl"), nil, 0o644))
+	dir, clock, stderr := coldFixture(t)
 	view := fmt.Sprintf("cold_own_%d", time.Now().UnixNano())
-	clock := &coldClock{now: time.Date(2026, 11, 9, 10, 5, 0, 0, time.UTC)}
-	stderr := &syncBuffer{}
 
 	stA := openState(t, filepath.Join(dir, "a"))
 	t.Cleanup(func() { stA.Close() })
@@ -337,11 +340,8 @@ func TestColdTierArchivesAreOwnedByTheirServer(t *testing.T) {
 func TestColdTierAdoptsRowsOfAnOlderWeir(t *testing.T) {
 	url := coldURL(t)
 	ctx := context.Background()
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "empty.jsonl"), nil, 0o644))
+	dir, clock, stderr := coldFixture(t)
 	view := fmt.Sprintf("cold_old_%d", time.Now().UnixNano())
-	clock := &coldClock{now: time.Date(2026, 11, 9, 10, 5, 0, 0, time.UTC)}
-	stderr := &syncBuffer{}
 
 	st := openState(t, filepath.Join(dir, "state"))
 	e := newColdServer(t, url, clock, stderr, st)
@@ -375,10 +375,7 @@ func TestColdTierAdoptsRowsOfAnOlderWeir(t *testing.T) {
 
 func TestColdTierErrorsSurface(t *testing.T) {
 	coldURL(t)
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "m.jsonl"), []byte(coldEvents), 0o644))
-	clock := &coldClock{now: time.Date(2026, 11, 9, 10, 5, 0, 0, time.UTC)}
-	stderr := &syncBuffer{}
+	dir, clock, stderr := coldFixture(t)
 	// Nothing listens on port 1.
 	e := newColdEngine(t, "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=2", clock, stderr)
 	coldExec(t, e, coldScript(dir, "m.jsonl", "cold_err"))
@@ -456,10 +453,7 @@ func TestWindowEventCountMetric(t *testing.T) {
 // reads its rows again) and stderr says how to delete the rows left.
 func TestColdTierDropWhilePostgresIsDown(t *testing.T) {
 	coldURL(t)
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "empty.jsonl"), nil, 0o644))
-	clock := &coldClock{now: time.Date(2026, 11, 9, 10, 5, 0, 0, time.UTC)}
-	stderr := &syncBuffer{}
+	dir, clock, stderr := coldFixture(t)
 	st := openState(t, filepath.Join(dir, "state"))
 	t.Cleanup(func() { st.Close() })
 	// Nothing listens on port 1.
@@ -528,13 +522,10 @@ func TestStateExpiredMetric(t *testing.T) {
 func TestColdTierNewStatementStartsNewArchive(t *testing.T) {
 	url := coldURL(t)
 	ctx := context.Background()
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "m.jsonl"), []byte(coldEvents), 0o644))
+	dir, clock, stderr := coldFixture(t)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "m2.jsonl"),
 		[]byte(`{"ts":"2026-11-09T10:05:10Z","model":"c","v":7}`+"\n"), 0o644))
 	view := fmt.Sprintf("cold_new_%d", time.Now().UnixNano())
-	clock := &coldClock{now: time.Date(2026, 11, 9, 10, 5, 0, 0, time.UTC)}
-	stderr := &syncBuffer{}
 
 	st := openState(t, filepath.Join(dir, "state"))
 	e := newColdServer(t, url, clock, stderr, st)
@@ -599,11 +590,8 @@ CREATE MATERIALIZED VIEW %s AS
 func TestColdTierOlderRecordAdopted(t *testing.T) {
 	url := coldURL(t)
 	ctx := context.Background()
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "m.jsonl"), []byte(coldEvents), 0o644))
+	dir, clock, stderr := coldFixture(t)
 	view := fmt.Sprintf("cold_rec_%d", time.Now().UnixNano())
-	clock := &coldClock{now: time.Date(2026, 11, 9, 10, 5, 0, 0, time.UTC)}
-	stderr := &syncBuffer{}
 
 	st := openState(t, filepath.Join(dir, "state"))
 	e := newColdServer(t, url, clock, stderr, st)
@@ -649,10 +637,7 @@ func TestColdTierOlderRecordAdopted(t *testing.T) {
 // DELETE that stderr suggests.
 func TestColdTierDropWithFormerArchivePending(t *testing.T) {
 	coldURL(t)
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "empty.jsonl"), nil, 0o644))
-	clock := &coldClock{now: time.Date(2026, 11, 9, 10, 5, 0, 0, time.UTC)}
-	stderr := &syncBuffer{}
+	dir, clock, stderr := coldFixture(t)
 	st := openState(t, filepath.Join(dir, "state"))
 	t.Cleanup(func() { st.Close() })
 	// Nothing listens on port 1.
