@@ -124,6 +124,14 @@ func (e *Engine) Exec(ctx context.Context, stmt sql.Statement, out OutputFunc) (
 	case *sql.CreateSink:
 		return e.createSink(ctx, s)
 	case *sql.SelectStmt:
+		if isConstQuery(s.Query) {
+			// SELECT without FROM: one row now, like a view read (no _emit).
+			rows, err := e.ReadConst(ctx, s.Query)
+			if err != nil {
+				return nil, err
+			}
+			return rows.result(), nil
+		}
 		if _, ok := e.readTarget(s.Query); ok {
 			rows, err := e.ReadView(ctx, s.Query)
 			if err != nil {
