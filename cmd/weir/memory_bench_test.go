@@ -17,8 +17,8 @@ import (
 // BenchmarkRunMemory runs `weir run` (the built binary, one process per
 // run) over a JSON-lines file of 4 events per key on 500k or 1M keys with
 // COUNT, AVG, MAX and SUM per key — two 5-minute TUMBLE windows (~835k
-// result rows at 500k keys), or SESSION windows with a 2-minute gap (~725k
-// rows) — with all window
+// result rows at 500k keys), SESSION windows with a 2-minute gap (~725k
+// rows), or 5-minute HOP windows sliding by 1 minute — with all window
 // state in memory and under hot budgets of 16 MB and 1 MB
 // (state.warm.cache_size_mb left to its default, which follows the
 // budget). Access is uniform: nearly every key is live in every window,
@@ -33,6 +33,9 @@ func BenchmarkRunMemory(b *testing.B) {
 	b.Run("tumble/500k-keys", func(b *testing.B) { runMemoryBench(b, "TUMBLE(ev, ts, INTERVAL '5' MINUTE)", 500_000) })
 	b.Run("tumble/1M-keys", func(b *testing.B) { runMemoryBench(b, "TUMBLE(ev, ts, INTERVAL '5' MINUTE)", 1_000_000) })
 	b.Run("session/500k-keys", func(b *testing.B) { runMemoryBench(b, "SESSION(ev, ts, INTERVAL '2' MINUTE)", 500_000) })
+	b.Run("hop/500k-keys", func(b *testing.B) {
+		runMemoryBench(b, "HOP(ev, ts, INTERVAL '1' MINUTE, INTERVAL '5' MINUTE)", 500_000)
+	})
 }
 
 func runMemoryBench(b *testing.B, window string, keys int) {
