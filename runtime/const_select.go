@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"runtime/debug"
-	"strings"
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
@@ -58,34 +57,13 @@ func (e *Engine) planConst(q *sql.Query) (*boundedPlan, error) {
 	q = withStatementTime(q, e.clock.Now())
 	sel := *q.Selects[0]
 	sel.Items = withVersion(sel.Items)
+	if sel.Where != nil {
+		sel.Where = replaceFuncs(sel.Where, versionLiteral)
+	}
 	sel.From = &sql.TableRef{At: sel.At, Name: constRelation}
 	out := *q
 	out.Selects = []*sql.Select{&sel}
 	return planRead(constRelation, catalog.Schema{}, &out)
-}
-
-// withVersion returns items with a version() item replaced by weir's
-// version as a string literal, keeping the column name "version" (as
-// PostgreSQL names it) unless aliased.
-func withVersion(items []sql.SelectItem) []sql.SelectItem {
-	var out []sql.SelectItem
-	for i, it := range items {
-		f, ok := it.Expr.(*sql.Func)
-		if !ok || !strings.EqualFold(f.Name, "version") || len(f.Args) > 0 || f.Star {
-			continue
-		}
-		if out == nil {
-			out = append([]sql.SelectItem(nil), items...)
-		}
-		out[i].Expr = &sql.Literal{At: f.At, Kind: sql.LitString, S: WeirVersion()}
-		if it.Alias == "" {
-			out[i].Alias = "version"
-		}
-	}
-	if out == nil {
-		return items
-	}
-	return out
 }
 
 // WeirVersion is what version() returns in `weir run` and the in-process

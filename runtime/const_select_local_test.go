@@ -41,6 +41,9 @@ func TestConstSelectLocal(t *testing.T) {
 		// The statement's start time, at millisecond precision (RFC 3339 UTC).
 		{"SELECT now() AS t", []string{"2026-11-27T10:00:00.123Z"}},
 		{"SELECT current_timestamp AS t, now() = current_timestamp AS same", []string{"2026-11-27T10:00:00.123Z | true"}},
+		// version() is weir's, wherever it appears.
+		{"SELECT version() LIKE 'weir %' AS ok, position('weir' IN 'x' || version()) AS p", []string{"true | 2"}},
+		{"SELECT 1 AS one WHERE version() <> ''", []string{"1"}},
 		// WHERE is evaluated on the one row: false keeps none.
 		{"SELECT 1 AS one WHERE 1 < 2", []string{"1"}},
 		{"SELECT 1 AS one WHERE false", []string{}},
