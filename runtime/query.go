@@ -424,11 +424,7 @@ func (q *Query) build(e *Engine, opctx *operators.Context, sink operators.Operat
 		}
 		if sp, ok := op.(window.StateSpiller); ok && e.storage != nil {
 			budget := int64(e.cfg.State.Hot.MaxSizeMB) << 20
-			key := q.key
-			if key == "" {
-				key = "run/" + q.ID
-			}
-			tier, err := e.storage.Tier(storage.TierKey{Query: key, Operator: int32(k)}, budget)
+			tier, err := e.storage.Tier(storage.TierKey{Query: q.tierQuery(), Operator: int32(k)}, budget)
 			if err != nil {
 				return err
 			}
