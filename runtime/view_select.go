@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/weirdb/weir/operators"
 	"github.com/weirdb/weir/planner"
 	"github.com/weirdb/weir/sql"
+	"github.com/weirdb/weir/sql/pgwire"
 )
 
 // Rows is the bounded result of a SELECT over a materialized view or a
@@ -423,24 +423,8 @@ func (r *Rows) result() *Result {
 }
 
 // float8Text renders f as PostgreSQL's float8 output does, so the
-// in-process REPL prints what `weir repl --server` and psql print: the
-// shortest decimal that round-trips, in exponent form only when the
-// decimal exponent is below -4 or at least 15; NaN, Infinity, -Infinity.
-func float8Text(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, 64)
-	if x, _ := strconv.Atoi(e[strings.LastIndexByte(e, 'e')+1:]); f != 0 && (x < -4 || x >= 15) {
-		return e
-	}
-	return strconv.FormatFloat(f, 'f', -1, 64)
-}
+// in-process REPL prints what `weir repl --server` and psql print.
+func float8Text(f float64) string { return pgwire.Float8Text(f) }
 
 // itemWithExpr returns the output column of the SELECT item computing e
 // (compared as written, a column's table qualifier aside), or -1; -1 also

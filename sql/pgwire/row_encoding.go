@@ -215,3 +215,8 @@ func appendTimestampText(dst []byte, ms int64) []byte {
 	}
 	return append(dst, "+00"...)
 }
+
+// Float8Text is f as PostgreSQL's float8 output prints it (see
+// appendFloatText), for the engine's own text rendering of DOUBLE (the
+// in-process REPL prints what psql does).
+func Float8Text(f float64) string { return string(appendFloatText(nil, f)) }
