@@ -12,6 +12,12 @@ import (
 // parenthesized. Two expressions with the same text are the same
 // computation; GROUP BY keys and aggregate calls are matched this way.
 func canon(e sql.Expr) string {
+	return Canon(e)
+}
+
+// Canon is canon for callers outside the planner (the runtime matches a
+// view read's ORDER BY expressions to its SELECT items with it).
+func Canon(e sql.Expr) string {
 	var sb strings.Builder
 	writeCanon(&sb, e)
 	return sb.String()

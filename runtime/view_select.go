@@ -427,26 +427,20 @@ func (r *Rows) result() *Result {
 func float8Text(f float64) string { return pgwire.Float8Text(f) }
 
 // itemWithExpr returns the output column of the SELECT item computing e
-// (compared as written, a column's table qualifier aside), or -1; -1 also
-// when a * makes the list's columns not line up with its items.
+// (compared as the planner matches GROUP BY keys: planner.Canon, so case
+// and table qualifiers aside), or -1; -1 also when a * makes the list's
+// columns not line up with its items.
 func itemWithExpr(items []sql.SelectItem, e sql.Expr) int {
-	key := exprKey(e)
+	key := planner.Canon(e)
 	for i, it := range items {
 		if it.Star {
 			return -1
 		}
-		if exprKey(it.Expr) == key {
+		if planner.Canon(it.Expr) == key {
 			return i
 		}
 	}
 	return -1
-}
-
-func exprKey(e sql.Expr) string {
-	if c, ok := e.(*sql.ColumnRef); ok {
-		return sql.Format(&sql.ColumnRef{Name: c.Name})
-	}
-	return sql.Format(e)
 }
 
 // distinctRows keeps the first of the rows (perm, in order) equal in every
