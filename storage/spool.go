@@ -83,13 +83,19 @@ func (s *Spool) flush() error {
 // Scan calls f for every spooled entry in key order; key and val are only
 // valid during the call. An error from f stops the scan and is returned.
 func (s *Spool) Scan(f func(key, val []byte) error) error {
+	return s.ScanFrom(nil, f)
+}
+
+// ScanFrom is Scan over the entries whose key is ≥ from.
+func (s *Spool) ScanFrom(from []byte, f func(key, val []byte) error) error {
 	if err := s.flush(); err != nil {
 		return err
 	}
 	if !s.written {
 		return nil
 	}
-	it, err := s.t.s.db.NewIter(&pebble.IterOptions{LowerBound: s.prefix, UpperBound: s.end})
+	lo := append(append([]byte(nil), s.prefix...), from...)
+	it, err := s.t.s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: s.end})
 	if err != nil {
 		return fmt.Errorf("spool scan: %w", err)
 	}

@@ -144,3 +144,32 @@ func TestTierSingleDelete(t *testing.T) {
 	require.NoError(t, it.Close())
 	require.Zero(t, n, "no entry is left: the expired write was deleted when met, so the SingleDelete did not uncover it")
 }
+
+// TestSpoolScanFrom checks that ScanFrom starts at the first entry whose
+// key is ≥ from, that a Put during a spool scan is allowed and seen by
+// the next scan, and that an empty from scans everything.
+func TestSpoolScanFrom(t *testing.T) {
+	s := memStore(t, vfs.NewMem())
+	tr, err := s.Tier(TierKey{Query: "q", Operator: 1}, 1)
+	require.NoError(t, err)
+	sp := tr.Spool()
+	for _, k := range []string{"a1", "a2", "b1"} {
+		require.NoError(t, sp.Put([]byte(k), []byte("v"+k)))
+	}
+	var seen []string
+	require.NoError(t, sp.ScanFrom([]byte("a"), func(k, v []byte) error {
+		seen = append(seen, string(k)+"="+string(v))
+		return sp.Put(append([]byte("c"), k...), v)
+	}))
+	require.Equal(t, []string{"a1=va1", "a2=va2", "b1=vb1"}, seen)
+	seen = seen[:0]
+	require.NoError(t, sp.ScanFrom([]byte("b"), func(k, v []byte) error {
+		seen = append(seen, string(k))
+		return nil
+	}))
+	require.Equal(t, []string{"b1", "ca1", "ca2", "cb1"}, seen)
+	n := 0
+	require.NoError(t, sp.ScanFrom(nil, func(k, v []byte) error { n++; return nil }))
+	require.Equal(t, 6, n)
+	require.NoError(t, sp.Reset())
+}

@@ -104,6 +104,9 @@ func (o *op) emitWindow(s, e int64, kind coldata.EmitKind) (int, error) {
 		if pn := ps.byTime[s]; e-s == ps.size && pn != nil && pn.spilled > 0 && pn.ords != nil {
 			return o.emitSpilledPane(pn, s, e, kind) // spill_emit.go
 		}
+		if e-s != ps.size && o.windowSpilled(s, e) {
+			return o.emitSpilledPanes(s, e, kind) // spill_emit_panes.go
+		}
 		if err := o.loadWindow(s, e); err != nil {
 			return 0, err
 		}
