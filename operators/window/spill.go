@@ -65,8 +65,10 @@ const spillSlack = 1.25
 // Firing a one-pane window (TUMBLE) streams its spilled groups from one
 // scan, merged by first-seen ordinal with the in-memory ones, without
 // reading them back (spill_emit.go); firing a window of several panes
-// reads their spilled groups back with one scan per pane, restoring
-// first-seen order from the ordinals. Warm entries superseded by a group read back
+// (HOP, CUMULATE) merges each key's groups of its panes — in memory or
+// spilled — through the tier's spool, by key and then by first-seen
+// position, without reading them back either (spill_emit_panes.go).
+// Warm entries superseded by a group read back
 // stay until the pane is loaded or purged (a range delete) and are
 // ignored, the in-memory group being newer.
 //
