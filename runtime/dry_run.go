@@ -95,6 +95,10 @@ func (c *Checker) Check(stmt sql.Statement) error {
 		}
 		c.use(plan, "sink "+def.Name)
 	case *sql.SelectStmt:
+		if isConstQuery(s.Query) {
+			_, err := e.DescribeConst(s.Query)
+			return err
+		}
 		if _, ok := e.readTarget(s.Query); ok {
 			_, err := e.DescribeRead(s.Query)
 			return err

@@ -58,6 +58,13 @@ func (w *WireEngine) Execute(ctx context.Context, _ *pgwire.Session, stmt string
 	}
 	switch s := st.(type) {
 	case *sql.SelectStmt:
+		if w.e.IsConstSelect(s) {
+			rows, err := w.e.ReadConst(ctx, s.Query)
+			if err != nil {
+				return nil, err
+			}
+			return newRowsResult(rows), nil
+		}
 		if w.e.IsViewRead(s) {
 			rows, err := w.e.ReadView(ctx, s.Query)
 			if err != nil {
@@ -131,6 +138,13 @@ func (w *WireEngine) Describe(ctx context.Context, _ *pgwire.Session, stmt strin
 	}
 	switch s := st.(type) {
 	case *sql.SelectStmt:
+		if w.e.IsConstSelect(s) {
+			schema, err := w.e.DescribeConst(s.Query)
+			if err != nil {
+				return nil, err
+			}
+			return wireColumns(schema, false), nil
+		}
 		if w.e.IsViewRead(s) {
 			schema, err := w.e.DescribeRead(s.Query)
 			if err != nil {

@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"testing"
 
@@ -60,4 +61,29 @@ func TestWireContinuousSelectCarriesEmit(t *testing.T) {
 		require.NoError(t, res.Close())
 		require.ElementsMatch(t, tc.want, got, tc.query)
 	}
+}
+
+// TestWireConstSelectFallback: a SELECT without FROM that pgwire's own
+// evaluator leaves to the engine is answered with one row (weir's DOUBLE
+// arithmetic: 0.1 + 0.2 is the float8 0.30000000000000004), without _emit,
+// instead of being refused as a continuous query without FROM.
+func TestWireConstSelectFallback(t *testing.T) {
+	w := runtime.NewWireEngine(boundedEngine(t))
+	ctx := context.Background()
+	const q = "SELECT 0.1 + 0.2 AS x, 7 / 2 AS half"
+	cols, err := w.Describe(ctx, nil, q)
+	require.NoError(t, err)
+	require.Len(t, cols, 2)
+	require.Equal(t, "x", cols[0].Name)
+	res, err := w.Execute(ctx, nil, q)
+	require.NoError(t, err)
+	row, ok, err := res.Next(ctx)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, math.Nextafter(0.3, 1), row[0].F) // float64(0.1) + float64(0.2)
+	require.Equal(t, 3.5, row[1].F)                    // weir's / gives DOUBLE
+	_, ok, err = res.Next(ctx)
+	require.NoError(t, err)
+	require.False(t, ok)
+	require.NoError(t, res.Close())
 }

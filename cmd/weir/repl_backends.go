@@ -38,7 +38,7 @@ func (b *localBackend) execStmts(ctx context.Context, text string, w io.Writer) 
 		var sub *runtime.Subscription
 		switch s := st.(type) {
 		case *sql.SelectStmt:
-			if !b.e.IsViewRead(s) {
+			if !b.e.IsViewRead(s) && !b.e.IsConstSelect(s) {
 				if sub, err = b.e.StartStream(ctx, s); err != nil {
 					return err
 				}

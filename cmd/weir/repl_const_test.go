@@ -8,18 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// requireConstRouting skips while weir run's statement check still plans
-// a SELECT without FROM as a continuous query (the routing in
-// runtime/dry_run.go and cmd/weir/repl_backends.go that sends it to
-// Engine.DescribeConst/Exec instead).
-func requireConstRouting(t *testing.T) {
-	t.Helper()
-	q := writeFile(t, t.TempDir(), "probe.sql", "SELECT 1;\n")
-	if _, _, errw := runWeir(q); strings.Contains(errw, "a continuous query needs a FROM clause") {
-		t.Skip("SELECT without FROM is not routed to Engine.ReadConst yet (runtime/dry_run.go, cmd/weir/repl_backends.go)")
-	}
-}
-
 // replConstScript is typed into a piped weir repl: SELECT without FROM
 // answers one row at once, like a view read (no _emit), and what needs a
 // FROM clause is refused at its position.
@@ -59,7 +47,6 @@ const replConstWant = ` ?column?
 
 // TestReplConstSelect: the in-process repl answers SELECT 1 and its kin.
 func TestReplConstSelect(t *testing.T) {
-	requireConstRouting(t)
 	var out, errw syncBuffer
 	code := runRepl([]string{"--history", ""}, strings.NewReader(replConstScript), &out, &errw)
 	require.Equal(t, exitSQLError, code, errw.String())
@@ -73,7 +60,6 @@ func TestReplConstSelect(t *testing.T) {
 // statements that return rows (README): one JSON object without _emit, a
 // CSV header and row, or a psql table with "(1 row)" and a blank line.
 func TestRunConstSelectFormats(t *testing.T) {
-	requireConstRouting(t)
 	q := writeFile(t, t.TempDir(), "q.sql", "SELECT 1 AS one;\n")
 	for _, tc := range []struct{ format, want string }{
 		{"jsonl", `{"one":1}` + "\n"},
@@ -92,7 +78,6 @@ func TestRunConstSelectFormats(t *testing.T) {
 // TestRunConstSelectError: a column reference without FROM fails the
 // script's check before anything starts, naming its line and column.
 func TestRunConstSelectError(t *testing.T) {
-	requireConstRouting(t)
 	q := writeFile(t, t.TempDir(), "q.sql", "SELECT 1 AS one;\nSELECT 2 AS two WHERE x > 0;\n")
 	code, out, errw := runWeir(q)
 	require.Equal(t, exitSQLError, code, errw)
