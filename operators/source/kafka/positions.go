@@ -22,12 +22,6 @@ type PositionCommits struct {
 	// from the first Read until Close, on a goroutine of its own: a slow
 	// broker never holds up Read.
 	Periodic bool
-	// Every is the former way to ask for periodic commits: a positive
-	// value turns them on, at the commit_interval period (the value itself
-	// is not used any more).
-	//
-	// Deprecated: set Periodic.
-	Every time.Duration
 	// AtEnd commits them once a bounded source has read every partition to
 	// its end (at Close).
 	AtEnd bool
@@ -37,9 +31,6 @@ type PositionCommits struct {
 	// OnError is told about failed commits; they never stop the source.
 	OnError func(error)
 }
-
-// periodic reports whether pc asks for periodic commits.
-func (pc PositionCommits) periodic() bool { return pc.Periodic || pc.Every > 0 }
 
 // SetPositionCommits configures commits of read positions; it must come
 // before the first Read. Without group_id nothing is committed.
@@ -71,7 +62,7 @@ func (s *Source) positions() map[int32]int64 {
 // are configured; called by start, under s.mu. ctx is cancelled by Close,
 // which then waits for the goroutine (s.wg) before its own last commit.
 func (s *Source) startPositionCommits(ctx context.Context) {
-	if !s.commits.periodic() || s.opts.GroupID == "" {
+	if !s.commits.Periodic || s.opts.GroupID == "" {
 		return
 	}
 	every := s.opts.CommitInterval

@@ -52,15 +52,15 @@ func TestPositionCommitsPeriodic(t *testing.T) {
 	require.Empty(t, e.all())
 }
 
-// TestPositionCommitsEveryMeansPeriodic: the deprecated Every still turns
-// periodic commits on, at the commit_interval period; the default
-// commit_interval is Kafka's auto.commit.interval.ms, 5 s.
-func TestPositionCommitsEveryMeansPeriodic(t *testing.T) {
+// TestPositionCommitsPeriodicAtCommitInterval: Periodic commits the read
+// positions every commit_interval; the default commit_interval is Kafka's
+// auto.commit.interval.ms, 5 s.
+func TestPositionCommitsPeriodicAtCommitInterval(t *testing.T) {
 	_, addr := kafkatest.NewCluster(t, map[string]int32{"llm-metrics": 3})
 	kafkatest.Produce(t, addr, "llm-metrics", keyedEvents(3))
 	s, err := NewSource(sourceDef(addr, "llm-metrics", "group_id", "g-every", "commit_interval", "20ms"))
 	require.NoError(t, err)
-	s.SetPositionCommits(PositionCommits{Every: time.Hour})
+	s.SetPositionCommits(PositionCommits{Periodic: true})
 	s = reopen(t, s)
 	_, _, err = readUntil(t, s, func(r []row) bool { return len(r) >= 3 })
 	require.NoError(t, err)
