@@ -587,9 +587,13 @@ func replaceWallClock(e sql.Expr, ts string) sql.Expr {
 			return &c
 		}
 	case *sql.Like:
-		if y, p := r(x.X), r(x.Pattern); y != x.X || p != x.Pattern {
+		esc := x.Escape
+		if esc != nil {
+			esc = r(esc)
+		}
+		if y, p := r(x.X), r(x.Pattern); y != x.X || p != x.Pattern || esc != x.Escape {
 			c := *x
-			c.X, c.Pattern = y, p
+			c.X, c.Pattern, c.Escape = y, p, esc
 			return &c
 		}
 	case *sql.Regex:
