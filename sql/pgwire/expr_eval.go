@@ -62,6 +62,18 @@ type evalEnv struct {
 	depth int
 	// subs holds the statement's evaluated subqueries by text.
 	subs map[string]subqueryResult
+	// rels caches the engine's relations for the statement (relations).
+	rels []Relation
+}
+
+// relations returns the engine's relations, fetched (and sorted) once per
+// evaluation environment rather than once per regclass or pg_get_viewdef
+// value.
+func (env *evalEnv) relations() []Relation {
+	if env.rels == nil {
+		env.rels = env.c.relations(env.ctx)
+	}
+	return env.rels
 }
 
 func isInt(t sqlType) bool { return t == tInt2 || t == tInt4 || t == tInt8 }

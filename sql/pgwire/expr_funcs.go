@@ -237,7 +237,7 @@ func (env *evalEnv) viewDef(arg value) (value, error) {
 	if arg.null {
 		return null, nil
 	}
-	rels := env.c.relations(env.ctx)
+	rels := env.relations()
 	var r *Relation
 	switch {
 	case isTextual(arg):

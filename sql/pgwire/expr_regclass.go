@@ -37,7 +37,7 @@ func (env *evalEnv) regclassName(s string) (v value, found bool, err error) {
 	default:
 		return value{}, false, errCannot
 	}
-	for i, r := range env.c.relations(env.ctx) {
+	for i, r := range env.relations() {
 		if r.Name == name {
 			return value{t: tRegclass, i: int64(firstOID + i), s: r.Name}, true, nil
 		}
@@ -97,7 +97,7 @@ func (env *evalEnv) regclassOID(n int64) (value, error) {
 	if n < firstOID {
 		return value{}, errCannot
 	}
-	rels := env.c.relations(env.ctx)
+	rels := env.relations()
 	if k := n - firstOID; k < int64(len(rels)) {
 		return value{t: tRegclass, i: n, s: rels[k].Name}, nil
 	}
