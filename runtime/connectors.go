@@ -146,13 +146,9 @@ func (e *Engine) watermarkConfig(def *catalog.Source, src operators.Source, n *p
 	return cfg, nil
 }
 
-// routeDeadLetters sets up a source's dead-letter destination. It does
-// nothing when the name is taken: the source's CREATE fails then (42P07),
-// and the destination of a source of that name stays as it is.
+// routeDeadLetters sets up the dead-letter destination of a source just
+// added to the catalog.
 func (e *Engine) routeDeadLetters(def *catalog.Source) error {
-	if e.cat.Source(def.Name) != nil || e.cat.View(def.Name) != nil || e.cat.Sink(def.Name) != nil {
-		return nil
-	}
 	if p, ok := def.Options.Get("dead_letter_path"); ok && p != "" {
 		f, err := deadletter.NewFile(p, def.Connector == "file")
 		if err != nil {

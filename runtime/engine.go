@@ -200,13 +200,17 @@ func (e *Engine) createSource(s *sql.CreateSource) (*Result, error) {
 		return &Result{Tag: "CREATE SOURCE"}, nil
 	}
 	def.SQL = s.Text()
-	if err := e.routeDeadLetters(def); err != nil {
-		return nil, err
-	}
 	if err := e.cat.AddSource(def); err != nil {
 		return nil, &sql.Error{At: s.At, Code: "42P07", Msg: err.Error()}
 	}
+	// Routed once the name is the source's: a CREATE refused for a taken
+	// name never touches the dead letters of what holds it.
+	if err := e.routeDeadLetters(def); err != nil {
+		e.cat.Drop(def.Name)
+		return nil, err
+	}
 	if err := e.persistPut(def.Name, s.Text()); err != nil {
+		e.dropDeadLetters(def.Name)
 		e.cat.Drop(def.Name)
 		return nil, err
 	}
