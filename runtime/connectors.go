@@ -199,5 +199,5 @@ func fmtTime(ms int64) string {
 	case math.MaxInt64:
 		return "+inf"
 	}
-	return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z")
+	return time.UnixMilli(ms).UTC().Format(stdout.TimestampLayout)
 }
