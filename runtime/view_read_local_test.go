@@ -3,13 +3,8 @@ package runtime_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
@@ -23,35 +18,7 @@ import (
 // over the source m, once their bounded input has ended.
 func startViewLocal(t *testing.T) *runtime.Engine {
 	t.Helper()
-	dir := t.TempDir()
-	m := filepath.Join(dir, "m.jsonl")
-	require.NoError(t, os.WriteFile(m, []byte(viewWireEvents), 0o644))
-	now := time.Now().UTC()
-	recent := filepath.Join(dir, "recent.jsonl")
-	require.NoError(t, os.WriteFile(recent, []byte(fmt.Sprintf(`{"ts":%q,"model":"old"}
-{"ts":%q,"model":"new"}
-`, now.Add(-3*time.Hour).Format(time.RFC3339), now.Add(-10*time.Minute).Format(time.RFC3339))), 0o644))
-
-	eng := runtime.New(runtime.Options{Stderr: io.Discard})
-	t.Cleanup(func() { eng.Close() })
-	execStmts(t, eng, fmt.Sprintf(`CREATE SOURCE m (ts TIMESTAMP, model VARCHAR, latency_ms DOUBLE,
-  WATERMARK FOR ts AS ts - INTERVAL '0' SECOND)
-  WITH (connector = 'file', path = '%s');
-CREATE MATERIALIZED VIEW v1 AS
-  SELECT window_start, window_end, model, COUNT(*) AS n, MAX(latency_ms) AS max_ms
-  FROM TUMBLE(m, ts, INTERVAL '1' MINUTE)
-  GROUP BY window_start, window_end, model;
-CREATE SOURCE r (ts TIMESTAMP, model VARCHAR, WATERMARK FOR ts AS ts - INTERVAL '0' SECOND)
-  WITH (connector = 'file', path = '%s');
-CREATE MATERIALIZED VIEW recent AS
-  SELECT window_end, model, COUNT(*) AS n FROM TUMBLE(r, ts, INTERVAL '1' MINUTE)
-  GROUP BY window_start, window_end, model;
-CREATE MATERIALIZED VIEW parts AS
-  SELECT window_start, model, COUNT(*) AS "partition" FROM TUMBLE(m, ts, INTERVAL '1' MINUTE)
-  GROUP BY window_start, window_end, model;
-CREATE VIEW pv AS SELECT model FROM m;`, m, recent))
-	waitStopped(t, eng)
-	return eng
+	return startViewEngine(t, "CREATE VIEW pv AS SELECT model FROM m;")
 }
 
 // localRows runs one statement with Engine.Exec, as weir run and the

@@ -44,12 +44,10 @@ not json
 {"ts":"2026-11-09T10:02:10Z","model":"d","latency_ms":null}
 `
 
-// startViewWire serves an engine with the views v1 (1-minute counts of
-// viewWireEvents), recent (counts of two events: "old" three hours ago,
-// "new" ten minutes ago, by the wall clock) and parts (a column named
-// partition), once their bounded input has ended, and returns a pgx
-// connection to it.
-func startViewWire(t *testing.T) (*pgx.Conn, string) {
+// startViewEngine is the engine of startViewWire and startViewLocal: the
+// views v1, recent and parts over viewWireEvents and two recent events,
+// then the statements extra, once their bounded input has ended.
+func startViewEngine(t *testing.T, extra string) *runtime.Engine {
 	t.Helper()
 	dir := t.TempDir()
 	m := filepath.Join(dir, "m.jsonl")
@@ -76,8 +74,20 @@ CREATE MATERIALIZED VIEW recent AS
   GROUP BY window_start, window_end, model;
 CREATE MATERIALIZED VIEW parts AS
   SELECT window_start, model, COUNT(*) AS "partition" FROM TUMBLE(m, ts, INTERVAL '1' MINUTE)
-  GROUP BY window_start, window_end, model;`, m, recent))
+  GROUP BY window_start, window_end, model;
+%s`, m, recent, extra))
 	waitStopped(t, eng)
+	return eng
+}
+
+// startViewWire serves an engine with the views v1 (1-minute counts of
+// viewWireEvents), recent (counts of two events: "old" three hours ago,
+// "new" ten minutes ago, by the wall clock) and parts (a column named
+// partition), once their bounded input has ended, and returns a pgx
+// connection to it.
+func startViewWire(t *testing.T) (*pgx.Conn, string) {
+	t.Helper()
+	eng := startViewEngine(t, "")
 
 	srv := pgwire.NewServer(pgwire.Config{}, runtime.NewWireEngine(eng))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
