@@ -167,18 +167,7 @@ func (p *parser) next() token {
 	return t
 }
 
-func (p *parser) isKw(words ...string) bool {
-	t := p.peek()
-	if t.kind != tkIdent {
-		return false
-	}
-	for _, w := range words {
-		if t.s == w {
-			return true
-		}
-	}
-	return false
-}
+func (p *parser) isKw(words ...string) bool { return p.isKwAt(p.i, words...) }
 
 func (p *parser) kw(w string) bool {
 	if p.isKw(w) {
