@@ -326,7 +326,7 @@ func (c *conn) start(ctx context.Context, stmt string) (res Result, err error) {
 	if r, ok, err := c.builtin(ctx, stmt, false); ok {
 		return r, err
 	}
-	if vr, ok, err := c.viewReadOf(ctx, stmt, false); ok {
+	if vr, ok, err := c.viewReadOf(ctx, stmt); ok {
 		if err != nil {
 			return nil, err
 		}
@@ -351,7 +351,7 @@ func (c *conn) describe(ctx context.Context, stmt string) (cols []Column, err er
 		}
 		return r.Columns(), nil
 	}
-	if vr, ok, err := c.viewReadOf(ctx, stmt, false); ok {
+	if vr, ok, err := c.viewReadOf(ctx, stmt); ok {
 		if err != nil {
 			return nil, err
 		}

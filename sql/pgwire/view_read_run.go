@@ -3,9 +3,9 @@ package pgwire
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/sql"
@@ -13,9 +13,28 @@ import (
 
 // Running, describing and explaining a view read (view_read.go).
 
+// wireErrors are the engine's errors that a view read reports over the
+// wire as PostgreSQL does (docs/server.md, "Reading a view"): a negative
+// row count is 2201W / 2201X where weir run's parser says 42601
+// (sql/select_tail.go). Each is recognized by its SQLSTATE and the start
+// of its message; as the parser says the same of a count that is not an
+// integer (LIMIT x), the count itself must also be negative
+// (negativeCount). The position stays the engine's (the count, WITH).
+var wireErrors = []struct {
+	code, prefix      string
+	negative          bool
+	wireCode, wireMsg string
+}{
+	{codeSyntaxError, "expected a non-negative integer after LIMIT,", true, "2201W", "LIMIT must not be negative"},
+	{codeSyntaxError, "expected a non-negative integer after OFFSET,", true, "2201X", "OFFSET must not be negative"},
+	{codeSyntaxError, "expected a non-negative integer after FETCH FIRST,", true, "2201W", "FETCH FIRST count must not be negative"},
+	{codeFeatureNotSupported, "FETCH ... WITH TIES is not supported;", false, codeFeatureNotSupported,
+		"FETCH ... WITH TIES is not supported; a view read supports FETCH FIRST n ROWS ONLY"},
+}
+
 // mapError maps the position of an engine error in the rewritten text to
 // the original statement (plus base, the statement's offset in an
-// enclosing one).
+// enclosing one), and words it as wireErrors say.
 func (vr *viewRead) mapError(err error, base int) error {
 	if err == nil {
 		return nil
@@ -24,6 +43,12 @@ func (vr *viewRead) mapError(err error, base int) error {
 	if errors.As(err, &se) && se.At.Line > 0 {
 		c := *se
 		c.At.Offset = base + origOffset(vr.edits, se.At.Offset)
+		for _, w := range wireErrors {
+			if c.Code == w.code && strings.HasPrefix(c.Msg, w.prefix) && (!w.negative || vr.negativeCount(c.At.Offset-base)) {
+				c.Code, c.Msg = w.wireCode, w.wireMsg
+				break
+			}
+		}
 		return &c
 	}
 	var pe *Error
@@ -35,9 +60,38 @@ func (vr *viewRead) mapError(err error, base int) error {
 	return err
 }
 
-// viewReadOf is planViewRead with the engine's relations and the
-// statement's time.
-func (c *conn) viewReadOf(ctx context.Context, stmt string, force bool) (*viewRead, bool, error) {
+// negativeCount reports whether the client's text at byte offset off is
+// a negative row count as weir's parser reads one: -n or '-n', in any
+// number of parentheses.
+func (vr *viewRead) negativeCount(off int) bool {
+	k := slices.IndexFunc(vr.toks, func(t token) bool { return t.off == off })
+	if k < 0 {
+		return false
+	}
+	open := 0
+	for ; isOpTok(vr.toks[k], "("); k++ {
+		open++
+	}
+	var n int64
+	var err error
+	switch t := vr.toks[k]; {
+	case isOpTok(t, "-") && vr.toks[k+1].kind == tkNum:
+		n, err = strconv.ParseInt("-"+vr.toks[k+1].s, 10, 64)
+		k += 2
+	case t.kind == tkStr:
+		n, err = strconv.ParseInt(strings.TrimSpace(t.s), 10, 64)
+		k++
+	default:
+		return false
+	}
+	for ; open > 0 && isOpTok(vr.toks[k], ")"); k++ {
+		open--
+	}
+	return err == nil && n < 0 && open == 0
+}
+
+// viewReadOf is planViewRead with the engine's relations.
+func (c *conn) viewReadOf(ctx context.Context, stmt string) (*viewRead, bool, error) {
 	if w := leadingWords(stmt, 1); len(w) == 0 || w[0] != "select" {
 		return nil, false, nil
 	}
@@ -45,36 +99,19 @@ func (c *conn) viewReadOf(ctx context.Context, stmt string, force bool) (*viewRe
 	if rels == nil {
 		return nil, false, nil
 	}
-	return planViewRead(stmt, rels, time.Now(), force)
+	return planViewRead(stmt, rels)
 }
 
-// startViewRead runs a rewritten view read.
+// startViewRead runs a view read.
 func (c *conn) startViewRead(ctx context.Context, vr *viewRead) (Result, error) {
 	res, err := c.srv.eng.Execute(ctx, c.sess, vr.text)
-	if err != nil {
-		return nil, vr.mapError(err, 0)
-	}
-	if err := vr.checkDistinctOrder(res.Columns()); err != nil {
-		closeResult(res)
-		return nil, err
-	}
-	if !vr.distinct && vr.limit < 0 && vr.offset == 0 {
-		return res, nil
-	}
-	r := &viewReadResult{Result: res, skip: vr.offset, left: vr.limit}
-	if vr.distinct {
-		r.seen = map[string]struct{}{}
-	}
-	return r, nil
+	return res, vr.mapError(err, 0)
 }
 
-// describeViewRead describes a rewritten view read.
+// describeViewRead describes a view read.
 func (c *conn) describeViewRead(ctx context.Context, vr *viewRead) ([]Column, error) {
 	cols, err := c.srv.eng.Describe(ctx, c.sess, vr.text)
-	if err != nil {
-		return nil, vr.mapError(err, 0)
-	}
-	return cols, vr.checkDistinctOrder(cols)
+	return cols, vr.mapError(err, 0)
 }
 
 // explainViewRead answers EXPLAIN of a view read: the read is checked by
@@ -105,25 +142,25 @@ func (c *conn) explainViewRead(ctx context.Context, stmt string, describeOnly bo
 		return nil, false, nil
 	}
 	base := toks[i].off
-	vr, ok, err := c.viewReadOf(ctx, stmt[base:], true)
+	vr, ok, err := c.viewReadOf(ctx, stmt[base:])
 	if !ok {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, true, shiftError(err, base)
 	}
-	cols, err := c.srv.eng.Describe(ctx, c.sess, vr.text)
-	if err != nil {
+	if _, err := c.srv.eng.Describe(ctx, c.sess, vr.text); err != nil {
 		return nil, true, vr.mapError(err, base)
-	}
-	if err := vr.checkDistinctOrder(cols); err != nil {
-		return nil, true, shiftError(err, base)
 	}
 	plan := &staticResult{cols: []Column{{Name: "QUERY PLAN", Type: catalog.Varchar}}, tag: "EXPLAIN"}
 	if describeOnly {
 		return plan, true, nil
 	}
-	for _, line := range vr.plan() {
+	lines, err := vr.plan()
+	if err != nil {
+		return nil, true, vr.mapError(err, base)
+	}
+	for _, line := range lines {
 		plan.rows = append(plan.rows, Row{{S: line}})
 	}
 	return plan, true, nil
@@ -140,31 +177,50 @@ func shiftError(err error, base int) error {
 	return err
 }
 
+// squeeze collapses runs of white space to one space.
+func squeeze(s string) string { return strings.Join(strings.Fields(s), " ") }
+
 // plan renders the read's steps, outermost first, each indented under the
-// step it feeds.
-func (vr *viewRead) plan() []string {
-	var steps []string
-	if vr.limit >= 0 || vr.offset > 0 {
-		s := "Limit"
-		if vr.limit >= 0 {
-			s += " " + strconv.FormatInt(vr.limit, 10)
-		} else {
-			s += " ALL"
+// step it feeds: the row counts as weir's parser reads them, the other
+// clauses as the client wrote them.
+func (vr *viewRead) plan() ([]string, error) {
+	stmts, err := sql.Parse(vr.text)
+	if err != nil {
+		return nil, err
+	}
+	sel, ok := stmts[0].(*sql.SelectStmt)
+	if len(stmts) != 1 || !ok {
+		return nil, errorf(codeInternal, "internal error: EXPLAIN of a view read is not one SELECT")
+	}
+	q := sel.Query
+	// The clauses before the row counts end where the first of them starts.
+	end := len(vr.stmt)
+	for _, at := range []sql.Pos{q.LimitAt, q.OffsetAt} {
+		if at.Line > 0 {
+			end = min(end, origOffset(vr.edits, at.Offset))
 		}
-		if vr.offset > 0 {
-			s += " offset " + strconv.FormatInt(vr.offset, 10)
+	}
+	items, where, order := vr.clauses(end)
+	var steps []string
+	if q.Limit != nil || q.Offset != nil && *q.Offset > 0 {
+		s := "Limit ALL"
+		if q.Limit != nil {
+			s = "Limit " + strconv.FormatInt(*q.Limit, 10)
+		}
+		if q.Offset != nil && *q.Offset > 0 {
+			s += " offset " + strconv.FormatInt(*q.Offset, 10)
 		}
 		steps = append(steps, s)
 	}
 	if vr.distinct {
 		steps = append(steps, "Unique")
 	}
-	if vr.order != "" {
-		steps = append(steps, "Sort "+vr.order)
+	if order != "" {
+		steps = append(steps, "Sort "+order)
 	}
-	steps = append(steps, "Project "+vr.items)
-	if vr.where != "" {
-		steps = append(steps, "Filter "+vr.where)
+	steps = append(steps, "Project "+items)
+	if where != "" {
+		steps = append(steps, "Filter "+where)
 	}
 	what := "materialized view"
 	if vr.rel.Kind == RelSystemView {
@@ -174,5 +230,43 @@ func (vr *viewRead) plan() []string {
 	for i := range steps {
 		steps[i] = strings.Repeat("  ", i) + steps[i]
 	}
-	return steps
+	return steps, nil
+}
+
+// clauses are the select list, WHERE's condition and ORDER BY's keys as
+// the client wrote them (white space squeezed), up to byte offset end of
+// the statement.
+func (vr *viewRead) clauses(end int) (items, where, order string) {
+	toks := vr.toks
+	stop := vr.end
+	for stop > vr.fromAt && toks[stop-1].off >= end {
+		stop--
+	}
+	items = squeeze(vr.stmt[toks[vr.firstAt].off:toks[vr.fromAt].off])
+	depth := 0
+	whereAt, orderAt := -1, -1
+	for k := vr.fromAt + 1; k < stop; k++ {
+		t := toks[k]
+		switch {
+		case isOpTok(t, "("):
+			depth++
+		case isOpTok(t, ")"):
+			depth--
+		case depth == 0 && whereAt < 0 && isKwTok(t, "where"):
+			whereAt = k
+		case depth == 0 && isKwTok(t, "order") && isKwTok(toks[k+1], "by"):
+			orderAt = k
+		}
+	}
+	if whereAt >= 0 {
+		whereEnd := toks[stop].off
+		if orderAt > whereAt {
+			whereEnd = toks[orderAt].off
+		}
+		where = squeeze(vr.stmt[toks[whereAt+1].off:whereEnd])
+	}
+	if orderAt >= 0 {
+		order = squeeze(vr.stmt[toks[orderAt+2].off:toks[stop].off])
+	}
+	return items, where, order
 }
