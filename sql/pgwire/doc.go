@@ -26,10 +26,11 @@
 //
 // With a Cataloger, pgwire also reads views the way PostgreSQL clients
 // write the query (view_read.go): a SELECT over one materialized view or
-// system view may say public.v, SELECT DISTINCT, LIMIT ALL, OFFSET, FETCH
-// FIRST, now() and bare column names weir's parser reserves (partition);
-// pgwire rewrites it into weir's SQL, applies DISTINCT, OFFSET and LIMIT
-// to the engine's rows, maps error positions back, and renders EXPLAIN of
-// such a read. Describe reports the parameter types the statement implies,
+// system view goes to the engine as written (the engine reads public.v,
+// SELECT DISTINCT, LIMIT ALL, OFFSET, FETCH FIRST, now() and bare column
+// names such as partition itself); pgwire refuses aggregates over its rows
+// and DISTINCT ON, rewrites pg_catalog.now() for the engine (mapping error
+// positions back), reports a negative count as PostgreSQL does (2201W /
+// 2201X), and renders EXPLAIN of such a read. Describe reports the parameter types the statement implies,
 // as PostgreSQL does (param_types.go).
 package pgwire
