@@ -134,27 +134,35 @@ func interpolatedQuantile(s *ddsketch.DDSketch, q float64) float64 {
 	rank := q * (n - 1)
 	lo := math.Floor(rank)
 	frac := rank - lo
-	xlo := valueAtIndex(s, lo, n)
+	xlo := valueAtIndex(s, lo)
 	if frac == 0 {
 		return xlo
 	}
-	return xlo + frac*(valueAtIndex(s, lo+1, n)-xlo)
+	return xlo + frac*(valueAtIndex(s, lo+1)-xlo)
 }
 
 // valueAtIndex returns the sketch's value for the 0-based order statistic
-// idx of n values. The sketch picks the first value whose cumulative count
-// exceeds the rank, so asking for idx + ½ lands on idx without rounding
-// trouble.
-func valueAtIndex(s *ddsketch.DDSketch, idx, n float64) float64 {
-	q := 1.0
-	if idx < n-1 {
-		q = (idx + 0.5) / (n - 1)
+// idx of the sketch's values (ascending). It reads the stores directly
+// rather than through GetValueAtQuantile: a store's KeyAtRank(r) is the
+// first bin whose cumulative count exceeds r, so the integer rank r picks
+// the (r+1)-th smallest magnitude. The negative store holds magnitudes, so
+// order statistic idx < negatives is the store's rank negatives−1−idx
+// counted from the smallest magnitude; going through a quantile (as
+// GetValueAtQuantile does, with the same rank mirrored) would need a
+// half-step that moves in opposite directions for the two signs, which is
+// how a +½ once landed one order statistic too close to zero for negative
+// values.
+func valueAtIndex(s *ddsketch.DDSketch, idx float64) float64 {
+	neg := s.GetNegativeValueStore()
+	nneg := neg.TotalCount()
+	if idx < nneg {
+		return -s.Value(neg.KeyAtRank(nneg - 1 - idx))
 	}
-	x, err := s.GetValueAtQuantile(q)
-	if err != nil { // q is in [0, 1] and the sketch is not empty
-		return math.NaN()
+	zeros := s.GetZeroCount()
+	if idx < nneg+zeros {
+		return 0
 	}
-	return x
+	return s.Value(s.GetPositiveValueStore().KeyAtRank(idx - nneg - zeros))
 }
 
 func (a *sketchAcc) Encode(buf []byte, g uint32) []byte {
