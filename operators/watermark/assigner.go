@@ -226,21 +226,44 @@ func (a *Assigner) PartitionEnded(p int32) {
 	a.recompute(now)
 }
 
-// checkIdle marks partitions idle after IdleTimeout without an event.
+// checkIdle marks partitions idle after IdleTimeout without an event. The
+// partitions past their deadline are taken in the order of those deadlines
+// (last event + IdleTimeout), the source watermark recomputed after each, so
+// that it ends where it would be had each gone idle at its own deadline, even
+// when several deadlines passed since the last check (a backlog read within
+// one tick). Partitions with the same deadline go idle lowest W_p first: the
+// last of them to go holds the watermark at its own W_p until it is idle too.
+// With every partition idle the watermark then holds where it is.
 func (a *Assigner) checkIdle(now time.Time) {
 	if a.cfg.IdleTimeout <= 0 {
 		return
 	}
-	changed := false
+	var due []*partition
 	for _, p := range a.parts {
 		if p.active() && now.Sub(p.lastEvent) >= a.cfg.IdleTimeout {
-			p.idle = true
-			changed = true
+			due = append(due, p)
 		}
 	}
-	if changed {
-		a.recompute(now)
+	if len(due) == 0 {
+		return
 	}
+	slices.SortStableFunc(due, func(x, y *partition) int {
+		if c := x.lastEvent.Compare(y.lastEvent); c != 0 {
+			return c
+		}
+		switch {
+		case x.wm < y.wm:
+			return -1
+		case x.wm > y.wm:
+			return 1
+		}
+		return 0
+	})
+	for _, p := range due {
+		p.idle = true
+		a.recompute(p.lastEvent.Add(a.cfg.IdleTimeout))
+	}
+	a.recompute(now)
 }
 
 // recompute sets the source watermark from the active partitions, never
