@@ -366,7 +366,7 @@ func (c *converter) from(refs *ast.Join, firstField int) (FromItem, error) {
 		return &TableRef{At: at, Schema: schema, Name: src.Name.O, Alias: alias}, nil
 	case *ast.SelectStmt, *ast.SetOprStmt:
 		c.nested++
-		q, err := c.query(src.(ast.ResultSetNode))
+		q, err := c.query(src)
 		c.nested--
 		if err != nil {
 			return nil, err

@@ -37,17 +37,3 @@ func (l *lineIndex) pos(off int) Pos {
 	}
 	return Pos{Offset: off, Line: line + 1, Col: col}
 }
-
-// offset returns the byte offset of a 1-based line and column, clamped.
-func (l *lineIndex) offset(line, col int) int {
-	if line < 1 {
-		line = 1
-	}
-	if line > len(l.starts) {
-		line = len(l.starts)
-	}
-	if col < 1 {
-		col = 1
-	}
-	return l.starts[line-1] + col - 1
-}
