@@ -147,21 +147,6 @@ func (c *collectSink) count() int {
 	return len(c.rows)
 }
 
-// fmtClock renders epoch milliseconds as HH:MM:SS[.mmm] UTC, ±inf spelled out.
-func fmtClock(ms int64) string {
-	switch ms {
-	case math.MinInt64:
-		return "-inf"
-	case math.MaxInt64:
-		return "+inf"
-	}
-	ts := time.UnixMilli(ms).UTC()
-	if ts.Nanosecond() != 0 {
-		return ts.Format("15:04:05.000")
-	}
-	return ts.Format("15:04:05")
-}
-
 // parseClock reads HH:MM:SS on the test day (2026-11-09 UTC), or -inf.
 func parseClock(t testing.TB, s string) int64 {
 	t.Helper()

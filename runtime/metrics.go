@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/weirdb/weir/operators"
 )
@@ -150,6 +151,6 @@ func eventCountHistogram(d *prometheus.Desc, h *operators.Histogram, query strin
 // Go runtime's.
 func (e *Engine) Registry() *prometheus.Registry {
 	r := prometheus.NewRegistry()
-	r.MustRegister(newMetricsCollector(e), e.ckptHist, prometheus.NewGoCollector())
+	r.MustRegister(newMetricsCollector(e), e.ckptHist, collectors.NewGoCollector())
 	return r
 }

@@ -59,7 +59,7 @@ func (e *Engine) Subscribe(view string) (*Subscription, error) {
 	snap := copyCols(schema, mv.cols[:mv.visible], mv.emit)
 	s := &Subscription{Columns: schema, queue: newRowQueue(schema, subscriberBacklog+snap.Len, false)}
 	if snap.Len > 0 {
-		s.queue.push(nil, snap)
+		s.queue.push(context.Background(), snap) // never blocks: the queue is not blocking
 	}
 	mv.subs[s] = struct{}{}
 	mv.mu.Unlock()
@@ -192,7 +192,7 @@ var errClosed = errors.New("runtime: subscription closed")
 // held.
 func (mv *matView) publishLocked(b *coldata.Batch) {
 	for s := range mv.subs {
-		s.queue.push(nil, b)
+		s.queue.push(context.Background(), b) // never blocks: subscriber queues are not blocking
 	}
 }
 
@@ -229,10 +229,11 @@ func newRowQueue(schema catalog.Schema, limit int, block bool) *rowQueue {
 		notify: make(chan struct{}, 1), space: make(chan struct{}, 1)}
 }
 
-// push appends b's live rows. A nil ctx means never block.
+// push appends b's live rows. Only a blocking queue waits for room, until
+// ctx is done.
 func (q *rowQueue) push(ctx context.Context, b *coldata.Batch) error {
 	q.mu.Lock()
-	for q.block && ctx != nil && q.err == nil && q.pending.Len >= q.limit {
+	for q.block && q.err == nil && q.pending.Len >= q.limit {
 		q.mu.Unlock()
 		select {
 		case <-q.space:

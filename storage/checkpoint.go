@@ -188,7 +188,7 @@ func (s *Store) readCheckpoint(query string, id uint64) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	if hdr == nil || len(hdr) < 5 {
+	if len(hdr) < 5 {
 		return nil, fmt.Errorf("checkpoint %d of query %q: missing header", id, query)
 	}
 	body := hdr[:len(hdr)-4]
