@@ -18,7 +18,8 @@ import (
 //
 //	aggregate               bytes per group
 //	COUNT(*), COUNT(x)      8
-//	SUM, AVG                16 (sum + count of non-NULL inputs)
+//	SUM, AVG of DOUBLE      16 (sum + count of non-NULL inputs)
+//	AVG of BIGINT           24 (exact 128-bit sum + count)
 //	MIN, MAX                9 for BIGINT/DOUBLE/TIMESTAMP; 17 + string bytes for VARCHAR
 //	STDDEV, VARIANCE        24 (Welford: count, mean, M2)
 //	FIRST_VALUE, LAST_VALUE 17 (+8 for VARCHAR, + string bytes)
@@ -88,6 +89,9 @@ func New(spec Spec) (Accumulator, error) {
 	case Avg:
 		if !t.Numeric() {
 			return unsupported()
+		}
+		if t == catalog.Bigint {
+			return &avgIntAcc{}, nil
 		}
 		return &sumFloatAcc{avg: true}, nil
 	case Min, Max:

@@ -1,7 +1,6 @@
 package agg
 
 import (
-	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
 )
 
@@ -58,7 +57,7 @@ func (a *sumIntAcc) Decode(g uint32, data []byte) ([]byte, error) {
 
 func (a *sumIntAcc) GroupBytes(uint32) int { return 16 }
 
-// sumFloatAcc is SUM of DOUBLE, or AVG (avg) of BIGINT or DOUBLE: 16
+// sumFloatAcc is SUM of DOUBLE, or AVG (avg) of DOUBLE: 16
 // bytes per group (sum, non-NULL count).
 type sumFloatAcc struct {
 	avg bool
@@ -74,27 +73,14 @@ func (a *sumFloatAcc) Merge(d, s uint32) {
 }
 
 func (a *sumFloatAcc) Add(v *coldata.Vec, _ []int64, rows []int, groups []uint32) {
-	s, n := a.s, a.n
+	s, n, x := a.s, a.n, v.F64
 	nulls := v.Nulls.Any()
-	if v.Type == catalog.Double {
-		x := v.F64
-		for k, i := range rows {
-			if nulls && v.Nulls.IsNull(i) {
-				continue
-			}
-			g := groups[k]
-			s[g] += x[i]
-			n[g]++
-		}
-		return
-	}
-	x := v.I64
 	for k, i := range rows {
 		if nulls && v.Nulls.IsNull(i) {
 			continue
 		}
 		g := groups[k]
-		s[g] += float64(x[i])
+		s[g] += x[i]
 		n[g]++
 	}
 }
