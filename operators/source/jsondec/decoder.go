@@ -191,6 +191,9 @@ func (d *Decoder) convert() error {
 			switch v.Type() {
 			case fastjson.TypeString:
 				ms, err := ParseRFC3339Millis(v.GetStringBytes())
+				if err == ErrTimestampRange {
+					return fmt.Errorf("column %q: %q is outside the TIMESTAMP range (years 0001 to 9999)", col.Name, v.GetStringBytes())
+				}
 				if err != nil {
 					return fmt.Errorf("column %q: %q is not an RFC 3339 timestamp", col.Name, v.GetStringBytes())
 				}

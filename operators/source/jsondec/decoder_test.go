@@ -141,6 +141,15 @@ func TestRFC3339(t *testing.T) {
 	} {
 		_, err := ParseRFC3339Millis([]byte(s))
 		require.Error(t, err, s)
+		require.NotEqual(t, ErrTimestampRange, err, s)
+	}
+	// Well formed, but outside years 0001 to 9999 in UTC.
+	for _, s := range []string{
+		"0000-01-01T00:00:00.000Z", "0000-12-31T23:59:59.999Z", "9999-12-31T23:30:00.000-01:00",
+		"0001-01-01T00:30:00+01:00",
+	} {
+		_, err := ParseRFC3339Millis([]byte(s))
+		require.Equal(t, ErrTimestampRange, err, s)
 	}
 }
 

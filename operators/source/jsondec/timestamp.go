@@ -2,13 +2,22 @@ package jsondec
 
 import "errors"
 
-var errBadTimestamp = errors.New("not an RFC 3339 timestamp")
+var (
+	errBadTimestamp = errors.New("not an RFC 3339 timestamp")
+	// ErrTimestampRange is ParseRFC3339Millis's error for a well-formed
+	// timestamp whose instant, in UTC, is outside the years 0001 to 9999.
+	ErrTimestampRange = errors.New("outside the TIMESTAMP range (years 0001 to 9999)")
+)
 
 // ParseRFC3339Millis parses an RFC 3339 timestamp such as
 // "2026-11-09T14:35:00.123+02:00" and returns epoch milliseconds in UTC.
 // Fractional seconds beyond milliseconds are truncated toward the past
 // (floor). 'T' may also be 't' or a space, 'Z' may be 'z'. It does not
-// allocate, unlike time.Parse with a numeric offset.
+// allocate, unlike time.Parse with a numeric offset. The instant must lie
+// within MinTimestampMs to MaxTimestampMs, as an epoch-milliseconds number
+// must: year 0000, or an offset that moves 9999-12-31 past midnight UTC
+// ("9999-12-31T23:30:00-01:00" is 10000-01-01T00:30Z), gives
+// ErrTimestampRange.
 func ParseRFC3339Millis(s []byte) (int64, error) {
 	// YYYY-MM-DDTHH:MM:SS = 19 bytes, then [.frac] then Z or ±HH:MM.
 	if len(s) < 20 || s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':' {
@@ -63,7 +72,11 @@ func ParseRFC3339Millis(s []byte) (int64, error) {
 	}
 	days := daysFromCivil(year, month, day)
 	secs := days*86400 + hour*3600 + minute*60 + sec - offsetMin*60
-	return secs*1000 + ms, nil
+	t := secs*1000 + ms
+	if t < MinTimestampMs || t > MaxTimestampMs {
+		return 0, ErrTimestampRange
+	}
+	return t, nil
 }
 
 func digits(b []byte) (int64, bool) {
