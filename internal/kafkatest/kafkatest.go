@@ -45,6 +45,8 @@ func NewCluster(t testing.TB, topics map[string]int32, opts ...kfake.Opt) (*kfak
 type Record struct {
 	Partition int32
 	Value     string
+	// Null produces a null value (a tombstone) instead of Value.
+	Null bool
 }
 
 // Produce writes recs to topic in order, each to its partition, and waits
@@ -58,6 +60,9 @@ func Produce(t testing.TB, addr, topic string, recs []Record) {
 	rs := make([]*kgo.Record, len(recs))
 	for i, r := range recs {
 		rs[i] = &kgo.Record{Partition: r.Partition, Value: []byte(r.Value)}
+		if r.Null {
+			rs[i].Value = nil
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), Deadline)
 	defer cancel()

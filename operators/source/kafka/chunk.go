@@ -22,13 +22,27 @@ type chunk struct {
 	block int64
 	ended bool  // the partition reached its bounded end; no chunk follows
 	err   error // a fatal error of the partition
+	// oversize lists the records over maxRecordSize, in record order: their
+	// payloads were not read (empty in buf) and Read dead-letters them.
+	oversize []oversizeRecord
+	// nulls lists the records with a null value (tombstones), ascending.
+	nulls []int
+}
+
+// oversizeRecord is a record whose value was too large to read.
+type oversizeRecord struct {
+	idx  int // record index in the chunk
+	size int // its value's size in bytes
 }
 
 const (
 	chunkRecords  = coldata.DefaultBatchSize
 	chunkBufStart = 512 << 10 // initial payload buffer of a chunk
-	maxRecordSize = 64 << 20  // a record larger than this is an error
 )
+
+// maxRecordSize is the largest record value read; a larger one is a dead
+// letter (ReasonTooLarge) with an empty payload. A variable for tests.
+var maxRecordSize = 64 << 20
 
 func newChunk() *chunk {
 	return &chunk{
@@ -47,6 +61,8 @@ func (c *chunk) reset(part int) {
 	c.block = 0
 	c.ended = false
 	c.err = nil
+	c.oversize = c.oversize[:0]
+	c.nulls = c.nulls[:0]
 }
 
 func (c *chunk) full() bool { return len(c.ends) >= chunkRecords }

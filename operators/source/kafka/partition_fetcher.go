@@ -265,9 +265,13 @@ func (f *partitionFetcher) readBatch(ctx context.Context, ch *chunk, r protocol.
 		n := 0
 		if rec.Value != nil {
 			n = rec.Value.Len()
+		} else {
+			ch.nulls = append(ch.nulls, len(ch.ends))
 		}
 		if n > maxRecordSize {
-			return ch, fmt.Errorf("record at offset %d is larger than %d bytes", off, maxRecordSize)
+			// Never stops the query (SEMANTICS.md §7): Read dead-letters it.
+			ch.oversize = append(ch.oversize, oversizeRecord{idx: len(ch.ends), size: n})
+			n = 0
 		}
 		ch.grow(n)
 		if n > 0 {

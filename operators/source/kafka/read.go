@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -162,7 +163,20 @@ func (s *Source) nextChunk(ctx context.Context) (*chunk, error) {
 func (s *Source) decode(c *chunk, b *coldata.Batch) {
 	part := s.parts[c.part]
 	b.Partition = part
+	big, nulls := c.oversize, c.nulls
 	for i := range c.ends {
+		if len(big) > 0 && big[0].idx == i {
+			s.deadLetterReason(part, c.offsets[i], nil, ReasonTooLarge,
+				fmt.Sprintf("record value of %d bytes is over the limit of %d bytes; payload not kept",
+					big[0].size, maxRecordSize))
+			big = big[1:]
+			continue
+		}
+		if len(nulls) > 0 && nulls[0] == i {
+			s.deadLetter(part, c.offsets[i], nil, errTombstone)
+			nulls = nulls[1:]
+			continue
+		}
 		payload := c.payload(i)
 		if err := s.dec.Append(b, payload, c.offsets[i]); err != nil {
 			s.deadLetter(part, c.offsets[i], payload, err)
@@ -180,7 +194,18 @@ func (s *Source) setNext(c *chunk) {
 	s.mu.Unlock()
 }
 
+// ReasonTooLarge is the dead-letter reason of a record whose value is over
+// the 64 MiB limit; its dead letter has an empty payload.
+const ReasonTooLarge = "too_large"
+
+// errTombstone is the malformed detail of a record with a null value.
+var errTombstone = errors.New("null value (tombstone)")
+
 func (s *Source) deadLetter(part int32, off int64, payload []byte, err error) {
+	s.deadLetterReason(part, off, payload, operators.ReasonMalformed, err.Error())
+}
+
+func (s *Source) deadLetterReason(part int32, off int64, payload []byte, reason, detail string) {
 	if s.octx == nil || s.octx.DeadLetters == nil {
 		return
 	}
@@ -188,8 +213,8 @@ func (s *Source) deadLetter(part int32, off int64, payload []byte, err error) {
 		Source:    s.name,
 		Partition: part,
 		Offset:    off,
-		Reason:    operators.ReasonMalformed,
-		Detail:    err.Error(),
+		Reason:    reason,
+		Detail:    detail,
 		Payload:   payload,
 	}
 	if s.octx.Clock != nil {
