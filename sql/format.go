@@ -339,9 +339,11 @@ func (f *formatter) interval(ms int64) {
 }
 
 // str prints a string literal.
-func (f *formatter) str(s string) {
-	f.WriteString("'" + strings.ReplaceAll(s, "'", "''") + "'")
-}
+func (f *formatter) str(s string) { f.WriteString(quoteString(s)) }
+
+// quoteString renders s as a standard SQL string literal: '...' with each
+// quote doubled.
+func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // alias prints a select item's alias: an identifier, or a string literal
 // (MySQL's SELECT 1 AS 'x', which TiDB accepts) when it is not valid UTF-8.

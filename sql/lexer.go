@@ -1,6 +1,9 @@
 package sql
 
-import "strings"
+import (
+	"cmp"
+	"strings"
+)
 
 // tokKind classifies a token of weir's own tokenizer.
 type tokKind uint8
@@ -9,7 +12,7 @@ const (
 	tokEOF    tokKind = iota
 	tokIdent          // bare word: identifier or keyword
 	tokQIdent         // "quoted" or `quoted` identifier; val holds the name
-	tokString         // 'string'; val holds the content
+	tokString         // 'string', E'string' or $$string$$; val holds the value
 	tokNumber         // 12, 1.5, 1e3, .5
 	tokOp             // punctuation and operators: ( ) , ; . = <> <= >= != || :: ...
 )
@@ -34,19 +37,42 @@ func (t token) isName() bool { return t.kind == tokIdent || t.kind == tokQIdent 
 
 // lexError is a tokenizer failure at a byte offset.
 type lexError struct {
-	at  int
-	msg string
+	at   int
+	code string // SQLSTATE; "" is CodeSyntax
+	msg  string
+	// unterminated is set when a string, quoted identifier or comment
+	// starting at `at` runs to the end of the script.
+	unterminated bool
 }
 
 // tokenize splits src into tokens, skipping whitespace and comments (-- and
-// /* */). On an unterminated string, quoted identifier or comment it returns
-// the tokens so far and a lexError.
+// /* */, which nest), as PostgreSQL's scanner does. On an unterminated
+// string, quoted identifier or comment it returns the tokens so far and a
+// lexError; on a bad escape string it returns every token (the string as
+// an empty one) and the first such error.
 func tokenize(src string) ([]token, *lexError) {
 	var toks []token
+	var first *lexError
 	i := 0
 	for i < len(src) {
 		c := src[i]
 		switch {
+		case (c == 'e' || c == 'E') && i+1 < len(src) && src[i+1] == '\'':
+			s, n, err := scanEscapeString(src, i)
+			if err != nil && err.unterminated {
+				return toks, err
+			}
+			first = cmp.Or(first, err)
+			toks = append(toks, token{kind: tokString, start: i, end: i + n, val: s})
+			i += n
+		case c == '$' && dollarTag(src[i:]) > 0:
+			tag := dollarTag(src[i:])
+			s, n, ok := scanDollarQuoted(src[i:], tag)
+			if !ok {
+				return toks, &lexError{at: i, msg: "unterminated dollar-quoted string: expected a closing " + src[i:i+tag], unterminated: true}
+			}
+			toks = append(toks, token{kind: tokString, start: i, end: i + n, val: s})
+			i += n
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
 			i++
 		case c == '-' && i+1 < len(src) && src[i+1] == '-':
@@ -54,22 +80,22 @@ func tokenize(src string) ([]token, *lexError) {
 				i++
 			}
 		case c == '/' && i+1 < len(src) && src[i+1] == '*':
-			end := strings.Index(src[i+2:], "*/")
-			if end < 0 {
-				return toks, &lexError{at: i, msg: "unterminated comment: expected */ to close /*"}
+			n := skipBlockComment(src[i:])
+			if n < 0 {
+				return toks, &lexError{at: i, msg: "unterminated comment: expected */ to close /*", unterminated: true}
 			}
-			i += 2 + end + 2
+			i += n
 		case c == '\'':
 			s, n, ok := scanQuoted(src[i:], '\'')
 			if !ok {
-				return toks, &lexError{at: i, msg: "unterminated string literal: expected a closing '"}
+				return toks, &lexError{at: i, msg: "unterminated string literal: expected a closing '", unterminated: true}
 			}
 			toks = append(toks, token{kind: tokString, start: i, end: i + n, val: s})
 			i += n
 		case c == '"' || c == '`':
 			s, n, ok := scanQuoted(src[i:], c)
 			if !ok {
-				return toks, &lexError{at: i, msg: "unterminated quoted identifier: expected a closing " + string(c)}
+				return toks, &lexError{at: i, msg: "unterminated quoted identifier: expected a closing " + string(c), unterminated: true}
 			}
 			toks = append(toks, token{kind: tokQIdent, start: i, end: i + n, val: s})
 			i += n
@@ -99,7 +125,7 @@ func tokenize(src string) ([]token, *lexError) {
 			i += n
 		}
 	}
-	return toks, nil
+	return toks, first
 }
 
 // scanQuoted scans a quoted span starting at s[0] == q, where a doubled

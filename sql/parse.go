@@ -1,6 +1,9 @@
 package sql
 
-import "strings"
+import (
+	"cmp"
+	"strings"
+)
 
 // Parse parses a script of ';'-separated statements into weir's AST. Every
 // error is a *Error positioned in script.
@@ -8,7 +11,7 @@ func Parse(script string) ([]Statement, error) {
 	toks, lexErr := tokenize(script)
 	lines := newLineIndex(script)
 	if lexErr != nil {
-		return nil, &Error{At: lines.pos(lexErr.at), Code: CodeSyntax, Msg: lexErr.msg}
+		return nil, &Error{At: lines.pos(lexErr.at), Code: cmp.Or(lexErr.code, CodeSyntax), Msg: lexErr.msg}
 	}
 	var stmts []Statement
 	start := 0

@@ -264,6 +264,9 @@ func (c *converter) lift(toks []token) error {
 			c.rw.synth(`"`, t.start)
 			c.rw.copySpan(p.src, t.start, t.end)
 			c.rw.synth(`"`, t.start)
+		} else if t.kind == tokString && p.src[t.start] != '\'' {
+			// E'...' and $$...$$, which TiDB does not read, as '...'.
+			c.rw.synth(quoteString(t.val), t.start)
 		} else {
 			c.rw.copySpan(p.src, t.start, t.end)
 		}

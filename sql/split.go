@@ -3,12 +3,13 @@ package sql
 import "strings"
 
 // SplitStatements splits a script into statement texts at ';' outside
-// quotes and comments. Each text is trimmed and has no trailing ';'; empty
-// statements are dropped. An unterminated string or comment runs to the end
+// quotes and comments, read as PostgreSQL reads them (nested /* */
+// comments, E'...' and $$...$$ strings). Each text is trimmed and has no
+// trailing ';'; empty statements are dropped. An unterminated string or comment runs to the end
 // of the script, inside the last statement.
 func SplitStatements(script string) []string {
 	toks, lexErr := tokenize(script)
-	if lexErr != nil {
+	if lexErr != nil && lexErr.unterminated {
 		toks = append(toks, token{kind: tokString, start: lexErr.at, end: len(script)})
 	}
 	var out []string
@@ -32,5 +33,5 @@ func SplitStatements(script string) []string {
 // quotes and comments is ';'. A REPL reads more lines until it is.
 func Complete(input string) bool {
 	toks, lexErr := tokenize(input)
-	return lexErr == nil && len(toks) > 0 && toks[len(toks)-1].isOp(";")
+	return (lexErr == nil || !lexErr.unterminated) && len(toks) > 0 && toks[len(toks)-1].isOp(";")
 }

@@ -17,6 +17,9 @@ func TestSplitStatements(t *testing.T) {
 		{"SELECT 'a;b';\n-- c;\nSELECT \"x;\" /* ; */ FROM t;", []string{"SELECT 'a;b'", "SELECT \"x;\" /* ; */ FROM t"}},
 		{"SELECT 1; SELECT 'open;", []string{"SELECT 1", "SELECT 'open;"}},
 		{"SELECT 1 /* open ;", []string{"SELECT 1 /* open ;"}},
+		{"/* a /* b */ c; */ SELECT 1; SELECT $x$;$x$, E'\\';'", []string{"SELECT 1", "SELECT $x$;$x$, E'\\';'"}},
+		{"SELECT 1 /* a /* b */ ; */; SELECT $$;", []string{"SELECT 1", "SELECT $$;"}},
+		{"SELECT E'\\u12;'; SELECT 2", []string{"SELECT E'\\u12;'", "SELECT 2"}},
 	} {
 		require.Equal(t, tc.want, SplitStatements(tc.in), "input %q", tc.in)
 	}
@@ -34,6 +37,12 @@ func TestComplete(t *testing.T) {
 		"SELECT 1 /* ; */;":          true,
 		"CREATE SOURCE s (\n  a INT": false,
 		"SELECT \"a;\"":              false,
+		"SELECT $$;$$;":              true,
+		"SELECT $$;":                 false,
+		"SELECT 1 /* a /* b */ ; */": false,
+		"/* a /* b */ */ SELECT 1;":  true,
+		"SELECT E'\\';":              false,
+		"SELECT E'\\u12';":           true, // complete; Parse reports the escape
 	} {
 		require.Equal(t, want, Complete(in), "input %q", in)
 	}
