@@ -21,7 +21,7 @@ import (
 //	SUM, AVG of DOUBLE      16 (sum + count of non-NULL inputs)
 //	AVG of BIGINT           24 (exact 128-bit sum + count)
 //	MIN, MAX                9 for BIGINT/DOUBLE/TIMESTAMP; 17 + string bytes for VARCHAR
-//	STDDEV, VARIANCE        24 (Welford: count, mean, M2)
+//	STDDEV, VARIANCE        32 (count, shift, shifted sum, Sxx)
 //	FIRST_VALUE, LAST_VALUE 17 (+8 for VARCHAR, + string bytes)
 //	PERCENTILE_CONT         24 + 8 per non-NULL input (exact: keeps every value)
 //	COUNT(DISTINCT x)       8 + ~40 per distinct value (a Go map per group)
@@ -109,7 +109,7 @@ func New(spec Spec) (Accumulator, error) {
 		if !t.Numeric() {
 			return unsupported()
 		}
-		return &varianceAcc{stddev: spec.Func == Stddev}, nil
+		return newVarianceAcc(spec.Func == Stddev, t), nil
 	case PercentileCont, ApproxPercentile:
 		if !t.Numeric() {
 			return unsupported()

@@ -8,79 +8,151 @@ import (
 )
 
 // varianceAcc is the sample VARIANCE or STDDEV (PostgreSQL's variance and
-// stddev): Welford's running count, mean and sum of squared deviations,
-// merged with Chan et al.'s parallel formula; 24 bytes per group. NULL for
-// fewer than two values.
+// stddev), 32 bytes per group. It runs PostgreSQL's own float8 scheme
+// (Youngs–Cramer: count N, sum Sx, and Sxx += (N·x − Sx)² / (N·(N−1)),
+// merged as float8_combine does) on the deviations x − K from a shift K,
+// the group's first value: values that sit close together far from zero
+// (1000000000003, 1000000000002, 1000000000002) then have small, exactly
+// representable deviations, and the variance is PostgreSQL's 1/3 instead
+// of the 0.33334 a running mean rounded at 10¹² gave. For BIGINT, K is
+// kept as an integer and x − K formed in integer arithmetic, so the
+// deviations are exact even past 2⁵³. A merge re-bases the source group
+// onto the destination's K. NULL for fewer than two values.
+//
+// Sxx doubles as a flag: NaN once an input is NaN or ±Infinity (as in
+// PostgreSQL), +Infinity once finite inputs overflow (values further apart
+// than the largest DOUBLE, whose true variance overflows too, where
+// PostgreSQL raises an error); both stick.
 type varianceAcc struct {
 	stddev bool
-	n      []int64
-	mean   []float64
-	m2     []float64
+	isInt  bool     // BIGINT argument: k holds int64 bits, else float64 bits
+	n      []int64  // non-NULL count
+	k      []uint64 // the shift K
+	sx     []float64
+	sxx    []float64
 }
 
 func (a *varianceAcc) Grow(n int) {
-	a.n, a.mean, a.m2 = grow(a.n, n), grow(a.mean, n), grow(a.m2, n)
+	a.n, a.k, a.sx, a.sxx = grow(a.n, n), grow(a.k, n), grow(a.sx, n), grow(a.sxx, n)
 }
 
-func (a *varianceAcc) Reset(g uint32) { a.n[g], a.mean[g], a.m2[g] = 0, 0, 0 }
+func (a *varianceAcc) Reset(g uint32) { a.n[g], a.k[g], a.sx[g], a.sxx[g] = 0, 0, 0, 0 }
 
-func (a *varianceAcc) add(g uint32, x float64) {
+// stuck reports whether sxx is NaN or +Infinity, which no input changes.
+func stuck(sxx float64) bool { return sxx != sxx || math.IsInf(sxx, 1) }
+
+// intDiff returns x − y as a DOUBLE, exact for a difference of at most 2⁵³
+// and rounded once otherwise (also when it overflows int64).
+func intDiff(x, y int64) float64 {
+	d := x - y
+	if (x^y)&(x^d) < 0 { // signed overflow
+		return float64(x) - float64(y)
+	}
+	return float64(d)
+}
+
+// kDiff returns K of group s minus K of group d.
+func (a *varianceAcc) kDiff(s, d uint32) float64 {
+	if a.isInt {
+		return intDiff(int64(a.k[s]), int64(a.k[d]))
+	}
+	return math.Float64frombits(a.k[s]) - math.Float64frombits(a.k[d])
+}
+
+// addDev adds one value, given as its deviation dev from group g's K
+// (already set), to the group's sums.
+func (a *varianceAcc) addDev(g uint32, dev float64) {
 	a.n[g]++
-	n := float64(a.n[g])
-	d := x - a.mean[g]
-	if math.IsInf(d, 0) && !math.IsInf(x, 0) && !math.IsInf(a.mean[g], 0) {
-		// x and the mean are finite but further apart than the largest
-		// DOUBLE (1e308 after -1e308): the deviation overflows, and so
-		// does the true sum of squares (d² > max), which is +Inf; the mean
-		// is updated without forming d.
-		a.mean[g] += x/n - a.mean[g]/n
-		a.m2[g] = math.Inf(1)
+	if stuck(a.sxx[g]) {
 		return
 	}
-	a.mean[g] += d / n
-	a.m2[g] += d * (x - a.mean[g])
+	n := float64(a.n[g])
+	sx := a.sx[g] + dev
+	a.sx[g] = sx
+	if a.n[g] == 1 {
+		return
+	}
+	tmp := dev*n - sx
+	inc := tmp * tmp / (n * (n - 1))
+	if math.IsInf(inc, 0) { // tmp² overflows; the increment may not
+		inc = (tmp / n) * (tmp / (n - 1))
+	}
+	sxx := a.sxx[g] + inc
+	if math.IsInf(sx, 0) || !(sxx <= math.MaxFloat64) { // finite inputs
+		sxx = math.Inf(1)
+	}
+	a.sxx[g] = sxx
 }
 
 func (a *varianceAcc) Add(v *coldata.Vec, _ []int64, rows []int, groups []uint32) {
 	nulls := v.Nulls.Any()
-	isDouble := v.Type == catalog.Double
 	for k, i := range rows {
 		if nulls && v.Nulls.IsNull(i) {
 			continue
 		}
-		var x float64
-		if isDouble {
-			x = v.F64[i]
-		} else {
-			x = float64(v.I64[i])
+		g := groups[k]
+		if a.isInt {
+			x := v.I64[i]
+			if a.n[g] == 0 {
+				a.k[g] = uint64(x)
+			}
+			a.addDev(g, intDiff(x, int64(a.k[g])))
+			continue
 		}
-		a.add(groups[k], x)
+		x := v.F64[i]
+		if a.n[g] == 0 {
+			a.k[g] = math.Float64bits(x)
+		}
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			a.n[g]++
+			a.sxx[g] = math.NaN()
+			continue
+		}
+		dev := x - math.Float64frombits(a.k[g])
+		if math.IsInf(dev, 0) { // x and K further apart than the largest DOUBLE
+			a.n[g]++
+			if !stuck(a.sxx[g]) {
+				a.sxx[g] = math.Inf(1)
+			}
+			continue
+		}
+		a.addDev(g, dev)
 	}
 }
 
 func (a *varianceAcc) Merge(d, s uint32) {
-	ns := a.n[s]
-	if ns == 0 {
+	ns, nd := a.n[s], a.n[d]
+	if ns == 0 || d == s {
 		return
 	}
-	nd := a.n[d]
 	if nd == 0 {
-		a.n[d], a.mean[d], a.m2[d] = ns, a.mean[s], a.m2[s]
+		a.n[d], a.k[d], a.sx[d], a.sxx[d] = ns, a.k[s], a.sx[s], a.sxx[s]
 		return
 	}
-	n := nd + ns
-	delta := a.mean[s] - a.mean[d]
-	if math.IsInf(delta, 0) && !math.IsInf(a.mean[s], 0) && !math.IsInf(a.mean[d], 0) {
-		// As in add: the means are too far apart for their difference.
-		f := float64(ns) / float64(n)
-		a.mean[d] += a.mean[s]*f - a.mean[d]*f
-		a.m2[d] = math.Inf(1)
-		a.n[d] = n
+	a.n[d] = nd + ns
+	switch {
+	case math.IsNaN(a.sxx[d]) || math.IsNaN(a.sxx[s]):
+		a.sxx[d] = math.NaN()
+		return
+	case stuck(a.sxx[d]) || stuck(a.sxx[s]):
+		a.sxx[d] = math.Inf(1)
 		return
 	}
-	a.mean[d] += delta * float64(ns) / float64(n)
-	a.m2[d] += a.m2[s] + delta*delta*float64(nd)*float64(ns)/float64(n)
-	a.n[d] = n
+	n1, n2 := float64(nd), float64(ns)
+	n := n1 + n2
+	kd := a.kDiff(s, d)
+	// mean(d) − mean(s) = (K_d + Sx_d/n1) − (K_s + Sx_s/n2).
+	tmp := (a.sx[d]/n1 - a.sx[s]/n2) - kd
+	inc := n1 * n2 * tmp * tmp / n
+	if math.IsInf(inc, 0) {
+		inc = tmp * (n1 / n * n2) * tmp
+	}
+	sxx := a.sxx[d] + a.sxx[s] + inc
+	sx := a.sx[d] + a.sx[s] + n2*kd // s re-based onto K_d
+	if math.IsInf(kd, 0) || math.IsInf(sx, 0) || !(sxx <= math.MaxFloat64) {
+		sxx = math.Inf(1)
+	}
+	a.sx[d], a.sxx[d] = sx, sxx
 }
 
 func (a *varianceAcc) Result(g uint32, out *coldata.Vec) {
@@ -88,24 +160,58 @@ func (a *varianceAcc) Result(g uint32, out *coldata.Vec) {
 		out.AppendNull()
 		return
 	}
-	r := a.m2[g] / float64(a.n[g]-1)
+	r := a.sxx[g] / float64(a.n[g]-1)
 	if a.stddev {
 		r = math.Sqrt(r)
 	}
 	out.F64 = append(out.F64, r)
 }
 
+// Encode writes −1 − N (a negative varint, which tells this encoding from
+// the older Welford one that started with N ≥ 0), K's 8 bytes, Sx and Sxx.
 func (a *varianceAcc) Encode(buf []byte, g uint32) []byte {
-	buf = appendValue(buf, a.n[g])
-	return appendFloat(appendFloat(buf, a.mean[g]), a.m2[g])
+	buf = appendValue(buf, -1-a.n[g])
+	buf = appendFloat(buf, math.Float64frombits(a.k[g]))
+	return appendFloat(appendFloat(buf, a.sx[g]), a.sxx[g])
 }
 
+// Decode reads Encode's format, and also the older Welford one (N, mean,
+// M2), which it converts: K is the mean (truncated to an integer for
+// BIGINT), Sx = N·(mean − K), Sxx = M2.
 func (a *varianceAcc) Decode(g uint32, data []byte) ([]byte, error) {
 	d := dec{b: data}
-	a.n[g] = d.varint()
-	a.mean[g] = d.float()
-	a.m2[g] = d.float()
-	return d.b, d.err
+	v := d.varint()
+	if v < 0 {
+		a.n[g] = -1 - v
+		a.k[g] = math.Float64bits(d.float())
+		a.sx[g] = d.float()
+		a.sxx[g] = d.float()
+		return d.b, d.err
+	}
+	mean, m2 := d.float(), d.float()
+	if d.err != nil {
+		return d.b, d.err
+	}
+	a.n[g], a.sxx[g], a.sx[g] = v, m2, 0
+	switch {
+	case math.IsNaN(mean) || math.IsInf(mean, 0):
+		a.k[g], a.sxx[g] = 0, math.NaN()
+	case a.isInt:
+		k := int64(0)
+		if math.Abs(mean) < 0x1p63 {
+			k = int64(mean)
+		}
+		a.k[g] = uint64(k)
+		a.sx[g] = float64(v) * (mean - float64(k))
+	default:
+		a.k[g] = math.Float64bits(mean)
+	}
+	return d.b, nil
 }
 
-func (a *varianceAcc) GroupBytes(uint32) int { return 24 }
+func (a *varianceAcc) GroupBytes(uint32) int { return 32 }
+
+// newVarianceAcc returns VARIANCE (or STDDEV) of an argument of type t.
+func newVarianceAcc(stddev bool, t catalog.Type) *varianceAcc {
+	return &varianceAcc{stddev: stddev, isInt: t == catalog.Bigint}
+}
