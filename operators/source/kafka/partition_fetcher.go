@@ -19,7 +19,6 @@ const (
 	ioTimeout       = 10 * time.Second       // network deadline beyond fetchMaxWait
 	backoffMin      = 20 * time.Millisecond
 	backoffMax      = 2 * time.Second
-	maxRetries      = 30 // consecutive failed fetches before the error is fatal
 	dialTimeout     = 10 * time.Second
 	unknownOffset   = -1
 	partitionEndNil = -1
@@ -48,6 +47,7 @@ func (f *partitionFetcher) run(ctx context.Context) {
 		return
 	}
 	failures := 0
+	var since time.Time // first failure of the current run
 	for {
 		if f.atEnd() {
 			ch.ended = true
@@ -60,22 +60,33 @@ func (f *partitionFetcher) run(ctx context.Context) {
 			return // shutdown
 		}
 		if err == nil {
+			if failures > 0 {
+				f.s.retries.recovered(f.part)
+			}
 			failures = 0
 			continue
 		}
 		if ctx.Err() != nil {
 			return
 		}
+		if failures == 0 {
+			since = time.Now()
+		}
+		retryFor := f.s.retryFor
 		if errors.Is(err, kafkago.OffsetOutOfRange) {
 			err = f.outOfRange()
-		} else if retriable(err) && failures < maxRetries {
+		} else if retriable(err) && time.Since(since) < retryFor {
 			failures++
+			f.s.retries.failed(f.part, err, retryFor)
 			if !sleepCtx(ctx, backoff(failures)) {
 				return
 			}
 			continue
 		} else {
 			err = fmt.Errorf("topic %q partition %d at offset %d: %w", f.s.opts.Topic, f.part, f.next, err)
+			if failures > 0 {
+				f.s.retries.giveUp(f.part, failures+1, since, err)
+			}
 		}
 		// Fatal: deliver what was read, then the error.
 		if len(ch.ends) > 0 {

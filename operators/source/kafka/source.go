@@ -18,7 +18,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -79,6 +81,11 @@ type Source struct {
 	isEnded []bool
 
 	commits PositionCommits // group commits of read positions (positions.go)
+
+	// retries announces fetch retries (fetch_retry.go); retryFor is how long
+	// a failing partition is retried (fetchRetryFor; shorter in tests).
+	retries  retryLog
+	retryFor time.Duration
 }
 
 var (
@@ -114,8 +121,15 @@ func NewSource(def *catalog.Source) (*Source, error) {
 		dialer:    &kafkago.Dialer{Timeout: dialTimeout, ClientID: "weir"},
 		transport: &kafkago.Transport{ClientID: "weir", DialTimeout: dialTimeout},
 		addr:      kafkago.TCP(opts.Brokers...),
+		retries:   retryLog{w: os.Stderr, source: def.Name, topic: opts.Topic},
+		retryFor:  fetchRetryFor,
 	}, nil
 }
+
+// SetWarningLog sets where the source announces fetch retries and their
+// outcome (os.Stderr until set; nil: nowhere). Call it before the first
+// Read.
+func (s *Source) SetWarningLog(w io.Writer) { s.retries.w = w }
 
 // Options returns the parsed options (idle_timeout, idle_advance, ...).
 func (s *Source) Options() Options { return s.opts }
