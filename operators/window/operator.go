@@ -339,7 +339,9 @@ func (o *op) tooLate(b *coldata.Batch, i int) {
 }
 
 // rfc3339 renders epoch milliseconds as a too_late dead letter's detail
-// shows them (as future_timestamp's do), with ±∞ spelled out.
+// shows them: RFC 3339 in UTC with exactly three decimals, as weir prints
+// TIMESTAMP values and future_timestamp details (1970-01-01T00:00:00.100Z,
+// never .1Z), with ±∞ spelled out.
 func rfc3339(ms int64) string {
 	switch ms {
 	case math.MinInt64:
@@ -347,7 +349,7 @@ func rfc3339(ms int64) string {
 	case math.MaxInt64:
 		return "+inf"
 	}
-	return time.UnixMilli(ms).UTC().Format(time.RFC3339Nano)
+	return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
 // advance moves the watermark to w (no-op when w ≤ W): pending adds and
