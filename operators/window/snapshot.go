@@ -82,12 +82,14 @@ func (o *op) Snapshot(w io.Writer) error {
 			e.i(tg.pane)
 			e.u(uint64(tg.group))
 		}
-		e.u(uint64(len(t.emitSeq)))
-		for lk, s := range t.emitSeq {
-			e.i(lk.start)
-			e.i(lk.end)
-			e.u(uint64(lk.key))
-			e.u(s)
+		e.u(uint64(t.emitSeqLen()))
+		for w, m := range t.emitSeq {
+			for k, s := range m {
+				e.i(w.start)
+				e.i(w.end)
+				e.u(uint64(k))
+				e.u(s)
+			}
 		}
 	}
 	if o.spec.Kind == Session {
@@ -385,7 +387,7 @@ func (o *op) Restore(r io.Reader) (err error) {
 		}
 		for range d.n(4) {
 			lk := lateKey{start: d.i(), end: d.i(), key: uint32(d.u())}
-			t.emitSeq[lk] = d.u()
+			t.setEmitSeq(lk, d.u())
 		}
 	}
 	if o.spec.Kind == Session {

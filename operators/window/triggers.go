@@ -27,15 +27,19 @@ type triggerState struct {
 	lateList []lateKey
 
 	// EARLY EVERY, pane mode: seq counts additions; touchSeq[g] is the seq
-	// of group g's last change; emitSeq the seq at each (window, key)'s
-	// last early emission; touched lists (pane, group) changed since the
-	// last firing.
+	// of group g's last change; emitSeq[w][k] the seq at key k's last
+	// early emission in window w, indexed by window so that a window that
+	// fires forgets its entries in one step; touched lists (pane, group)
+	// changed since the last firing.
 	seq      uint64
 	touchSeq []uint64
-	emitSeq  map[lateKey]uint64
+	emitSeq  map[winKey]map[uint32]uint64
 	touched  []touchedGroup
 	inList   []bool
 }
+
+// winKey names one window [start, end).
+type winKey struct{ start, end int64 }
 
 type touchedGroup struct {
 	pane  int64
@@ -44,7 +48,7 @@ type touchedGroup struct {
 
 func (t *triggerState) init(s *Spec) {
 	t.late = make(map[lateKey]struct{})
-	t.emitSeq = make(map[lateKey]uint64)
+	t.emitSeq = make(map[winKey]map[uint32]uint64)
 	if s.Trigger.EarlyEveryMs > 0 {
 		// Past time.Duration's ~292 years the product would wrap and fire
 		// on every tick: such an interval never comes round, as the
@@ -112,19 +116,35 @@ func (t *triggerState) touch(g uint32, p int64) {
 // emitted records an early emission of key k's row of window [s, e).
 func (t *triggerState) emitted(s, e int64, k uint32) {
 	if t.everyOn {
-		t.emitSeq[lateKey{s, e, k}] = t.seq
+		t.setEmitSeq(lateKey{s, e, k}, t.seq)
 	}
 }
 
-// windowFinal forgets the early bookkeeping of a window that fired.
-func (t *triggerState) windowFinal(s, e int64) {
-	if !t.everyOn || len(t.emitSeq) == 0 {
-		return
+// setEmitSeq records seq as the seq of lk's last early emission.
+func (t *triggerState) setEmitSeq(lk lateKey, seq uint64) {
+	w := winKey{lk.start, lk.end}
+	m := t.emitSeq[w]
+	if m == nil {
+		m = make(map[uint32]uint64)
+		t.emitSeq[w] = m
 	}
-	for lk := range t.emitSeq {
-		if lk.start == s && lk.end == e {
-			delete(t.emitSeq, lk)
-		}
+	m[lk.key] = seq
+}
+
+// emitSeqLen returns the number of (window, key) entries of emitSeq.
+func (t *triggerState) emitSeqLen() int {
+	n := 0
+	for _, m := range t.emitSeq {
+		n += len(m)
+	}
+	return n
+}
+
+// windowFinal forgets the early bookkeeping of a window that fired: one
+// map deletion, whatever the number of other open windows.
+func (t *triggerState) windowFinal(s, e int64) {
+	if t.everyOn {
+		delete(t.emitSeq, winKey{s, e})
 	}
 }
 
@@ -202,13 +222,13 @@ func (o *op) fireEarly() error {
 				changed = max(changed, t.touchSeq[g])
 			}
 		}
-		if last, ok := t.emitSeq[lk]; ok && changed <= last {
+		if last, ok := t.emitSeq[winKey{lk.start, lk.end}][lk.key]; ok && changed <= last {
 			continue
 		}
 		if err := o.emitWindowKey(lk.start, lk.end, lk.key, coldata.EmitEarly); err != nil {
 			return err
 		}
-		t.emitSeq[lk] = t.seq
+		t.setEmitSeq(lk, t.seq)
 	}
 	return nil
 }
