@@ -62,6 +62,7 @@ type harness struct {
 	offset int64
 	out    strings.Builder
 	tier   *storage.Tier // non-nil: run with spilling (spill_test.go)
+	setup  func(o *op)   // non-nil: called on each new operator before Open
 	rows   int64         // rows the operator emitted, for counters' rows_out
 }
 
@@ -169,8 +170,8 @@ func splitTop(s string) []string {
 	return append(out, s[start:])
 }
 
-func newHarness(args []datadriven.CmdArg, tier *storage.Tier) (*harness, error) {
-	h := &harness{maxT: math.MinInt64, tier: tier}
+func newHarness(args []datadriven.CmdArg, tier *storage.Tier, setup func(o *op)) (*harness, error) {
+	h := &harness{maxT: math.MinInt64, tier: tier, setup: setup}
 	sp := Spec{Trigger: Trigger{EarlyWhenCol: -1}}
 	for _, a := range args {
 		v := strings.Join(a.Vals, ",")
@@ -214,20 +215,23 @@ func newHarness(args []datadriven.CmdArg, tier *storage.Tier) (*harness, error) 
 }
 
 func (h *harness) open() error {
-	op, err := New(h.spec)
+	o, err := New(h.spec)
 	if err != nil {
 		return err
 	}
-	h.op = op
+	h.op = o
+	if h.setup != nil {
+		h.setup(o.(*op))
+	}
 	if h.tier != nil {
-		op.(StateSpiller).SetStateTier(h.tier)
+		o.(StateSpiller).SetStateTier(h.tier)
 	}
 	if h.clock == nil {
 		h.clock = &manualClock{now: time.Unix(1_700_000_000, 0)}
 		h.dl = &captureDL{}
 		h.ctx = &operators.Context{Clock: h.clock, DeadLetters: h.dl, Counters: &operators.Counters{}}
 	}
-	return op.Open(h.ctx)
+	return o.Open(h.ctx)
 }
 
 func (h *harness) emitter() operators.Emitter {
@@ -394,12 +398,18 @@ func runDataDriven(t *testing.T, tier *storage.Tier) { runDataDrivenIn(t, "testd
 
 // runDataDrivenIn runs the golden files under dir.
 func runDataDrivenIn(t *testing.T, dir string, tier *storage.Tier) {
+	runDataDrivenWith(t, dir, tier, nil)
+}
+
+// runDataDrivenWith runs the golden files under dir, calling setup (when
+// not nil) on every operator the harness makes, before it is opened.
+func runDataDrivenWith(t *testing.T, dir string, tier *storage.Tier, setup func(o *op)) {
 	datadriven.Walk(t, dir, func(t *testing.T, path string) {
 		var h *harness
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			if d.Cmd == "spec" {
 				var err error
-				h, err = newHarness(d.CmdArgs, tier)
+				h, err = newHarness(d.CmdArgs, tier, setup)
 				if err != nil {
 					return fmt.Sprintf("error: %v\n", err)
 				}

@@ -71,6 +71,7 @@ func New(spec Spec) (operators.Operator, error) {
 		return nil, err
 	}
 	o := &op{spec: spec, wm: math.MinInt64, nextAct: math.MaxInt64}
+	o.spill.emit.copyMin = defaultEmitCopyMin
 	for _, a := range spec.Aggs {
 		acc, err := agg.New(a)
 		if err != nil {

@@ -27,16 +27,20 @@ type spillEmit struct {
 	rows    []spilledRow
 	spooled bool // this emission's spilled groups went to the tier's spool
 	sbuf    []byte
+	// copyMin is the least emitCopyBytes: defaultEmitCopyMin, set by New;
+	// tests set 0 so that every firing pane orders its spilled groups in
+	// the spool.
+	copyMin int
 }
 
-// emitCopyMin is the least emitCopyBytes (a variable for tests).
-var emitCopyMin = 1 << 20
+// defaultEmitCopyMin is spillEmit.copyMin's value.
+const defaultEmitCopyMin = 1 << 20
 
 // emitCopyBytes is how large emitSpilledPane's in-memory copy of a pane's
-// spilled groups may grow (emitCopyMin, or an eighth of the budget if
+// spilled groups may grow (emit.copyMin, or an eighth of the budget if
 // more) before the groups are ordered in the tier's spool instead.
 func (sp *spillState) emitCopyBytes() int {
-	return max(emitCopyMin, int(sp.budget/8))
+	return max(sp.emit.copyMin, int(sp.budget/8))
 }
 
 // emitSpilledPane appends the rows of the one-pane window [s, e) whose

@@ -47,10 +47,8 @@ func TestDataDrivenSpilling(t *testing.T) {
 // with more spilled groups than an eighth of the budget does): the output
 // must still be the golden output, rows in first-seen order.
 func TestDataDrivenSpillingSpooled(t *testing.T) {
-	defer func(n int) { emitCopyMin = n }(emitCopyMin)
-	emitCopyMin = 0
 	s, tier := testTier(t, 1)
-	runDataDriven(t, tier)
+	runDataDrivenWith(t, "testdata", tier, func(o *op) { o.spill.emit.copyMin = 0 })
 	require.Greater(t, s.Metrics().Evictions.Load(), int64(20), "groups were spilled")
 }
 
