@@ -13,7 +13,7 @@ import (
 // keyTable maps encoded group keys to dense key ids and keeps each key's
 // values once, column-wise, for output. A key lives while some window
 // state (pane group or session) refers to it; freed ids are reused. The
-// encodings live in arena (keys_arena.go): interning a key does not
+// encodings live in arena (keyArena, below): interning a key does not
 // allocate.
 type keyTable struct {
 	types []catalog.Type

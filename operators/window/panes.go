@@ -124,12 +124,6 @@ func (ps *paneState) bounds(p int64) (firstEnd, lastEnd int64) {
 	return p + ps.size, p + ps.size
 }
 
-// forWindows calls f for every window [s, e) containing the pane at p,
-// by ascending end.
-func (ps *paneState) forWindows(p int64, f func(s, e int64)) {
-	ps.forWindowsEnding(p, minTime, math.MaxInt64, f)
-}
-
 // forWindowsEnding calls f for every window [s, e) containing the pane at
 // p with lo < e ≤ hi, by ascending end. It visits only those windows, so
 // that a late event of a HOP with a large size/slide ratio costs the
