@@ -52,6 +52,8 @@ func (c *conn) builtin(ctx context.Context, stmt string, describeOnly bool) (res
 	if len(words) == 0 {
 		return nil, false, nil
 	}
+	c.describing = describeOnly
+	defer func() { c.describing = false }()
 	switch words[0] {
 	case "begin", "start":
 		if words[0] == "start" && (len(words) < 2 || words[1] != "transaction") {
@@ -315,7 +317,11 @@ func (c *conn) show(stmt string, words []string) (Result, bool, error) {
 	if !ok {
 		return nil, true, errorf(codeUndefinedObject, "unrecognized configuration parameter %q", name)
 	}
-	r := textRows([]string{name}, [][]*string{{sp(v)}})
+	col := name
+	if n, ok := showNames[name]; ok {
+		col = n
+	}
+	r := textRows([]string{col}, [][]*string{{sp(v)}})
 	r.tag = "SHOW"
 	return r, true, nil
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -45,6 +46,11 @@ type conn struct {
 	// dying is set once the connection sent its FATAL goodbye: it
 	// answers nothing more and closes.
 	dying bool
+	// killed is set by pg_terminate_backend: the session ends (kill).
+	killed atomic.Bool
+	// describing is set while builtin describes a statement: functions
+	// with side effects (pg_cancel_backend) do nothing.
+	describing bool
 
 	mu      sync.Mutex
 	running context.CancelFunc // cancels the statement being run, if any
@@ -78,7 +84,7 @@ func (c *conn) run() {
 		}
 		// Checked after the deadline is set: Server.Close cancels the
 		// server's context, then sets a read deadline in the past.
-		if c.srv.ctx.Err() != nil {
+		if c.ending() {
 			c.terminate()
 			return
 		}
@@ -116,7 +122,7 @@ func (c *conn) receiveFailed(err error) {
 	switch {
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed):
 		return
-	case c.srv.ctx.Err() != nil:
+	case c.ending():
 		c.terminate()
 		return
 	case errors.As(err, &tooBig):
@@ -212,7 +218,7 @@ func (c *conn) readyForQuery() bool {
 // transaction block fails the block. While the server closes, the session
 // gets FATAL 57P01 instead and ends.
 func (c *conn) sendError(err error, st *stmtText) {
-	if c.srv.ctx.Err() != nil {
+	if c.ending() {
 		c.terminate()
 		return
 	}
@@ -246,12 +252,13 @@ type stmtText struct {
 	start int    // offset of the statement in query
 	edits []edit // parameter substitutions
 	base  int    // offset of text in the statement edits refer to (nested statements)
+	pre   []edit // made before edits: dollar-quoted strings (standardStrings)
 }
 
 // position maps a byte offset in text to Postgres' 1-based character
 // position in the query string.
 func (s *stmtText) position(off int) int {
-	o := s.start + origOffset(s.edits, s.base+off)
+	o := s.start + origOffset(s.pre, origOffset(s.edits, s.base+off))
 	if o > len(s.query) {
 		o = len(s.query)
 	}
@@ -330,9 +337,17 @@ func (c *conn) start(ctx context.Context, stmt string) (res Result, err error) {
 		if err != nil {
 			return nil, err
 		}
-		return c.startViewRead(ctx, vr)
+		res, err := c.startViewRead(ctx, vr)
+		if err != nil {
+			return nil, err
+		}
+		return asWire(stmt, res), nil
 	}
-	return c.srv.eng.Execute(ctx, c.sess, stmt)
+	res, err = c.srv.eng.Execute(ctx, c.sess, stmt)
+	if err != nil {
+		return nil, err
+	}
+	return asWire(stmt, res), nil
 }
 
 // describe returns the columns of stmt without running it.
@@ -355,9 +370,11 @@ func (c *conn) describe(ctx context.Context, stmt string) (cols []Column, err er
 		if err != nil {
 			return nil, err
 		}
-		return c.describeViewRead(ctx, vr)
+		cols, err := c.describeViewRead(ctx, vr)
+		return asWireColumns(stmt, cols), err
 	}
-	return c.srv.eng.Describe(ctx, c.sess, stmt)
+	cols, err = c.srv.eng.Describe(ctx, c.sess, stmt)
+	return asWireColumns(stmt, cols), err
 }
 
 func isTxEnd(stmt string) bool {
@@ -448,7 +465,8 @@ func (c *conn) simpleQuery(q string) {
 			continue
 		}
 		any = true
-		st := &stmtText{text: q[sp.Start:sp.End], query: q, start: sp.Start}
+		text, pre := standardStrings(q[sp.Start:sp.End])
+		st := &stmtText{text: text, query: q, start: sp.Start, pre: pre}
 		if err := c.runSimple(st); err != nil {
 			if isConnError(err) {
 				return

@@ -16,6 +16,7 @@ type prepared struct {
 	query string // the Parse message's query string
 	start int    // offset of the statement in query
 	text  string // the statement, "" for the empty query
+	pre   []edit // text's dollar-quoted strings made standard (standardStrings)
 	refs  []paramRef
 	oids  []uint32 // one per parameter: given in Parse or inferred; 0 = unknown
 	// described is set when Parse described the statement: cols are its
@@ -67,7 +68,8 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 		if n++; n > 1 {
 			return errorf(codeSyntaxError, "cannot insert multiple commands into a prepared statement")
 		}
-		p.start, p.text = sp.Start, q[sp.Start:sp.End]
+		p.start = sp.Start
+		p.text, p.pre = standardStrings(q[sp.Start:sp.End])
 	}
 	p.refs = findParams(p.text)
 	nparams := len(m.ParameterOIDs)
@@ -98,7 +100,7 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 			text, edits := describeParams(p.text, p.refs)
 			cols, err := c.describeNow(text)
 			if err != nil {
-				return c.stmtError(err, &stmtText{text: text, query: q, start: p.start, edits: edits})
+				return c.stmtError(err, &stmtText{text: text, query: q, start: p.start, edits: edits, pre: p.pre})
 			}
 			p.described, p.cols = true, cols
 		}
@@ -147,7 +149,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 	}
 	c.portals[m.DestinationPortal] = &portal{
 		name:      m.DestinationPortal,
-		st:        stmtText{text: text, query: p.query, start: p.start, edits: edits},
+		st:        stmtText{text: text, query: p.query, start: p.start, edits: edits, pre: p.pre},
 		empty:     p.text == "",
 		formats:   append([]int16(nil), m.ResultFormatCodes...),
 		described: p.described,
@@ -169,7 +171,7 @@ func (c *conn) describePortalOrStmt(m *pgproto3.Describe) error {
 			text, edits := describeParams(p.text, p.refs)
 			var err error
 			if cols, err = c.describeNow(text); err != nil {
-				return c.stmtError(err, &stmtText{text: text, query: p.query, start: p.start, edits: edits})
+				return c.stmtError(err, &stmtText{text: text, query: p.query, start: p.start, edits: edits, pre: p.pre})
 			}
 		}
 		c.be.Send(&pgproto3.ParameterDescription{ParameterOIDs: describedOIDs(p.oids)})

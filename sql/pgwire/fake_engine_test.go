@@ -18,7 +18,8 @@ import (
 //   - SELECT * FROM big: rows n = 1..1000;
 //   - echo ...: one row whose "stmt" column is the text the engine received;
 //   - SUBSCRIBE TO by_model: a stream fed by the test through feed;
-//   - CREATE ... / DROP ...: a command tagged by its first two words;
+//   - CREATE ... / DROP ...: a command tagged by its first two words, as
+//     weir's engine does (TABLE is SOURCE, MATERIALIZED is VIEW);
 //   - SELECT ... FROM v: see fakeV;
 //   - SELECT * FROM <other>: 42P01; anything else: 42601 at offset 7;
 //   - panic: panics.
@@ -120,7 +121,17 @@ func (e *fakeEngine) Execute(_ context.Context, _ *Session, stmt string) (Result
 	case lower == "subscribe to by_model":
 		return &streamResult{feed: e.feed}, nil
 	}
+	// Tagged as weir's engine tags them: by the kind of object, TABLE
+	// being a source and MATERIALIZED VIEW a view.
 	w := strings.Fields(strings.ToUpper(stmt))
+	if len(w) >= 2 {
+		switch w[1] {
+		case "TABLE":
+			w[1] = "SOURCE"
+		case "MATERIALIZED":
+			w[1] = "VIEW"
+		}
+	}
 	return command(strings.Join(w[:min(2, len(w))], " ")), nil
 }
 

@@ -123,7 +123,8 @@ var frontendTypes = map[string]func() pgproto3.FrontendMessage{
 // TestProtocol runs testdata/protocol: golden exchanges of frontend
 // messages (JSON, one a line) and the backend's answers.
 //
-//	connect [user=NAME]   new connection; prints the startup answer
+//	connect [user=NAME]   new connection; prints the startup answer; each
+//	                      input line name=value is a startup parameter
 //	send [read=N]         sends the messages; prints answers up to
 //	                      ReadyForQuery (or N messages)
 //	query                 sends the input as one Query message; prints
@@ -139,8 +140,14 @@ func TestProtocol(t *testing.T) {
 				if d.HasArg("user") {
 					d.ScanArgs(t, "user", &user)
 				}
+				params := map[string]string{"user": user, "application_name": "golden"}
+				for _, line := range strings.Split(d.Input, "\n") {
+					if k, v, ok := strings.Cut(line, "="); ok {
+						params[k] = v
+					}
+				}
 				c = dialRaw(t, ts.addr)
-				c.fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": user, "application_name": "golden"}})
+				c.fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: params})
 				require.NoError(t, c.fe.Flush())
 				out := c.readUntil(t, "ReadyForQuery", 0)
 				return out

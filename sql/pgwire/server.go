@@ -64,6 +64,11 @@ func NewServer(cfg Config, eng Engine) *Server {
 		mocks:     map[string]scram.StoredCredentials{},
 	}
 	s.tlsConf, s.setupErr = cfg.loadTLS()
+	if s.tlsConf != nil {
+		// PostgreSQL's ssl is the server's setting: on when it accepts
+		// TLS, whichever way this session connected.
+		s.defaults["ssl"] = "on"
+	}
 	if _, err := rand.Read(s.mockSecret[:]); err != nil && s.setupErr == nil {
 		s.setupErr = fmt.Errorf("%w", err)
 	}

@@ -106,7 +106,18 @@ func defaultSettings(version string) map[string]string {
 		"lc_collate":                    "C",
 		"lc_ctype":                      "C",
 		"statement_timeout":             "0",
+		"in_hot_standby":                "off",
+		"default_transaction_read_only": "off",
+		"transaction_read_only":         "off",
+		// Whether the server accepts TLS; NewServer sets it.
+		"ssl": "off",
 	}
+}
+
+// showNames are the settings whose SHOW column PostgreSQL names in mixed
+// case (their canonical spelling).
+var showNames = map[string]string{
+	"datestyle": "DateStyle", "timezone": "TimeZone", "intervalstyle": "IntervalStyle",
 }
 
 // checkSetting validates the value SET gives a setting pgwire uses and

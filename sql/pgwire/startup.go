@@ -178,6 +178,21 @@ func (c *conn) authenticate(m *pgproto3.StartupMessage) bool {
 		c.defaults[k] = v
 	}
 	c.defaults["session_authorization"] = user
+	// As in PostgreSQL, the settings of the options parameter come first
+	// and the other startup parameters override them.
+	if opts, ok := m.Parameters["options"]; ok {
+		settings, err := parseOptions(opts)
+		if err != nil {
+			return c.failWith(err)
+		}
+		for _, kv := range settings {
+			v, err := c.srv.startupSetting(kv[0], kv[1])
+			if err != nil {
+				return c.failWith(err)
+			}
+			c.defaults[kv[0]] = v
+		}
+	}
 	for k, v := range m.Parameters {
 		switch k {
 		case "user", "database", "options", "replication":
@@ -206,4 +221,16 @@ func (c *conn) authenticate(m *pgproto3.StartupMessage) bool {
 	}
 	c.be.Send(&pgproto3.BackendKeyData{ProcessID: c.sess.id, SecretKey: c.secret[:]})
 	return c.readyForQuery()
+}
+
+// failWith ends the startup with err as a FATAL ErrorResponse.
+func (c *conn) failWith(err error) bool {
+	r := fatal(codeInternal, err.Error())
+	var pe *Error
+	if errors.As(err, &pe) {
+		r.Code, r.Message, r.Hint = pe.Code, pe.Msg, pe.Hint
+	}
+	c.be.Send(r)
+	_ = c.be.Flush()
+	return false
 }
