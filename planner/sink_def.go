@@ -75,11 +75,71 @@ func SinkDef(s *sql.CreateSink) (*catalog.Sink, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o, ok := given["key_columns"]; ok && def.Connector == "kafka" {
+		if _, err := keyColumnNames(o); err != nil {
+			return nil, err
+		}
+	}
 	for k, v := range values {
 		def.Options[k] = v
 	}
 	def.Options["connector"] = def.Connector
 	return def, nil
+}
+
+// keyColumnNames splits a Kafka sink's key_columns option into its column
+// names: none empty, none twice (the key is a JSON object of them, whose
+// names must be distinct; names match columns in any case). An empty
+// option names no column (the default key). Errors are at the option.
+func keyColumnNames(o sql.Option) ([]string, error) {
+	if strings.TrimSpace(o.Value) == "" {
+		return nil, nil
+	}
+	var names []string
+	for _, n := range strings.Split(o.Value, ",") {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			return nil, errf(o.At, codeInvalidParameter, "option key_columns = '%s': expected column names separated by commas, found an empty name", o.Value)
+		}
+		for _, m := range names {
+			if strings.EqualFold(m, n) {
+				return nil, errf(o.At, codeInvalidParameter, "option key_columns = '%s': column %q is named twice; the key is a JSON object of distinct columns", o.Value, n)
+			}
+		}
+		names = append(names, n)
+	}
+	return names, nil
+}
+
+// CheckSinkKeyColumns checks a Kafka sink's key_columns option against
+// output, the output columns of its query: each name must be one of them.
+// The error is a *sql.Error at the option, naming the output columns. It
+// does nothing for another connector or without the option; SinkDef has
+// already checked the option's form.
+func CheckSinkKeyColumns(s *sql.CreateSink, output catalog.Schema) error {
+	given, err := optionsByKey(s.Options)
+	if err != nil {
+		return err
+	}
+	conn, ok := given["connector"]
+	if !ok || !strings.EqualFold(strings.TrimSpace(conn.Value), "kafka") {
+		return nil
+	}
+	o, ok := given["key_columns"]
+	if !ok {
+		return nil
+	}
+	names, err := keyColumnNames(o)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if output.Index(n) < 0 {
+			return errf(o.At, codeUndefinedColumn, "option key_columns names %q, which is not an output column of the sink's query%s; output columns: %s",
+				n, didYouMean(n, output.Names()), strings.Join(output.Names(), ", "))
+		}
+	}
+	return nil
 }
 
 // sinkOptionNames lists a sink connector's options, sorted.

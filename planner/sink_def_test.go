@@ -105,6 +105,14 @@ func TestSinkDefErrors(t *testing.T) {
 			`line 2, column 3: option format = 'avro': expected one of json (22023)`},
 		{"CREATE SINK s FROM v WITH (connector = 'kafka', topic = 't',\n  bootstrap.servers = ' ')",
 			`line 2, column 3: option bootstrap.servers = ' ': expected a non-empty value (22023)`},
+		// key_columns: distinct, non-empty names (the key is a JSON object
+		// of them), in any case; at the option.
+		{kafka + "key_columns = 'model,model')",
+			`line 2, column 3: option key_columns = 'model,model': column "model" is named twice; the key is a JSON object of distinct columns (22023)`},
+		{kafka + "key_columns = 'model, window_start ,MODEL')",
+			`line 2, column 3: option key_columns = 'model, window_start ,MODEL': column "MODEL" is named twice; the key is a JSON object of distinct columns (22023)`},
+		{kafka + "key_columns = 'model,,window_start')",
+			`line 2, column 3: option key_columns = 'model,,window_start': expected column names separated by commas, found an empty name (22023)`},
 		// Missing options: at the statement.
 		{"CREATE SINK s FROM v WITH (path = 'o')",
 			`line 1, column 1: sink "s" needs a connector option: WITH (connector = 'file' | 'kafka' | 'postgres', ...) (22023)`},
@@ -152,5 +160,39 @@ func TestSinkAliasTable(t *testing.T) {
 		for k := range specs {
 			require.Equal(t, strings.ToLower(k), k, "%s: %s", conn, k)
 		}
+	}
+}
+
+// TestCheckSinkKeyColumns: a Kafka sink's key_columns must name output
+// columns of its query (in any case); the error is at the option and lists
+// them.
+func TestCheckSinkKeyColumns(t *testing.T) {
+	output := catalog.Schema{{Name: "window_start", Type: catalog.Timestamp}, {Name: "model", Type: catalog.Varchar}, {Name: "n", Type: catalog.Bigint}}
+	parse := func(text string) *sql.CreateSink {
+		stmts, err := sql.Parse(text)
+		require.NoError(t, err, text)
+		return stmts[0].(*sql.CreateSink)
+	}
+	const kafka = "CREATE SINK s FROM v WITH (connector = 'kafka', topic = 't', brokers = 'b',\n  "
+	for _, ok := range []string{
+		kafka + "key_columns = 'model')",
+		kafka + "key_columns = 'MODEL, window_start')",
+		kafka + "key_columns = '')",
+		kafka + "format = 'json')",
+		"CREATE SINK s FROM v WITH (connector = 'file', path = 'o')",
+	} {
+		require.NoError(t, CheckSinkKeyColumns(parse(ok), output), ok)
+	}
+	for _, tc := range []struct{ text, want string }{
+		{kafka + "key_columns = 'nosuch')",
+			`line 2, column 3: option key_columns names "nosuch", which is not an output column of the sink's query; output columns: window_start, model, n (42703)`},
+		{kafka + "key_columns = 'model,modle')",
+			`line 2, column 3: option key_columns names "modle", which is not an output column of the sink's query (did you mean "model"?); output columns: window_start, model, n (42703)`},
+		{kafka + "key_columns = 'model,model')",
+			`line 2, column 3: option key_columns = 'model,model': column "model" is named twice; the key is a JSON object of distinct columns (22023)`},
+	} {
+		err := CheckSinkKeyColumns(parse(tc.text), output)
+		require.Error(t, err, tc.text)
+		require.Equal(t, tc.want+"\n", fmtErr(err), tc.text)
 	}
 }

@@ -16,6 +16,7 @@ type optKind uint8
 const (
 	optString optKind = iota
 	optDuration
+	optPosDuration // a duration greater than zero
 	optBool
 	optUint
 	optInt
@@ -48,7 +49,7 @@ var connectorOptions = map[string]map[string]optSpec{
 		"bounded":           {kind: optString, oneOf: []string{"latest"}},
 		"idle_advance":      {kind: optBool},
 		"dead_letter_topic": {kind: optString},
-		"commit_interval":   {kind: optDuration},
+		"commit_interval":   {kind: optPosDuration},
 	},
 	"file": {
 		"path":             {kind: optString, required: true},
@@ -211,6 +212,10 @@ func checkOption(o sql.Option, sp optSpec) error {
 	case optDuration:
 		if _, err := catalog.ParseDuration(v); err != nil {
 			return bad("a duration such as '5m', '300s' or '2 minutes'")
+		}
+	case optPosDuration:
+		if d, err := catalog.ParseDuration(v); err != nil || d <= 0 {
+			return bad("a positive duration such as '5s', '1m' or '2 minutes'")
 		}
 	case optBool:
 		if _, ok := expr.ParseBool(v); !ok {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -104,6 +105,9 @@ func NewWithConfig(def *catalog.Sink, schema catalog.Schema, cfg Config) (*Sink,
 			c := schema[:s.values].Index(n)
 			if c < 0 {
 				return nil, fmt.Errorf("sink %s: key_columns names %q, which is not an output column of its query", def.Name, n)
+			}
+			if slices.Contains(s.keyCols, c) {
+				return nil, fmt.Errorf("sink %s: key_columns names column %q twice; the key is a JSON object of distinct columns", def.Name, n)
 			}
 			s.keyCols = append(s.keyCols, c)
 		}

@@ -257,6 +257,7 @@ func TestSinkOptionErrors(t *testing.T) {
 		{catalog.Options{"topic": "t"}, "sink out: option 'brokers' is required"},
 		{catalog.Options{"topic": "t", "brokers": "b:1", "format": "avro"}, `sink out: option format = "avro" is not supported: expected 'json'`},
 		{catalog.Options{"topic": "t", "brokers": "b:1", "key_columns": "nope"}, `sink out: key_columns names "nope", which is not an output column of its query`},
+		{catalog.Options{"topic": "t", "brokers": "b:1", "key_columns": "model,MODEL"}, `sink out: key_columns names column "MODEL" twice; the key is a JSON object of distinct columns`},
 		{catalog.Options{"topic": "t", "brokers": "b:1", "partitioner": "x"}, `sink out: unknown option "partitioner"; known options: connector, topic, brokers, format, key_columns`},
 	} {
 		_, err := New(&catalog.Sink{Name: "out", Options: tc.opts}, resultSchema)
