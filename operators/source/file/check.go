@@ -9,7 +9,8 @@ import (
 )
 
 // CheckPath reports whether a bounded file source could read path now: it
-// opens the path and checks that it is not a directory, then closes it. Its
+// opens the path and checks that it is not a directory, then closes it. A
+// FIFO or device is not opened, only found to exist. Its
 // error says what is wrong with the file in the words Open uses (see
 // pathError), so that `weir run` can refuse the CREATE SOURCE before any
 // query starts instead of failing once running.
@@ -18,6 +19,12 @@ import (
 // the source opens it (as Flink's filesystem connector does); the error
 // names that directory.
 func CheckPath(path string) error {
+	// A FIFO or device is only looked at: opening a FIFO would block until
+	// a writer comes, and would take that writer's data away from the
+	// source (stream.go).
+	if fi, err := os.Stat(path); err == nil && isStream(fi) {
+		return nil
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return pathError(path, err)

@@ -100,6 +100,13 @@ func (s *Source) seekRestored() error {
 		return fmt.Errorf("source %q: %w", s.name, err)
 	}
 	off := s.restoreOff
+	if isStream(cur) {
+		if off > 0 {
+			s.warnf("%s is a %s, which cannot resume at the checkpointed position (byte %d): reading what it delivers from now on", s.path, kindOf(cur), off)
+		}
+		s.line = 0
+		return nil
+	}
 	if id := idOf(cur); s.restoreID.known() && id.known() && id != s.restoreID {
 		s.warnf("%s is not the file the checkpoint was taken on (rotated while weir was stopped): reading it from the start", s.path)
 		off = 0

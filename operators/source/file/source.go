@@ -58,6 +58,7 @@ type Source struct {
 
 	octx   *operators.Context
 	opened bool        // between Open and Close
+	stream bool        // the path is a FIFO or device (stream.go)
 	f      *os.File    // nil in follow mode while the path does not exist
 	fi     os.FileInfo // f's identity, for os.SameFile with the path
 
@@ -127,6 +128,14 @@ func (s *Source) Open(ctx *operators.Context) error {
 	if s.buf == nil {
 		s.buf = make([]byte, chunkSize)
 	}
+	if fi, err := os.Stat(s.path); err == nil && isStream(fi) {
+		if s.follow {
+			return s.streamFollowError(fi)
+		}
+		// Opened by the first Read, which honors cancellation (stream.go).
+		s.stream, s.opened = true, true
+		return nil
+	}
 	f, fi, err := s.openPath()
 	if err != nil {
 		if s.follow && errors.Is(err, fs.ErrNotExist) {
@@ -168,6 +177,12 @@ func (s *Source) Read(ctx context.Context, b *coldata.Batch) error {
 	b.Reset(0)
 	b.Source = s.name
 	b.Partition = 0
+	if s.stream && s.f == nil && !s.eof {
+		if err := s.openStream(ctx); err != nil {
+			return err // the runtime names the source
+		}
+	}
+	defer s.readDeadlineOnCancel(ctx)()
 	for b.Len < coldata.DefaultBatchSize {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -184,7 +199,7 @@ func (s *Source) Read(ctx context.Context, b *coldata.Batch) error {
 		if s.f != nil {
 			n, err := s.fill()
 			if err != nil && !errors.Is(err, io.EOF) {
-				return err // the runtime names the source
+				return cancelled(ctx, err) // the runtime names the source
 			}
 			if n > 0 {
 				continue
