@@ -59,64 +59,72 @@ func (a *varianceAcc) kDiff(s, d uint32) float64 {
 	return math.Float64frombits(a.k[s]) - math.Float64frombits(a.k[d])
 }
 
-// addDev adds one value, given as its deviation dev from group g's K
-// (already set), to the group's sums.
+// addDev adds one value, given as its finite deviation dev from group g's
+// K (already set), to the group's sums.
 func (a *varianceAcc) addDev(g uint32, dev float64) {
 	a.n[g]++
-	if stuck(a.sxx[g]) {
+	sxx := a.sxx[g]
+	if !(sxx <= math.MaxFloat64) { // stuck: NaN or +Infinity
 		return
 	}
 	n := float64(a.n[g])
 	sx := a.sx[g] + dev
 	a.sx[g] = sx
-	if a.n[g] == 1 {
-		return
-	}
 	tmp := dev*n - sx
-	inc := tmp * tmp / (n * (n - 1))
-	if math.IsInf(inc, 0) { // tmp² overflows; the increment may not
-		inc = (tmp / n) * (tmp / (n - 1))
+	if n > 1 {
+		inc := tmp * tmp / (n * (n - 1))
+		if inc > math.MaxFloat64 { // tmp² overflows; the increment may not
+			inc = (tmp / n) * (tmp / (n - 1))
+		}
+		sxx += inc
+		if sx-sx != 0 || sxx > math.MaxFloat64 { // finite inputs overflowed
+			sxx = math.Inf(1)
+		}
+		a.sxx[g] = sxx
 	}
-	sxx := a.sxx[g] + inc
-	if math.IsInf(sx, 0) || !(sxx <= math.MaxFloat64) { // finite inputs
-		sxx = math.Inf(1)
+}
+
+// addNonFinite records, for group g, a DOUBLE input x whose deviation from
+// K is not finite: x is NaN or ±Infinity (the variance is NaN), or x and K
+// are further apart than the largest DOUBLE (+Infinity, unless NaN).
+func (a *varianceAcc) addNonFinite(g uint32, x float64) {
+	a.n[g]++
+	switch {
+	case x-x != 0:
+		a.sxx[g] = math.NaN()
+	case !stuck(a.sxx[g]):
+		a.sxx[g] = math.Inf(1)
 	}
-	a.sxx[g] = sxx
 }
 
 func (a *varianceAcc) Add(v *coldata.Vec, _ []int64, rows []int, groups []uint32) {
 	nulls := v.Nulls.Any()
-	for k, i := range rows {
-		if nulls && v.Nulls.IsNull(i) {
-			continue
-		}
-		g := groups[k]
-		if a.isInt {
-			x := v.I64[i]
+	if a.isInt {
+		for k, i := range rows {
+			if nulls && v.Nulls.IsNull(i) {
+				continue
+			}
+			g, x := groups[k], v.I64[i]
 			if a.n[g] == 0 {
 				a.k[g] = uint64(x)
 			}
 			a.addDev(g, intDiff(x, int64(a.k[g])))
+		}
+		return
+	}
+	for k, i := range rows {
+		if nulls && v.Nulls.IsNull(i) {
 			continue
 		}
-		x := v.F64[i]
+		g, x := groups[k], v.F64[i]
 		if a.n[g] == 0 {
 			a.k[g] = math.Float64bits(x)
 		}
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			a.n[g]++
-			a.sxx[g] = math.NaN()
-			continue
+		if dev := x - math.Float64frombits(a.k[g]); dev-dev == 0 {
+			a.addDev(g, dev)
+		} else { // NaN or ±Infinity
+			a.addNonFinite(g, x)
 		}
-		dev := x - math.Float64frombits(a.k[g])
-		if math.IsInf(dev, 0) { // x and K further apart than the largest DOUBLE
-			a.n[g]++
-			if !stuck(a.sxx[g]) {
-				a.sxx[g] = math.Inf(1)
-			}
-			continue
-		}
-		a.addDev(g, dev)
 	}
 }
 
