@@ -19,6 +19,12 @@ func provablyEmpty(stmt string) (empty, ok bool) {
 	if !lexed {
 		return false, false
 	}
+	return toksEmpty(toks), true
+}
+
+// toksEmpty reports whether the statement (or subquery) toks is provably
+// empty.
+func toksEmpty(toks []token) bool {
 	var branches [][]token
 	depth, start := 0, 0
 	for i := 0; i < len(toks); i++ {
@@ -29,9 +35,12 @@ func provablyEmpty(stmt string) (empty, ok bool) {
 		case t.kind == tkOp && t.s == ")":
 			depth--
 		case depth == 0 && t.kind == tkIdent && (t.s == "intersect" || t.s == "except"):
-			return false, false
+			return false
 		case depth == 0 && t.kind == tkIdent && t.s == "union":
 			branches = append(branches, toks[start:i])
+			if i+1 >= len(toks) {
+				return false
+			}
 			if n := toks[i+1]; n.kind == tkIdent && (n.s == "all" || n.s == "distinct") {
 				i++
 			}
@@ -41,10 +50,10 @@ func provablyEmpty(stmt string) (empty, ok bool) {
 	branches = append(branches, toks[start:])
 	for _, b := range branches {
 		if !branchEmpty(b) {
-			return false, false
+			return false
 		}
 	}
-	return true, true
+	return true
 }
 
 // branchEmpty reports whether one SELECT (no set operations) is provably
@@ -94,6 +103,31 @@ func branchEmpty(toks []token) bool {
 			isKw(i, "where", "group", "having", "order", "limit", "offset", "window", "fetch", "for")
 	}
 	relation := func() (bool, bool) {
+		if isOp(i, "(") && isKw(i+1, "select") {
+			// A derived table: empty when its subquery is.
+			depth, j := 0, i
+			for ; j < len(toks); j++ {
+				if isOp(j, "(") {
+					depth++
+				} else if isOp(j, ")") {
+					if depth--; depth == 0 {
+						break
+					}
+				}
+			}
+			if j >= len(toks) {
+				return false, false
+			}
+			empty := toksEmpty(toks[i+1 : j])
+			i = j + 1
+			if isKw(i, "as") {
+				i++
+			}
+			if i < len(toks) && (toks[i].kind == tkQIdent || toks[i].kind == tkIdent && !reservedAfterItem[toks[i].s] && !fromListEnds[toks[i].s]) {
+				i++
+			}
+			return empty, true
+		}
 		if isKw(i, "lateral", "only") || isOp(i, "(") {
 			return false, false
 		}

@@ -30,6 +30,9 @@ var (
 	relnameRe      = regexp.MustCompile(`(?i)\brelname\s+operator\s*\(\s*pg_catalog\.~\s*\)\s*'((?:[^']|'')*)'`)
 	relkindInRe    = regexp.MustCompile(`(?i)\brelkind\s+in\s*\(([^)]*)\)`)
 	wordRe         = regexp.MustCompile(`[a-z_][a-z0-9_]*`)
+	// gdescRe is psql's \gdesc: the columns' names and types, from a
+	// VALUES list of names and type OIDs, through format_type.
+	gdescRe = regexp.MustCompile(`^SELECT name AS "Column", pg_catalog\.format_type\(tp, tpm\) AS "Type"\s+FROM \(VALUES \(`)
 )
 
 // looksLikeCatalogQuery reports whether stmt reads Postgres system catalogs:
@@ -37,6 +40,9 @@ var (
 // information_schema relation. Names in string literals, comments or the
 // SELECT list do not count.
 func looksLikeCatalogQuery(stmt string) bool {
+	if gdescRe.MatchString(stmt) {
+		return true
+	}
 	for _, rel := range fromRelations(stmt) {
 		if catalogTableRe.MatchString(rel) {
 			return true
@@ -101,10 +107,17 @@ func (c *conn) relations(ctx context.Context) []Relation {
 
 // catalogQuery answers a catalog query.
 func (c *conn) catalogQuery(ctx context.Context, stmt string) (Result, error) {
+	if res, ok := jdbcTypeCache(stmt); ok {
+		return res, nil
+	}
+	stmt = rewriteAttnumRowNumber(stmt)
 	s, parsed := parseSelect(stmt)
 	if parsed && len(s.from) <= 1 {
 		res, err := c.evalCatalog(ctx, s, 0, nil)
-		if !errors.Is(err, errNotCatalog) {
+		// psql's \d name columns query over pg_attribute alone has
+		// subqueries that refer to it: its shape below answers it.
+		shaped := err != nil && len(s.from) == 1 && strings.TrimPrefix(s.from[0].name, "pg_catalog.") == "pg_attribute"
+		if !errors.Is(err, errNotCatalog) && !shaped {
 			if err != nil {
 				return nil, err
 			}
@@ -164,6 +177,19 @@ func (c *conn) catalogQuery(ctx context.Context, stmt string) (Result, error) {
 		// operators, ... outside pg_catalog and information_schema; weir
 		// has none.
 		return fill(items, nil, nil), nil
+	}
+	if parsed && c.userFunctionsEmpty(ctx, s) {
+		return fill(items, nil, nil), nil
+	}
+	if parsed && len(s.from) > 1 {
+		// A join none of psql's shapes is: evaluated (catalog_join.go).
+		res, err := c.evalCatalog(ctx, s, 0, nil)
+		if !errors.Is(err, errNotCatalog) {
+			if err != nil {
+				return nil, err
+			}
+			return res.result(), nil
+		}
 	}
 	return nil, c.refuseCatalogQuery(ctx, stmt, s, parsed)
 }
@@ -267,7 +293,8 @@ func filterRelations(rels []Relation, stmt string) []target {
 	}
 	var name *regexp.Regexp
 	if m := relnameRe.FindStringSubmatch(stmt); m != nil {
-		re, err := regexp.Compile(strings.ReplaceAll(m[1], "''", "'"))
+		// weir's relation names are case-insensitive.
+		re, err := regexp.Compile("(?i)" + strings.ReplaceAll(m[1], "''", "'"))
 		if err != nil {
 			return nil
 		}
@@ -373,6 +400,16 @@ func lookupRules(rels []Relation) []itemRule {
 }
 
 var relInfoRules = []itemRule{
+	// psql's \sv name: the schema, name, kind and definition.
+	{"pg_get_viewdef", func(r *Relation, _ int) *string {
+		if v := viewDefinition(*r); !v.null {
+			return sp(v.s)
+		}
+		return nil
+	}},
+	{"nspname", constVal("public")},
+	{"relname", relName},
+	{"checkoption", nullVal},
 	{"reloftype", constVal("")},
 	{"relchecks", constVal("0")},
 	{"relkind", func(r *Relation, _ int) *string { return sp(relkind(r.Kind)) }},
@@ -421,5 +458,10 @@ func listRules(owner string) []itemRule {
 		{"Access method", nullVal},
 		{"Size", constVal("0 bytes")},
 		{"Description", nullVal},
+		// \dp: relations have default privileges (relacl NULL), no
+		// column privileges and no policies.
+		{"Access privileges", nullVal},
+		{"Column privileges", constVal("")},
+		{"Policies", constVal("")},
 	}
 }

@@ -23,6 +23,7 @@ const (
 	codeCardinality         = "21000"
 	codeInvalidLimit        = "2201W"
 	codeInvalidOffset       = "2201X"
+	codeAmbiguousColumn     = "42702"
 	catalogEmulationHint    = "weir emulates the catalogs client tools read and evaluates a SELECT over one emulated relation; docs/server.md (Catalogs) lists what is evaluated"
 	maxSubqueryNestingDepth = 8
 )
@@ -119,11 +120,16 @@ func (env *evalEnv) cannot(e expr, clause string) error {
 	return refuse(env, exprOff(culprit), "%s in %s is not evaluated over weir's emulated catalogs", what, clause)
 }
 
-// catalogSource is the relation a catalog SELECT reads.
+// catalogSource is the relation a catalog SELECT reads: one emulated
+// relation, or the joined rows of several (parts, catalog_join.go).
 type catalogSource struct {
 	t     *catalogTable
 	name  string // as written in FROM
 	alias string
+	parts []srcPart
+	// starless: a join with a relation whose columns are not listed, so
+	// SELECT * cannot name its columns.
+	starless bool
 }
 
 // resolve finds a column reference's index in the relation: -1 for a
@@ -132,6 +138,10 @@ type catalogSource struct {
 func (src *catalogSource) resolve(parts []string) (int, bool) {
 	if src.t == nil {
 		return 0, false
+	}
+	if src.parts != nil {
+		i, n := src.resolveJoined(parts)
+		return i, n == 1
 	}
 	switch {
 	case len(parts) == 2 && parts[0] != src.alias, len(parts) == 3 && parts[0]+"."+parts[1] != src.name, len(parts) > 3:
@@ -144,9 +154,9 @@ func (src *catalogSource) resolve(parts []string) (int, bool) {
 	return i, i >= 0
 }
 
-// evalCatalog evaluates s over the emulated relation its FROM names, or
-// over one empty row without FROM. errNotCatalog: the relation is not
-// emulated.
+// evalCatalog evaluates s over the emulated relation its FROM names (or
+// the join of several), or over one empty row without FROM.
+// errNotCatalog: the relation is not emulated.
 func (c *conn) evalCatalog(ctx context.Context, s *selectStmt, depth int, subs map[string]subqueryResult) (*catalogResult, error) {
 	if subs == nil {
 		subs = map[string]subqueryResult{}
@@ -154,17 +164,9 @@ func (c *conn) evalCatalog(ctx context.Context, s *selectStmt, depth int, subs m
 	env := &evalEnv{c: c, ctx: ctx, depth: depth, subs: subs}
 	src := &catalogSource{t: &catalogTable{rows: [][]value{{}}}}
 	if len(s.from) > 0 {
-		main := s.from[0]
-		t := c.catalogTable(ctx, main.name)
-		if t == nil {
-			return nil, errNotCatalog
-		}
-		if len(s.from) > 1 {
-			return nil, refuse(env, -1, "joins over the emulated catalog relation %s are not evaluated; query one relation at a time", main.name)
-		}
-		src = &catalogSource{t: t, name: main.name, alias: main.alias}
-		if src.alias == "" {
-			src.alias = main.name[strings.LastIndexByte(main.name, '.')+1:]
+		var err error
+		if src, err = c.fromSource(env, s); err != nil {
+			return nil, err
 		}
 	}
 	if depth > maxSubqueryNestingDepth {
@@ -182,7 +184,7 @@ func (c *conn) evalCatalog(ctx context.Context, s *selectStmt, depth int, subs m
 		return cur[i], true
 	}
 	relName := src.name
-	if relName == "" {
+	if len(s.from) == 0 {
 		relName = "a SELECT without FROM"
 	}
 	// Every column reference must name a column of the relation.
@@ -206,6 +208,10 @@ func (c *conn) evalCatalog(ctx context.Context, s *selectStmt, depth int, subs m
 				return true
 			}
 			name := strings.Join(col.parts, ".")
+			if _, n := src.resolveJoined(col.parts); n > 1 {
+				bad = env.at(col.off, codeAmbiguousColumn, "column reference %q is ambiguous", name)
+				return false
+			}
 			if depth > 0 {
 				bad = refuse(env, -1, "column %s is not in weir's emulation of %s (a subquery's references to the outer query are not evaluated)", name, relName)
 			} else {
@@ -239,10 +245,13 @@ func (c *conn) evalCatalog(ctx context.Context, s *selectStmt, depth int, subs m
 	var outs []outCol
 	for _, it := range s.items {
 		if it.isStar {
+			if it.star != "" && src.parts != nil {
+				return nil, refuse(env, -1, "SELECT %s.* over a join is not evaluated; name the columns", it.star)
+			}
 			if it.star != "" && it.star != src.alias {
 				return nil, errorf(codeUndefinedTable, "missing FROM-clause entry for table %q", it.star)
 			}
-			if src.t.anyCols || src.name == "" {
+			if src.t.anyCols || len(s.from) == 0 || src.starless {
 				return nil, refuse(env, -1, "SELECT * over %s is not evaluated; name the columns", relName)
 			}
 			for i, col := range src.t.cols {

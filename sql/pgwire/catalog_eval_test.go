@@ -38,7 +38,16 @@ func TestProvablyEmpty(t *testing.T) {
 		{`SELECT 1 FROM pg_inherits UNION SELECT 1 FROM pg_policy`, true},
 		{`SELECT 1 FROM pg_inherits UNION ALL SELECT 1 FROM pg_class`, false},
 		{`SELECT 1 FROM pg_inherits EXCEPT SELECT 1 FROM pg_policy`, false},
-		{`SELECT 1 FROM (SELECT 1) s, pg_inherits`, false},
+		{`SELECT 1 FROM (SELECT 1) s, pg_inherits`, true},
+		{`SELECT 1 FROM pg_inherits, (SELECT 1) s`, true},
+		// A derived table is as empty as its subquery (JDBC's
+		// getPrimaryKeys and getIndexInfo read pg_index in one).
+		{`SELECT r.a FROM (SELECT 1 AS a FROM pg_class c JOIN pg_index i ON c.oid = i.indrelid) r WHERE r.a = 1`, true},
+		{`SELECT r.a FROM (SELECT 1 AS a FROM pg_class c LEFT JOIN pg_index i ON c.oid = i.indrelid) AS r`, false},
+		{`SELECT 1 FROM (SELECT count(*) FROM pg_index) r`, false},
+		{`SELECT 1 FROM (SELECT 1 FROM pg_index UNION SELECT 1 FROM pg_class) r`, false},
+		{`SELECT 1 FROM pg_class c LEFT JOIN (SELECT 1 FROM pg_index) r ON true`, false},
+		{`SELECT 1 FROM (SELECT 1 FROM pg_description d) r`, true},
 		{`SELECT 1 FROM pg_class`, false},
 		{`SELECT 1`, false},
 	} {

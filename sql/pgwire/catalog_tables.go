@@ -40,6 +40,10 @@ var emptyCatalogs = map[string]bool{
 	"pg_auth_members":    true, // no role is a member of another
 	"pg_db_role_setting": true, // no role has settings of its own
 	"pg_extension":       true, // its own catalogTable, but empty too
+	"pg_description":     true, // no comments
+	"pg_attrdef":         true, // no column defaults
+	"pg_index":           true, // no indexes
+	"pg_constraint":      true, // no keys or checks
 }
 
 func (t *catalogTable) col(name string) int {
@@ -183,7 +187,8 @@ func (c *conn) catalogTable(ctx context.Context, name string) *catalogTable {
 		t := &catalogTable{cols: colSpec(`oid relname relnamespace reltype reloftype relowner relam
 			relfilenode reltablespace relpages relallvisible reltoastrelid relhasindex relisshared
 			relpersistence relkind relnatts relchecks relhasrules relhastriggers relhassubclass
-			relrowsecurity relforcerowsecurity relispopulated relreplident relispartition`)}
+			relrowsecurity relforcerowsecurity relispopulated relreplident relispartition relacl
+			reloptions`)}
 		for i, r := range c.relations(ctx) {
 			// PostgreSQL gives tables and materialized views replica
 			// identity default, views nothing.
@@ -195,9 +200,13 @@ func (c *conn) catalogTable(ctx context.Context, name string) *catalogTable {
 				{t: tOID}, {t: tOID}, {t: tOID, i: 10}, {t: tOID}, {t: tOID}, {t: tOID}, num(0), num(0), {t: tOID},
 				boolean(false), boolean(false), txt("p"), txt(relkind(r.Kind)), {t: tInt2, i: int64(len(r.Columns))},
 				{t: tInt2}, boolean(false), boolean(false), boolean(false), boolean(false), boolean(false),
-				boolean(true), txt(replident), boolean(false)})
+				boolean(true), txt(replident), boolean(false),
+				{t: tTextArray, null: true}, // default privileges, as \dp shows them
+				{t: tTextArray, null: true}})
 		}
 		return t
+	case "pg_attribute":
+		return c.attributeTable(ctx)
 	case "pg_roles":
 		return c.rolesTable()
 	case "pg_tablespace":
@@ -284,3 +293,75 @@ func (c *conn) rolesTable() *catalogTable {
 // firstRoleOID is the OID of the first configured user (by name) other
 // than the session's.
 const firstRoleOID = 16200
+
+// attributeTable is pg_attribute: each relation's columns, numbered from
+// 1 in order (no system columns, none dropped).
+func (c *conn) attributeTable(ctx context.Context) *catalogTable {
+	t := &catalogTable{cols: colSpec(`attrelid attname atttypid attstattarget attlen attnum attndims
+		attcacheoff atttypmod attbyval attalign attstorage attcompression attnotnull atthasdef
+		atthasmissing attidentity attgenerated attisdropped attislocal attinhcount attcollation
+		attacl attoptions attfdwoptions`)}
+	for i, r := range c.relations(ctx) {
+		for j, col := range r.Columns {
+			ty := pgTypeOf(typeOID(col.Type))
+			t.rows = append(t.rows, []value{{t: tOID, i: int64(firstOID + i)}, txt(col.Name),
+				{t: tOID, i: ty.oid}, num(-1), {t: tInt2, i: ty.len}, {t: tInt2, i: int64(j + 1)}, num(0),
+				num(-1), num(-1), boolean(ty.byval), txt(ty.align), txt(ty.storage), txt(""), boolean(false),
+				boolean(false), boolean(false), txt(""), txt(""), boolean(false), boolean(true), num(0),
+				{t: tOID, i: ty.collation}, {t: tTextArray, null: true}, {t: tTextArray, null: true},
+				{t: tTextArray, null: true}})
+		}
+	}
+	return t
+}
+
+// pgType is a pg_type row of a type weir's columns have.
+type pgType struct {
+	oid       int64
+	name      string
+	len       int64
+	byval     bool
+	category  string
+	preferred bool
+	align     string
+	storage   string
+	array     int64
+	collation int64
+}
+
+// weirTypes are the types of weir's columns (BOOLEAN, BIGINT, DOUBLE,
+// VARCHAR, TIMESTAMP), as PostgreSQL's pg_type has them.
+var weirTypes = []pgType{
+	{oidBool, "bool", 1, true, "B", true, "c", "p", 1000, 0},
+	{oidInt8, "int8", 8, true, "N", false, "d", "p", 1016, 0},
+	{oidText, "text", -1, false, "S", true, "i", "x", 1009, 100},
+	{oidFloat8, "float8", 8, true, "N", true, "d", "p", 1022, 0},
+	{oidTimestamptz, "timestamptz", 8, true, "D", true, "d", "p", 1185, 0},
+}
+
+func pgTypeOf(oid uint32) pgType {
+	for _, t := range weirTypes {
+		if t.oid == int64(oid) {
+			return t
+		}
+	}
+	return weirTypes[2]
+}
+
+// typeTable is pg_type's rows for the types of weir's columns, in OID
+// order. It is read only joined to another relation (fromSource), as
+// JDBC's getColumns joins pg_attribute to it: alone it would miss
+// PostgreSQL's other built-in types.
+func typeTable() *catalogTable {
+	t := &catalogTable{cols: colSpec(`oid typname typnamespace typowner typlen typbyval typtype
+		typcategory typispreferred typisdefined typdelim typrelid typelem typarray typnotnull
+		typbasetype typtypmod typndims typcollation typdefault typacl`)}
+	for _, ty := range weirTypes {
+		t.rows = append(t.rows, []value{{t: tOID, i: ty.oid}, txt(ty.name), {t: tOID, i: oidPgCatalog},
+			{t: tOID, i: 10}, {t: tInt2, i: ty.len}, boolean(ty.byval), txt("b"), txt(ty.category),
+			boolean(ty.preferred), boolean(true), txt(","), {t: tOID}, {t: tOID}, {t: tOID, i: ty.array},
+			boolean(false), {t: tOID}, num(-1), num(0), {t: tOID, i: ty.collation}, nullText(),
+			{t: tTextArray, null: true}})
+	}
+	return t
+}

@@ -116,6 +116,12 @@ func (env *evalEnv) eval(e expr) (value, error) {
 		if err != nil {
 			return r, err
 		}
+		if (x.op == "~" || x.op == "!~") && namesRelname(x.l) {
+			// A pattern over relation names (psql's \d NAME sends
+			// c.relname OPERATOR(pg_catalog.~) '^(name)$') matches as
+			// weir's catalog does: case-insensitively.
+			return binaryOp(x.op+"*", l, r)
+		}
 		return binaryOp(x.op, l, r)
 	case *castExpr:
 		v, err := env.eval(x.x)
@@ -212,6 +218,15 @@ func (env *evalEnv) truth(e expr) (tri, error) {
 			l, err := env.truth(x.l)
 			if err != nil {
 				return l, err
+			}
+			// The right side decides nothing once the left has (JDBC's
+			// getTypeInfo: t.typrelid = 0 OR (SELECT ... WHERE c.oid =
+			// t.typrelid), whose subquery refers to the outer row).
+			if x.op == "or" && l == triTrue {
+				return triTrue, nil
+			}
+			if x.op == "and" && l == triFalse {
+				return triFalse, nil
 			}
 			r, err := env.truth(x.r)
 			if err != nil {
@@ -823,4 +838,10 @@ func concatOp(l, r value) (value, error) {
 		return value{}, errCannot
 	}
 	return value{t: tText, s: ls + rs}, nil
+}
+
+// namesRelname reports whether x is the column pg_class.relname.
+func namesRelname(x expr) bool {
+	c, ok := x.(*colExpr)
+	return ok && c.parts[len(c.parts)-1] == "relname"
 }

@@ -173,6 +173,12 @@ func (env *evalEnv) call(f *funcExpr) (value, error) {
 		if nargs(1, 2) {
 			return value{t: tText, null: true}, nil
 		}
+	case "pg_get_expr":
+		// A default or index predicate of a relation weir has none of:
+		// only NULL (a LEFT JOINed pg_attrdef's missing row) is evaluated.
+		if nargs(2, 3) && args[0].null {
+			return value{t: tText, null: true}, nil
+		}
 	case "to_regclass":
 		if nargs(1) && isTextual(args[0]) {
 			return env.toRegclass(args[0])

@@ -128,6 +128,14 @@ type selectItem struct {
 type fromRel struct {
 	name  string // lower-cased, quotes removed, schema-qualified as written
 	alias string
+	// sub is a derived table's subquery text ((SELECT ...) alias); name is
+	// then empty.
+	sub string
+	// values are the rows of (VALUES (...), ...) alias; name is then
+	// empty.
+	values [][]expr
+	// cols are the column aliases of alias(a, b, ...).
+	cols []string
 	// join is how a relation after the first joins: "," (a FROM list
 	// comma), "join" (inner), "left", "right", "full", "cross" or
 	// "natural"; on is its ON condition (nil for USING and none).
@@ -407,7 +415,65 @@ join:
 
 func (p *parser) fromRel() (fromRel, bool) {
 	if p.isOp("(") {
-		return fromRel{}, false // subqueries and function calls in FROM
+		// A derived table, (SELECT ...) alias or (VALUES (...), ...)
+		// alias; other parentheses (a parenthesised join) are not read.
+		var r fromRel
+		switch {
+		case p.isKwAt(p.i+1, "select"):
+			start := p.at(p.i + 1).off
+			if !p.skipParens() {
+				return fromRel{}, false
+			}
+			r.sub = p.src[start:p.toks[p.i-1].off]
+		case p.isKwAt(p.i+1, "values"):
+			p.i += 2
+			for {
+				if !p.op("(") {
+					return fromRel{}, false
+				}
+				var row []expr
+				for {
+					row = append(row, p.expr())
+					if !p.op(",") {
+						break
+					}
+				}
+				if !p.op(")") || len(r.values) > 0 && len(row) != len(r.values[0]) {
+					return fromRel{}, false
+				}
+				r.values = append(r.values, row)
+				if !p.op(",") {
+					break
+				}
+			}
+			if !p.op(")") || !p.ok {
+				return fromRel{}, false
+			}
+		default:
+			return fromRel{}, false
+		}
+		p.kw("as")
+		t := p.next()
+		if t.kind != tkIdent && t.kind != tkQIdent || t.kind == tkIdent && (reservedAfterItem[t.s] || fromListEnds[t.s]) {
+			return r, false // PostgreSQL 15 requires the alias
+		}
+		r.alias = t.s
+		if p.op("(") {
+			for {
+				c := p.next()
+				if c.kind != tkIdent && c.kind != tkQIdent {
+					return r, false
+				}
+				r.cols = append(r.cols, c.s)
+				if !p.op(",") {
+					break
+				}
+			}
+			if !p.op(")") {
+				return r, false
+			}
+		}
+		return r, true
 	}
 	var parts []string
 	for {
@@ -788,7 +854,32 @@ func (p *parser) primary() expr {
 			return &existsExpr{text: p.src[start:p.toks[p.i-1].off], off: t.off}
 		}
 		return p.fail()
-	case "any", "all", "some", "interval", "row", "extract", "position", "substring", "overlay", "trim":
+	case "substring":
+		// substring(x FROM a [FOR b]) is read as substring(x, a[, b])
+		// (JDBC's getFunctions); pgwire does not evaluate it.
+		if p.isOp("(") && !p.isKwAt(p.i+1, "from", "for", "similar") {
+			p.op("(")
+			f := &funcExpr{name: "substring", off: t.off}
+			f.args = append(f.args, p.expr())
+			switch {
+			case p.kw("from"):
+				f.args = append(f.args, p.expr())
+				if p.kw("for") {
+					f.args = append(f.args, p.expr())
+				}
+			case p.op(","):
+				f.args = append(f.args, p.expr())
+				if p.op(",") {
+					f.args = append(f.args, p.expr())
+				}
+			}
+			if !p.op(")") {
+				return p.fail()
+			}
+			return f
+		}
+		return p.fail()
+	case "any", "all", "some", "interval", "row", "extract", "position", "overlay", "trim":
 		if t.s == "trim" && p.isOp("(") && !p.isKwAt(p.i+1, "both", "leading", "trailing", "from") {
 			break
 		}

@@ -1,6 +1,9 @@
 package pgwire
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // This file evaluates regclass, the type of "does this table exist?"
 // checks (to_regclass('v'), 'v'::regclass), and ARRAY(subquery) where its
@@ -37,8 +40,10 @@ func (env *evalEnv) regclassName(s string) (v value, found bool, err error) {
 	default:
 		return value{}, false, errCannot
 	}
+	// weir's relation names are case-insensitive (and case-preserving):
+	// 'upperv'::regclass is the relation created as UpperV, quoted or not.
 	for i, r := range env.relations() {
-		if r.Name == name {
+		if strings.EqualFold(r.Name, name) {
 			return value{t: tRegclass, i: int64(firstOID + i), s: r.Name}, true, nil
 		}
 	}
