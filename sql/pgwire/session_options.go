@@ -78,31 +78,39 @@ func splitOptions(s string) []string {
 // PostgreSQL gives.
 func parseOptions(s string) ([][2]string, error) {
 	words := splitOptions(s)
+	invalid := func(w string) error {
+		return &Error{Code: codeSyntaxError, Msg: "invalid command-line argument for server process: " + w,
+			Hint: `Try "postgres --help" for more information.`}
+	}
 	var out [][2]string
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		var opt, shown string
 		switch {
+		case w == "--":
+			// The end of the switches: nothing may follow.
+			if i+1 < len(words) {
+				return nil, invalid(words[i+1])
+			}
+			return out, nil
 		case w == "-c":
 			if i+1 >= len(words) {
-				return nil, errorf(codeSyntaxError, "-c requires a value")
+				return nil, invalid(w)
 			}
 			i++
 			opt, shown = words[i], "-c "
 		case strings.HasPrefix(w, "-c"):
 			opt, shown = w[2:], "-c "
-		case strings.HasPrefix(w, "--") && len(w) > 2:
+		case strings.HasPrefix(w, "--"):
 			opt, shown = w[2:], "--"
 		default:
-			return nil, &Error{Code: codeSyntaxError, Msg: "invalid command-line argument for server process: " + w,
-				Hint: `Try "postgres --help" for more information.`}
+			return nil, invalid(w)
 		}
 		name, value, ok := strings.Cut(opt, "=")
-		name = strings.ReplaceAll(name, "-", "_")
 		if !ok {
-			return nil, errorf(codeSyntaxError, "%s%s requires a value", shown, name)
+			return nil, errorf(codeSyntaxError, "%s%s requires a value", shown, opt)
 		}
-		out = append(out, [2]string{strings.ToLower(name), value})
+		out = append(out, [2]string{strings.ToLower(strings.ReplaceAll(name, "-", "_")), value})
 	}
 	return out, nil
 }
