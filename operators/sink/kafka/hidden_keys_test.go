@@ -151,3 +151,24 @@ func TestSinkGivesUpAfterRetrying(t *testing.T) {
 	require.Contains(t, log.String(), "retrying for up to 100ms")
 	require.NoError(t, s.Close())
 }
+
+// A broker that goes away after a first write: the retry line and the
+// error that stops the query say what failed without kafka-go's Go prefixes
+// ("kafka.(*Client).Produce: dial tcp ...").
+func TestSinkUnreachableErrorHasNoGoPrefix(t *testing.T) {
+	c, addr := newCluster(t, "out", 1)
+	s := openSink(t, addr, "out")
+	s.retry = retry.Policy{For: 100 * time.Millisecond, Min: 10 * time.Millisecond, Max: 20 * time.Millisecond}
+	var log syncBuffer
+	s.SetErrorLog(&log)
+	s.w.MaxAttempts = 1 // kafka-go's own produce retries would take ~10 s per attempt
+	row := resultBatch(result{start: w0, end: w1, model: "m", requests: 1, emit: coldata.EmitFinal})
+	require.NoError(t, s.Process(row, nil))
+	c.Close()
+	err := s.Process(resultBatch(result{start: w0, end: w1, model: "m", requests: 2, emit: coldata.EmitFinal}), nil)
+	require.Error(t, err)
+	require.ErrorContains(t, err, `sink out: writing 1 messages to topic "out": `)
+	require.NotContains(t, err.Error(), "kafka.(")
+	require.NotContains(t, log.String(), "kafka.(")
+	_ = s.Close()
+}

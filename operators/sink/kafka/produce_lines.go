@@ -81,7 +81,7 @@ func Produce(ctx context.Context, cfg ProduceConfig, r io.Reader) (int, error) {
 			return nil
 		}
 		if err := retry.Write(ctx, w, policy, cfg.OnRetry, msgs...); err != nil {
-			return fmt.Errorf("producing to topic %q: %w", topic, err)
+			return fmt.Errorf("producing to topic %q: %w", topic, retry.Clean(err))
 		}
 		sent += len(msgs)
 		msgs = msgs[:0]
@@ -112,7 +112,7 @@ func Produce(ctx context.Context, cfg ProduceConfig, r io.Reader) (int, error) {
 		return sent, err
 	}
 	if err := w.Close(); err != nil {
-		return sent, fmt.Errorf("producing to topic %q: %w", topic, err)
+		return sent, fmt.Errorf("producing to topic %q: %w", topic, retry.Clean(err))
 	}
 	return sent, nil
 }

@@ -207,7 +207,7 @@ func (s *Sink) Process(b *coldata.Batch, _ operators.Emitter) error {
 	retried := 0
 	err := retry.Write(s.ctx, s.w, s.retry, func(err error, attempts int) {
 		if retried == 0 && s.log != nil {
-			fmt.Fprintf(s.log, "weir: sink %s: writing to topic %q failed: %v; retrying for up to %s\n", s.name, s.topic, err, s.retry.For)
+			fmt.Fprintf(s.log, "weir: sink %s: writing to topic %q failed: %v; retrying for up to %s\n", s.name, s.topic, retry.Clean(err), s.retry.For)
 		}
 		retried = attempts
 	}, s.msgs...)
@@ -215,7 +215,7 @@ func (s *Sink) Process(b *coldata.Batch, _ operators.Emitter) error {
 		// The query fails with this error: release the producer now rather
 		// than when the runtime closes the failed query's operators.
 		s.closeWriter()
-		return fmt.Errorf("sink %s: writing %d messages to topic %q: %w", s.name, len(s.msgs), s.topic, err)
+		return fmt.Errorf("sink %s: writing %d messages to topic %q: %w", s.name, len(s.msgs), s.topic, retry.Clean(err))
 	}
 	if retried > 0 && s.log != nil {
 		fmt.Fprintf(s.log, "weir: sink %s: writing to topic %q succeeded after %d failed attempts\n", s.name, s.topic, retried)
@@ -267,7 +267,7 @@ func (s *Sink) OnWatermark(int64, operators.Emitter) error { return nil }
 // Close flushes and closes the producer, returning any write error.
 func (s *Sink) Close() error {
 	if err := s.closeWriter(); err != nil {
-		return fmt.Errorf("sink %s: flushing the last messages to topic %q: %w", s.name, s.topic, err)
+		return fmt.Errorf("sink %s: flushing the last messages to topic %q: %w", s.name, s.topic, retry.Clean(err))
 	}
 	return nil
 }

@@ -126,7 +126,7 @@ func (d *DeadLetterTopic) completion(msgs []kafkago.Message, err error) {
 	if d.source != "" {
 		who = "source " + d.source
 	}
-	what := fmt.Errorf("writing %s to topic %q: %w", countDeadLetters(int64(len(msgs))), d.w.Topic, err)
+	what := fmt.Errorf("writing %s to topic %q: %w", countDeadLetters(int64(len(msgs))), d.w.Topic, retry.Clean(err))
 	werr := fmt.Errorf("%s: %w", who, what)
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -5,6 +5,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/weirdb/weir/operators/sink/kafka/retry"
 )
 
 // fetchRetryFor is how long a partition's fetches are retried after the
@@ -36,7 +38,7 @@ func (r *retryLog) failed(p int32, err error, retryFor time.Duration) {
 		r.since = time.Now()
 		r.attempts = 0
 		r.printf("weir: source %s: reading topic %q failed (partition %d): %v; retrying for up to %s\n",
-			r.source, r.topic, p, err, retryFor)
+			r.source, r.topic, p, retry.Clean(err), retryFor)
 	}
 	if r.failing == nil {
 		r.failing = map[int32]bool{}

@@ -11,6 +11,8 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/protocol"
 	fetchapi "github.com/segmentio/kafka-go/protocol/fetch"
+
+	"github.com/weirdb/weir/operators/sink/kafka/retry"
 )
 
 const (
@@ -83,7 +85,7 @@ func (f *partitionFetcher) run(ctx context.Context) {
 			}
 			continue
 		} else {
-			err = fmt.Errorf("topic %q partition %d at offset %d: %w", f.s.opts.Topic, f.part, f.next, err)
+			err = fmt.Errorf("topic %q partition %d at offset %d: %w", f.s.opts.Topic, f.part, f.next, retry.Clean(err))
 			if failures > 0 {
 				f.s.retries.giveUp(f.part, failures+1, since, err)
 			}

@@ -29,6 +29,7 @@ import (
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/operators"
+	"github.com/weirdb/weir/operators/sink/kafka/retry"
 	"github.com/weirdb/weir/operators/source/jsondec"
 )
 
@@ -240,13 +241,9 @@ func (s *Source) lookupPartitions(ctx context.Context) ([]int32, error) {
 	return nil, fmt.Errorf("topic %q does not exist on %s (a source does not create its topic)", s.opts.Topic, brokers)
 }
 
-// unwrapClientErr drops kafka-go's "kafka.(*Client).Metadata: " wrapping.
-func unwrapClientErr(err error) error {
-	if u := errors.Unwrap(err); u != nil {
-		return u
-	}
-	return err
-}
+// unwrapClientErr drops kafka-go's "kafka.(*Client).Metadata: " wrapping
+// (retry.Clean).
+func unwrapClientErr(err error) error { return retry.Clean(err) }
 
 func (s *Source) readOffsets(ctx context.Context, p int32) (first, last int64, err error) {
 	conn, err := s.dialLeader(ctx, p)
@@ -275,7 +272,7 @@ func (s *Source) readStableOffsets(ctx context.Context, ends []int64) error {
 		IsolationLevel: kafkago.ReadCommitted,
 	})
 	if err != nil {
-		return fmt.Errorf("topic %q: reading the last stable offsets: %w", s.opts.Topic, err)
+		return fmt.Errorf("topic %q: reading the last stable offsets: %w", s.opts.Topic, retry.Clean(err))
 	}
 	got := map[int32]int64{}
 	for _, po := range resp.Topics[s.opts.Topic] {

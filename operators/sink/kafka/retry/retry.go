@@ -28,7 +28,10 @@ import (
 // Policy says how long a failing write is retried.
 type Policy struct {
 	// For is how long after a write's first failure it is retried; the
-	// error of the last attempt is returned once it has passed.
+	// error of the last attempt is returned once it has passed. It bounds
+	// when an attempt may start, not how long one takes: an attempt
+	// includes kafka-go's own produce retries and dials, which can take
+	// 10 s or more when a broker is gone.
 	For time.Duration
 	// Min and Max bound the wait between attempts, which doubles from Min.
 	Min, Max time.Duration
