@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,6 +43,11 @@ const waitDeadline = 10 * time.Second
 //	                      the runtime's timer then calls OnTimer with it
 //	wait-rows n=N         waits until N rows arrived since the last
 //	                      wait-rows and prints them, sorted
+//	timer-pass-no-rows    waits for a timer pass of the runtime (OnTimer
+//	                      with the manual clock's current time) that
+//	                      began after this verb, then fails the test if
+//	                      rows arrived since the last wait (printing
+//	                      them): checks that EARLY EVERY is not yet due
 //
 // Nothing sleeps: every wait polls its condition until a deadline.
 type e2eExt struct {
@@ -48,8 +55,24 @@ type e2eExt struct {
 	clock *manualClock
 	eng   *runtime.Engine
 	query *runtime.Query
-	sink  *collectSink
+	sink  *timedSink
 	seen  int
+}
+
+// timedSink is the clock query's sink: a collectSink that counts the
+// runtime's timer passes. The runtime calls OnTimer on each operator of
+// the query's chain in order, the sink last, with one reading of the
+// clock; so when a pass is counted, the window operator's OnTimer of that
+// pass has returned and the rows it emitted are in the sink.
+type timedSink struct {
+	*collectSink
+	passes atomic.Int64
+}
+
+// OnTimer implements operators.TimerOperator.
+func (s *timedSink) OnTimer(time.Time, operators.Emitter) error {
+	s.passes.Add(1)
+	return nil
 }
 
 func newE2EExt(t *testing.T, dir string) *e2eExt { return &e2eExt{dir: dir} }
@@ -98,7 +121,7 @@ func (x *e2eExt) run(t *testing.T, eng *runtime.Engine, td *datadriven.TestData,
 			return err.Error() + "\n", true
 		}
 		require.Len(t, stmts, 1)
-		x.sink = &collectSink{}
+		x.sink = &timedSink{collectSink: &collectSink{}}
 		res, err := x.eng.Exec(context.Background(), stmts[0], func(schema catalog.Schema) (operators.Operator, error) {
 			x.sink.schema = schema
 			return x.sink, nil
@@ -148,6 +171,22 @@ func (x *e2eExt) run(t *testing.T, eng *runtime.Engine, td *datadriven.TestData,
 			return "", true
 		}
 		sort.Strings(rows)
+		return strings.Join(rows, "\n") + "\n", true
+	case "timer-pass-no-rows":
+		// The first pass to end after now may have begun before (with the
+		// operator's state of then); the second began after the first
+		// ended, so after now, and read the clock's current time.
+		from := x.sink.passes.Load()
+		x.waitFor(t, "a timer pass", func() bool { return x.sink.passes.Load() >= from+2 })
+		x.sink.mu.Lock()
+		rows := slices.Clone(x.sink.rows[x.seen:])
+		x.seen = len(x.sink.rows)
+		x.sink.mu.Unlock()
+		if len(rows) == 0 {
+			return "", true
+		}
+		sort.Strings(rows)
+		t.Errorf("timer pass at %s: want no rows, got %d", x.clock.Now().Format(time.RFC3339), len(rows))
 		return strings.Join(rows, "\n") + "\n", true
 	}
 	return "", false
