@@ -39,14 +39,43 @@ func (c *coldClock) set(t time.Time) {
 
 // syncBuffer is a stderr safe for the archiver goroutine.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu    sync.Mutex
+	b     bytes.Buffer
+	wrote chan struct{} // closed by the next Write (nil until waited on)
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.wrote != nil {
+		close(s.wrote)
+		s.wrote = nil
+	}
 	return s.b.Write(p)
+}
+
+// waitContains waits until the buffer holds sub, looking again after each
+// Write, and fails t if it does not within d.
+func (s *syncBuffer) waitContains(t *testing.T, sub string, d time.Duration) {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		s.mu.Lock()
+		has := strings.Contains(s.b.String(), sub)
+		if s.wrote == nil {
+			s.wrote = make(chan struct{})
+		}
+		wrote := s.wrote
+		s.mu.Unlock()
+		if has {
+			return
+		}
+		select {
+		case <-wrote:
+		case <-deadline:
+			t.Fatalf("no %q after %s in: %q", sub, d, s.String())
+		}
+	}
 }
 
 func (s *syncBuffer) String() string {
@@ -399,13 +428,7 @@ func TestColdTierErrorsSurface(t *testing.T) {
 	// The archiver reports on stderr and SHOW QUERIES shows it on the
 	// view's query (while it runs: this one has finished, so the check is
 	// on queryState of a running stand-in below).
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(stderr.String(), "weir: cold tier: connect: ") {
-		require.True(t, time.Now().Before(deadline), "no cold-tier error on stderr: %q", stderr.String())
-		select {
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	stderr.waitContains(t, "weir: cold tier: connect: ", 20*time.Second)
 	require.Contains(t, stderr.String(), "(retrying with backoff)")
 	q := mv.query
 	q.mu.Lock()

@@ -138,23 +138,33 @@ func readRows(t *testing.T, eng *runtime.Engine, q string) []string {
 	return out
 }
 
-// waitRows polls a bounded SELECT until it returns want, with a deadline.
-// (The view is written by another goroutine; there is no event to wait on
-// from outside but the rows themselves.)
-func waitRows(t *testing.T, eng *runtime.Engine, q string, want []string) {
+// waitRows waits until the bounded SELECT q over materialized view view
+// returns want, failing after a 10 s deadline. It re-reads the view once
+// at the start and then after each of the view's emissions, which a
+// subscription to the view delivers (the rows are visible to a read once
+// the subscriber has them).
+func waitRows(t *testing.T, eng *runtime.Engine, view, q string, want []string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	var got []string
-	for time.Now().Before(deadline) {
-		if got = readRows(t, eng, q); fmt.Sprint(got) == fmt.Sprint(want) {
+	sub, err := eng.Subscribe(view)
+	require.NoError(t, err)
+	defer sub.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		got := readRows(t, eng, q)
+		if fmt.Sprint(got) == fmt.Sprint(want) {
 			return
 		}
-		runtimeGosched()
+		if _, err := sub.Next(ctx); err != nil {
+			require.Equal(t, want, readRows(t, eng, q), "view %s: no more emissions (%v)", view, err)
+			return
+		}
 	}
-	require.Equal(t, want, got)
 }
 
-// runtimeGosched yields briefly between polls.
+// runtimeGosched is waitListed's pause between two polls of SHOW QUERIES
+// (query_lifecycle_test.go), which has no event to wait on; waitListed
+// bounds the polling with a deadline.
 func runtimeGosched() { <-time.After(5 * time.Millisecond) }
 
 const followSource = `CREATE SOURCE m (ts TIMESTAMP, model VARCHAR,
@@ -256,7 +266,7 @@ func TestViewRestart(t *testing.T) {
 	eng := open()
 	execStmts(t, eng, fmt.Sprintf(followSource, path))
 	const q = "SELECT window_start, model, n FROM v ORDER BY window_start, model"
-	waitRows(t, eng, q, []string{"2026-11-09T10:00:00.000Z | a | 2"})
+	waitRows(t, eng, "v", q, []string{"2026-11-09T10:00:00.000Z | a | 2"})
 	for _, qu := range eng.Queries() {
 		require.NoError(t, qu.Checkpoint(context.Background()))
 	}
@@ -279,7 +289,7 @@ func TestViewRestart(t *testing.T) {
 	// 10:02 closes 10:01, which holds the one event read before the
 	// checkpoint and one after the restart: 2, not 3.
 	appendLines(t, path, `{"ts":"2026-11-09T10:01:30Z","model":"a"}`, `{"ts":"2026-11-09T10:02:00Z","model":"b"}`)
-	waitRows(t, eng, q, []string{"2026-11-09T10:00:00.000Z | a | 2", "2026-11-09T10:01:00.000Z | a | 2"})
+	waitRows(t, eng, "v", q, []string{"2026-11-09T10:00:00.000Z | a | 2", "2026-11-09T10:01:00.000Z | a | 2"})
 
 	// DROP removes the statement and the checkpoint.
 	execStmts(t, eng, "DROP VIEW v;")
