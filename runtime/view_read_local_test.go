@@ -89,7 +89,10 @@ func TestViewReadLocalErrors(t *testing.T) {
 		{"SELECT DISTINCT model FROM v1 ORDER BY lower(model)", "42P10", "for SELECT DISTINCT, ORDER BY expressions must appear in select list", "lower"},
 		{"SELECT * FROM v1 LIMIT 1 FETCH FIRST 2 ROWS ONLY", "42601", "multiple LIMIT clauses not allowed", "FETCH"},
 		{"SELECT * FROM v1 FETCH FIRST 2 ROWS WITH TIES", "0A000", "FETCH ... WITH TIES is not supported; use FETCH FIRST n ROWS ONLY", "WITH"},
-		{"SELECT * FROM v1 OFFSET -1", "42601", "expected a non-negative integer after OFFSET, found '-1'", "-1"},
+		{"SELECT * FROM v1 OFFSET -1", "2201X", "OFFSET must not be negative", "-1"},
+		{"SELECT * FROM v1 LIMIT (-1)", "2201W", "LIMIT must not be negative", "(-1)"},
+		{"SELECT * FROM v1 FETCH NEXT '-2' ROWS ONLY", "2201W", "LIMIT must not be negative", "'-2'"},
+		{"SELECT * FROM v1 LIMIT 'x'", "42601", "expected a non-negative integer after LIMIT, found 'x'", "'x'"},
 		{"SELECT * FROM other.v1", "0A000", `qualified names with a schema are not supported, found "other.v1"`, "other"},
 		{"SELECT DISTINCT model FROM public.v1 WHERE window_end < now() AND nope = 1 LIMIT ALL", "42703", `unknown column "nope"`, "nope"},
 		// A continuous query: DISTINCT and OFFSET are refused, naming what

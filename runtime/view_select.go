@@ -140,13 +140,13 @@ func planRead(name string, schema catalog.Schema, q *sql.Query) (*boundedPlan, e
 	bp := &boundedPlan{plan: plan, visible: len(plan.Output), distinct: sel.Distinct, limit: -1}
 	if q.Limit != nil {
 		if *q.Limit < 0 {
-			return nil, &sql.Error{At: q.LimitAt, Code: "2201W", Msg: "LIMIT must not be negative"}
+			return nil, &sql.Error{At: q.LimitCountAt, Code: "2201W", Msg: "LIMIT must not be negative"}
 		}
 		bp.limit = *q.Limit
 	}
 	if q.Offset != nil {
 		if *q.Offset < 0 {
-			return nil, &sql.Error{At: q.OffsetAt, Code: "2201X", Msg: "OFFSET must not be negative"}
+			return nil, &sql.Error{At: q.OffsetCountAt, Code: "2201X", Msg: "OFFSET must not be negative"}
 		}
 		bp.offset = *q.Offset
 	}

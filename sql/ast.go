@@ -151,13 +151,18 @@ type Query struct {
 	At      Pos
 	Selects []*Select // len ≥ 1; more than one means UNION ALL
 	OrderBy []OrderItem
-	Limit   *int64
-	LimitAt Pos // the LIMIT keyword (or FETCH)
+	// Limit is LIMIT n or FETCH FIRST n ROWS ONLY. n may be negative: a
+	// read of a materialized view refuses it with PostgreSQL's 2201W.
+	Limit        *int64
+	LimitAt      Pos // the LIMIT keyword (or FETCH)
+	LimitCountAt Pos // LIMIT's (FETCH's) count, when Limit is set
 	// Offset is OFFSET n: only a read of a materialized view applies it
-	// (ContinuousClause refuses it elsewhere).
-	Offset   *int64
-	OffsetAt Pos // the OFFSET keyword
-	Emit     *Emit
+	// (ContinuousClause refuses it elsewhere), and refuses a negative n
+	// with 2201X.
+	Offset        *int64
+	OffsetAt      Pos // the OFFSET keyword
+	OffsetCountAt Pos // OFFSET's count, when Offset is set
+	Emit          *Emit
 }
 
 // Select is one SELECT block.

@@ -134,7 +134,7 @@ func (c *converter) query(rs ast.ResultSetNode) (*Query, error) {
 			return nil, &Error{At: countAt, Code: CodeSyntax, Msg: "expected a non-negative integer after LIMIT"}
 		}
 		n := lit.I
-		q.Limit = &n
+		q.Limit, q.LimitCountAt = &n, countAt
 	}
 	return q, nil
 }

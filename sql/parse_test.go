@@ -122,8 +122,8 @@ func dumpPositions(v any) string {
 		case reflect.Struct:
 			if rv.Type() == posType {
 				p := rv.Interface().(Pos)
-				if p == (Pos{}) && (strings.HasSuffix(label, "LimitAt") || strings.HasSuffix(label, "OffsetAt") || strings.HasSuffix(label, "DistinctAt")) {
-					return // no LIMIT, OFFSET or DISTINCT
+				if p == (Pos{}) && (strings.HasSuffix(label, "LimitAt") || strings.HasSuffix(label, "OffsetAt") || strings.HasSuffix(label, "CountAt") || strings.HasSuffix(label, "DistinctAt")) {
+					return // no LIMIT, OFFSET, count or DISTINCT
 				}
 				fmt.Fprintf(&b, "  %d:%d %s\n", p.Line, p.Col, label)
 				return

@@ -13,12 +13,16 @@ import (
 // TiDB the query without them. OFFSET (like SELECT DISTINCT) applies only
 // when reading a materialized view: ContinuousClause refuses it elsewhere.
 
-// tailClauses are the row-count clauses of a query.
+// tailClauses are the row-count clauses of a query. A count may be
+// negative: a read of a view refuses it as PostgreSQL does (2201W, 2201X),
+// at the count.
 type tailClauses struct {
-	limit    *int64 // nil: no limit (also LIMIT ALL, LIMIT NULL)
-	limitAt  int    // the LIMIT or FETCH keyword; -1 without one
-	offset   *int64
-	offsetAt int // the OFFSET keyword; -1 without one
+	limit         *int64 // nil: no limit (also LIMIT ALL, LIMIT NULL)
+	limitAt       int    // the LIMIT or FETCH keyword; -1 without one
+	limitCountAt  int    // LIMIT's or FETCH's count; -1 without one
+	offset        *int64
+	offsetAt      int // the OFFSET keyword; -1 without one
+	offsetCountAt int // OFFSET's count; -1 without one
 }
 
 // splitTail splits the query's tokens into the body and the row-count
@@ -50,7 +54,7 @@ func (p *parser) splitTail(toks []token) (body []token, tc *tailClauses, err err
 // tail reads row-count clauses filling toks; ok is false when toks are
 // not such clauses.
 func (p *parser) tail(toks []token) (tc *tailClauses, ok bool, err error) {
-	tc = &tailClauses{limitAt: -1, offsetAt: -1}
+	tc = &tailClauses{limitAt: -1, limitCountAt: -1, offsetAt: -1, offsetCountAt: -1}
 	at := func(i int) token {
 		if i < len(toks) {
 			return toks[i]
@@ -73,15 +77,8 @@ func (p *parser) tail(toks []token) (tc *tailClauses, ok bool, err error) {
 			if !ok {
 				return nil, false, nil
 			}
-			if n < 0 {
-				found := p.describe(toks[i+1]) // "found '-'", as for other malformed counts
-				if toks[i+1].isOp("(") {
-					found = p.describeSpan(toks[i+1 : k])
-				}
-				return nil, true, p.errAt(toks[i+1].start, CodeSyntax, "expected a non-negative integer after LIMIT, found %s", found)
-			}
 			if !null {
-				tc.limit = &n
+				tc.limit, tc.limitCountAt = &n, toks[i+1].start
 			}
 			i = k
 		case t.is("OFFSET"):
@@ -93,11 +90,8 @@ func (p *parser) tail(toks []token) (tc *tailClauses, ok bool, err error) {
 			if !ok {
 				return nil, false, nil
 			}
-			if n < 0 {
-				return nil, true, p.errAt(toks[i+1].start, CodeSyntax, "expected a non-negative integer after OFFSET, found %s", p.describeSpan(toks[i+1:k]))
-			}
 			if !null { // OFFSET NULL skips nothing, as in PostgreSQL
-				tc.offset = &n
+				tc.offset, tc.offsetCountAt = &n, toks[i+1].start
 			}
 			i = k
 			if at(i).is("ROW") || at(i).is("ROWS") {
@@ -114,15 +108,13 @@ func (p *parser) tail(toks []token) (tc *tailClauses, ok bool, err error) {
 			i++
 			n := int64(1)
 			null := false
+			countAt := t.start // FETCH FIRST ROW ONLY: 1, at FETCH
 			if !at(i).is("ROW") && !at(i).is("ROWS") {
 				c, isNull, k, ok := parseCount(toks, i)
 				if !ok {
 					return nil, false, nil
 				}
-				if c < 0 {
-					return nil, true, p.errAt(toks[i].start, CodeSyntax, "expected a non-negative integer after FETCH FIRST, found %s", p.describeSpan(toks[i:k]))
-				}
-				n, null, i = c, isNull, k
+				n, null, countAt, i = c, isNull, toks[i].start, k
 			}
 			if !at(i).is("ROW") && !at(i).is("ROWS") {
 				return nil, false, nil
@@ -136,7 +128,7 @@ func (p *parser) tail(toks []token) (tc *tailClauses, ok bool, err error) {
 			}
 			i++
 			if !null {
-				tc.limit = &n
+				tc.limit, tc.limitCountAt = &n, countAt
 			}
 		default:
 			return nil, false, nil
@@ -183,8 +175,14 @@ func (tc *tailClauses) apply(p *parser, q *Query) {
 	if tc.limitAt >= 0 {
 		q.Limit, q.LimitAt = tc.limit, p.lines.pos(tc.limitAt)
 	}
+	if tc.limitCountAt >= 0 {
+		q.LimitCountAt = p.lines.pos(tc.limitCountAt)
+	}
 	if tc.offsetAt >= 0 {
 		q.Offset, q.OffsetAt = tc.offset, p.lines.pos(tc.offsetAt)
+	}
+	if tc.offsetCountAt >= 0 {
+		q.OffsetCountAt = p.lines.pos(tc.offsetCountAt)
 	}
 }
 
