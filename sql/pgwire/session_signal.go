@@ -32,30 +32,45 @@ func (env *evalEnv) signalBackend(terminate bool, pid value) (value, error) {
 	if c.describing {
 		return value{t: tBool}, nil
 	}
-	target := c.srv.session(p.i)
-	if target == nil {
-		c.notice(codeWarning, fmt.Sprintf("PID %d is not a PostgreSQL backend process", p.i))
-		return value{t: tBool}, nil
+	found, err := c.srv.signal(c, p.i, terminate)
+	if err != nil {
+		return value{}, err
 	}
-	if target.sess.User() != c.sess.User() {
+	if !found {
+		c.notice(codeWarning, fmt.Sprintf("PID %d is not a PostgreSQL backend process", p.i))
+	}
+	return value{t: tBool, b: found}, nil
+}
+
+// signal cancels the running statement of the session with process id pid
+// (terminate false) or ends that session, for the session by. found is
+// false when no session has that pid. A session of another user is
+// refused (42501); a session signalling itself gets the error its own
+// statement then fails with.
+func (s *Server) signal(by *conn, pid int64, terminate bool) (found bool, err error) {
+	target := s.session(pid)
+	if target == nil {
+		return false, nil
+	}
+	if target.sess.User() != by.sess.User() {
 		what := "whose query is being canceled"
 		if terminate {
 			what = "whose process is being terminated"
 		}
-		return value{}, errorf(codeInsufficientPrivilege, "must be a member of the role %s or member of pg_signal_backend", what)
+		return true, errorf(codeInsufficientPrivilege, "must be a member of the role %s or member of pg_signal_backend", what)
 	}
 	if !terminate {
-		if target == c {
-			return value{}, errorf(codeQueryCanceled, "canceling statement due to user request")
+		if target == by {
+			return true, errorf(codeQueryCanceled, "canceling statement due to user request")
 		}
 		target.cancelStatement()
-		return value{t: tBool, b: true}, nil
+		return true, nil
 	}
 	target.kill()
-	if target == c {
-		return value{}, errorf(codeAdminShutdown, "terminating connection due to administrator command")
+	if target == by {
+		return true, errorf(codeAdminShutdown, "terminating connection due to administrator command")
 	}
-	return value{t: tBool, b: true}, nil
+	return true, nil
 }
 
 // session returns the connection of the session with process id pid, nil

@@ -1,6 +1,7 @@
 package pgwire
 
 import (
+	"bytes"
 	"context"
 	"strconv"
 	"strings"
@@ -39,14 +40,23 @@ func subscribe(t *testing.T, ts *testServer, c *rawClient) {
 	require.Contains(t, c.readUntil(t, "", 1), "DataRow")
 }
 
-// signal runs pg_cancel_backend (terminate false) or pg_terminate_backend
-// of pid in the session of process id by, as its SELECT would.
-func signal(t *testing.T, ts *testServer, by int64, terminate bool, pid value) (value, error) {
+// signal cancels (terminate false) or ends the session pid for the
+// session of process id by, as its pg_cancel_backend or
+// pg_terminate_backend does.
+func signal(t *testing.T, ts *testServer, by int64, terminate bool, pid int64) (bool, error) {
 	t.Helper()
 	c := ts.srv.session(by)
 	require.NotNil(t, c)
-	env := &evalEnv{c: c, ctx: context.Background()}
-	return env.signalBackend(terminate, pid)
+	return ts.srv.signal(c, pid, terminate)
+}
+
+// offlineConn is a session of user that no client serves: what its
+// evaluation sends is in the buffer.
+func offlineConn(ts *testServer, user string) (*conn, *bytes.Buffer) {
+	var out bytes.Buffer
+	c := &conn{srv: ts.srv, sess: &Session{user: user}}
+	c.be = pgproto3.NewBackend(strings.NewReader(""), &out)
+	return c, &out
 }
 
 // TestCancelBackend: pg_cancel_backend cancels the running statement of
@@ -54,35 +64,34 @@ func signal(t *testing.T, ts *testServer, by int64, terminate bool, pid value) (
 // and a WARNING, as in PostgreSQL; NULL is NULL.
 func TestCancelBackend(t *testing.T) {
 	ts := startServer(t, Config{})
-	caller, callerPid := startupAs(t, ts, "tester")
+	_, callerPid := startupAs(t, ts, "tester")
 	target, targetPid := startupAs(t, ts, "tester")
 	subscribe(t, ts, target)
 
-	v, err := signal(t, ts, callerPid, false, value{t: tInt4, i: targetPid})
+	found, err := signal(t, ts, callerPid, false, targetPid)
 	require.NoError(t, err)
-	require.Equal(t, value{t: tBool, b: true}, v)
+	require.True(t, found)
 	require.Equal(t, "ErrorResponse ERROR 57014 \"canceling statement due to user request\"\nReadyForQuery I\n",
 		target.readUntil(t, "ReadyForQuery", 0))
 	target.fe.Send(&pgproto3.Query{String: "SELECT 1"})
 	require.NoError(t, target.fe.Flush())
 	require.Contains(t, target.readUntil(t, "ReadyForQuery", 0), "CommandComplete SELECT 1")
 
-	// No session has pid 0 (process ids are positive): false, and the
-	// WARNING goes out with the caller's next answer.
-	v, err = signal(t, ts, callerPid, false, value{t: tInt4, i: 0})
+	// No session has pid 0 (process ids are positive): false, and a
+	// WARNING; NULL is NULL.
+	c, out := offlineConn(ts, "tester")
+	env := &evalEnv{c: c, ctx: context.Background()}
+	v, err := env.signalBackend(false, value{t: tInt4, i: 0})
 	require.NoError(t, err)
 	require.Equal(t, value{t: tBool}, v)
-	caller.fe.Send(&pgproto3.Query{String: "SELECT 1"})
-	require.NoError(t, caller.fe.Flush())
-	require.True(t, strings.HasPrefix(caller.readUntil(t, "ReadyForQuery", 0),
-		"NoticeResponse WARNING 01000 \"PID 0 is not a PostgreSQL backend process\"\n"))
-
-	v, err = signal(t, ts, callerPid, false, value{t: tInt4, null: true})
+	require.NoError(t, c.be.Flush())
+	require.Contains(t, out.String(), "PID 0 is not a PostgreSQL backend process")
+	v, err = env.signalBackend(true, value{t: tInt4, null: true})
 	require.NoError(t, err)
 	require.Equal(t, value{t: tBool, null: true}, v)
 
 	// A session cancelling itself cancels the statement that asks.
-	_, err = signal(t, ts, callerPid, false, value{t: tInt4, i: callerPid})
+	_, err = signal(t, ts, callerPid, false, callerPid)
 	require.EqualError(t, err, "canceling statement due to user request (SQLSTATE 57014)")
 }
 
@@ -97,16 +106,16 @@ func TestTerminateBackend(t *testing.T) {
 	other, otherPid := startupAs(t, ts, "someone_else")
 	subscribe(t, ts, streaming)
 
-	_, err := signal(t, ts, callerPid, true, value{t: tInt4, i: otherPid})
+	_, err := signal(t, ts, callerPid, true, otherPid)
 	require.EqualError(t, err, "must be a member of the role whose process is being terminated or member of pg_signal_backend (SQLSTATE 42501)")
-	_, err = signal(t, ts, callerPid, false, value{t: tInt4, i: otherPid})
+	_, err = signal(t, ts, callerPid, false, otherPid)
 	require.EqualError(t, err, "must be a member of the role whose query is being canceled or member of pg_signal_backend (SQLSTATE 42501)")
 
 	const bye = "ErrorResponse FATAL 57P01 \"terminating connection due to administrator command\"\n<closed>\n"
 	for _, pid := range []int64{idlePid, streamingPid} {
-		v, err := signal(t, ts, callerPid, true, value{t: tInt4, i: pid})
+		found, err := signal(t, ts, callerPid, true, pid)
 		require.NoError(t, err)
-		require.Equal(t, value{t: tBool, b: true}, v)
+		require.True(t, found)
 	}
 	require.Equal(t, bye, idle.readUntil(t, "", 0))
 	require.Equal(t, bye, streaming.readUntil(t, "", 0))
@@ -121,14 +130,13 @@ func TestTerminateBackend(t *testing.T) {
 // nothing.
 func TestSignalBackendDescribeOnly(t *testing.T) {
 	ts := startServer(t, Config{})
-	_, callerPid := startupAs(t, ts, "tester")
 	idle, idlePid := startupAs(t, ts, "tester")
-	c := ts.srv.session(callerPid)
+	c, out := offlineConn(ts, "tester")
 	c.describing = true
 	v, err := (&evalEnv{c: c, ctx: context.Background()}).signalBackend(true, value{t: tInt4, i: idlePid})
-	c.describing = false
 	require.NoError(t, err)
 	require.Equal(t, value{t: tBool}, v)
+	require.Zero(t, out.Len())
 	idle.fe.Send(&pgproto3.Query{String: "SELECT 1"})
 	require.NoError(t, idle.fe.Flush())
 	require.Contains(t, idle.readUntil(t, "ReadyForQuery", 0), "CommandComplete SELECT 1")
