@@ -20,9 +20,7 @@ import (
 //   - pg_catalog.now() and a wall-clock call written with space before or
 //     inside its parentheses (now ( )), which weir's parser does not read:
 //     rewritten to now() for the engine, error positions mapped back;
-//   - a negative row count: PostgreSQL's 2201W / 2201X (the engine's
-//     parser says 42601), and FETCH ... WITH TIES in the wire's words
-//     (wireErrors);
+//   - FETCH ... WITH TIES in the wire's words (wireErrors);
 //   - EXPLAIN of such a read: its plan, rendered here (view_read_run.go).
 
 // viewRead is a SELECT over a view as the engine gets it.
@@ -32,7 +30,7 @@ type viewRead struct {
 	distinct bool   // SELECT DISTINCT, for EXPLAIN
 	rel      *Relation
 	// The client's statement and its tokens (padded with EOF tokens after
-	// the first, toks[end]), for EXPLAIN and wireErrors: the select list
+	// the first, toks[end]), for EXPLAIN: the select list
 	// starts at toks[firstAt], FROM is toks[fromAt].
 	stmt                 string
 	toks                 []token

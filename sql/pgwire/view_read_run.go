@@ -3,7 +3,6 @@ package pgwire
 import (
 	"context"
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -14,21 +13,14 @@ import (
 // Running, describing and explaining a view read (view_read.go).
 
 // wireErrors are the engine's errors that a view read reports over the
-// wire as PostgreSQL does (docs/server.md, "Reading a view"): a negative
-// row count is 2201W / 2201X where weir run's parser says 42601
-// (sql/select_tail.go). Each is recognized by its SQLSTATE and the start
-// of its message; as the parser says the same of a count that is not an
-// integer (LIMIT x), the count itself must also be negative
-// (negativeCount). The position stays the engine's (the count, WITH).
+// wire in other words (docs/server.md, "Reading a view"), each recognized
+// by its SQLSTATE and the start of its message. (A negative row count is
+// the engine's own 2201W / 2201X, as in PostgreSQL.)
 var wireErrors = []struct {
 	code, prefix      string
-	negative          bool
 	wireCode, wireMsg string
 }{
-	{codeSyntaxError, "expected a non-negative integer after LIMIT,", true, "2201W", "LIMIT must not be negative"},
-	{codeSyntaxError, "expected a non-negative integer after OFFSET,", true, "2201X", "OFFSET must not be negative"},
-	{codeSyntaxError, "expected a non-negative integer after FETCH FIRST,", true, "2201W", "FETCH FIRST count must not be negative"},
-	{codeFeatureNotSupported, "FETCH ... WITH TIES is not supported;", false, codeFeatureNotSupported,
+	{codeFeatureNotSupported, "FETCH ... WITH TIES is not supported;", codeFeatureNotSupported,
 		"FETCH ... WITH TIES is not supported; a view read supports FETCH FIRST n ROWS ONLY"},
 }
 
@@ -44,7 +36,7 @@ func (vr *viewRead) mapError(err error, base int) error {
 		c := *se
 		c.At.Offset = base + origOffset(vr.edits, se.At.Offset)
 		for _, w := range wireErrors {
-			if c.Code == w.code && strings.HasPrefix(c.Msg, w.prefix) && (!w.negative || vr.negativeCount(c.At.Offset-base)) {
+			if c.Code == w.code && strings.HasPrefix(c.Msg, w.prefix) {
 				c.Code, c.Msg = w.wireCode, w.wireMsg
 				break
 			}
@@ -58,36 +50,6 @@ func (vr *viewRead) mapError(err error, base int) error {
 		return &c
 	}
 	return err
-}
-
-// negativeCount reports whether the client's text at byte offset off is
-// a negative row count as weir's parser reads one: -n or '-n', in any
-// number of parentheses.
-func (vr *viewRead) negativeCount(off int) bool {
-	k := slices.IndexFunc(vr.toks, func(t token) bool { return t.off == off })
-	if k < 0 {
-		return false
-	}
-	open := 0
-	for ; isOpTok(vr.toks[k], "("); k++ {
-		open++
-	}
-	var n int64
-	var err error
-	switch t := vr.toks[k]; {
-	case isOpTok(t, "-") && vr.toks[k+1].kind == tkNum:
-		n, err = strconv.ParseInt("-"+vr.toks[k+1].s, 10, 64)
-		k += 2
-	case t.kind == tkStr:
-		n, err = strconv.ParseInt(strings.TrimSpace(t.s), 10, 64)
-		k++
-	default:
-		return false
-	}
-	for ; open > 0 && isOpTok(vr.toks[k], ")"); k++ {
-		open--
-	}
-	return err == nil && n < 0 && open == 0
 }
 
 // viewReadOf is planViewRead with the engine's relations.
