@@ -140,7 +140,14 @@ func branchEmpty(toks []token) bool {
 			}
 			i++
 		}
-		if len(parts) == 0 || isOp(i, "(") {
+		if len(parts) == 0 {
+			return false, false
+		}
+		// A function in FROM (JDBC's generate_series(1, 32) pos(n)) is
+		// not known to be empty, but an inner join with an empty relation
+		// still is.
+		function := isOp(i, "(")
+		if function && !skipParensAt(toks, &i) {
 			return false, false
 		}
 		name := strings.Join(parts, ".")
@@ -150,8 +157,11 @@ func branchEmpty(toks []token) bool {
 		}
 		if i < len(toks) && (toks[i].kind == tkQIdent || toks[i].kind == tkIdent && !reservedAfterItem[toks[i].s] && !fromListEnds[toks[i].s]) {
 			i++
+			if isOp(i, "(") && !skipParensAt(toks, &i) { // its column aliases
+				return false, false
+			}
 		}
-		return emptyCatalogs[name], true
+		return !function && emptyCatalogs[name], true
 	}
 	empty, ok := relation()
 	if !ok {
@@ -229,4 +239,22 @@ func branchEmpty(toks []token) bool {
 		}
 	}
 	return true
+}
+
+// skipParensAt moves *i past the parenthesised tokens that start at *i;
+// false when they do not close.
+func skipParensAt(toks []token, i *int) bool {
+	depth := 0
+	for ; *i < len(toks); *i++ {
+		t := toks[*i]
+		if t.kind == tkOp && t.s == "(" {
+			depth++
+		} else if t.kind == tkOp && t.s == ")" {
+			if depth--; depth == 0 {
+				*i++
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -321,6 +321,9 @@ func fill(items []string, targets []target, rules []itemRule) *staticResult {
 	pick := make([]func(*Relation, int) *string, len(items))
 	for i, item := range items {
 		names[i] = itemName(item)
+		if strings.EqualFold(strings.TrimSpace(item), "null") {
+			names[i] = "?column?" // as PostgreSQL names SELECT NULL
+		}
 		pick[i] = ruleFor(item, rules)
 	}
 	rows := make([][]*string, len(targets))

@@ -48,6 +48,9 @@ func TestProvablyEmpty(t *testing.T) {
 		{`SELECT 1 FROM (SELECT 1 FROM pg_index UNION SELECT 1 FROM pg_class) r`, false},
 		{`SELECT 1 FROM pg_class c LEFT JOIN (SELECT 1 FROM pg_index) r ON true`, false},
 		{`SELECT 1 FROM (SELECT 1 FROM pg_description d) r`, true},
+		{`SELECT 1 FROM pg_constraint con, pg_catalog.generate_series(1, 32) pos(n) WHERE pos.n = 1`, true},
+		{`SELECT 1 FROM pg_catalog.generate_series(1, 32) pos(n)`, false},
+		{`SELECT 1 FROM pg_catalog.generate_series(1, 32) AS pos LEFT JOIN pg_index i ON true`, false},
 		{`SELECT 1 FROM pg_class`, false},
 		{`SELECT 1`, false},
 	} {

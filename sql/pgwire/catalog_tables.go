@@ -232,6 +232,13 @@ func (c *conn) catalogTable(ctx context.Context, name string) *catalogTable {
 			t.rows = append(t.rows, []value{txt(kv[0]), txt(kv[1]), nullText(), txt(""), txt(""), nullText(),
 				txt("user"), txt("string"), txt("session"), nullText(), nullText(), nullText(), boot, reset})
 		}
+		// PostgreSQL's compiled-in limit on index keys, which JDBC's
+		// getImportedKeys and getExportedKeys read; weir has no indexes.
+		if !slices.ContainsFunc(t.rows, func(r []value) bool { return r[0].s == "max_index_keys" }) {
+			t.rows = append(t.rows, []value{txt("max_index_keys"), txt("32"), nullText(), txt("Preset Options"),
+				txt("Shows the maximum number of index keys."), nullText(), txt("internal"), txt("integer"),
+				txt("default"), txt("32"), txt("32"), nullText(), txt("32"), txt("32")})
+		}
 		return t
 	}
 	if emptyCatalogs[name] {
