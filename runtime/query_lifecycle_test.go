@@ -67,16 +67,12 @@ func execErr(eng *runtime.Engine, text string) error {
 // waitState waits (10 s deadline) until SHOW QUERIES lists want.
 func waitListed(t *testing.T, eng *runtime.Engine, want []string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got := listedQueries(t, eng)
-		if strings.Join(got, "\n") == strings.Join(want, "\n") {
-			return
-		}
-		if time.Now().After(deadline) {
-			require.Equal(t, want, got)
-		}
-		runtimeGosched()
+	var got []string
+	if !pollUntil(10*time.Second, func() bool {
+		got = listedQueries(t, eng)
+		return strings.Join(got, "\n") == strings.Join(want, "\n")
+	}) {
+		require.Equal(t, want, got)
 	}
 }
 

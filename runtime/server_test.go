@@ -162,10 +162,22 @@ func waitRows(t *testing.T, eng *runtime.Engine, view, q string, want []string) 
 	}
 }
 
-// runtimeGosched is waitListed's pause between two polls of SHOW QUERIES
-// (query_lifecycle_test.go), which has no event to wait on; waitListed
-// bounds the polling with a deadline.
-func runtimeGosched() { <-time.After(5 * time.Millisecond) }
+// pollUntil polls cond, every millisecond, until it holds (true) or d has
+// passed (false). It is for conditions with no event to wait on, such as
+// SHOW QUERIES' listing (waitListed).
+func pollUntil(d time.Duration, cond func() bool) bool {
+	deadline := time.After(d)
+	poll := time.NewTicker(time.Millisecond)
+	defer poll.Stop()
+	for !cond() {
+		select {
+		case <-deadline:
+			return cond()
+		case <-poll.C:
+		}
+	}
+	return true
+}
 
 const followSource = `CREATE SOURCE m (ts TIMESTAMP, model VARCHAR,
   WATERMARK FOR ts AS ts - INTERVAL '0' SECOND)
