@@ -225,7 +225,7 @@ func (c *conn) refuseCatalogQuery(ctx context.Context, stmt string, s *selectStm
 	case len(other) > 0:
 		return refuse(env, -1, "%s is not emulated by weir's Postgres endpoint", other[0])
 	case parsed && len(s.from) > 1 && len(emulated) > 0:
-		return refuse(env, -1, "joins over the emulated catalog relation %s are not evaluated; query one relation at a time", emulated[0])
+		return refuse(env, -1, "a join of the emulated catalog relation %s with a relation that is not one is not evaluated", emulated[0])
 	}
 	return refuse(env, -1, "this query over %s is not evaluated by weir's catalog emulation (joins, UNION, window functions, subqueries in FROM and aggregates with DISTINCT or FILTER are not)", strings.Join(emulated, ", "))
 }

@@ -12,7 +12,7 @@ import (
 // This file evaluates a SELECT over one emulated catalog relation
 // (catalog_tables.go): WHERE, GROUP BY on plain columns, HAVING, the
 // aggregates count, min, max and sum, DISTINCT, ORDER BY, LIMIT and OFFSET,
-// and EXISTS, IN and scalar subqueries over one emulated relation. What it
+// and EXISTS, IN and scalar subqueries over emulated relations. What it
 // cannot evaluate exactly as PostgreSQL would is a 0A000 error that names
 // it, never a guessed row.
 
@@ -99,10 +99,10 @@ func (env *evalEnv) cannot(e expr, clause string) error {
 	case *funcExpr:
 		what = "function " + x.name + "()"
 	case *existsExpr, *subqueryExpr:
-		what = "this subquery (only subqueries over one emulated catalog relation are evaluated)"
+		what = "this subquery (only subqueries over the emulated catalogs that do not refer to the outer query are evaluated)"
 	case *inExpr:
 		if x.sub != "" {
-			what = "this IN subquery (only subqueries over one emulated catalog relation are evaluated)"
+			what = "this IN subquery (only subqueries over the emulated catalogs that do not refer to the outer query are evaluated)"
 		} else {
 			what = "this IN list"
 		}
