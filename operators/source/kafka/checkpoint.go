@@ -122,16 +122,25 @@ func (s *Source) applyRestoredLocked() {
 	}
 }
 
-// CommitSnapshot commits the offsets of the last Snapshot to the consumer
-// group named by group_id, for monitoring tools (lag dashboards). The
-// runtime calls it once the checkpoint that holds that snapshot is durable:
-// group commits follow checkpoints, never lead. Without group_id it does
-// nothing.
+// CommitSnapshot has the offsets of the last Snapshot committed to the
+// consumer group named by group_id, for monitoring tools (lag dashboards).
+// The runtime calls it once the checkpoint that holds that snapshot is
+// durable: group commits follow checkpoints, never lead. It does not wait
+// for the broker: a committer goroutine of the source sends the commit
+// (snapshotCommitter; offsets of a later call replace those not yet sent),
+// so a slow or unreachable broker never holds up the query; Close sends the
+// last offsets handed over. ctx is not used for the commit, which has its
+// own timeout. A failed commit is reported through PositionCommits.OnError,
+// or, without one, returned by the next CommitSnapshot; reports are
+// rate-limited (commitErrorEvery). Without group_id it does nothing.
 func (s *Source) CommitSnapshot(ctx context.Context) error {
 	s.mu.Lock()
 	offs := s.snapshot
 	s.mu.Unlock()
-	return s.commit(ctx, offs, nil)
+	if s.opts.GroupID != "" && len(offs) > 0 {
+		s.committer.submit(offs)
+	}
+	return s.takeCommitError()
 }
 
 // commit commits offs (partition → next offset) to the group_id group,

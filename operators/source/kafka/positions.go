@@ -28,7 +28,9 @@ type PositionCommits struct {
 	// AtClose commits them at Close whatever the reason (end of input,
 	// cancellation, an error).
 	AtClose bool
-	// OnError is told about failed commits; they never stop the source.
+	// OnError is told about failed commits, at most once per
+	// commitErrorEvery but for the commit at Close; they never stop the
+	// source. It may be called from the source's commit goroutines.
 	OnError func(error)
 }
 
@@ -86,8 +88,8 @@ func (s *Source) startPositionCommits(ctx context.Context) {
 			cctx, cancel := context.WithTimeout(ctx, commitTimeout)
 			err := s.commit(cctx, s.positions(), transport)
 			cancel()
-			if err != nil && ctx.Err() == nil && s.commits.OnError != nil {
-				s.commits.OnError(err)
+			if err != nil && ctx.Err() == nil {
+				s.reportCommitError(err)
 			}
 		}
 	}()
@@ -100,12 +102,17 @@ func (s *Source) reachedEOF() {
 	s.mu.Unlock()
 }
 
-// commitPositionsAtClose makes Close's commit, if one is configured.
+// commitPositionsAtClose makes Close's commit, if one is configured, after
+// stopping the committer of CommitSnapshot: a commit of read positions at
+// close supersedes checkpointed offsets not yet sent; without one, the
+// committer sends them before it stops.
 func (s *Source) commitPositionsAtClose() {
 	s.mu.Lock()
 	atEOF := s.atEOF
 	s.mu.Unlock()
-	if s.commits.AtClose || (s.commits.AtEnd && atEOF) {
+	atClose := s.commits.AtClose || (s.commits.AtEnd && atEOF)
+	s.committer.close(!atClose)
+	if atClose {
 		ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 		defer cancel()
 		if err := s.CommitPositions(ctx); err != nil && s.commits.OnError != nil && !errors.Is(err, context.Canceled) {

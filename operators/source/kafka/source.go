@@ -82,6 +82,10 @@ type Source struct {
 	isEnded []bool
 
 	commits PositionCommits // group commits of read positions (positions.go)
+	// committer sends CommitSnapshot's commits (committer.go); commitErrs
+	// rate-limits the reports of failed commits.
+	committer  snapshotCommitter
+	commitErrs commitErrors
 
 	// retries announces fetch retries (fetch_retry.go); retryFor is how long
 	// a failing partition is retried (fetchRetryFor; shorter in tests).
@@ -114,7 +118,7 @@ func NewSource(def *catalog.Source) (*Source, error) {
 			return nil, fmt.Errorf("source %s: watermark column %q is not one of its columns", def.Name, def.Watermark.Column)
 		}
 	}
-	return &Source{
+	s := &Source{
 		name:      def.Name,
 		schema:    def.Schema,
 		opts:      opts,
@@ -124,7 +128,9 @@ func NewSource(def *catalog.Source) (*Source, error) {
 		addr:      kafkago.TCP(opts.Brokers...),
 		retries:   retryLog{w: os.Stderr, source: def.Name, topic: opts.Topic},
 		retryFor:  fetchRetryFor,
-	}, nil
+	}
+	s.committer.s = s
+	return s, nil
 }
 
 // SetWarningLog sets where the source announces fetch retries and their

@@ -302,6 +302,8 @@ func TestCommitSnapshotToGroup(t *testing.T) {
 	var snap bytesBuffer
 	require.NoError(t, s.Snapshot(&snap))
 	require.NoError(t, s.CommitSnapshot(context.Background()))
+	// The commit is made in the background (committer.go).
+	kafkatest.WaitCommitted(t, addr, "weir-monitor", "llm-metrics", map[int32]int64{0: 10, 1: 10, 2: 10})
 
 	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
 	require.NoError(t, err)
