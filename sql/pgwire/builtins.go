@@ -247,6 +247,9 @@ func (c *conn) applySet(stmt string) error {
 		return errorf(codeSyntaxError, "syntax error in SET: expected a setting name")
 	}
 	value = strings.TrimSpace(value)
+	if err := checkWritable(name); err != nil {
+		return err
+	}
 	if strings.EqualFold(value, "default") {
 		c.sess.reset(name, c.defaults)
 		return nil

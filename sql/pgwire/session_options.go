@@ -17,8 +17,20 @@ const codeCantChangeRuntimeParam = "55P02"
 var readOnlySettings = map[string]bool{
 	"server_version": true, "server_version_num": true, "server_encoding": true,
 	"integer_datetimes": true, "lc_collate": true, "lc_ctype": true,
-	"max_identifier_length": true, "is_superuser": true, "ssl": true,
-	"in_hot_standby": true, "session_authorization": true,
+	"max_identifier_length": true, "is_superuser": true,
+	"in_hot_standby": true,
+}
+
+// checkWritable refuses, with PostgreSQL's error, to set a setting only
+// the server decides (ssl is the server's configuration).
+func checkWritable(name string) error {
+	switch {
+	case name == "ssl":
+		return errorf(codeCantChangeRuntimeParam, "parameter %q cannot be changed now", name)
+	case readOnlySettings[name]:
+		return errorf(codeCantChangeRuntimeParam, "parameter %q cannot be changed", name)
+	}
+	return nil
 }
 
 // sessionSettings are the PostgreSQL settings a client may set at startup
@@ -119,7 +131,10 @@ func parseOptions(s string) ([][2]string, error) {
 // startup parameter) and returns its value as SHOW gives it. Its errors
 // are those PostgreSQL ends the connection with.
 func (s *Server) startupSetting(name, value string) (string, error) {
-	if readOnlySettings[name] {
+	if err := checkWritable(name); err != nil {
+		return "", err
+	}
+	if name == "session_authorization" {
 		return "", errorf(codeCantChangeRuntimeParam, "parameter %q cannot be changed", name)
 	}
 	if !s.knownSetting(name) {
