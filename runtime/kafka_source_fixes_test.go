@@ -76,8 +76,8 @@ func TestKafkaEmptyPartitionsDoNotHoldTheWatermark(t *testing.T) {
 		{Partition: 0, Value: `{"ts":"2026-11-09T10:05:00.123Z","k":"a","v":6}`},
 	})
 	wantRows := "final | 10:00:00 | a | 2 | 3\nfinal | 10:05:00 | a | 2 | 9\n"
-	wantDead := "0 | 3 | too_late | event time 2026-11-09T09:00:00Z is too late for every window (watermark 2026-11-09T10:05:00Z)\n" +
-		"0 | 4 | too_late | event time 2026-11-09T10:00:00Z is too late for every window (watermark 2026-11-09T10:05:00Z)\n"
+	wantDead := "0 | 3 | too_late | event time 2026-11-09T09:00:00.000Z is too late for every window (watermark 2026-11-09T10:05:00.000Z)\n" +
+		"0 | 4 | too_late | event time 2026-11-09T10:00:00.000Z is too late for every window (watermark 2026-11-09T10:05:00.000Z)\n"
 	for run := range runsPerCase {
 		rows, dead := runBoundedOnce(t, addr, "bad")
 		require.Equal(t, wantRows, rows, "run %d", run)
@@ -111,7 +111,7 @@ func TestKafkaBoundedInterleavingIsFixed(t *testing.T) {
 		{Partition: 0, Value: `{"ts":"2026-11-09T10:00:00Z","k":"a","v":1}`},
 	})
 	wantRows := "final | 10:00:00 | a | 1 | 1\nfinal | 10:06:00 | b | 1 | 2\n"
-	wantDead := "1 | 1 | too_late | event time 2026-11-09T10:01:00Z is too late for every window (watermark 2026-11-09T10:06:00Z)\n"
+	wantDead := "1 | 1 | too_late | event time 2026-11-09T10:01:00.000Z is too late for every window (watermark 2026-11-09T10:06:00.000Z)\n"
 	for run := range runsPerCase {
 		rows, dead := runBoundedOnce(t, addr, "mix")
 		require.Equal(t, wantRows, rows, "run %d", run)
