@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chzyer/readline"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -386,14 +387,25 @@ COUNT SUM AVG MIN MAX STDDEV VARIANCE PERCENTILE_CONT APPROX_PERCENTILE
 APPROX_COUNT_DISTINCT FIRST_VALUE LAST_VALUE window_start window_end
 BIGINT DOUBLE VARCHAR BOOLEAN TIMESTAMP SECOND SECONDS MINUTE MINUTES HOUR HOURS DAY DAYS`)
 
-// completer completes the word before the cursor with keywords (in the
-// case the user started typing) and catalog names.
+// completer completes the word before the cursor with catalog names, in
+// their own case, and keywords, in the case the user started typing (upper
+// unless the word is all lower case), as psql does. A word that already is
+// a whole name or keyword is a candidate too (completed with a blank).
+//
+// readline only appends to the typed word, so a catalog name whose case
+// differs from the typed prefix is completed in two steps: Do offers the
+// rest of the name and records it; onChange, called after the Tab, gives
+// the typed prefix the name's case.
 type completer struct {
 	names func() []string
+	// recase maps the words Do offered, as readline writes them (typed
+	// prefix + rest), to the catalog names they stand for.
+	recase map[string]string
 }
 
 // Do implements readline.AutoCompleter.
 func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
+	c.recase = nil
 	start := pos
 	for start > 0 && isWordRune(line[start-1]) {
 		start--
@@ -405,25 +417,54 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 	lower := strings.ToLower(prefix) == prefix
 	var out [][]rune
 	seen := map[string]bool{}
-	add := func(word string) {
-		if len(word) <= len(prefix) || !strings.EqualFold(word[:len(prefix)], prefix) || seen[word] {
-			return
+	add := func(word string) bool {
+		if len(word) < len(prefix) || !strings.EqualFold(word[:len(prefix)], prefix) || seen[strings.ToLower(word)] {
+			return false
 		}
-		seen[word] = true
+		seen[strings.ToLower(word)] = true
 		out = append(out, []rune(word[len(prefix):]+" "))
+		return true
 	}
 	for _, n := range c.names() {
-		add(n)
+		if add(n) && n[:len(prefix)] != prefix {
+			if c.recase == nil {
+				c.recase = map[string]string{}
+			}
+			c.recase[prefix+n[len(prefix):]] = n
+		}
 	}
 	for _, k := range sqlKeywords {
 		if lower {
 			k = strings.ToLower(k)
+		} else {
+			k = strings.ToUpper(k)
 		}
 		add(k)
 	}
 	return out, len([]rune(prefix))
 }
 
+// onChange is the readline listener: after a Tab that completed a catalog
+// name typed in another case, it rewrites the word to the name's case.
+func (c *completer) onChange(line []rune, pos int, key rune) ([]rune, int, bool) {
+	if key != readline.CharTab || len(c.recase) == 0 {
+		return nil, 0, false
+	}
+	end := pos
+	for end > 0 && line[end-1] == ' ' {
+		end--
+	}
+	start := end
+	for start > 0 && isWordRune(line[start-1]) {
+		start--
+	}
+	name, ok := c.recase[string(line[start:end])]
+	if !ok || len([]rune(name)) != end-start {
+		return nil, 0, false
+	}
+	out := append(append(append([]rune{}, line[:start]...), []rune(name)...), line[end:]...)
+	return out, pos, true
+}
 func isWordRune(r rune) bool {
 	return r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
 }

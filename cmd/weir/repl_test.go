@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chzyer/readline"
 	"github.com/stretchr/testify/require"
 )
 
@@ -121,7 +122,7 @@ func TestPrintTable(t *testing.T) {
 }
 
 func TestCompleter(t *testing.T) {
-	c := &completer{names: func() []string { return []string{"metrics", "by_model"} }}
+	c := &completer{names: func() []string { return []string{"metrics", "by_model", "g", "weir_dead_letters", "ZedCase"} }}
 	got := func(line string) []string {
 		cands, n := c.Do([]rune(line), len([]rune(line)))
 		var out []string
@@ -133,9 +134,38 @@ func TestCompleter(t *testing.T) {
 	require.Equal(t, []string{"SELECT ", "SESSION ", "SECOND ", "SECONDS "}, got("SE"))
 	require.Equal(t, []string{"select ", "session ", "second ", "seconds "}, got("se"))
 	require.Equal(t, []string{"metrics ", "materialized ", "min ", "max ", "minute ", "minutes "}, got("SELECT * FROM m"))
-	require.Equal(t, []string{"by_model "}, got("select * from by"))
+	require.Equal(t, []string{"by_model ", "by "}, got("select * from by"))
 	require.Equal(t, []string{"by_model ", "by ", "between ", "bigint ", "boolean "}, got("select * from b"))
 	require.Empty(t, got("SELECT "))
+	require.Empty(t, c.recase)
+
+	// A whole name is a candidate: g Tab must not become group.
+	require.Equal(t, []string{"g ", "group "}, got("select * from g"))
+	require.Equal(t, []string{"G ", "GROUP "}, got("SELECT * FROM G"))
+	require.Equal(t, map[string]string{"G": "g"}, c.recase)
+	require.Equal(t, []string{"select "}, got("select"))
+
+	// Keywords take the typed case (upper unless all lower, window_start
+	// included); a catalog name keeps its own, which onChange restores
+	// after readline appended the rest to the typed prefix.
+	require.Equal(t, []string{"Weir_dead_letters ", "WHERE ", "WHEN ", "WITH ", "WATERMARK ", "WATERMARKS ", "WINDOW ", "WITHIN ", "WINDOW_START ", "WINDOW_END "}, got("SELECT * FROM W"))
+	line := "SELECT * FROM Weir_dead_letters "
+	fixed, pos, ok := c.onChange([]rune(line), len(line), readline.CharTab)
+	require.True(t, ok)
+	require.Equal(t, "SELECT * FROM weir_dead_letters ", string(fixed))
+	require.Equal(t, len(line), pos)
+	_, _, ok = c.onChange([]rune(line), len(line), 'x')
+	require.False(t, ok, "only a Tab recases")
+
+	require.Equal(t, []string{"zedCase "}, got("select * from zed"))
+	fixed, _, ok = c.onChange([]rune("select * from zedCase "), 22, readline.CharTab)
+	require.True(t, ok)
+	require.Equal(t, "select * from ZedCase ", string(fixed))
+
+	// A name typed in its own case needs no rewrite.
+	require.Equal(t, []string{"metrics ", "materialized ", "min ", "max ", "minute ", "minutes "}, got("from m"))
+	_, _, ok = c.onChange([]rune("from metrics "), 13, readline.CharTab)
+	require.False(t, ok)
 }
 
 func TestSubmit(t *testing.T) {
