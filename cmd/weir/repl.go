@@ -62,6 +62,10 @@ func runRepl(args []string, in io.Reader, out, errw io.Writer) int {
 		}
 		return exitUsage
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(errw, "weir repl: unexpected argument %q (the REPL reads statements from standard input: weir repl < FILE, or weir run FILE)\n", fs.Arg(0))
+		return exitUsage
+	}
 	var be replBackend
 	if *server != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -108,6 +112,10 @@ type repl struct {
 	// interactive. bufLine is the number of buf's first line. Errors are
 	// positioned in these lines.
 	lineNo, bufLine int
+	// saveHistory, when set (interactive), records an entry: the lines
+	// of a statement (histLines) once it is complete, or a command line.
+	saveHistory func(entry string)
+	histLines   []string
 }
 
 // piped reads statements from a non-terminal input without prompts.
@@ -134,19 +142,40 @@ func (r *repl) exitCode() int {
 
 // interactive runs the readline loop.
 func (r *repl) interactive(history string) int {
+	var hf *historyFile
+	var entries []string
+	if history != "" {
+		var err error
+		if hf, entries, err = openHistory(history); err != nil {
+			fmt.Fprintf(r.errw, "weir repl: history file: %v (going on without history)\n", err)
+		}
+		defer hf.close()
+	}
+	comp := &completer{names: func() []string { return r.be.names(context.Background()) }}
 	rl, err := readline.NewEx(&readline.Config{
-		Prompt:            "weir> ",
-		HistoryFile:       history,
-		AutoComplete:      &completer{names: func() []string { return r.be.names(context.Background()) }},
-		InterruptPrompt:   "^C",
-		EOFPrompt:         "\\q",
-		HistorySearchFold: true,
+		Prompt: "weir> ",
+		// The REPL keeps the history file itself (historyFile): readline
+		// would create it 0644 and store a statement's lines separately.
+		DisableAutoSaveHistory: true,
+		HistoryLimit:           historyLimit,
+		AutoComplete:           comp,
+		Listener:               readline.FuncListener(comp.onChange),
+		InterruptPrompt:        "^C",
+		EOFPrompt:              "\\q",
+		HistorySearchFold:      true,
 	})
 	if err != nil {
 		fmt.Fprintf(r.errw, "weir repl: %v\n", err)
 		return exitFailed
 	}
 	defer rl.Close()
+	for _, e := range entries {
+		_ = rl.SaveHistory(e)
+	}
+	r.saveHistory = func(entry string) {
+		_ = rl.SaveHistory(entry)
+		hf.add(entry)
+	}
 	r.out, r.errw = rl.Stdout(), rl.Stderr()
 	fmt.Fprintln(r.out, "weir — type \\help for help, \\q to quit")
 	for {
@@ -160,6 +189,7 @@ func (r *repl) interactive(history string) int {
 		switch {
 		case errors.Is(err, readline.ErrInterrupt):
 			r.buf.Reset() // Ctrl-C at the prompt drops the statement being typed
+			r.histLines = r.histLines[:0]
 			continue
 		case err != nil: // io.EOF (Ctrl-D)
 			return exitOK
@@ -170,15 +200,32 @@ func (r *repl) interactive(history string) int {
 	}
 }
 
-// line handles one input line; it reports whether to quit.
+// line handles one input line; it reports whether to quit. A backslash
+// outside literals and comments starts a command, even after SQL on the
+// same line: that SQL is handled first (run if it completes a statement,
+// kept in the buffer if not), as psql does.
 func (r *repl) line(line string) bool {
 	r.lineNo++
-	trimmed := strings.TrimSpace(line)
-	if r.buf.Len() == 0 && strings.HasPrefix(trimmed, `\`) {
-		return r.command(trimmed)
+	if r.saveHistory != nil && (r.buf.Len() > 0 || strings.TrimSpace(line) != "") {
+		r.histLines = append(r.histLines, line)
 	}
-	if r.buf.Len() == 0 && trimmed == "" {
-		return false
+	sqlPart, cmd := splitCommand(r.buf.String(), line)
+	r.sqlLine(sqlPart)
+	if r.saveHistory != nil && r.buf.Len() == 0 && len(r.histLines) > 0 {
+		r.saveHistory(historyEntry(r.histLines))
+		r.histLines = r.histLines[:0]
+	}
+	if cmd != "" {
+		return r.command(strings.TrimSpace(cmd))
+	}
+	return false
+}
+
+// sqlLine adds a line of SQL to the buffer and runs the statements it
+// completes.
+func (r *repl) sqlLine(line string) {
+	if r.buf.Len() == 0 && strings.TrimSpace(line) == "" {
+		return
 	}
 	if r.buf.Len() == 0 {
 		r.bufLine = r.lineNo
@@ -186,12 +233,11 @@ func (r *repl) line(line string) bool {
 	r.buf.WriteString(line)
 	r.buf.WriteByte('\n')
 	if !sql.Complete(r.buf.String()) {
-		return false
+		return
 	}
 	text := r.buf.String()
 	r.buf.Reset()
 	r.run(text)
-	return false
 }
 
 // run executes the statements of text, buf's lines, one at a time.
