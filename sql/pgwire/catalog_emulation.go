@@ -227,7 +227,7 @@ func (c *conn) refuseCatalogQuery(ctx context.Context, stmt string, s *selectStm
 	case parsed && len(s.from) > 1 && len(emulated) > 0:
 		return refuse(env, -1, "a join of the emulated catalog relation %s with a relation that is not one is not evaluated", emulated[0])
 	}
-	return refuse(env, -1, "this query over %s is not evaluated by weir's catalog emulation (joins, UNION, window functions, subqueries in FROM and aggregates with DISTINCT or FILTER are not)", strings.Join(emulated, ", "))
+	return refuse(env, -1, "this query over %s is not evaluated by weir's catalog emulation (UNION, window functions, RIGHT and FULL joins, DISTINCT ON and aggregates with DISTINCT or FILTER are not)", strings.Join(emulated, ", "))
 }
 
 // fillShape fills a psql shape's rows, filtered and ordered by the
