@@ -49,10 +49,27 @@ func (a *sketchAcc) sketch(g uint32) *ddsketch.DDSketch {
 	return s
 }
 
+// sketchMax is the largest magnitude the sketch's mapping can index
+// (about 1.26e308): Add refuses larger values, so they are clamped to it.
+var sketchMax = func() float64 {
+	s, _ := ddsketch.NewDefaultDDSketch(sketchRelativeAccuracy)
+	return s.IndexMapping.MaxIndexableValue()
+}()
+
+// addToSketch adds x to s, clamping a magnitude beyond sketchMax to it
+// (docs/windows.md); values below the smallest indexable magnitude count
+// as zeros, which Add does itself.
+func addToSketch(s *ddsketch.DDSketch, x float64) {
+	x = max(-sketchMax, min(sketchMax, x))
+	if err := s.Add(x); err != nil {
+		panic("agg: APPROX_PERCENTILE sketch refused a clamped finite value: " + err.Error())
+	}
+}
+
 // add adds one finite value to group g.
 func (a *sketchAcc) add(g uint32, x float64) {
 	if s := a.sk[g]; s != nil {
-		_ = s.Add(x) // finite values are always accepted
+		addToSketch(s, x)
 		return
 	}
 	a.raw[g] = append(a.raw[g], x)
@@ -65,7 +82,7 @@ func (a *sketchAcc) add(g uint32, x float64) {
 func (a *sketchAcc) toSketch(g uint32) {
 	s := a.sketch(g)
 	for _, x := range a.raw[g] {
-		_ = s.Add(x)
+		addToSketch(s, x)
 	}
 	a.raw[g] = nil
 }
