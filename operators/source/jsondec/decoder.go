@@ -137,7 +137,7 @@ func (d *Decoder) Append(b *coldata.Batch, payload []byte, offset int64) error {
 	// part of the JSON text.
 	v, err := d.parser.ParseBytes(bytes.TrimPrefix(payload, utf8BOM))
 	if err != nil {
-		return fmt.Errorf("invalid JSON: %v", err)
+		return fmt.Errorf("invalid JSON: %s", shortParseError(err.Error()))
 	}
 	obj, err := v.Object()
 	if err != nil {
@@ -324,4 +324,21 @@ func appendRaw(b *coldata.Batch, payload []byte) {
 	b.RawBuf = append(b.RawBuf, payload...)
 	end := len(b.RawBuf)
 	b.Raw = append(b.Raw, b.RawBuf[start:end:end])
+}
+
+// maxParseContext is how many of fastjson's "cannot parse ...: " context
+// segments a parse error keeps at each end.
+const maxParseContext = 3
+
+// shortParseError shortens fastjson's error text, which nests one
+// "cannot parse array: cannot parse array value: " per level (14 KB for a
+// 2000-deep array): past 2·maxParseContext segments the middle ones become
+// "...", keeping the outer context and the cause.
+func shortParseError(msg string) string {
+	segs := strings.Split(msg, ": ")
+	if len(segs) <= 2*maxParseContext {
+		return msg
+	}
+	kept := append(segs[:maxParseContext:maxParseContext], "...")
+	return strings.Join(append(kept, segs[len(segs)-maxParseContext:]...), ": ")
 }

@@ -210,3 +210,20 @@ func countFold(m map[string]any, key string) int {
 	}
 	return n
 }
+
+// A 2000-deep array makes fastjson nest one "cannot parse array: cannot
+// parse array value: " per level (14 KB); the dead letter's detail keeps
+// the three outer segments, "...", and the three inner ones.
+func TestDeepNestingErrorIsShort(t *testing.T) {
+	schema := catalog.Schema{{Name: "ts", Type: catalog.Timestamp}, {Name: "k", Type: catalog.Varchar}}
+	d := New(schema, 0)
+	line := `{"ts":0,"k":` + strings.Repeat("[", 2000) + "1" + strings.Repeat("]", 2000) + "}"
+	b := coldata.NewBatch(schema, 0)
+	err := d.Append(b, []byte(line), 0)
+	require.Error(t, err)
+	msg := err.Error()
+	require.True(t, strings.HasPrefix(msg, "invalid JSON: cannot parse JSON: cannot parse object: cannot parse object value: ...: "), msg)
+	require.Contains(t, msg, "too big depth for the nested JSON")
+	require.Less(t, len(msg), 400, msg)
+	require.Equal(t, 0, b.Len)
+}
