@@ -68,7 +68,7 @@ func runRepl(args []string, in io.Reader, out, errw io.Writer) int {
 	}
 	var be replBackend
 	if *server != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
 		conn, err := connectServer(ctx, *server, *user)
 		cancel()
 		if err != nil {

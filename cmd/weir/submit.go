@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -65,7 +63,7 @@ func runSubmit(args []string, out, errw io.Writer) int {
 			}
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
 	defer cancel()
 	conn, err := connectServer(ctx, *server, *user)
 	if err != nil {
@@ -143,17 +141,4 @@ func createdWhat(s sql.Statement) string {
 		return "sink " + x.Name
 	}
 	return ""
-}
-
-// connectServer connects to a weir server given as HOST:PORT or a URL.
-func connectServer(ctx context.Context, server, user string) (*pgx.Conn, error) {
-	url := server
-	if !strings.HasPrefix(server, "postgres://") && !strings.HasPrefix(server, "postgresql://") {
-		url = fmt.Sprintf("postgres://%s@%s/weir?sslmode=prefer", user, server)
-	}
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.ConnectConfig(ctx, cfg)
 }
