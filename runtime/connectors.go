@@ -35,7 +35,12 @@ func (e *Engine) newSource(def *catalog.Source) (operators.Source, error) {
 	case "datagen":
 		return datagen.New(def)
 	case "kafka":
-		return kafka.New(def)
+		src, err := kafka.NewSource(def)
+		if err != nil {
+			return nil, err
+		}
+		src.SetWarningLog(e.stderr) // fetch retries, recoveries and give-ups
+		return src, nil
 	}
 	return nil, fmt.Errorf("runtime: connector %q is not available for sources", def.Connector)
 }

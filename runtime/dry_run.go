@@ -87,6 +87,9 @@ func (c *Checker) Check(stmt sql.Statement) error {
 		if err != nil {
 			return err
 		}
+		if err := planner.CheckSinkKeyColumns(s, plan.Output); err != nil {
+			return err
+		}
 		if _, err := e.newSink(def, plan); err != nil {
 			return &sql.Error{At: s.At, Code: "22023", Msg: err.Error()}
 		}

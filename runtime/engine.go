@@ -279,6 +279,9 @@ func (e *Engine) createSink(ctx context.Context, s *sql.CreateSink) (*Result, er
 	if err != nil {
 		return nil, err
 	}
+	if err := planner.CheckSinkKeyColumns(s, plan.Output); err != nil {
+		return nil, err
+	}
 	sink, run, err := e.newSinkRun(def, plan)
 	if err != nil {
 		return nil, &sql.Error{At: s.At, Code: "22023", Msg: err.Error()}
