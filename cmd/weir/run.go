@@ -30,7 +30,7 @@ func runMain(args []string, out, errw io.Writer) int {
 	format := fs.String("format", "", "`table|jsonl|csv`: the format of result rows on stdout (default: table on a terminal, jsonl otherwise)")
 	configPath := fs.String("config", "", "YAML configuration `FILE`")
 	stateDir := fs.String("state-dir", "", "keep state and checkpoints in `DIR`; a later run of the same files resumes from them (overrides state.dir of --config; default: a fresh temporary directory, no checkpoints)")
-	ckptInterval := fs.Duration("checkpoint-interval", 0, "checkpoint every `DURATION`, such as 30s (overrides checkpointing.interval; default 60s)")
+	ckptInterval := durationVar(fs, "checkpoint-interval", 0, "checkpoint every `DURATION`, such as 30s (overrides checkpointing.interval; default 60s)")
 	reset := fs.Bool("reset", false, "discard the state directory's checkpoints (of every query, sink and view) and start over")
 	fs.Usage = func() {
 		fmt.Fprintf(errw, "Usage: weir run [flags] FILE.sql...\n\nRuns the statements of the files in order. Each bare SELECT is a continuous\nquery whose rows go to stdout; the run ends when every query's sources are\nbounded and have been read to the end.\n\nFlags:\n")
