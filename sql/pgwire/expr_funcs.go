@@ -49,6 +49,10 @@ func (env *evalEnv) call(f *funcExpr) (value, error) {
 		if nargs(0) {
 			return value{t: tInt4, i: int64(c.sess.ID())}, nil
 		}
+	case "pg_cancel_backend", "pg_terminate_backend":
+		if nargs(1) {
+			return env.signalBackend(f.name == "pg_terminate_backend", args[0])
+		}
 	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp", "current_timestamp":
 		if nargs(0) {
 			return value{t: tTimestamptz, i: time.Now().UnixMilli()}, nil
