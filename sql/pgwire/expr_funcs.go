@@ -314,16 +314,10 @@ func stringFunc(name, s string) string {
 	switch name {
 	case "quote_ident":
 		return quoteIdent(s)
-	case "lower", "upper":
-		b := []byte(s)
-		for i, c := range b {
-			if name == "lower" && c >= 'A' && c <= 'Z' {
-				b[i] = c + 'a' - 'A'
-			} else if name == "upper" && c >= 'a' && c <= 'z' {
-				b[i] = c - ('a' - 'A')
-			}
-		}
-		return string(b)
+	case "lower":
+		return strings.ToLower(s) // Unicode, as the engine's lower and PostgreSQL's in a UTF-8 database
+	case "upper":
+		return strings.ToUpper(s)
 	}
 	return strings.Trim(s, " ")
 }
