@@ -2,7 +2,9 @@ package runtime
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"strconv"
@@ -137,28 +139,51 @@ func (c Config) WireConfig() pgwire.Config {
 }
 
 // validate checks the values a YAML type cannot: ranges and enumerations.
-// Errors name the key.
-func (c Config) validate() error {
+// Errors name the key and, for a value set in the file, echo it as
+// written with its line (src).
+func (c Config) validate(src configSource) error {
 	s := c.Server
 	switch {
 	case s.Auth != "trust" && s.Auth != "scram":
-		return fmt.Errorf("server.auth must be trust or scram, got %q", s.Auth)
+		return src.errorf("server.auth", strconv.Quote(s.Auth), "must be trust or scram")
 	case s.MaxMessageSize < MinMaxMessageSize || s.MaxMessageSize > MaxMaxMessageSize:
-		return fmt.Errorf("server.max_message_size must be a number of bytes from %d to %d, got %d", MinMaxMessageSize, MaxMaxMessageSize, s.MaxMessageSize)
+		return src.errorf("server.max_message_size", strconv.Itoa(s.MaxMessageSize), "must be a number of bytes from %d to %d", MinMaxMessageSize, MaxMaxMessageSize)
 	case s.IdleTimeout < 0:
-		return fmt.Errorf("server.idle_timeout must not be negative (0 disables it), got %s", s.IdleTimeout)
+		return src.errorf("server.idle_timeout", s.IdleTimeout.String(), "must not be negative (0 disables it)")
 	case s.MaxConnections < 1:
-		return fmt.Errorf("server.max_connections must be at least 1, got %d", s.MaxConnections)
+		return src.errorf("server.max_connections", strconv.Itoa(s.MaxConnections), "must be at least 1")
 	case c.State.Hot.MaxSizeMB < 0:
-		return fmt.Errorf("state.hot.max_size_mb must not be negative (0: no budget, all window state in memory), got %d", c.State.Hot.MaxSizeMB)
+		return src.errorf("state.hot.max_size_mb", strconv.Itoa(c.State.Hot.MaxSizeMB), "must not be negative (0: no budget, all window state in memory)")
 	case c.State.Warm.CacheSizeMB < 0:
-		return fmt.Errorf("state.warm.cache_size_mb must not be negative (0 or unset: automatic), got %d", c.State.Warm.CacheSizeMB)
+		return src.errorf("state.warm.cache_size_mb", strconv.Itoa(c.State.Warm.CacheSizeMB), "must not be negative (0 or unset: automatic)")
 	case c.State.Warm.TTL < 0:
-		return fmt.Errorf("state.warm.ttl must not be negative (0: spilled state never expires), got %s", c.State.Warm.TTL)
+		return src.errorf("state.warm.ttl", c.State.Warm.TTL.String(), "must not be negative (0: spilled state never expires)")
 	case c.State.Cold.Retention <= 0:
-		return fmt.Errorf("state.cold.retention must be positive, such as 2160h, got %s", c.State.Cold.Retention)
+		return src.errorf("state.cold.retention", c.State.Cold.Retention.String(), "must be positive, such as 2160h")
+	case c.Checkpointing.Interval <= 0:
+		return src.errorf("checkpointing.interval", c.Checkpointing.Interval.String(), "must be positive, such as 60s")
 	}
-	return CheckCheckpointInterval("checkpointing.interval", c.Checkpointing.Interval)
+	return nil
+}
+
+// configSource is where a configuration file set its values: the scalar
+// node of each dotted key (server.max_connections), as badValue found them.
+type configSource map[string]*yaml.Node
+
+// errorf is the error for key's value: "KEY MSG, got VALUE (line N)", the
+// value as the file wrote it (strings quoted) and its line, or value and
+// no line when the file did not set the key.
+func (src configSource) errorf(key, value, format string, args ...any) error {
+	msg := key + " " + fmt.Sprintf(format, args...)
+	n, ok := src[key]
+	if !ok {
+		return fmt.Errorf("%s, got %s", msg, value)
+	}
+	got := n.Value
+	if n.ShortTag() == "!!str" && strings.HasPrefix(value, `"`) {
+		got = strconv.Quote(n.Value)
+	}
+	return fmt.Errorf("%s, got %s (line %d)", msg, got, n.Line)
 }
 
 // CheckCheckpointInterval refuses a checkpoint interval that is zero or
@@ -172,7 +197,8 @@ func CheckCheckpointInterval(name string, d time.Duration) error {
 }
 
 // LoadConfig reads a YAML file over the defaults. Unknown keys are errors
-// that name the key.
+// that name the key; every error names the file and, where it can, the
+// line, in weir's words rather than the YAML library's.
 func LoadConfig(path string) (Config, error) {
 	c := Defaults()
 	data, err := os.ReadFile(path)
@@ -181,23 +207,36 @@ func LoadConfig(path string) (Config, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return c, fmt.Errorf("config %s: %w", path, err)
+		return c, yamlError(path, err)
 	}
 	if key, line, ok := unknownKey(&doc, reflect.TypeOf(c), ""); ok {
 		return c, fmt.Errorf("config %s: unknown key %q (line %d)", path, key, line)
 	}
-	if err := badValue(&doc, reflect.TypeOf(c), "", ""); err != nil {
+	src := configSource{}
+	if err := badValue(&doc, reflect.TypeOf(c), "", "", src); err != nil {
 		return c, fmt.Errorf("config %s: %w", path, err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil && err.Error() != "EOF" {
-		return c, fmt.Errorf("config %s: %w", path, err)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return c, yamlError(path, err)
 	}
-	if err := c.validate(); err != nil {
+	if err := c.validate(src); err != nil {
 		return c, fmt.Errorf("config %s: %w", path, err)
 	}
 	return c, nil
+}
+
+// yamlError rewords an error of the YAML library: "yaml: line 3: found
+// character that cannot start any token" becomes "config FILE: line 3:
+// found character that cannot start any token", and its "unmarshal
+// errors:" list (a duplicated key) the first of them.
+func yamlError(path string, err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		return fmt.Errorf("config %s: %s", path, strings.TrimSpace(te.Errors[0]))
+	}
+	return fmt.Errorf("config %s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
 }
 
 // badValue finds the first value of n that does not decode into its
@@ -205,7 +244,9 @@ func LoadConfig(path string) (Config, error) {
 // by its dotted key, which yaml.v3's own errors do not. n has no unknown
 // keys (unknownKey ran first). A field's `expect` tag, when set, describes
 // its values in the error instead of its type.
-func badValue(n *yaml.Node, t reflect.Type, path, expect string) error {
+//
+// It records in src the scalar node of every key it checked.
+func badValue(n *yaml.Node, t reflect.Type, path, expect string, src configSource) error {
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
@@ -215,7 +256,7 @@ func badValue(n *yaml.Node, t reflect.Type, path, expect string) error {
 	switch {
 	case n.Kind == yaml.DocumentNode:
 		for _, c := range n.Content {
-			if err := badValue(c, t, path, expect); err != nil {
+			if err := badValue(c, t, path, expect, src); err != nil {
 				return err
 			}
 		}
@@ -224,7 +265,7 @@ func badValue(n *yaml.Node, t reflect.Type, path, expect string) error {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Value == "<<" && k.Tag == "!!merge" {
-				if err := badValue(v, t, path, ""); err != nil {
+				if err := badValue(v, t, path, "", src); err != nil {
 					return err
 				}
 				continue
@@ -237,20 +278,25 @@ func badValue(n *yaml.Node, t reflect.Type, path, expect string) error {
 			if path != "" {
 				full = path + "." + k.Value
 			}
-			if err := badValue(v, f.Type, full, f.Tag.Get("expect")); err != nil {
+			if err := badValue(v, f.Type, full, f.Tag.Get("expect"), src); err != nil {
 				return err
 			}
 		}
 		return nil
 	case (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && n.Kind == yaml.SequenceNode:
 		for i, c := range n.Content {
-			if err := badValue(c, t.Elem(), path+"["+strconv.Itoa(i)+"]", ""); err != nil {
+			if err := badValue(c, t.Elem(), path+"["+strconv.Itoa(i)+"]", "", src); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	if err := n.Decode(reflect.New(t).Interface()); err != nil {
+	err := n.Decode(reflect.New(t).Interface())
+	if err == nil && isInteger(t) && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!float" {
+		// yaml.v3 truncates 1.5 into an int field; refuse it instead.
+		err = errors.New("not an integer")
+	}
+	if err != nil {
 		got := strconv.Quote(n.Value)
 		if n.Kind != yaml.ScalarNode {
 			got = "a " + map[yaml.Kind]string{yaml.MappingNode: "mapping", yaml.SequenceNode: "list"}[n.Kind]
@@ -260,7 +306,15 @@ func badValue(n *yaml.Node, t reflect.Type, path, expect string) error {
 		}
 		return fmt.Errorf("%s must be %s, got %s (line %d)", path, expect, got, n.Line)
 	}
+	if n.Kind == yaml.ScalarNode {
+		src[path] = n
+	}
 	return nil
+}
+
+// isInteger reports whether t is an integer kind.
+func isInteger(t reflect.Type) bool {
+	return t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64
 }
 
 // expectedValue describes the YAML values of type t.
@@ -268,7 +322,7 @@ func expectedValue(t reflect.Type) string {
 	switch {
 	case t == reflect.TypeOf(time.Duration(0)):
 		return "a duration such as 30s, 5m or 1h"
-	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+	case isInteger(t):
 		return "an integer"
 	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
 		return "a number"

@@ -123,19 +123,19 @@ func TestLoadConfigServerDefaults(t *testing.T) {
 }
 
 // TestLoadConfigBadValues: a value of the wrong type or out of range is
-// an error naming the key (and, for a wrong type, its line).
+// an error naming the key and its line, echoing the value as written.
 func TestLoadConfigBadValues(t *testing.T) {
 	for _, tc := range []struct {
 		name, yaml, want string
 	}{
-		{"connections zero", "server:\n  max_connections: 0\n", "server.max_connections must be at least 1, got 0"},
-		{"connections negative", "server:\n  max_connections: -3\n", "server.max_connections must be at least 1, got -3"},
+		{"connections zero", "server:\n  max_connections: 0\n", "server.max_connections must be at least 1, got 0 (line 2)"},
+		{"connections negative", "server:\n  max_connections: -3\n", "server.max_connections must be at least 1, got -3 (line 2)"},
 		{"connections word", "server:\n  max_connections: lots\n", `server.max_connections must be an integer, got "lots" (line 2)`},
 		// Only bytes: a size with a unit is refused, with a hint.
 		{"size with unit", "server:\n  max_message_size: 16MB\n", `server.max_message_size must be a number of bytes such as 16777216 (16 MiB), got "16MB" (line 2)`},
-		{"size too small", "server:\n  max_message_size: 1023\n", "server.max_message_size must be a number of bytes from 1024 to 1073741824, got 1023"},
-		{"size too large", "server:\n  max_message_size: 1073741825\n", "server.max_message_size must be a number of bytes from 1024 to 1073741824, got 1073741825"},
-		{"idle negative", "server:\n  idle_timeout: -5s\n", "server.idle_timeout must not be negative (0 disables it), got -5s"},
+		{"size too small", "server:\n  max_message_size: 1023\n", "server.max_message_size must be a number of bytes from 1024 to 1073741824, got 1023 (line 2)"},
+		{"size too large", "server:\n  max_message_size: 1073741825\n", "server.max_message_size must be a number of bytes from 1024 to 1073741824, got 1073741825 (line 2)"},
+		{"idle negative", "server:\n  idle_timeout: -5s\n", "server.idle_timeout must not be negative (0 disables it), got -5s (line 2)"},
 		// A bare number has no unit: yaml.v3 refuses it for a duration.
 		{"idle without unit", "server:\n  idle_timeout: 30\n", `server.idle_timeout must be a duration such as 30s, 5m or 1h, got "30" (line 2)`},
 		{"idle word", "server: { pg_addr: x, idle_timeout: forever }\n", `server.idle_timeout must be a duration such as 30s, 5m or 1h, got "forever" (line 1)`},
@@ -144,7 +144,18 @@ func TestLoadConfigBadValues(t *testing.T) {
 		{"tls required", "server:\n  tls: { required: maybe }\n", `server.tls.required must be true or false, got "maybe" (line 2)`},
 		{"list where a string belongs", "server:\n  users:\n    - { name: [a, b], password: p }\n", "server.users[0].name must be a string, got a list (line 3)"},
 		{"scalar where a section belongs", "server: 5\n", `server must be a mapping, got "5" (line 1)`},
-		{"auth", "server:\n  auth: md5\n", `server.auth must be trust or scram, got "md5"`},
+		{"auth", "server:\n  auth: md5\n", `server.auth must be trust or scram, got "md5" (line 2)`},
+		// Range errors echo the value as written, with its line.
+		{"retention negative", "state:\n  cold:\n    retention: -1h\n", "state.cold.retention must be positive, such as 2160h, got -1h (line 3)"},
+		{"hot negative", "state:\n  hot:\n    max_size_mb: -5\n", "state.hot.max_size_mb must not be negative (0: no budget, all window state in memory), got -5 (line 3)"},
+		{"ttl through a merge", "state:\n  warm:\n    <<: { ttl: -90m }\n", "state.warm.ttl must not be negative (0: spilled state never expires), got -90m (line 3)"},
+		// yaml.v3 would truncate these into the integer; they are refused.
+		{"hot fraction", "state:\n  hot:\n    max_size_mb: 1.5\n", `state.hot.max_size_mb must be an integer, got "1.5" (line 3)`},
+		{"connections fraction", "server:\n  max_connections: 2.7\n", `server.max_connections must be an integer, got "2.7" (line 2)`},
+		{"size exponent", "server:\n  max_message_size: 1e6\n", `server.max_message_size must be a number of bytes such as 16777216 (16 MiB), got "1e6" (line 2)`},
+		// The YAML library's errors lose its "yaml:" prefix and list form.
+		{"syntax", "state:\n  dir: x\n  hot: @x\n", "line 3: found character that cannot start any token"},
+		{"duplicate key", "state:\n  dir: x\nserver: {}\nstate:\n  dir: y\n", `line 4: mapping key "state" already defined at line 1`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeConfig(t, tc.yaml)

@@ -26,8 +26,8 @@ func TestConfigRefusesDurationsThatDisableState(t *testing.T) {
 		{"checkpointing: {interval: 0s}\n", "checkpointing.interval must be positive, such as 60s, got 0s"},
 		{"checkpointing: {interval: -5s}\n", "checkpointing.interval must be positive, such as 60s, got -5s"},
 		{"state: {cold: {retention: 0s}}\n", "state.cold.retention must be positive, such as 2160h, got 0s"},
-		{"state: {cold: {retention: -1h}}\n", "state.cold.retention must be positive, such as 2160h, got -1h0m0s"},
-		{"state: {warm: {ttl: -1h}}\n", "state.warm.ttl must not be negative (0: spilled state never expires), got -1h0m0s"},
+		{"state: {cold: {retention: -1h}}\n", "state.cold.retention must be positive, such as 2160h, got -1h (line 1)"},
+		{"state: {warm: {ttl: -1h}}\n", "state.warm.ttl must not be negative (0: spilled state never expires), got -1h (line 1)"},
 	} {
 		_, err := load(tc.yaml)
 		require.ErrorContains(t, err, tc.want, tc.yaml)
