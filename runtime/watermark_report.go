@@ -227,8 +227,16 @@ func (q *Query) WatermarkReport(now time.Time) []SourceWatermarks {
 		s := SourceWatermarks{Source: in.def.Name, Watermark: wm, IdleAdvance: advance,
 			Partitions: make([]PartitionWatermark, len(parts))}
 		allIdle := allIdle(parts)
+		stopped := q.stopped()
 		for i, p := range parts {
-			s.Partitions[i] = PartitionWatermark{PartitionStatus: p, Note: partitionNote(p, allIdle, advance)}
+			note := partitionNote(p, allIdle, advance)
+			if stopped && !p.Ended {
+				// A cancelled or failed query holds nothing back any more:
+				// its watermarks are where it stopped.
+				p.Holding = false
+				note = "the query has stopped; watermarks as it left them"
+			}
+			s.Partitions[i] = PartitionWatermark{PartitionStatus: p, Note: note}
 		}
 		out = append(out, s)
 	}

@@ -67,6 +67,29 @@ CREATE MATERIALIZED VIEW per_k AS SELECT window_start, k, COUNT(*) AS n FROM TUM
 		watermarkReport(eng, clock.Now()))
 }
 
+// TestWatermarkReportStoppedQuery: a query that has stopped without
+// reaching the end of its input (cancelled, failed) holds no source back:
+// its partitions are listed with the watermarks it left and holds_back
+// false, not "holds the source watermark back" with a frozen watermark.
+func TestWatermarkReportStoppedQuery(t *testing.T) {
+	checkLeaks(t)
+	_, addr := kafkatest.NewCluster(t, map[string]int32{"quiet": 2})
+	clock := newTestClock(time.UnixMilli(parseClock(t, "10:00:00")))
+	eng := runtime.New(runtime.Options{Config: runtime.Defaults(), Clock: clock, Stderr: &testLog{t: t}, Catalog: &memCatalog{}})
+	defer func() { require.NoError(t, eng.Close()) }()
+	execAll(t, eng, fmt.Sprintf(`CREATE SOURCE s (ts TIMESTAMP, k VARCHAR, v BIGINT, WATERMARK FOR ts AS ts - INTERVAL '5' SECOND)
+  WITH (connector = 'kafka', topic = 'quiet', brokers = '%s');
+CREATE MATERIALIZED VIEW per_k AS SELECT window_start, k, COUNT(*) AS n FROM TUMBLE(s, ts, INTERVAL '1' MINUTE) GROUP BY window_start, k`, addr))
+	q := eng.Queries()[0]
+	q.Cancel()
+	<-q.Done()
+	const stopped = "-inf | -inf | false | false | false | -inf | the query has stopped; watermarks as it left them\n"
+	require.Equal(t, reportHeader+
+		"q1 | s | 0 | "+stopped+
+		"q1 | s | 1 | "+stopped,
+		watermarkReport(eng, clock.Now()))
+}
+
 // TestWatermarkReportIdleAdvance: with idle_advance = 'true' and every
 // partition idle, the source watermark follows processing time minus the
 // delay while each partition's W_p stays where its last event left it; the
@@ -117,8 +140,10 @@ WITH (connector = 'kafka', topic = 'metrics', brokers = '%s', idle_timeout = '10
 // TestWatermarkReportIdleHolds: without idle_advance, once every partition
 // is idle the source watermark holds where it was (SEMANTICS.md §1), and the
 // report says so. Delay 0, idle_timeout 10s: p0 10:00:00, p1 10:05:00 →
-// source W = min = 10:00:00, held by p0; 10s later both are idle and W
-// stays 10:00:00.
+// source W = min = 10:00:00, held by p0. 10s later both deadlines have
+// passed; they are equal, so the partitions go idle lowest W_p first
+// (docs/kafka.md): p0 leaves the minimum, W = W_1 = 10:05:00, then p1 goes
+// idle and W holds at 10:05:00.
 func TestWatermarkReportIdleHolds(t *testing.T) {
 	checkLeaks(t)
 	_, addr := kafkatest.NewCluster(t, map[string]int32{"two": 2})
@@ -140,8 +165,8 @@ WITH (connector = 'kafka', topic = 'two', brokers = '%s', idle_timeout = '10s')`
 	const why = "idle; every partition is idle, so the source watermark holds (idle_advance is off)\n"
 	clock.Advance(10 * time.Second)
 	waitReport(t, eng, clock, reportHeader+
-		"q1 | s | 0 | 10:00:00 | 10:00:00 | true | false | false | 10:00:00 | "+why+
-		"q1 | s | 1 | 10:05:00 | 10:05:00 | true | false | false | 10:00:00 | "+why)
+		"q1 | s | 0 | 10:00:00 | 10:00:00 | true | false | false | 10:05:00 | "+why+
+		"q1 | s | 1 | 10:05:00 | 10:05:00 | true | false | false | 10:05:00 | "+why)
 	q.Cancel()
 	require.NoError(t, waitQuery(t, q))
 }
