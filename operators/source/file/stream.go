@@ -49,14 +49,35 @@ func (s *Source) openStream(ctx context.Context) error {
 		}
 		return s.use(r.f, r.fi)
 	case <-ctx.Done():
-		unblockOpen(s.path)
-		go func() {
-			if r := <-ch; r.f != nil {
-				_ = r.f.Close()
-			}
-		}()
+		go releaseOpen(s.path, ch)
 		return ctx.Err()
 	}
+}
+
+// releaseOpen releases the open of the FIFO at path that ch will report
+// and closes the file it opened. The open may not have reached the kernel
+// when unblockOpen first tries (which then finds no reader waiting): it
+// tries again a few times before leaving the open to the next writer.
+func releaseOpen(path string, ch <-chan openResult) {
+	if r := awaitReleased(path, ch); r.f != nil {
+		_ = r.f.Close()
+	}
+}
+
+// awaitReleased calls unblockOpen until ch reports, a hundred times at
+// most, then waits for ch.
+func awaitReleased(path string, ch <-chan openResult) openResult {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for tries := 0; tries < 100; tries++ {
+		unblockOpen(path)
+		select {
+		case r := <-ch:
+			return r
+		case <-t.C:
+		}
+	}
+	return <-ch
 }
 
 // readDeadlineOnCancel makes a read of the open stream blocked when ctx is

@@ -142,3 +142,16 @@ func TestFIFOFollowRefused(t *testing.T) {
 	err = src.Open(nil)
 	require.EqualError(t, err, fmt.Sprintf(`source "metrics": data file %q is a FIFO, not a regular file: follow = 'true' needs a regular file (a FIFO or device is read to its end without follow)`, path))
 }
+
+// TestFIFOReleaseOpen: an open of a FIFO blocked for want of a writer is
+// released after a cancellation, so no goroutine stays blocked in it; the
+// release retries while the open has not reached the kernel yet.
+func TestFIFOReleaseOpen(t *testing.T) {
+	path := mkfifo(t)
+	ch := make(chan openResult, 1)
+	go func() {
+		f, err := os.Open(path)
+		ch <- openResult{f: f, err: err}
+	}()
+	within(t, 10*time.Second, "releasing a FIFO open without a writer", func() { releaseOpen(path, ch) })
+}
