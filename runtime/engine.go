@@ -64,6 +64,9 @@ type Engine struct {
 
 	persist   CatalogStore
 	replaying bool // set while Restore replays the persisted catalog
+	// restoreBackoff is the first and the longest wait between background
+	// restores of a view or sink whose restore failed (keepFailed).
+	restoreBackoff [2]time.Duration
 
 	mu      sync.Mutex
 	queries []*Query
@@ -75,7 +78,7 @@ type Engine struct {
 func New(opts Options) *Engine {
 	e := &Engine{cfg: opts.Config, cat: catalog.New(), clock: opts.Clock, stderr: opts.Stderr,
 		store: opts.Checkpoints, storage: opts.Storage, fingerprint: opts.Fingerprint, persist: opts.Catalog,
-		views: map[string]*matView{}}
+		views: map[string]*matView{}, restoreBackoff: [2]time.Duration{restoreRetryMin, restoreRetryMax}}
 	e.ckptHist = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "weir_checkpoint_duration_seconds",
 		Help:    "Time from injecting a checkpoint's barriers to its durable commit.",
@@ -435,8 +438,12 @@ func (e *Engine) Queries() []*Query {
 // operators and sources (Query.Done), and closes dead-letter destinations.
 func (e *Engine) Close() error {
 	for _, q := range e.Queries() {
-		q.Cancel()
-		<-q.Done()
+		// A placeholder's successor (a view or sink restored by a
+		// background retry) is cancelled with it: wait for it too.
+		for ; q != nil; q = e.successorOf(q) {
+			q.Cancel()
+			<-q.Done()
+		}
 	}
 	var coldErr error
 	if e.cold != nil {
@@ -471,9 +478,7 @@ func (e *Engine) drop(s *sql.Drop) (*Result, error) {
 	case sql.KindSink:
 		for _, q := range e.Queries() {
 			if strings.EqualFold(q.sinkName, s.Name) {
-				q.Cancel()
-				<-q.Done()
-				e.forgetQuery(q)
+				e.stopQuery(q) // and what replaced it, if its restore was retried
 				if q.store != nil {
 					if err := q.store.Delete(q.key); err != nil {
 						return nil, err
@@ -600,8 +605,10 @@ func (e *Engine) persistDelete(name string) error {
 // Restore replays the persisted catalog (Options.Catalog) in creation
 // order: sources are declared again and materialized views and sinks start
 // their queries, which resume from their latest checkpoints. A statement
-// that fails is reported on stderr and skipped; the number of failures is
-// returned with the first error. Call it once, before serving clients.
+// that fails is reported on stderr; a materialized view or sink stays in
+// the catalog as a failed query (keepFailed), retried in the background if
+// the error looks transient, anything else is skipped. The first error is
+// returned. Call it once, before serving clients.
 func (e *Engine) Restore(ctx context.Context) (restored int, err error) {
 	if e.persist == nil {
 		return 0, nil
@@ -622,7 +629,12 @@ func (e *Engine) Restore(ctx context.Context) (restored int, err error) {
 			_, perr = e.Exec(context.WithoutCancel(ctx), parsed[0], nil)
 		}
 		if perr != nil {
-			fmt.Fprintf(e.stderr, "weir: restoring %s: %v\n", ns.Name, perr)
+			// A materialized view or sink stays in the catalog as a failed
+			// query, retried in the background if the error is transient;
+			// anything else is reported and skipped.
+			if parsed == nil || len(parsed) != 1 || !e.keepFailed(parsed[0], perr) {
+				fmt.Fprintf(e.stderr, "weir: restoring %s: %v\n", ns.Name, perr)
+			}
 			if first == nil {
 				first = fmt.Errorf("runtime: restoring %s: %w", ns.Name, perr)
 			}

@@ -46,7 +46,10 @@ type Query struct {
 
 	sinkName string
 	kind     queryKind
-	onStop   func() // runs once the query has stopped, before Done is closed
+	// restoring, if set, makes the query the placeholder of a view or
+	// sink whose restore failed (Engine.keepFailed): it never ran.
+	restoring *restoreRetry
+	onStop    func() // runs once the query has stopped, before Done is closed
 	// reportFailure, if set, tells stderr that the query failed (a
 	// server's queries: nobody waits on them).
 	reportFailure func(err error)

@@ -51,6 +51,9 @@ func (e *Engine) Subscribe(view string) (*Subscription, error) {
 		}
 		return nil, &sql.Error{Code: "42P01", Msg: fmt.Sprintf("unknown materialized view %q", view)}
 	}
+	if err := mv.restoreFailure(); err != nil {
+		return nil, err
+	}
 	schema := mv.visibleSchema()
 	// The snapshot is taken and the subscriber registered under the write
 	// lock, which the view's writer holds from upsert to publish: every

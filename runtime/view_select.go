@@ -213,6 +213,10 @@ func (e *Engine) ReadView(ctx context.Context, q *sql.Query) (*Rows, error) {
 		if mv == nil {
 			return nil, &sql.Error{At: q.At, Code: "55000", Msg: fmt.Sprintf("materialized view %q is not running", name)}
 		}
+		if err := mv.restoreFailure(); err != nil {
+			err.At = q.At
+			return nil, err
+		}
 		schema, snap = mv.visibleSchema(), mv.snapshotBatch
 		if mv.cold != nil {
 			bp, err := planRead(name, schema, q)

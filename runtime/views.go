@@ -66,23 +66,32 @@ func (mv *matView) Len() int {
 // startView starts a materialized view's query, keyed "view/<name>" in the
 // checkpoint store so that it resumes after a restart.
 func (e *Engine) startView(ctx context.Context, v *catalog.View, plan *planner.Plan) error {
+	// A view's query lives as long as the engine, not the statement.
+	mv, err := e.newView(context.WithoutCancel(ctx), v, plan)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	e.views[strings.ToLower(v.Name)] = mv
+	e.mu.Unlock()
+	return nil
+}
+
+// newView starts a materialized view's query under ctx and returns the
+// view, which the caller registers (Engine.views).
+func (e *Engine) newView(ctx context.Context, v *catalog.View, plan *planner.Plan, setup ...func(*Query)) (*matView, error) {
 	run, keyCols := keyedRun(plan) // as a Kafka sink's message key
 	mv := newMatView(v.Name, run.Output, keyCols)
 	mv.visible = len(plan.Output)
 	if e.cold != nil && mv.keyCols != nil {
 		e.cold.attach(mv)
 	}
-	key := strings.ToLower(v.Name)
-	// A view's query lives as long as the engine, not the statement.
-	q, err := e.startQuery(context.WithoutCancel(ctx), v.SQL, run, &viewSink{mv: mv}, "view/"+key)
+	q, err := e.startQuery(ctx, v.SQL, run, &viewSink{mv: mv}, "view/"+strings.ToLower(v.Name), setup...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	mv.query = q
-	e.mu.Lock()
-	e.views[key] = mv
-	e.mu.Unlock()
-	return nil
+	return mv, nil
 }
 
 // dropView refuses (2BP01) while a sink or another view depends on the
@@ -106,10 +115,20 @@ func (e *Engine) dropView(name string) error {
 	// the end of the query.
 	mv.endSubscriptions(errViewDropped(mv.name))
 	q := mv.query
-	q.Cancel()
-	<-q.Done()
-	e.forgetQuery(q) // out of SHOW QUERIES and /metrics
-	if mv.cold != nil {
+	// Out of SHOW QUERIES and /metrics; a view whose restore failed may
+	// have been replaced by a background retry meanwhile (stopQuery).
+	if next := e.stopQuery(q); next != nil {
+		next.endSubscriptions(errViewDropped(mv.name))
+		e.mu.Lock()
+		if e.views[key] == next {
+			delete(e.views, key)
+		}
+		e.mu.Unlock()
+		mv = next
+	}
+	// Also for a view whose restore failed, never attached (mv.cold nil):
+	// its attempt to start recorded its archive identity.
+	if e.cold != nil {
 		if err := e.cold.dropView(context.Background(), mv.name); err != nil {
 			return err
 		}
