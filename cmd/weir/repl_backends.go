@@ -444,27 +444,43 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 	return out, len([]rune(prefix))
 }
 
-// onChange is the readline listener: after a Tab that completed a catalog
-// name typed in another case, it rewrites the word to the name's case.
+// onChange is the readline listener: after a completion that offered
+// catalog names typed in another case, it rewrites such a name, as a whole
+// word of the line, to the name's case. A Tab writes the single candidate
+// (the listener runs right after it); a candidate chosen from the list
+// with Enter is rewritten at the next key. The first key other than Tab
+// ends the completion.
 func (c *completer) onChange(line []rune, pos int, key rune) ([]rune, int, bool) {
-	if key != readline.CharTab || len(c.recase) == 0 {
+	if len(c.recase) == 0 {
 		return nil, 0, false
 	}
-	end := pos
-	for end > 0 && line[end-1] == ' ' {
-		end--
+	if key != readline.CharTab {
+		defer func() { c.recase = nil }()
 	}
-	start := end
-	for start > 0 && isWordRune(line[start-1]) {
-		start--
+	var out []rune
+	for start := 0; start < len(line); {
+		if !isWordRune(line[start]) {
+			start++
+			continue
+		}
+		end := start
+		for end < len(line) && isWordRune(line[end]) {
+			end++
+		}
+		if name, ok := c.recase[string(line[start:end])]; ok && len([]rune(name)) == end-start {
+			if out == nil {
+				out = append([]rune{}, line...)
+			}
+			copy(out[start:end], []rune(name))
+		}
+		start = end
 	}
-	name, ok := c.recase[string(line[start:end])]
-	if !ok || len([]rune(name)) != end-start {
+	if out == nil {
 		return nil, 0, false
 	}
-	out := append(append(append([]rune{}, line[:start]...), []rune(name)...), line[end:]...)
 	return out, pos, true
 }
+
 func isWordRune(r rune) bool {
 	return r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
 }

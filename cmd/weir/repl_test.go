@@ -154,8 +154,14 @@ func TestCompleter(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, "SELECT * FROM weir_dead_letters ", string(fixed))
 	require.Equal(t, len(line), pos)
-	_, _, ok = c.onChange([]rune(line), len(line), 'x')
-	require.False(t, ok, "only a Tab recases")
+	// A candidate chosen from the list with Enter (no listener call) is
+	// recased at the next key, which ends the completion.
+	got("SELECT * FROM W")
+	fixed, _, ok = c.onChange([]rune(line+"x"), len(line)+1, 'x')
+	require.True(t, ok)
+	require.Equal(t, "SELECT * FROM weir_dead_letters x", string(fixed))
+	_, _, ok = c.onChange([]rune(line+"xy"), len(line)+2, 'y')
+	require.False(t, ok, "the completion has ended")
 
 	require.Equal(t, []string{"zedCase "}, got("select * from zed"))
 	fixed, _, ok = c.onChange([]rune("select * from zedCase "), 22, readline.CharTab)
