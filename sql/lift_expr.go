@@ -349,9 +349,6 @@ func (c *converter) escapeLiteral(b byte) (*Literal, bool) {
 // PostgreSQL reads them) after an operand; 0 when there is none there (a
 // ~ that starts an operand is bitwise NOT, which TiDB refuses).
 func regexOpLen(toks []token, i int) int {
-	if i == 0 || operandStart(toks, i-1, nil) < 0 {
-		return 0
-	}
 	adjacent := func(k int) bool { return k < len(toks) && toks[k].start == toks[k-1].end }
 	n := 0
 	switch {
@@ -360,6 +357,11 @@ func regexOpLen(toks []token, i int) int {
 	case toks[i].isOp("!") && adjacent(i+1) && toks[i+1].isOp("~"):
 		n = 2
 	default:
+		return 0
+	}
+	// The operand before is looked for only at an operator: walking back
+	// over a parenthesized operand at every token would be quadratic.
+	if i == 0 || operandStart(toks, i-1, nil) < 0 {
 		return 0
 	}
 	if adjacent(i+n) && toks[i+n].isOp("*") {

@@ -22,6 +22,9 @@ func Parse(script string) ([]Statement, error) {
 		if i > start {
 			st := toks[start:i]
 			p := &parser{src: script, lines: lines, toks: st, end: st[len(st)-1].end}
+			if err := p.checkNesting(); err != nil {
+				return nil, err
+			}
 			s, err := p.statement()
 			if err != nil {
 				return nil, err

@@ -1,6 +1,10 @@
 package sql
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 const benchScript = `CREATE SOURCE metrics (
   ts TIMESTAMP, model VARCHAR, latency_ms DOUBLE, cost DOUBLE, tokens BIGINT, error VARCHAR,
@@ -37,5 +41,37 @@ func BenchmarkFormat(b *testing.B) {
 		for _, s := range stmts {
 			_ = Format(s)
 		}
+	}
+}
+
+// longInList returns `SELECT k FROM s WHERE k IN ('k0', ..., 'kN-1');` on
+// one line.
+func longInList(n int) string {
+	var b strings.Builder
+	b.WriteString("SELECT k FROM s WHERE k IN (")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "'k%d'", i)
+	}
+	b.WriteString(");")
+	return b.String()
+}
+
+// BenchmarkParseLongLine parses a one-line IN list of 10k and 40k items:
+// the time per item should be about the same for both (parsing is linear in
+// the length of a line, not quadratic).
+func BenchmarkParseLongLine(b *testing.B) {
+	for _, n := range []int{10_000, 40_000} {
+		script := longInList(n)
+		b.Run(fmt.Sprintf("items=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(script)))
+			for b.Loop() {
+				if _, err := Parse(script); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
