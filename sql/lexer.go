@@ -45,6 +45,14 @@ type lexError struct {
 	unterminated bool
 }
 
+// bomPrefix returns the UTF-8 byte order mark src starts with, or "".
+func bomPrefix(src string) string {
+	if strings.HasPrefix(src, "\ufeff") {
+		return "\ufeff"
+	}
+	return ""
+}
+
 // tokenize splits src into tokens, skipping whitespace and comments (-- and
 // /* */, which nest), as PostgreSQL's scanner does. On an unterminated
 // string, quoted identifier or comment it returns the tokens so far and a
@@ -53,7 +61,7 @@ type lexError struct {
 func tokenize(src string) ([]token, *lexError) {
 	var toks []token
 	var first *lexError
-	i := 0
+	i := len(bomPrefix(src)) // a leading byte order mark is skipped, as psql does
 	for i < len(src) {
 		c := src[i]
 		switch {

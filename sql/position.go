@@ -74,5 +74,8 @@ func (l *lineIndex) pos(off int) Pos {
 	if off <= len(l.src) {
 		col = l.charsBefore(off) - l.charsBefore(l.starts[line]) + 1
 	}
+	if line == 0 && off >= len(bomPrefix(l.src)) && bomPrefix(l.src) != "" {
+		col-- // column 1 is the character after a byte order mark
+	}
 	return Pos{Offset: off, Line: line + 1, Col: col}
 }

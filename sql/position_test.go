@@ -24,3 +24,34 @@ func TestErrorColumnsCountCharacters(t *testing.T) {
 	require.Equal(t, 47, se.At.Col, se.Msg)
 	require.Equal(t, 49, se.At.Offset)
 }
+
+// A UTF-8 byte order mark at the start of a script is skipped, as psql
+// skips it, and not counted: column 1 is the character after it. Offsets
+// stay byte offsets in the script, BOM included.
+func TestLeadingByteOrderMark(t *testing.T) {
+	stmts, err := Parse("\ufeffSELECT k FROM s;\nSELECT 1 AS x FROM s;")
+	require.NoError(t, err)
+	require.Len(t, stmts, 2)
+	require.Equal(t, Pos{Offset: 3, Line: 1, Col: 1}, stmts[0].StmtPos())
+
+	// zz is the 8th character after the BOM (bytes 3..10 are "SELECT z").
+	_, err = Parse("\ufeffSELECT zz FROM m EMIT LATE WITHIN INTERVAL 'x' MINUTE;")
+	var se *Error
+	require.True(t, errors.As(err, &se), "%v", err)
+	// 'x' is the 44th character after the BOM: "SELECT zz FROM m EMIT LATE
+	// WITHIN INTERVAL " is 43 characters.
+	require.Equal(t, Pos{Offset: 3 + 43, Line: 1, Col: 44}, se.At)
+
+	// On the second line the BOM does not count either way.
+	_, err = Parse("\ufeffSELECT k FROM s;\nSELECT k FROM s EMIT LATE WITHIN INTERVAL 'x' MINUTE;")
+	require.True(t, errors.As(err, &se), "%v", err)
+	require.Equal(t, 2, se.At.Line)
+	require.Equal(t, 43, se.At.Col) // "SELECT k FROM s EMIT LATE WITHIN INTERVAL " is 42
+
+	require.Equal(t, []string{"SELECT 1", "SELECT 2"}, SplitStatements("\ufeffSELECT 1; SELECT 2;"))
+	require.True(t, Complete("\ufeffSELECT 1;"))
+
+	// Only a leading one is skipped: elsewhere U+FEFF is not blank.
+	_, err = Parse("SELECT 1 AS x FROM s;\ufeff")
+	require.Error(t, err)
+}
