@@ -25,6 +25,9 @@ func Parse(script string) ([]Statement, error) {
 			if err := p.checkNesting(); err != nil {
 				return nil, err
 			}
+			if err := p.checkNumbers(); err != nil {
+				return nil, err
+			}
 			s, err := p.statement()
 			if err != nil {
 				return nil, err
