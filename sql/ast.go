@@ -103,6 +103,7 @@ type Drop struct {
 	StmtBase
 	Kind     ObjectKind
 	Name     string
+	NameAt   Pos // the name, for "does not exist"
 	IfExists bool
 }
 
@@ -110,13 +111,15 @@ type Drop struct {
 // Postgres clients send it (What is then the setting name, lower-cased).
 type Show struct {
 	StmtBase
-	What string // upper-cased for the catalog forms: "SOURCES", ...
+	What   string // upper-cased for the catalog forms: "SOURCES", ...
+	WhatAt Pos    // the first word after SHOW, for "unrecognized SHOW"
 }
 
 // Describe is DESCRIBE Name.
 type Describe struct {
 	StmtBase
-	Name string
+	Name   string
+	NameAt Pos // the name, for "unknown source or view"
 }
 
 // Explain is EXPLAIN Query.

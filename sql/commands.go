@@ -8,6 +8,7 @@ func (p *parser) show() (Statement, error) {
 	s := &Show{StmtBase: p.base()}
 	p.next() // SHOW
 	t := p.peek()
+	s.WhatAt = p.lines.pos(t.start)
 	switch {
 	case t.is("SOURCES"), t.is("TABLES"):
 		s.What = "SOURCES"
@@ -42,11 +43,11 @@ func (p *parser) show() (Statement, error) {
 func (p *parser) describeStmt() (Statement, error) {
 	d := &Describe{StmtBase: p.base()}
 	p.next()
-	name, _, err := p.name("a source, view or sink name after DESCRIBE")
+	name, at, err := p.name("a source, view or sink name after DESCRIBE")
 	if err != nil {
 		return nil, err
 	}
-	d.Name = name
+	d.Name, d.NameAt = name, at
 	return d, p.done()
 }
 

@@ -97,10 +97,10 @@ func (p *parser) drop() (Statement, error) {
 		}
 		d.IfExists = true
 	}
-	name, _, err := p.name("a name to drop")
+	name, at, err := p.name("a name to drop")
 	if err != nil {
 		return nil, err
 	}
-	d.Name = name
+	d.Name, d.NameAt = name, at
 	return d, p.done()
 }
