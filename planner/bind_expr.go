@@ -131,6 +131,11 @@ func bindColumn(x *sql.ColumnRef, sc *scope) (bound, error) {
 	if sc.pre != nil {
 		names = append(names, sc.pre.cols.Names()...)
 	}
+	if sc.windowed {
+		// window_start and window_end are not columns of this scope (the
+		// window TVF's input), but a misspelling of them is meant as them.
+		names = append(names, "window_start", "window_end")
+	}
 	return bound{}, errf(x.At, codeUndefinedColumn, "unknown column %q%s", x.Name, didYouMean(x.Name, names))
 }
 
