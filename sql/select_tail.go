@@ -75,7 +75,7 @@ func (p *parser) tail(toks []token) (tc *tailClauses, ok bool, err error) {
 			}
 			n, null, k, ok := parseCount(toks, i+1)
 			if !ok {
-				return nil, false, nil
+				return nil, false, p.badCount(toks, i+1, "LIMIT")
 			}
 			if !null {
 				tc.limit, tc.limitCountAt = &n, toks[i+1].start
@@ -88,7 +88,7 @@ func (p *parser) tail(toks []token) (tc *tailClauses, ok bool, err error) {
 			tc.offsetAt = t.start
 			n, null, k, ok := parseCount(toks, i+1)
 			if !ok {
-				return nil, false, nil
+				return nil, false, p.badCount(toks, i+1, "OFFSET")
 			}
 			if !null { // OFFSET NULL skips nothing, as in PostgreSQL
 				tc.offset, tc.offsetCountAt = &n, toks[i+1].start
@@ -112,7 +112,7 @@ func (p *parser) tail(toks []token) (tc *tailClauses, ok bool, err error) {
 			if !at(i).is("ROW") && !at(i).is("ROWS") {
 				c, isNull, k, ok := parseCount(toks, i)
 				if !ok {
-					return nil, false, nil
+					return nil, false, p.badCount(toks, i, "FETCH "+strings.ToUpper(toks[i-1].val))
 				}
 				n, null, countAt, i = c, isNull, toks[i].start, k
 			}
@@ -135,6 +135,33 @@ func (p *parser) tail(toks []token) (tc *tailClauses, ok bool, err error) {
 		}
 	}
 	return tc, true, nil
+}
+
+// badCount reports a row count at toks[i] that parseCount does not read
+// but that is meant as one: numbers, strings, signs and parentheses up to
+// the end of the clauses or the next of their words (OFFSET -1.5, FETCH
+// FIRST 1.5 ROWS ONLY). It is nil for anything else, such as OFFSET naming
+// a column in an expression (WHERE offset - 1 > 0), left to TiDB.
+func (p *parser) badCount(toks []token, i int, after string) error {
+	literal := false
+	k := i
+	for ; k < len(toks); k++ {
+		t := toks[k]
+		if t.is("ROW") || t.is("ROWS") || t.is("ONLY") || t.is("LIMIT") || t.is("OFFSET") || t.is("FETCH") {
+			break
+		}
+		switch {
+		case t.kind == tokNumber, t.kind == tokString:
+			literal = true
+		case t.isOp("-"), t.isOp("+"), t.isOp("("), t.isOp(")"), t.isOp("."):
+		default:
+			return nil
+		}
+	}
+	if !literal {
+		return nil
+	}
+	return p.syntaxErr(toks[i], "a non-negative integer after "+after)
 }
 
 // parseCount reads a row count at toks[i]: an integer, a quoted integer,
