@@ -11,6 +11,9 @@ const (
 	CodeSyntax = "42601"
 	// CodeUnsupported is SQLSTATE 0A000, feature_not_supported.
 	CodeUnsupported = "0A000"
+	// CodeBadEncoding is SQLSTATE 22021, character_not_in_repertoire: text
+	// that is not UTF-8, or holds a NUL.
+	CodeBadEncoding = "22021"
 )
 
 // errAt builds a positioned *Error at byte offset off of the script.

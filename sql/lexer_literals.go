@@ -92,7 +92,7 @@ func scanEscapeString(src string, start int) (val string, n int, err *lexError) 
 		case c == '\'':
 			s := b.String()
 			if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
-				fail(&lexError{at: start, code: "22021", msg: `invalid byte sequence for encoding "UTF8": ` + badByte(s)})
+				fail(&lexError{at: start, code: CodeBadEncoding, msg: `invalid byte sequence for encoding "UTF8": ` + badByte(s)})
 			}
 			return s, i + 1 - start, err
 		case c != '\\':
@@ -191,6 +191,26 @@ func hexDigits(s string, max int) (v uint32, n int) {
 		n++
 	}
 	return v, n
+}
+
+// badEncoding returns the offset of the first byte of s that is not part of
+// UTF-8 or is a NUL, or -1.
+func badEncoding(s string) int {
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			if s[i] == 0 {
+				return i
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
 }
 
 // badByte renders the first byte of s that makes it invalid UTF-8, or a

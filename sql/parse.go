@@ -8,8 +8,14 @@ import (
 // Parse parses a script of ';'-separated statements into weir's AST. Every
 // error is a *Error positioned in script.
 func Parse(script string) ([]Statement, error) {
-	toks, lexErr := tokenize(script)
 	lines := newLineIndex(script)
+	if off := badEncoding(script); off >= 0 {
+		// As PostgreSQL checks a query's encoding before parsing it: the
+		// text of a name or comment is refused as a string's is.
+		return nil, &Error{At: lines.pos(off), Code: CodeBadEncoding,
+			Msg: `invalid byte sequence for encoding "UTF8": ` + badByte(script[off:])}
+	}
+	toks, lexErr := tokenize(script)
 	if lexErr != nil {
 		return nil, &Error{At: lines.pos(lexErr.at), Code: cmp.Or(lexErr.code, CodeSyntax), Msg: lexErr.msg}
 	}
