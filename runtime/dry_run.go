@@ -155,7 +155,7 @@ func (c *Checker) drop(s *sql.Drop) error {
 		if s.IfExists {
 			return nil
 		}
-		return &sql.Error{At: s.At, Code: "42P01", Msg: fmt.Sprintf("%s %q does not exist", strings.ToLower(string(s.Kind)), s.Name)}
+		return &sql.Error{At: s.NameAt, Code: "42P01", Msg: fmt.Sprintf("%s %q does not exist", strings.ToLower(string(s.Kind)), s.Name)}
 	}
 	if s.Kind != sql.KindSink {
 		user := c.user(s.Name)

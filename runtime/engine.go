@@ -467,7 +467,7 @@ func (e *Engine) drop(s *sql.Drop) (*Result, error) {
 		if s.IfExists {
 			return &Result{Tag: tag}, nil
 		}
-		return nil, &sql.Error{At: s.At, Code: "42P01", Msg: fmt.Sprintf("%s %q does not exist", strings.ToLower(string(s.Kind)), s.Name)}
+		return nil, &sql.Error{At: s.NameAt, Code: "42P01", Msg: fmt.Sprintf("%s %q does not exist", strings.ToLower(string(s.Kind)), s.Name)}
 	}
 	switch s.Kind {
 	case sql.KindSource:
@@ -549,7 +549,7 @@ func (e *Engine) show(s *sql.Show) (*Result, error) {
 			add(row...)
 		}
 	default:
-		return nil, &sql.Error{At: s.At, Code: "42704", Msg: fmt.Sprintf("unrecognized SHOW %s: expected SOURCES, VIEWS, SINKS, QUERIES or WATERMARKS", s.What)}
+		return nil, &sql.Error{At: s.WhatAt, Code: "42704", Msg: fmt.Sprintf("unrecognized SHOW %s: expected SOURCES, VIEWS, SINKS, QUERIES or WATERMARKS", s.What)}
 	}
 	return r, nil
 }
@@ -563,7 +563,7 @@ func (e *Engine) describe(s *sql.Describe) (*Result, error) {
 	} else if strings.EqualFold(s.Name, DeadLettersView) {
 		schema = deadLetterSchema
 	} else {
-		return nil, &sql.Error{At: s.At, Code: "42P01", Msg: fmt.Sprintf("unknown source or view %q", s.Name)}
+		return nil, &sql.Error{At: s.NameAt, Code: "42P01", Msg: fmt.Sprintf("unknown source or view %q", s.Name)}
 	}
 	r := &Result{Tag: "DESCRIBE", Columns: catalog.Schema{{Name: "column", Type: catalog.Varchar}, {Name: "type", Type: catalog.Varchar}}}
 	for _, c := range schema {

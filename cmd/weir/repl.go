@@ -261,7 +261,10 @@ func statementsAt(text string) []stmtAt {
 	var out []stmtAt
 	from, line, col := 0, 1, 1 // from: the end of the previous statement, at line, col
 	advance := func(to int) {
-		for _, c := range text[from:to] {
+		for i, c := range text[from:to] {
+			if from+i == 0 && c == '\ufeff' {
+				continue // a leading byte order mark is skipped, as sql.Parse skips it
+			}
 			if c == '\n' {
 				line, col = line+1, 1
 			} else {

@@ -191,8 +191,8 @@ func TestSubmit(t *testing.T) {
 	out, errw = syncBuffer{}, syncBuffer{}
 	require.Equal(t, exitSQLError, runSubmit([]string{"--server", srv.addrs.PG, bad}, &out, &errw))
 	require.Equal(t, "SHOW\n0 objects created before the error\n", out.String())
-	// The server positions the error at the statement, line 3, column 1.
-	require.Equal(t, bad+":3:1: ERROR: view \"nope\" does not exist\n", errw.String())
+	// The server positions the error at the name, line 3, column 11.
+	require.Equal(t, bad+":3:11: ERROR: view \"nope\" does not exist\n", errw.String())
 
 	out, errw = syncBuffer{}, syncBuffer{}
 	require.Equal(t, exitUsage, runSubmit([]string{"--server", srv.addrs.PG}, &out, &errw))
