@@ -169,7 +169,8 @@ func (sp *spillState) touchOf(g uint32) uint64 {
 
 // hotBytes estimates the operator's in-memory state: live groups times
 // the bookkeeping plus the mean accumulator bytes of a sample of groups,
-// the live keys and the session slots. It also returns the estimate per
+// the live keys, the key arena's bytes besides theirs and the session
+// slots. It also returns the estimate per
 // group.
 func (o *op) hotBytes() (total, perGroup int64) {
 	live := len(o.groupKey) - len(o.gFree)
@@ -209,11 +210,15 @@ func (o *op) hotBytes() (total, perGroup int64) {
 		perGroup = int64(float64(perGroup+spillGroupOverhead) * spillSlack)
 		perKey = int64(float64(perKey) * spillSlack)
 	}
-	keys := 0
+	keys, pinned := 0, 0
 	if o.keys != nil {
 		keys = o.keys.live()
+		// perKey counts a live key's encoding; the arena also holds the
+		// bytes of freed keys until it compacts, and its chunks' unused
+		// tails.
+		pinned = max(0, o.keys.arena.held-o.keys.arena.live)
 	}
-	total = int64(live)*perGroup + int64(keys)*perKey + int64(len(o.sess.list)-len(o.sess.free)-len(o.sess.freeNext))*sessionOverhead
+	total = int64(live)*perGroup + int64(keys)*perKey + int64(pinned) + int64(len(o.sess.list)-len(o.sess.free)-len(o.sess.freeNext))*sessionOverhead
 	return total, perGroup
 }
 
