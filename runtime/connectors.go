@@ -8,13 +8,13 @@ import (
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/coldata/render"
 	"github.com/weirdb/weir/operators"
 	"github.com/weirdb/weir/operators/assign"
 	"github.com/weirdb/weir/operators/project"
 	"github.com/weirdb/weir/operators/sink/deadletter"
 	filesink "github.com/weirdb/weir/operators/sink/file"
 	pgsink "github.com/weirdb/weir/operators/sink/postgres"
-	"github.com/weirdb/weir/operators/sink/stdout"
 	"github.com/weirdb/weir/operators/source/datagen"
 	"github.com/weirdb/weir/operators/source/file"
 	"github.com/weirdb/weir/operators/source/kafka"
@@ -147,7 +147,7 @@ func (e *Engine) watermarkConfig(def *catalog.Source, src operators.Source, n *p
 		cfg.Partitions = ps.Partitions()
 	}
 	schema := src.Schema()
-	cfg.RenderRow = func(b *coldata.Batch, i int, dst []byte) []byte { return stdout.RowJSON(b, schema, i, dst) }
+	cfg.RenderRow = func(b *coldata.Batch, i int, dst []byte) []byte { return render.RowJSON(b, schema, i, dst) }
 	return cfg, nil
 }
 
@@ -204,5 +204,5 @@ func fmtTime(ms int64) string {
 	case math.MaxInt64:
 		return "+inf"
 	}
-	return time.UnixMilli(ms).UTC().Format(stdout.TimestampLayout)
+	return time.UnixMilli(ms).UTC().Format(render.TimestampLayout)
 }

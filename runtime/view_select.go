@@ -10,8 +10,8 @@ import (
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/coldata/render"
 	"github.com/weirdb/weir/operators"
-	"github.com/weirdb/weir/operators/sink/stdout"
 	"github.com/weirdb/weir/planner"
 	"github.com/weirdb/weir/sql"
 	"github.com/weirdb/weir/sql/pgwire"
@@ -484,7 +484,7 @@ var wallClockFuncs = map[string]bool{
 // in its SELECT list, WHERE and ORDER BY replaced by the TIMESTAMP now, to
 // the millisecond (q itself is not changed).
 func withStatementTime(q *sql.Query, now time.Time) *sql.Query {
-	ts := now.UTC().Truncate(time.Millisecond).Format(stdout.TimestampLayout)
+	ts := now.UTC().Truncate(time.Millisecond).Format(render.TimestampLayout)
 	changed := false
 	sub := func(e sql.Expr) sql.Expr {
 		out := replaceWallClock(e, ts)

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/weirdb/weir/operators/kafka/retry"
 	sinkkafka "github.com/weirdb/weir/operators/sink/kafka"
-	"github.com/weirdb/weir/operators/sink/kafka/retry"
 )
 
 // runProduce is `weir produce`: it loads JSON-lines events from a file (or

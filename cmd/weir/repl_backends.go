@@ -13,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/weirdb/weir/coldata"
-	"github.com/weirdb/weir/operators/sink/stdout"
+	"github.com/weirdb/weir/coldata/render"
 	"github.com/weirdb/weir/runtime"
 	"github.com/weirdb/weir/sql"
 )
@@ -348,7 +348,7 @@ func timestampText(raw []byte) string {
 	s := string(raw)
 	for _, layout := range wireTimestampLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			return string(stdout.AppendTimestamp(nil, t.UnixMilli()))
+			return string(render.AppendTimestamp(nil, t.UnixMilli()))
 		}
 	}
 	return s

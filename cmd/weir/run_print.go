@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/coldata/render"
 	"github.com/weirdb/weir/operators/sink/stdout"
 	"github.com/weirdb/weir/runtime"
 )
@@ -91,7 +92,7 @@ func appendResultJSONL(dst []byte, r *runtime.Result) []byte {
 			if j > 0 {
 				dst = append(dst, ',')
 			}
-			dst = stdout.AppendJSONString(dst, col.Name)
+			dst = render.AppendJSONString(dst, col.Name)
 			dst = append(dst, ':')
 			dst = appendJSONCell(dst, col.Type, cell(row, j), isNull(r, i, j))
 		}
@@ -105,7 +106,7 @@ func appendResultCSV(dst []byte, r *runtime.Result) []byte {
 		if j > 0 {
 			dst = append(dst, ',')
 		}
-		dst = stdout.AppendCSVField(dst, []byte(col.Name), false)
+		dst = render.AppendCSVField(dst, []byte(col.Name), false)
 	}
 	dst = append(dst, '\n')
 	for i, row := range r.Rows {
@@ -114,7 +115,7 @@ func appendResultCSV(dst []byte, r *runtime.Result) []byte {
 				dst = append(dst, ',')
 			}
 			if !isNull(r, i, j) {
-				dst = stdout.AppendCSVField(dst, []byte(cellText(col.Type, cell(row, j))), col.Type == catalog.Varchar)
+				dst = render.AppendCSVField(dst, []byte(cellText(col.Type, cell(row, j))), col.Type == catalog.Varchar)
 			}
 		}
 		dst = append(dst, '\n')
@@ -137,15 +138,15 @@ func appendJSONCell(dst []byte, typ catalog.Type, s string, null bool) []byte {
 		}
 	case catalog.Double:
 		if f, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
-			return stdout.AppendDouble(dst, f)
+			return render.AppendDouble(dst, f)
 		}
-		return stdout.AppendJSONString(dst, cellText(typ, s))
+		return render.AppendJSONString(dst, cellText(typ, s))
 	case catalog.Boolean:
 		if b, err := strconv.ParseBool(s); err == nil {
 			return strconv.AppendBool(dst, b)
 		}
 	}
-	return stdout.AppendJSONString(dst, s)
+	return render.AppendJSONString(dst, s)
 }
 
 // cellText is a rendered value as csv and table print it: DOUBLE in the
@@ -166,7 +167,7 @@ func cellText(typ catalog.Type, s string) string {
 	case math.IsInf(f, -1):
 		return "-Infinity"
 	}
-	return string(stdout.AppendDouble(nil, f))
+	return string(render.AppendDouble(nil, f))
 }
 
 func cell(row []string, j int) string {

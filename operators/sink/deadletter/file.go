@@ -10,8 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/weirdb/weir/coldata/render"
 	"github.com/weirdb/weir/operators"
-	"github.com/weirdb/weir/operators/sink/stdout"
 )
 
 // File appends dead letters to a file, one JSON object per line:
@@ -147,13 +147,13 @@ func (f *File) wrap(err error) error {
 // appendJSON appends d as the JSON object File writes (without newline).
 func appendJSON(dst []byte, d *operators.DeadLetter, line bool) []byte {
 	dst = append(dst, `{"time":"`...)
-	dst = stdout.AppendTimestamp(dst, d.TimeMs)
+	dst = render.AppendTimestamp(dst, d.TimeMs)
 	if d.Query != "" {
 		dst = append(dst, `","query":"`...)
 		dst = append(dst, d.Query...)
 	}
 	dst = append(dst, `","source":`...)
-	dst = stdout.AppendJSONString(dst, d.Source)
+	dst = render.AppendJSONString(dst, d.Source)
 	dst = append(dst, `,"partition":`...)
 	dst = strconv.AppendInt(dst, int64(d.Partition), 10)
 	dst = append(dst, `,"offset":`...)
@@ -163,10 +163,10 @@ func appendJSON(dst []byte, d *operators.DeadLetter, line bool) []byte {
 		dst = strconv.AppendInt(dst, d.Offset, 10)
 	}
 	dst = append(dst, `,"reason":`...)
-	dst = stdout.AppendJSONString(dst, d.Reason)
+	dst = render.AppendJSONString(dst, d.Reason)
 	dst = append(dst, `,"detail":`...)
-	dst = stdout.AppendJSONString(dst, d.Detail)
+	dst = render.AppendJSONString(dst, d.Detail)
 	dst = append(dst, `,"payload":`...)
-	dst = stdout.AppendJSONString(dst, string(d.Payload))
+	dst = render.AppendJSONString(dst, string(d.Payload))
 	return append(dst, '}')
 }

@@ -15,12 +15,12 @@ import (
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/coldata/render"
 	"github.com/weirdb/weir/operators"
-	"github.com/weirdb/weir/operators/sink/stdout"
 )
 
 // Sink appends one JSON object per result row to a file: the output columns
-// in order plus "_emit" (stdout.AppendJSONLine). The file is created if
+// in order plus "_emit" (render.AppendJSONLine). The file is created if
 // missing and appended to otherwise; each batch is flushed to the file when
 // Process returns.
 //
@@ -112,7 +112,7 @@ func (s *Sink) Process(b *coldata.Batch, _ operators.Emitter) error {
 	var err error
 	b.ForEach(func(i int) {
 		if err == nil {
-			s.buf = stdout.AppendJSONLine(s.buf[:0], b, s.schema, i)
+			s.buf = render.AppendJSONLine(s.buf[:0], b, s.schema, i)
 			_, err = s.w.Write(s.buf)
 		}
 	})

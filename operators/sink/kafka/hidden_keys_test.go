@@ -16,7 +16,7 @@ import (
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
 	"github.com/weirdb/weir/operators"
-	"github.com/weirdb/weir/operators/sink/kafka/retry"
+	"github.com/weirdb/weir/operators/kafka/retry"
 )
 
 // hiddenSchema is `SELECT COUNT(*) AS requests ... GROUP BY window_start,

@@ -18,9 +18,9 @@ import (
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/coldata/render"
 	"github.com/weirdb/weir/operators"
-	"github.com/weirdb/weir/operators/sink/kafka/retry"
-	"github.com/weirdb/weir/operators/sink/stdout"
+	"github.com/weirdb/weir/operators/kafka/retry"
 )
 
 // Config is what the planner may tell the sink beyond its declaration.
@@ -123,7 +123,7 @@ func NewWithConfig(def *catalog.Sink, schema catalog.Schema, cfg Config) (*Sink,
 	}
 	s.names = make([][]byte, len(schema))
 	for i, c := range schema {
-		s.names[i] = append(stdout.AppendJSONString(nil, c.Name), ':')
+		s.names[i] = append(render.AppendJSONString(nil, c.Name), ':')
 	}
 	return s, nil
 }
@@ -232,7 +232,7 @@ func (s *Sink) appendKey(buf []byte, b *coldata.Batch, i int) []byte {
 			buf = append(buf, ',')
 		}
 		buf = append(buf, s.names[c]...)
-		buf = stdout.AppendJSONValue(buf, b.Cols[c], i)
+		buf = render.AppendJSONValue(buf, b.Cols[c], i)
 	}
 	return append(buf, '}')
 }
@@ -243,7 +243,7 @@ func (s *Sink) appendValue(buf []byte, b *coldata.Batch, i int) []byte {
 	buf = append(buf, '{')
 	for c := range s.schema[:s.values] {
 		buf = append(buf, s.names[c]...)
-		buf = stdout.AppendJSONValue(buf, b.Cols[c], i)
+		buf = render.AppendJSONValue(buf, b.Cols[c], i)
 		buf = append(buf, ',')
 	}
 	buf = append(buf, `"_emit":`...)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/coldata/render"
 )
 
 // csvWriter prints a header line, then one record per row, quoted as RFC
@@ -23,7 +24,7 @@ func newCSV(schema catalog.Schema, queryIndex int) *csvWriter {
 // appendHeader appends the header line.
 func (c *csvWriter) appendHeader(dst []byte) []byte {
 	for _, col := range c.schema {
-		dst = AppendCSVField(dst, []byte(col.Name), false)
+		dst = render.AppendCSVField(dst, []byte(col.Name), false)
 		dst = append(dst, ',')
 	}
 	if c.queryIndex > 0 {
@@ -37,9 +38,9 @@ func (c *csvWriter) appendBatch(dst []byte, b *coldata.Batch) ([]byte, bool) {
 	b.ForEach(func(i int) {
 		for col := range c.schema {
 			var ok bool
-			c.field, ok = appendText(c.field[:0], b.Cols[col], i)
+			c.field, ok = render.AppendText(c.field[:0], b.Cols[col], i)
 			if ok {
-				dst = AppendCSVField(dst, c.field, c.schema[col].Type == catalog.Varchar)
+				dst = render.AppendCSVField(dst, c.field, c.schema[col].Type == catalog.Varchar)
 			}
 			dst = append(dst, ',')
 		}
@@ -47,31 +48,8 @@ func (c *csvWriter) appendBatch(dst []byte, b *coldata.Batch) ([]byte, bool) {
 			dst = strconv.AppendInt(dst, int64(c.queryIndex), 10)
 			dst = append(dst, ',')
 		}
-		dst = append(dst, emitKind(b, i).String()...)
+		dst = append(dst, render.EmitKind(b, i).String()...)
 		dst = append(dst, '\n')
 	})
 	return dst, false
-}
-
-// AppendCSVField appends s, quoted when it holds a comma, quote, CR or LF,
-// or when it is an empty string value (to tell it from NULL).
-func AppendCSVField(dst []byte, s []byte, quoteEmpty bool) []byte {
-	quote := quoteEmpty && len(s) == 0
-	for i := 0; i < len(s) && !quote; i++ {
-		switch s[i] {
-		case ',', '"', '\r', '\n':
-			quote = true
-		}
-	}
-	if !quote {
-		return append(dst, s...)
-	}
-	dst = append(dst, '"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			dst = append(dst, '"')
-		}
-		dst = append(dst, s[i])
-	}
-	return append(dst, '"')
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/coldata"
+	"github.com/weirdb/weir/coldata/render"
 )
 
 // tableWriter prints aligned columns, psql style, batch by batch as windows
@@ -59,13 +60,13 @@ func (t *tableWriter) appendBatch(dst []byte, b *coldata.Batch) ([]byte, bool) {
 	t.batch.reset()
 	b.ForEach(func(i int) {
 		for c := 0; c < t.valCols; c++ {
-			t.field, _ = appendText(t.field[:0], b.Cols[c], i) // NULL: empty
+			t.field, _ = render.AppendText(t.field[:0], b.Cols[c], i) // NULL: empty
 			t.batch.add(t.field)
 		}
 		if len(t.query) > 0 {
 			t.batch.add(t.query)
 		}
-		t.field = append(t.field[:0], emitKind(b, i).String()...)
+		t.field = append(t.field[:0], render.EmitKind(b, i).String()...)
 		t.batch.add(t.field)
 	})
 	grew := t.layout.widen(&t.batch)

@@ -7,6 +7,8 @@ import (
 	"golang.org/x/text/width"
 )
 
+const hexDigits = "0123456789abcdef"
+
 // appendCell appends s as a table cell shows it, so that one value never
 // spans more than one terminal line nor sends the terminal a control
 // sequence: newline, carriage return and tab print as \n, \r and \t; other

@@ -12,7 +12,7 @@ import (
 
 	"github.com/weirdb/weir/internal/kafkatest"
 	"github.com/weirdb/weir/operators"
-	"github.com/weirdb/weir/operators/sink/kafka/retry"
+	"github.com/weirdb/weir/operators/kafka/retry"
 )
 
 // dlqMetadataFault answers the Metadata requests naming topic (not the

@@ -14,7 +14,7 @@ import (
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/operators"
-	"github.com/weirdb/weir/operators/sink/kafka/retry"
+	"github.com/weirdb/weir/operators/kafka/retry"
 )
 
 // Dead-letter message headers (SEMANTICS.md §7).

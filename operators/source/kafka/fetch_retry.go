@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/weirdb/weir/operators/sink/kafka/retry"
+	"github.com/weirdb/weir/operators/kafka/retry"
 )
 
 // fetchRetryFor is how long a partition's fetches are retried after the

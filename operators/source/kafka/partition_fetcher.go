@@ -12,7 +12,7 @@ import (
 	"github.com/segmentio/kafka-go/protocol"
 	fetchapi "github.com/segmentio/kafka-go/protocol/fetch"
 
-	"github.com/weirdb/weir/operators/sink/kafka/retry"
+	"github.com/weirdb/weir/operators/kafka/retry"
 )
 
 const (

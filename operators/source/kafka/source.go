@@ -29,7 +29,7 @@ import (
 
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/operators"
-	"github.com/weirdb/weir/operators/sink/kafka/retry"
+	"github.com/weirdb/weir/operators/kafka/retry"
 	"github.com/weirdb/weir/operators/source/jsondec"
 )
 

@@ -1,4 +1,4 @@
-package stdout
+package render
 
 import (
 	"math"
@@ -11,9 +11,10 @@ import (
 // RowJSON appends row i of b as one JSON object to dst and returns it: keys
 // are the schema's column names in order; TIMESTAMP as an RFC 3339 UTC
 // string with milliseconds, BIGINT and DOUBLE as JSON numbers (NaN and ±Inf
-// as null), BOOLEAN as true/false, VARCHAR as a JSON string, NULL as null.
+// as the strings "NaN", "Infinity", "-Infinity", as PostgreSQL's to_json
+// writes them), BOOLEAN as true/false, VARCHAR as a JSON string, NULL as null.
 // It is the payload of dead letters from sources without raw payloads
-// (datagen) and the base of the jsonl format.
+// (datagen) and the base of the jsonl format (AppendJSONLine).
 func RowJSON(b *coldata.Batch, schema catalog.Schema, i int, dst []byte) []byte {
 	dst = append(dst, '{')
 	dst = appendFields(dst, b, schema, i)
@@ -66,9 +67,11 @@ func AppendJSONValue(dst []byte, v *coldata.Vec, i int) []byte {
 	return append(dst, "null"...)
 }
 
-// appendText appends row i of v as plain text for csv and table output;
-// it reports false for NULL (nothing appended).
-func appendText(dst []byte, v *coldata.Vec, i int) ([]byte, bool) {
+// AppendText appends row i of v as plain text, as the csv and table
+// formats print it: TIMESTAMP in TimestampLayout, DOUBLE as AppendDouble
+// (NaN, Infinity, -Infinity for the non-finite), VARCHAR as it is. It
+// reports false for NULL (nothing appended).
+func AppendText(dst []byte, v *coldata.Vec, i int) ([]byte, bool) {
 	if v.Nulls.IsNull(i) {
 		return dst, false
 	}
@@ -96,11 +99,32 @@ func appendText(dst []byte, v *coldata.Vec, i int) ([]byte, bool) {
 	return dst, false
 }
 
-// emitKind returns row i's emission kind; EmitNone for rows of batches
+// EmitKind returns row i's emission kind; EmitNone for rows of batches
 // without Emit (non-windowed queries).
-func emitKind(b *coldata.Batch, i int) coldata.EmitKind {
+func EmitKind(b *coldata.Batch, i int) coldata.EmitKind {
 	if i < len(b.Emit) {
 		return b.Emit[i]
 	}
 	return coldata.EmitNone
+}
+
+// AppendJSONLine appends row i of b as one jsonl result line (with its
+// trailing newline): RowJSON's object plus "_emit" ("early", "final",
+// "late", or null for rows that are not window results). The stdout, file
+// and Kafka sinks use the same rendering.
+func AppendJSONLine(dst []byte, b *coldata.Batch, schema catalog.Schema, i int) []byte {
+	dst = append(dst, '{')
+	dst = appendFields(dst, b, schema, i)
+	if len(schema) > 0 {
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `"_emit":`...)
+	if k := EmitKind(b, i); k != coldata.EmitNone {
+		dst = append(dst, '"')
+		dst = append(dst, k.String()...)
+		dst = append(dst, '"')
+	} else {
+		dst = append(dst, "null"...)
+	}
+	return append(dst, '}', '\n')
 }

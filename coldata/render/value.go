@@ -1,4 +1,4 @@
-package stdout
+package render
 
 import (
 	"math"
@@ -18,7 +18,8 @@ func AppendTimestamp(dst []byte, ms int64) []byte {
 
 // AppendDouble appends f as the shortest decimal that round-trips, in the
 // notation encoding/json uses (plain for 1e-6 ≤ |f| < 1e21, exponent
-// otherwise). NaN and ±Inf have no JSON form; callers print them as null.
+// otherwise). NaN and ±Inf have no JSON form; callers write them
+// themselves (AppendJSONValue and AppendText spell them out).
 func AppendDouble(dst []byte, f float64) []byte {
 	abs := math.Abs(f)
 	format := byte('f')
