@@ -42,7 +42,7 @@ type Config struct {
 	// partitions are discovered as their batches arrive.
 	Partitions []int32
 	// RenderRow, when set, renders row i of b as the dead-letter payload of
-	// a batch without Raw payloads (datagen); e.g. stdout.RowJSON.
+	// a batch without Raw payloads (datagen); e.g. render.RowJSON (coldata/render).
 	RenderRow func(b *coldata.Batch, i int, dst []byte) []byte
 }
 

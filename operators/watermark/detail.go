@@ -7,7 +7,7 @@ import (
 
 // timeLayout is how dead-letter details print an instant: RFC 3339 in UTC
 // with milliseconds, as weir prints TIMESTAMP values everywhere
-// (stdout.TimestampLayout; event times have millisecond precision).
+// (render.TimestampLayout; event times have millisecond precision).
 const timeLayout = "2006-01-02T15:04:05.000Z"
 
 // formatSkew prints a max_future_skew in the largest unit that states it

@@ -38,7 +38,7 @@ const (
 // match the kind's fields (case-insensitively) are filled, and must have the
 // field's type; other declared columns are NULL. All rows are partition 0,
 // Batch.Offset is the 1-based sequence number, and Batch.Raw stays nil (dead
-// letters render the row with stdout.RowJSON).
+// letters render the row with render.RowJSON (coldata/render)).
 //
 // Options: kind (required), seed (int, default 1; same seed → identical
 // events), rate (events per second of processing time via the Context's
