@@ -55,6 +55,10 @@ const (
 	coldMinBackoff    = 100 * time.Millisecond
 	coldMaxBackoff    = 30 * time.Second
 	coldCloseTimeout  = 10 * time.Second
+	// coldQueueMaxRows bounds a view's archive queue: with this many rows
+	// waiting (PostgreSQL failing), the view's query waits for the
+	// archiver (back-pressure) rather than grow memory without bound.
+	coldQueueMaxRows = 1 << 20
 )
 
 // coldTier archives the engine's materialized views to PostgreSQL.
@@ -78,6 +82,7 @@ type coldTier struct {
 	stop      context.CancelFunc
 	done      chan struct{}
 	lastPrune time.Time
+	queueMax  int // coldQueueMaxRows; smaller in tests
 }
 
 // viewCold is a view's archive queue.
@@ -96,6 +101,9 @@ type viewCold struct {
 	startCol, endCol int // window columns (cold.WindowCols)
 	pending          *coldata.Batch
 	spare            *coldata.Batch
+	// room is signalled when a flush has taken the pending rows, for a
+	// query waiting on a full queue (waitRoom).
+	room chan struct{}
 	// readMu orders reads against eviction: a read holds it shared from
 	// its cold query to its hot snapshot, so rows archived meanwhile
 	// cannot leave memory in between.
@@ -110,7 +118,7 @@ func newColdTier(e *Engine) *coldTier {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &coldTier{e: e, url: cfg.PostgresURL, retention: cfg.Retention, keepHot: coldHotWindows,
+	c := &coldTier{e: e, url: cfg.PostgresURL, retention: cfg.Retention, keepHot: coldHotWindows, queueMax: coldQueueMaxRows,
 		ids: map[string]string{}, formers: map[string]string{}, wake: make(chan struct{}, 1), stop: cancel, done: make(chan struct{})}
 	go c.loop(ctx)
 	return c
@@ -141,7 +149,8 @@ func (c *coldTier) attach(mv *matView) {
 		// the ones archived under its name with archive_id ''.
 		adopt:    !ident.recorded && c.e.replaying,
 		startCol: start, endCol: end,
-		pending: coldata.NewBatch(mv.schema, 0), spare: coldata.NewBatch(mv.schema, 0)}
+		pending: coldata.NewBatch(mv.schema, 0), spare: coldata.NewBatch(mv.schema, 0),
+		room: make(chan struct{}, 1)}
 	mv.cold.pending.Reset(0)
 	mv.cold.spare.Reset(0)
 }
@@ -306,6 +315,27 @@ func (vc *viewCold) queueLocked(b *coldata.Batch, i int, kind coldata.EmitKind) 
 	}
 }
 
+// waitRoom makes the view's query wait while mv's archive queue holds
+// the tier's queueMax rows or more (PostgreSQL failing: the archiver keeps
+// retrying), until a flush takes them or ctx is done. Checkpoints of the
+// query wait with it; its sources stop reading (back-pressure).
+func (vc *viewCold) waitRoom(ctx context.Context, mv *matView) {
+	for {
+		mv.mu.RLock()
+		n := vc.pending.Len
+		mv.mu.RUnlock()
+		if n < vc.tier.queueMax {
+			return
+		}
+		vc.tier.poke()
+		select {
+		case <-vc.room:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 // poke wakes the archiver without blocking.
 func (c *coldTier) poke() {
 	select {
@@ -442,6 +472,10 @@ func (c *coldTier) flushView(ctx context.Context, mv *matView) error {
 	batch.Reset(0)
 	vc.spare = batch
 	mv.mu.Unlock()
+	select {
+	case vc.room <- struct{}{}:
+	default:
+	}
 	vc.readMu.Lock()
 	mv.mu.Lock()
 	mv.evictArchivedLocked(c.keepHot)

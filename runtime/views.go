@@ -281,7 +281,8 @@ func copyCols(schema catalog.Schema, cols []*coldata.Vec, emit []coldata.EmitKin
 // viewSink is the last operator of a materialized view's query: it upserts
 // every emitted row into the view and hands the batch to subscribers.
 type viewSink struct {
-	mv *matView
+	mv  *matView
+	ctx context.Context // the query's, from Open
 }
 
 var (
@@ -290,7 +291,10 @@ var (
 )
 
 // Open implements operators.Operator.
-func (s *viewSink) Open(*operators.Context) error { return nil }
+func (s *viewSink) Open(oc *operators.Context) error {
+	s.ctx = oc.Ctx
+	return nil
+}
 
 // Process implements operators.Operator.
 func (s *viewSink) Process(b *coldata.Batch, _ operators.Emitter) error {
@@ -312,6 +316,9 @@ func (s *viewSink) Process(b *coldata.Batch, _ operators.Emitter) error {
 	// all of b or none of it.
 	mv.publishLocked(b)
 	mv.mu.Unlock()
+	if mv.cold != nil && s.ctx != nil {
+		mv.cold.waitRoom(s.ctx, mv)
+	}
 	return nil
 }
 
