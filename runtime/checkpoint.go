@@ -91,6 +91,7 @@ type alignment struct {
 	arrived []bool
 	queued  [][]message
 	started time.Time
+	stop    bool // the last checkpoint: the query stops once it commits (StopAtCheckpoint)
 }
 
 // beginCheckpoint asks every live input for a barrier.
@@ -99,7 +100,7 @@ func (q *Query) beginCheckpoint(now time.Time) error {
 		return nil
 	}
 	q.align = &alignment{id: q.ckptID + 1, blobs: map[string][]byte{}, arrived: make([]bool, len(q.inputs)),
-		queued: make([][]message, len(q.inputs)), started: now}
+		queued: make([][]message, len(q.inputs)), started: now, stop: q.stopping}
 	for i, in := range q.inputs {
 		if q.ended[i] {
 			q.align.arrived[i] = true
@@ -107,6 +108,9 @@ func (q *Query) beginCheckpoint(now time.Time) error {
 				q.align.blobs[k] = v
 			}
 			continue
+		}
+		if q.stopping {
+			in.stopAt.Store(q.align.id) // the source reads nothing after this barrier
 		}
 		in.barrier <- q.align.id
 	}
@@ -182,6 +186,11 @@ func (q *Query) maybeCompleteCheckpoint() error {
 	q.waiters = q.waiters[:0]
 	if q.onCheckpoint != nil {
 		q.onCheckpoint(time.Since(a.started))
+	}
+	if a.stop {
+		// The sources stopped at their barriers: nothing comes after the
+		// checkpoint, and nothing is processed after it.
+		return errStoppedAtCheckpoint
 	}
 	for i, msgs := range a.queued {
 		for _, m := range msgs {

@@ -86,6 +86,19 @@ func (q *Query) loop(ctx context.Context, e *Engine, ch <-chan message) error {
 			if err := q.beginCheckpoint(time.Now()); err != nil {
 				return err
 			}
+		case done := <-q.stopReq:
+			// Stop at the next checkpoint (StopAtCheckpoint); one in
+			// progress may have let its sources read on: begin another
+			// after it.
+			q.stopping = true
+			if q.align != nil {
+				q.requested = append(q.requested, done)
+				continue
+			}
+			q.waiters = append(q.waiters, done)
+			if err := q.beginCheckpoint(time.Now()); err != nil {
+				return err
+			}
 		case m := <-ch:
 			if q.align != nil && q.align.arrived[m.input] {
 				// Behind this input's barrier: wait for the others'.

@@ -77,6 +77,8 @@ type Query struct {
 	openedSources []*input
 	closeErrs     []error         // close errors after a cancellation or failure (tellCloseErrors)
 	ckptReq       chan chan error // Checkpoint requests
+	stopReq       chan chan error // StopAtCheckpoint requests
+	stopping      bool            // a StopAtCheckpoint came: the next checkpoint is the last
 	waiters       []chan error    // answered when the checkpoint in progress commits
 	requested     []chan error    // Checkpoint requests that came during another checkpoint: begun after it
 
@@ -114,6 +116,9 @@ type input struct {
 	free chan *coldata.Batch
 
 	barrier chan uint64 // checkpoint requests from the operator goroutine
+	// stopAt is the checkpoint after whose barrier the source reads no
+	// more (Query.StopAtCheckpoint); 0: none.
+	stopAt atomic.Uint64
 
 	statusMu sync.Mutex
 	status   []watermark.PartitionStatus // published by the source goroutine
@@ -166,6 +171,7 @@ func (q *Query) start(parent context.Context, e *Engine, sink operators.Operator
 	q.cancel = cancel
 	q.done = make(chan struct{})
 	q.ckptReq = make(chan chan error)
+	q.stopReq = make(chan chan error)
 	q.state = "running"
 	q.Started = e.clock.Now()
 	q.logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format, args...) }
@@ -552,6 +558,51 @@ func (q *Query) Checkpoint(ctx context.Context) error {
 		return err
 	case <-q.done:
 		return fmt.Errorf("query %s stopped before its checkpoint completed", q.ID)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// errStoppedAtCheckpoint ends a query stopped by StopAtCheckpoint once its
+// last checkpoint has committed: a cancellation (state "cancelled").
+var errStoppedAtCheckpoint = fmt.Errorf("stopped at a checkpoint: %w", context.Canceled)
+
+// StopAtCheckpoint stops the query at a checkpoint, as a server's shutdown
+// does: each source sends its barrier and then reads nothing more, the
+// barriers flow through the operators, the checkpoint commits, and the
+// query ends without processing anything after it — so that a restart
+// resumes exactly where it stopped and writes no row twice. It returns
+// once the query has stopped (nil if it had already), or with the
+// checkpoint's error or ctx's. A query that takes no checkpoints is left
+// as it is (nil): Cancel stops it.
+func (q *Query) StopAtCheckpoint(ctx context.Context) error {
+	if q.store == nil || q.stopReq == nil {
+		return nil
+	}
+	done := make(chan error, 1)
+	select {
+	case q.stopReq <- done:
+	case <-q.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			return err
+		}
+	case <-q.done:
+		if err := q.Err(); err != nil {
+			return err
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-q.done:
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}

@@ -49,6 +49,9 @@ func (in *input) runWatching(ctx context.Context, clock operators.Clock, out cha
 			if !send(message{kind: msgBarrier, input: in.idx, ckpt: id, blobs: blobs}) {
 				return
 			}
+			if id == in.stopAt.Load() {
+				return // stopped at this checkpoint (Query.StopAtCheckpoint)
+			}
 		default:
 		}
 		var b *coldata.Batch

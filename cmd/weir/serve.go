@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -154,20 +155,15 @@ func serveMain(ctx context.Context, args []string, errw io.Writer, ready chan<- 
 		fmt.Fprintf(errw, "weir serve: %v\n", err)
 		code = exitFailed
 	}
-	// Shutdown: no new clients, a final checkpoint of every running query,
-	// then stop the queries and close the state directory.
+	// Shutdown: no new clients, every running view and sink stopped at a
+	// final checkpoint (its sources read nothing after their barrier, so
+	// nothing is written after it and a restart repeats nothing), then the
+	// rest cancelled and the state directory closed.
 	pg.Close()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), finalCheckpointTimeout)
 	defer cancel()
 	hs.Shutdown(shutdownCtx)
-	for _, q := range eng.Queries() {
-		if q.State() != "running" {
-			continue
-		}
-		if err := q.Checkpoint(shutdownCtx); err != nil {
-			fmt.Fprintf(errw, "weir serve: final checkpoint of %s: %v\n", q.ID, err)
-		}
-	}
+	stopAtCheckpoints(shutdownCtx, eng, errw)
 	if err := eng.Close(); err != nil {
 		fmt.Fprintf(errw, "weir serve: %v\n", err)
 		code = exitFailed
@@ -178,6 +174,26 @@ func serveMain(ctx context.Context, args []string, errw io.Writer, ready chan<- 
 	}
 	fmt.Fprintln(errw, "weir serve: stopped")
 	return code
+}
+
+// stopAtCheckpoints stops every running query that takes checkpoints at a
+// final checkpoint, all at once, and waits until each has stopped (or ctx
+// is done: Engine.Close then cancels what is left).
+func stopAtCheckpoints(ctx context.Context, eng *runtime.Engine, errw io.Writer) {
+	var wg sync.WaitGroup
+	for _, q := range eng.Queries() {
+		if q.State() != "running" {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := q.StopAtCheckpoint(ctx); err != nil {
+				fmt.Fprintf(errw, "weir serve: final checkpoint of %s: %v\n", q.ID, err)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // resetState empties a state directory for `weir serve --reset`: every
