@@ -162,6 +162,10 @@ func (c Config) validate(src configSource) error {
 		return src.errorf("state.cold.retention", c.State.Cold.Retention.String(), "must be positive, such as 2160h")
 	case c.Checkpointing.Interval <= 0:
 		return src.errorf("checkpointing.interval", c.Checkpointing.Interval.String(), "must be positive, such as 60s")
+	case c.Watermarks.IdleTimeout < 0:
+		return src.errorf("watermarks.idle_timeout", c.Watermarks.IdleTimeout.String(), "must not be negative (0: partitions are never idle)")
+	case c.Watermarks.EmitInterval <= 0:
+		return src.errorf("watermarks.emit_interval", c.Watermarks.EmitInterval.String(), "must be positive, such as 1s")
 	}
 	return nil
 }

@@ -148,6 +148,8 @@ func TestLoadConfigBadValues(t *testing.T) {
 		// Range errors echo the value as written, with its line.
 		{"retention negative", "state:\n  cold:\n    retention: -1h\n", "state.cold.retention must be positive, such as 2160h, got -1h (line 3)"},
 		{"hot negative", "state:\n  hot:\n    max_size_mb: -5\n", "state.hot.max_size_mb must not be negative (0: no budget, all window state in memory), got -5 (line 3)"},
+		{"emit interval zero", "watermarks: { emit_interval: 0s }\n", "watermarks.emit_interval must be positive, such as 1s, got 0s (line 1)"},
+		{"watermark idle negative", "watermarks:\n  idle_timeout: -5m\n", "watermarks.idle_timeout must not be negative (0: partitions are never idle), got -5m (line 2)"},
 		{"ttl through a merge", "state:\n  warm:\n    <<: { ttl: -90m }\n", "state.warm.ttl must not be negative (0: spilled state never expires), got -90m (line 3)"},
 		// yaml.v3 would truncate these into the integer; they are refused.
 		{"hot fraction", "state:\n  hot:\n    max_size_mb: 1.5\n", `state.hot.max_size_mb must be an integer, got "1.5" (line 3)`},
