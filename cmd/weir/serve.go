@@ -48,7 +48,7 @@ func serveMain(ctx context.Context, args []string, errw io.Writer, ready chan<- 
 	stateDir := fs.String("state-dir", "", "state directory `DIR`: catalog, checkpoints, warm state (overrides state.dir; default ./weir-data)")
 	pgAddr := fs.String("pg-addr", "", "Postgres wire address `HOST:PORT` (overrides server.pg_addr; default 127.0.0.1:6566)")
 	httpAddr := fs.String("http-addr", "", "HTTP address `HOST:PORT` of /metrics and /healthz (overrides server.http_addr; default 127.0.0.1:8566)")
-	ckptInterval := fs.Duration("checkpoint-interval", 0, "checkpoint every `DURATION`, such as 30s (overrides checkpointing.interval; default 60s)")
+	ckptInterval := durationVar(fs, "checkpoint-interval", 0, "checkpoint every `DURATION`, such as 30s (overrides checkpointing.interval; default 60s)")
 	reset := fs.Bool("reset", false, "discard the state directory's catalog (sources, views, sinks), checkpoints and view state, and start empty")
 	fs.Usage = func() {
 		fmt.Fprintf(errw, "Usage: weir serve [flags]\n\nRuns the long-lived server: persisted catalog, continuous queries that\nresume from checkpoints after a restart, the Postgres wire endpoint and\nHTTP /metrics and /healthz. SIGTERM takes a final checkpoint and exits.\n\nFlags:\n")
