@@ -126,9 +126,13 @@ func (e *Engine) dropView(name string) error {
 		e.mu.Unlock()
 		mv = next
 	}
-	// Also for a view whose restore failed, never attached (mv.cold nil):
-	// its attempt to start recorded its archive identity.
 	if e.cold != nil {
+		if q.restoring != nil && mv.cold == nil {
+			// A view whose restore failed may never have looked up its
+			// archive identity (its query did not plan): look it up, so
+			// that the drop deletes its archive as any drop does.
+			e.cold.identity(mv.name, statementFingerprint(q.SQL))
+		}
 		if err := e.cold.dropView(context.Background(), mv.name); err != nil {
 			return err
 		}
