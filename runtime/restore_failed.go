@@ -137,7 +137,11 @@ func (e *Engine) retryRestore(ph *Query) {
 		}
 		err := e.restartFailed(ph)
 		if err == nil {
-			fmt.Fprintf(e.stderr, "weir: restored %s after %d retries\n", rr.what, retries)
+			plural := "retries"
+			if retries == 1 {
+				plural = "retry"
+			}
+			fmt.Fprintf(e.stderr, "weir: restored %s after %d %s\n", rr.what, retries, plural)
 			return
 		}
 		if rr.ctx.Err() != nil {
