@@ -73,13 +73,7 @@ func (c *Checker) Check(stmt sql.Statement) error {
 			c.use(plan, "view "+s.Name)
 		}
 	case *sql.CreateSink:
-		var plan *planner.Plan
-		var err error
-		if s.Query != nil {
-			plan, err = planner.PlanQuery(e.cat, s.Query)
-		} else {
-			plan, err = e.planSinkFromView(s)
-		}
+		plan, err := e.planSink(s)
 		if err != nil {
 			return err
 		}

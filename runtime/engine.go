@@ -267,14 +267,7 @@ func queryText(s *sql.CreateView) string {
 }
 
 func (e *Engine) createSink(ctx context.Context, s *sql.CreateSink) (*Result, error) {
-	var plan *planner.Plan
-	var err error
-	switch {
-	case s.Query != nil:
-		plan, err = planner.PlanQuery(e.cat, s.Query)
-	default:
-		plan, err = e.planSinkFromView(s)
-	}
+	plan, err := e.planSink(s)
 	if err != nil {
 		return nil, err
 	}
@@ -674,6 +667,15 @@ func (e *Engine) sourceUser(source string) string {
 		}
 	}
 	return ""
+}
+
+// planSink plans CREATE SINK: its own query (AS query) or, FROM view, the
+// view's (planSinkFromView).
+func (e *Engine) planSink(s *sql.CreateSink) (*planner.Plan, error) {
+	if s.Query != nil {
+		return planner.PlanQuery(e.cat, s.Query)
+	}
+	return e.planSinkFromView(s)
 }
 
 // planSinkFromView plans CREATE SINK ... FROM view: the sink runs the

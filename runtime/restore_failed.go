@@ -67,13 +67,7 @@ func (e *Engine) keepFailed(stmt sql.Statement, err error) bool {
 		if derr != nil {
 			def = &catalog.Sink{Name: s.Name, From: s.From, SQL: s.Text()}
 		}
-		var p *planner.Plan
-		var perr error
-		if s.Query != nil {
-			p, perr = planner.PlanQuery(e.cat, s.Query)
-		} else {
-			p, perr = e.planSinkFromView(s)
-		}
+		p, perr := e.planSink(s)
 		if perr == nil {
 			plan = p
 		}
@@ -187,13 +181,7 @@ func (e *Engine) restartFailed(ph *Query) error {
 		if def == nil {
 			return fmt.Errorf("sink %q is no longer in the catalog", s.Name)
 		}
-		var plan *planner.Plan
-		var err error
-		if s.Query != nil {
-			plan, err = planner.PlanQuery(e.cat, s.Query)
-		} else {
-			plan, err = e.planSinkFromView(s)
-		}
+		plan, err := e.planSink(s)
 		if err != nil {
 			return err
 		}
