@@ -214,6 +214,9 @@ func (mv *matView) upsertLocked(b *coldata.Batch, i int) {
 func (mv *matView) appendLocked(b *coldata.Batch, i int, kind coldata.EmitKind) {
 	for c, v := range mv.cols {
 		v.CopyRow(b.Cols[c], i)
+		if v.Type == catalog.Varchar && len(v.Str) > 0 {
+			v.Str[len(v.Str)-1] = strings.Clone(v.Str[len(v.Str)-1])
+		}
 	}
 	mv.emit = append(mv.emit, kind)
 }
@@ -232,6 +235,13 @@ func (mv *matView) dropOldestLocked(n int) {
 }
 
 // setRow overwrites row j of dst with row i of src (same type).
+//
+// A VARCHAR value a view keeps is cloned (appendLocked too): the strings of
+// a batch may share a block with the batch's other values (the JSON
+// decoder copies new values into 2 KiB blocks, the window operator's
+// output keys are substrings of its 4 KiB key-arena chunks), and a kept
+// row must not hold the whole block — a view keeping 1 row in 1,000 would
+// hold a block per row.
 func setRow(dst *coldata.Vec, j int, src *coldata.Vec, i int) {
 	null := src.Nulls.IsNull(i)
 	if null {
@@ -245,7 +255,9 @@ func setRow(dst *coldata.Vec, j int, src *coldata.Vec, i int) {
 	case catalog.Double:
 		dst.F64[j] = src.F64[i]
 	case catalog.Varchar:
-		dst.Str[j] = src.Str[i]
+		if dst.Str[j] != src.Str[i] {
+			dst.Str[j] = strings.Clone(src.Str[i])
+		}
 	case catalog.Boolean:
 		dst.Bool[j] = src.Bool[i]
 	}
