@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -158,7 +159,7 @@ func (q *Query) Watermarks() map[string][]watermark.PartitionStatus {
 	for _, in := range q.inputs {
 		in.statusMu.Lock()
 		if in.status != nil {
-			out[in.def.Name] = in.status
+			out[in.def.Name] = slices.Clone(in.status) // rewritten in place by the source goroutine
 		}
 		in.statusMu.Unlock()
 	}

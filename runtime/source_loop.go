@@ -177,8 +177,8 @@ func (in *input) publishStatus() {
 	if in.asg == nil {
 		return
 	}
-	st := in.asg.Status()
+	// In place, without allocating per batch: readers copy under the lock.
 	in.statusMu.Lock()
-	in.status = st
+	in.status = in.asg.AppendStatus(in.status[:0])
 	in.statusMu.Unlock()
 }

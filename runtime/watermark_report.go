@@ -249,7 +249,7 @@ func (q *Query) WatermarkReport(now time.Time) []SourceWatermarks {
 func (in *input) publishedStatus() []watermark.PartitionStatus {
 	in.statusMu.Lock()
 	defer in.statusMu.Unlock()
-	return in.status
+	return slices.Clone(in.status) // the source goroutine rewrites it in place
 }
 
 // initialStatus is the status of a partitioned source's partitions before

@@ -20,11 +20,14 @@ type PartitionStatus struct {
 }
 
 // Status lists every known partition, ordered by partition id.
-func (a *Assigner) Status() []PartitionStatus {
+func (a *Assigner) Status() []PartitionStatus { return a.AppendStatus(nil) }
+
+// AppendStatus appends Status's rows to dst and returns it, so that a
+// caller publishing the status after every batch can reuse one slice.
+func (a *Assigner) AppendStatus(dst []PartitionStatus) []PartitionStatus {
 	lo, any := a.minActive()
-	out := make([]PartitionStatus, len(a.parts))
-	for i, p := range a.parts {
-		out[i] = PartitionStatus{
+	for _, p := range a.parts {
+		dst = append(dst, PartitionStatus{
 			Partition:    p.id,
 			Watermark:    p.wm,
 			MaxEventTime: p.maxTime,
@@ -32,7 +35,7 @@ func (a *Assigner) Status() []PartitionStatus {
 			Idle:         p.idle,
 			Ended:        p.ended,
 			Holding:      any && p.active() && p.wm == lo,
-		}
+		})
 	}
-	return out
+	return dst
 }
