@@ -59,6 +59,9 @@ const (
 	// waiting (PostgreSQL failing), the view's query waits for the
 	// archiver (back-pressure) rather than grow memory without bound.
 	coldQueueMaxRows = 1 << 20
+	// coldFlushTimeout bounds one archiving attempt (connect, prepare,
+	// INSERT); a failed attempt is retried with the backoff.
+	coldFlushTimeout = time.Minute
 )
 
 // coldTier archives the engine's materialized views to PostgreSQL.
@@ -101,6 +104,7 @@ type viewCold struct {
 	startCol, endCol int // window columns (cold.WindowCols)
 	pending          *coldata.Batch
 	spare            *coldata.Batch
+	inflight         int // rows a flush has taken and not yet archived (mv.mu)
 	// room is signalled when a flush has taken the pending rows, for a
 	// query waiting on a full queue (waitRoom).
 	room chan struct{}
@@ -322,7 +326,7 @@ func (vc *viewCold) queueLocked(b *coldata.Batch, i int, kind coldata.EmitKind) 
 func (vc *viewCold) waitRoom(ctx context.Context, mv *matView) {
 	for {
 		mv.mu.RLock()
-		n := vc.pending.Len
+		n := vc.pending.Len + vc.inflight
 		mv.mu.RUnlock()
 		if n < vc.tier.queueMax {
 			return
@@ -444,9 +448,14 @@ func (c *coldTier) flushView(ctx context.Context, mv *matView) error {
 	mv.mu.Lock()
 	batch := vc.pending
 	vc.pending, vc.spare = vc.spare, nil
+	vc.inflight = batch.Len // still counted against the queue's bound (waitRoom)
 	mv.mu.Unlock()
 	var err error
 	if batch.Len > 0 || vc.unprepared() {
+		// A PostgreSQL that accepts and never answers fails the attempt
+		// (and the rows are retried) rather than hold the archiver.
+		ctx, cancel := context.WithTimeout(ctx, coldFlushTimeout)
+		defer cancel()
 		var a *cold.Archive
 		if a, err = c.open(ctx, false); err == nil {
 			if err = vc.prepare(ctx, a); err == nil && batch.Len > 0 {
@@ -466,11 +475,13 @@ func (c *coldTier) flushView(ctx context.Context, mv *matView) error {
 		}
 		vc.pending.Reset(0)
 		vc.pending, vc.spare = batch, vc.pending
+		vc.inflight = 0
 		mv.mu.Unlock()
 		return err
 	}
 	batch.Reset(0)
 	vc.spare = batch
+	vc.inflight = 0
 	mv.mu.Unlock()
 	select {
 	case vc.room <- struct{}{}:

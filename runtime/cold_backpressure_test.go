@@ -52,6 +52,32 @@ func TestColdQueueBackPressure(t *testing.T) {
 		t.Fatal("waitRoom did not return after the flush")
 	}
 
+	// Rows a flush has taken but not yet archived (PostgreSQL slow or
+	// hanging) still count against the bound.
+	mv.mu.Lock()
+	vc.pending.Len, vc.inflight = 0, 2
+	mv.mu.Unlock()
+	done = make(chan struct{})
+	go func() {
+		vc.waitRoom(context.Background(), mv)
+		close(done)
+	}()
+	<-tier.wake
+	select {
+	case <-done:
+		t.Fatal("waitRoom returned with the bound's rows in flight")
+	default:
+	}
+	mv.mu.Lock()
+	vc.inflight = 0
+	mv.mu.Unlock()
+	vc.room <- struct{}{}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("waitRoom did not return after the flush archived its rows")
+	}
+
 	// A cancelled query stops waiting.
 	setPending(5)
 	ctx, cancel := context.WithCancel(context.Background())
