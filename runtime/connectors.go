@@ -40,7 +40,6 @@ func (e *Engine) newSource(def *catalog.Source) (operators.Source, error) {
 			return nil, err
 		}
 		src.SetWarningLog(e.stderr) // fetch retries, recoveries and give-ups
-		src.SetPollInterval(e.cfg.Watermarks.EmitInterval)
 		return src, nil
 	}
 	return nil, fmt.Errorf("runtime: connector %q is not available for sources", def.Connector)

@@ -129,14 +129,14 @@ func (s *Source) Read(ctx context.Context, b *coldata.Batch) error {
 	return nil
 }
 
-// nextChunk waits up to the poll interval for the next chunk to deliver: the
+// nextChunk waits up to PollInterval for the next chunk to deliver: the
 // next to arrive, or for a bounded source the next in merge order
 // (merge.go). It returns nil when none is ready in time or ctx is done.
 func (s *Source) nextChunk(ctx context.Context) (*chunk, error) {
 	if s.timer == nil {
-		s.timer = time.NewTimer(s.pollInterval())
+		s.timer = time.NewTimer(PollInterval)
 	} else {
-		s.timer.Reset(s.pollInterval())
+		s.timer.Reset(PollInterval)
 	}
 	defer s.timer.Stop()
 	for {

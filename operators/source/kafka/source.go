@@ -34,8 +34,7 @@ import (
 )
 
 // PollInterval is how long Read waits for records before it returns an
-// empty batch so that the runtime can run idle detection and timers, unless
-// SetPollInterval sets another (weir's watermarks.emit_interval).
+// empty batch so that the runtime can run idle detection and timers.
 const PollInterval = 100 * time.Millisecond
 
 // chunksPerPartition bounds how far a fetcher may run ahead of Read: each
@@ -54,8 +53,7 @@ type Source struct {
 	dialer *kafkago.Dialer
 
 	octx  *operators.Context
-	parts []int32       // partition ids, ascending
-	poll  time.Duration // SetPollInterval's; 0: PollInterval
+	parts []int32 // partition ids, ascending
 
 	// transport carries the fetchers' requests; it routes each to the
 	// partition's leader.
@@ -139,25 +137,6 @@ func NewSource(def *catalog.Source) (*Source, error) {
 // outcome (os.Stderr until set; nil: nowhere). Call it before the first
 // Read.
 func (s *Source) SetWarningLog(w io.Writer) { s.retries.w = w }
-
-// SetPollInterval sets how long Read waits for records before it returns
-// an empty batch: how often, with nothing arriving, idle partitions and
-// idle_advance's wall clock are looked at again and the resulting
-// watermark sent on. d ≤ 0 keeps PollInterval. Call it before the first
-// Read.
-func (s *Source) SetPollInterval(d time.Duration) {
-	if d > 0 {
-		s.poll = d
-	}
-}
-
-// pollInterval is SetPollInterval's value, or PollInterval.
-func (s *Source) pollInterval() time.Duration {
-	if s.poll > 0 {
-		return s.poll
-	}
-	return PollInterval
-}
 
 // Options returns the parsed options (idle_timeout, idle_advance, ...).
 func (s *Source) Options() Options { return s.opts }
