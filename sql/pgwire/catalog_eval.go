@@ -24,7 +24,7 @@ const (
 	codeInvalidLimit        = "2201W"
 	codeInvalidOffset       = "2201X"
 	codeAmbiguousColumn     = "42702"
-	catalogEmulationHint    = "weir emulates the catalogs client tools read and evaluates a SELECT over one emulated relation; docs/server.md (Catalogs) lists what is evaluated"
+	catalogEmulationHint    = "weir emulates the catalogs client tools read and evaluates SELECTs over them (joins, subqueries, VALUES); docs/server.md (Catalogs) lists what is evaluated"
 	maxSubqueryNestingDepth = 8
 )
 
