@@ -130,8 +130,11 @@ func newColdTier(e *Engine) *coldTier {
 
 // attach gives mv an archive queue, under the view's archive identity,
 // when its rows have a window column and a key; otherwise the view stays
-// in memory only, which is reported.
-func (c *coldTier) attach(mv *matView) {
+// in memory only, which is reported. restored says the view's statement
+// comes from the persisted catalog (Engine.Restore, or a background retry
+// of a restore that failed), the caller's to say: no flag shared with
+// other goroutines is read here.
+func (c *coldTier) attach(mv *matView, restored bool) {
 	start, end, ok := cold.WindowCols(mv.schema)
 	if !ok || mv.keyCols == nil {
 		fmt.Fprintf(c.e.stderr, "weir: view %s shows no window_start or window_end: not archived to the cold tier\n", mv.name)
@@ -151,7 +154,7 @@ func (c *coldTier) attach(mv *matView) {
 		// A view restored from the persisted catalog without an identity
 		// record was created by a weir without identities: its rows are
 		// the ones archived under its name with archive_id ''.
-		adopt:    !ident.recorded && c.e.replaying,
+		adopt:    !ident.recorded && restored,
 		startCol: start, endCol: end,
 		pending: coldata.NewBatch(mv.schema, 0), spare: coldata.NewBatch(mv.schema, 0),
 		room: make(chan struct{}, 1)}

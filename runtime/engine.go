@@ -610,6 +610,9 @@ func (e *Engine) Restore(ctx context.Context) (restored int, err error) {
 	if err != nil {
 		return 0, fmt.Errorf("runtime: reading the persisted catalog: %w", err)
 	}
+	// Read by the Execs below, on this goroutine (persistPut, startView);
+	// the background retries of keepFailed do not read it: their retry
+	// record says the statement was restored (restoreRetry.restored).
 	e.replaying = true
 	defer func() { e.replaying = false }()
 	var first error

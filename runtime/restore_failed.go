@@ -9,6 +9,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+	kafkago "github.com/segmentio/kafka-go"
+
 	"github.com/weirdb/weir/catalog"
 	"github.com/weirdb/weir/planner"
 	"github.com/weirdb/weir/sql"
@@ -31,6 +34,11 @@ type restoreRetry struct {
 	stmt sql.Statement // *sql.CreateView or *sql.CreateSink
 	what string        // "view v", "sink s"
 	ctx  context.Context
+	// restored says the statement came from the persisted catalog
+	// (Engine.Restore): a view started by a retry adopts the rows an
+	// older weir archived under its name, as one restored at once does
+	// (coldTier.attach). Set once, before the retry goroutine starts.
+	restored bool
 
 	// Set under Engine.mu when a retry succeeds.
 	successor *Query
@@ -82,7 +90,9 @@ func (e *Engine) keepFailed(stmt sql.Statement, err error) bool {
 		plan = &planner.Plan{} // no sources or views known: nothing depends on them
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	rr := &restoreRetry{stmt: stmt, what: describeKey(key), ctx: ctx}
+	// keepFailed is called by Restore only: the statement is the
+	// persisted catalog's.
+	rr := &restoreRetry{stmt: stmt, what: describeKey(key), ctx: ctx, restored: true}
 	e.mu.Lock()
 	e.nextID++
 	q := &Query{ID: fmt.Sprintf("q%d", e.nextID), SQL: stmt.Text(), Plan: plan, kind: kind, sinkName: sinkName,
@@ -171,7 +181,7 @@ func (e *Engine) restartFailed(ph *Query) error {
 		if v == nil {
 			return fmt.Errorf("view %q is no longer in the catalog", s.Name)
 		}
-		mv, err = e.newView(rr.ctx, v, plan, sameID)
+		mv, err = e.newView(rr.ctx, v, plan, rr.restored, sameID)
 		if err != nil {
 			return err
 		}
@@ -268,26 +278,65 @@ func (mv *matView) restoreFailure() *sql.Error {
 }
 
 // transientRestoreError reports whether a restore failure looks like an
-// outage that may end by itself (a broker or database unreachable, a
-// timeout), which is worth retrying in the background.
+// outage that may end by itself — a broker or database unreachable, a
+// connection refused or reset, a timeout — which is worth retrying in the
+// background. It looks only at the types in err's chain (weir's sources
+// and sinks wrap their causes with %w: "cannot reach any broker of ...:
+// dial tcp ...: connection refused" unwraps to ECONNREFUSED), never at
+// its text, which holds the names of the view, sink, topic or file: a
+// sink named "timeouts" whose file was truncated is not an outage.
 func transientRestoreError(err error) bool {
-	if err == nil {
+	if err == nil || errors.Is(err, context.Canceled) {
 		return false
 	}
-	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EHOSTUNREACH) ||
-		errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, context.DeadlineExceeded) {
-		return true
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return true
-	}
-	msg := strings.ToLower(err.Error())
-	for _, s := range []string{"connection refused", "connection reset", "unreachable", "no route to host",
-		"timeout", "timed out", "deadline exceeded", "cannot reach any broker", "giving up", "broken pipe"} {
-		if strings.Contains(msg, s) {
+	for _, errno := range []syscall.Errno{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED,
+		syscall.EHOSTUNREACH, syscall.ENETUNREACH, syscall.ENETDOWN, syscall.ETIMEDOUT, syscall.EPIPE} {
+		if errors.Is(err, errno) {
 			return true
 		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	// PostgreSQL answered: only a connection exception (class 08), a
+	// server starting or shutting down, or one out of connections passes;
+	// a refused login (28), a missing table (42) ... stay.
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "57P01", "57P02", "57P03", "53300":
+			return true
+		}
+		return strings.HasPrefix(pgErr.Code, "08")
+	}
+	// A PostgreSQL connect that failed without an answer from the server
+	// (the PostgreSQL sink's "open failed for 10s ..., giving up").
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &connErr) {
+		return true
+	}
+	// A dial, read or write on the network that failed (a host name that
+	// does not resolve included: DNS may be what is down).
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		return true
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return true
+	}
+	// A Kafka broker's answer that says to try again (a leader being
+	// elected, a broker not available, a request timed out). A topic that
+	// does not exist is not one: a source does not create its topic.
+	var kerr kafkago.Error
+	if errors.As(err, &kerr) {
+		switch kerr {
+		case kafkago.UnknownTopicOrPartition, kafkago.InvalidMessage:
+			return false
+		case kafkago.BrokerNotAvailable:
+			return true
+		}
+		return kerr.Temporary()
 	}
 	return false
 }

@@ -69,14 +69,27 @@ func restoreStates(t *testing.T, eng *runtime.Engine) []string {
 	return out
 }
 
-func restoreWaitFor(t *testing.T, what string, cond func() bool) {
+// restoreWaitDone waits until q is done (a restore placeholder's Done
+// closes when its background retries end), or fails t at restoreDeadline.
+func restoreWaitDone(t *testing.T, what string, q *runtime.Query) {
 	t.Helper()
-	deadline := time.Now().Add(restoreDeadline)
+	select {
+	case <-q.Done():
+	case <-time.After(restoreDeadline):
+		t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
+// restoreWaitRows waits until cond holds, looking again each time the
+// subscription sub delivers rows, or fails t at restoreDeadline.
+func restoreWaitRows(t *testing.T, what string, sub *runtime.Subscription, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), restoreDeadline)
+	defer cancel()
 	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+		if _, err := sub.Next(ctx); err != nil {
+			t.Fatalf("waiting for %s: %v", what, err)
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -196,6 +209,8 @@ func TestRestoreRetriesViewWhenBrokerReturns(t *testing.T) {
 	id := strings.Fields(states[0])[0]
 	require.Contains(t, states[0], "failed: ")
 	require.Contains(t, states[0], "cannot reach any broker")
+	placeholder := eng.Queries()[0]
+	require.Equal(t, id, placeholder.ID)
 	require.Contains(t, log.String(), "weir: restoring view v: ")
 	require.Contains(t, log.String(), "retried in the background")
 	_, err = restoreExec(eng, "SELECT * FROM v")
@@ -211,12 +226,15 @@ func TestRestoreRetriesViewWhenBrokerReturns(t *testing.T) {
 		`{"ts":"2026-11-09T10:00:01Z","model":"a"}`,
 		`{"ts":"2026-11-09T10:00:02Z","model":"a"}`,
 		`{"ts":"2026-11-09T10:01:03Z","model":"b"}`)
-	restoreWaitFor(t, "the view's restore", func() bool {
-		s := restoreStates(t, eng)
-		return len(s) == 1 && s[0] == id+" running"
-	})
+	// The placeholder's Done closes when its retries end: here, with the
+	// view restored.
+	restoreWaitDone(t, "the view's restore", placeholder)
+	require.Equal(t, []string{id + " running"}, restoreStates(t, eng))
 	require.Contains(t, log.String(), "weir: restored view v after ")
-	restoreWaitFor(t, "the view's first window", func() bool {
+	sub, err := eng.Subscribe("v")
+	require.NoError(t, err)
+	defer sub.Close()
+	restoreWaitRows(t, "the view's first window", sub, func() bool {
 		rows, err := restoreExec(eng, "SELECT model, n FROM v")
 		return err == nil && len(rows.Rows) == 1 && strings.Join(rows.Rows[0], "|") == "a|2"
 	})
@@ -273,4 +291,60 @@ func TestRestoreDropWhileRetrying(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, n)
 	require.Empty(t, restoreStates(t, eng))
+}
+
+// TestRestoreNotRetriedWhenTheNameSaysTimeout: whether a failed restore is
+// retried depends on the error's cause, not on its text: two file sinks,
+// "timeouts" and "other", whose files were emptied while the server was
+// stopped, both stay failed and neither is retried (the truncation is no
+// outage), although the first one's error names it.
+func TestRestoreNotRetriedWhenTheNameSaysTimeout(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "e.jsonl")
+	require.NoError(t, os.WriteFile(data, []byte(`{"ts":"2026-11-09T10:00:01Z","k":"a"}
+{"ts":"2026-11-09T10:01:03Z","k":"a"}
+`), 0o644))
+	log := &lockedLog{}
+	eng, st := restoreEngine(t, filepath.Join(dir, "state"), log)
+	_, err := restoreExec(eng, fmt.Sprintf(`CREATE SOURCE e (ts TIMESTAMP, k VARCHAR, WATERMARK FOR ts AS ts - INTERVAL '0' SECOND)
+  WITH (connector = 'file', path = '%s')`, data))
+	require.NoError(t, err)
+	for _, name := range []string{"timeouts", "other"} {
+		res, err := restoreExec(eng, fmt.Sprintf(`CREATE SINK %s AS SELECT k FROM e WITH (connector = 'file', path = '%s')`,
+			name, filepath.Join(dir, name+".jsonl")))
+		require.NoError(t, err)
+		waitDone(t, res.Query)
+	}
+	require.NoError(t, eng.Close())
+	require.NoError(t, st.Close())
+	for _, name := range []string{"timeouts", "other"} {
+		require.NoError(t, os.Truncate(filepath.Join(dir, name+".jsonl"), 0))
+	}
+
+	eng, st = restoreEngine(t, filepath.Join(dir, "state"), log)
+	defer st.Close()
+	defer eng.Close()
+	runtime.SetRestoreBackoff(eng, time.Millisecond, time.Millisecond)
+	n, err := eng.Restore(context.Background())
+	require.Error(t, err)
+	require.Equal(t, 1, n) // the source
+	qs := eng.Queries()
+	require.Len(t, qs, 2)
+	for _, q := range qs {
+		// Not retried: the placeholder is done as Restore returns (a
+		// retried one stays running until its retries end).
+		select {
+		case <-q.Done():
+		default:
+			t.Fatalf("query %s (%s) is being retried: %s", q.ID, q.SQL, q.State())
+		}
+		require.Contains(t, q.State(), "failed: ")
+		require.Contains(t, q.State(), "shorter than the")
+	}
+	for _, name := range []string{"timeouts", "other"} {
+		require.Contains(t, log.String(), "weir: restoring sink "+name+": ")
+	}
+	require.Contains(t, log.String(), "timeouts.jsonl") // the error does name it
+	require.Equal(t, 2, strings.Count(log.String(), "stays listed as failed until it is dropped"))
+	require.NotContains(t, log.String(), "retried in the background")
 }

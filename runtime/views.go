@@ -67,7 +67,9 @@ func (mv *matView) Len() int {
 // checkpoint store so that it resumes after a restart.
 func (e *Engine) startView(ctx context.Context, v *catalog.View, plan *planner.Plan) error {
 	// A view's query lives as long as the engine, not the statement.
-	mv, err := e.newView(context.WithoutCancel(ctx), v, plan)
+	// Exec reads e.replaying on the goroutine of Restore, which sets it,
+	// or on a client's after Restore returned.
+	mv, err := e.newView(context.WithoutCancel(ctx), v, plan, e.replaying)
 	if err != nil {
 		return err
 	}
@@ -78,13 +80,14 @@ func (e *Engine) startView(ctx context.Context, v *catalog.View, plan *planner.P
 }
 
 // newView starts a materialized view's query under ctx and returns the
-// view, which the caller registers (Engine.views).
-func (e *Engine) newView(ctx context.Context, v *catalog.View, plan *planner.Plan, setup ...func(*Query)) (*matView, error) {
+// view, which the caller registers (Engine.views). restored says v comes
+// from the persisted catalog (coldTier.attach).
+func (e *Engine) newView(ctx context.Context, v *catalog.View, plan *planner.Plan, restored bool, setup ...func(*Query)) (*matView, error) {
 	run, keyCols := keyedRun(plan) // as a Kafka sink's message key
 	mv := newMatView(v.Name, run.Output, keyCols)
 	mv.visible = len(plan.Output)
 	if e.cold != nil && mv.keyCols != nil {
-		e.cold.attach(mv)
+		e.cold.attach(mv, restored)
 	}
 	q, err := e.startQuery(ctx, v.SQL, run, &viewSink{mv: mv}, "view/"+strings.ToLower(v.Name), setup...)
 	if err != nil {
