@@ -29,6 +29,9 @@ func restoreEngine(t *testing.T, dir string, log *lockedLog) (*runtime.Engine, *
 	st, err := storage.Open(dir, storage.Options{})
 	require.NoError(t, err)
 	cfg := runtime.Defaults()
+	// With a PostgreSQL server for the tests, views archive to a cold
+	// tier, whose attach a background retry calls too.
+	cfg.State.Cold.PostgresURL = os.Getenv("WEIR_TEST_PG_URL")
 	eng := runtime.New(runtime.Options{Config: cfg, Storage: st, Catalog: st, Stderr: log})
 	return eng, st
 }
