@@ -2,6 +2,7 @@ package sql
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -26,9 +27,26 @@ func TestNestingLimit(t *testing.T) {
 		// "1 + " is 4 characters; the 10001st + is the 3rd character of the
 		// 10001st of them.
 		"plus": {"SELECT " + strings.Repeat("1 + ", n) + "1 AS x FROM s;", 7 + 4*MaxNesting + 3},
-		// "k = 'a' OR " is 11 characters with two operators: the 10001st
-		// operator is the '=' of the 5001st, its 3rd character.
-		"or": {"SELECT k FROM s WHERE " + strings.Repeat("k = 'a' OR ", n) + "true;", 22 + 11*(MaxNesting/2) + 3},
+		// An OR list counts once against MaxNesting, but each OR against
+		// MaxOperatorDepth: (k = 'a' OR k = 'a') OR ... is one level deeper
+		// per OR. "k = 'a' OR " is 11 characters: after the 100000th OR
+		// (its 9th character) the first '=' is 100001 operators deep.
+		"or": {"SELECT k FROM s WHERE " + strings.Repeat("k = 'a' OR ", n) + "true;", 22 + 11*(MaxOperatorDepth-1) + 9},
+		// A group at the start of a + chain is under every + of the chain,
+		// those after it too: in 3 parentheses, x then 5000 "+ 1" in each,
+		// x is 2 + 4998 + 1 + 5000 = 10001 levels deep at the 4998th "+ 1"
+		// after the innermost ')', whose '+' is at 22 + 3 + 1 + 4*5000 + 1
+		// + 4*4997 + 2.
+		"plus after group": {"SELECT k FROM s WHERE " + strings.Repeat("(", 3) + "x" +
+			strings.Repeat(strings.Repeat(" + 1", 5000)+")", 3) + " > 0;", 40017},
+		// So is a group at the start of an OR list: 30 parentheses, k = 'a'
+		// then 4000 " OR k = 'a'" in each. The innermost level is 4001
+		// deep, each enclosing one 4001 more; at the j-th OR of the level
+		// m out from the innermost, k = 'a' is 31 + 4000m + j deep: 100001
+		// at m = 24, j = 3970. Before that level: 22 + 30, the innermost
+		// level's 7 + 11*4000 + 1 characters and 23 levels of 11*4000 + 1.
+		"or after group": {"SELECT k FROM s WHERE " + strings.Repeat("(", 30) + "k = 'a'" +
+			strings.Repeat(strings.Repeat(" OR k = 'a'", 4000)+")", 30) + ";", 52 + 44008 + 23*44001 + 11*3969 + 2},
 		// "CASE WHEN true THEN " is 20 characters.
 		"case": {"SELECT " + strings.Repeat("CASE WHEN true THEN ", n) + "1" + strings.Repeat(" END", n) + " AS x FROM s;", 7 + 20*MaxNesting + 1},
 	} {
@@ -52,4 +70,33 @@ func TestNestingWithinLimit(t *testing.T) {
 	require.NoError(t, err)
 	_, err = Parse(longInList(4 * MaxNesting))
 	require.NoError(t, err)
+}
+
+// An AND or OR list counts once against MaxNesting, as PostgreSQL, which
+// flattens such lists, counts it: 20,000 OR'd equalities, 20,000 AND'd
+// comparisons and 20,000 OR'd pairs of AND'd comparisons parse (each was
+// refused, its operators summed as levels, at 5001 terms).
+func TestNestingLongLists(t *testing.T) {
+	const n = 20_000
+	terms := func(f func(i int) string, sep string) string {
+		var sb strings.Builder
+		for i := range n {
+			if i > 0 {
+				sb.WriteString(sep)
+			}
+			sb.WriteString(f(i))
+		}
+		return sb.String()
+	}
+	for name, where := range map[string]string{
+		"or":     terms(func(i int) string { return fmt.Sprintf("k = 'v%d'", i) }, " OR "),
+		"and":    terms(func(i int) string { return fmt.Sprintf("x <> %d", i) }, "\nAND "),
+		"or/and": terms(func(i int) string { return fmt.Sprintf("(k = 'v%d' AND x > %d)", i, i) }, " OR "),
+	} {
+		t.Run(name, func(t *testing.T) {
+			stmts, err := Parse("SELECT k FROM s WHERE " + where + ";")
+			require.NoError(t, err)
+			require.Len(t, stmts, 1)
+		})
+	}
 }
