@@ -27,8 +27,11 @@ const MaxOperatorDepth = 100000
 const CodeStackDepth = "54001"
 
 // nestingOps are the word operators that build an expression on the
-// result of another.
-var nestingOps = map[string]bool{"NOT": true}
+// result of another (x IS NULL IS NULL, x IS DISTINCT FROM y IS DISTINCT
+// FROM z).
+var nestingOps = map[string]bool{
+	"NOT": true, "IS": true, "LIKE": true, "ILIKE": true, "SIMILAR": true, "BETWEEN": true, "IN": true,
+}
 
 // listOps are the word operators that join a list of terms, one bit each.
 var listOps = map[string]uint8{"AND": 1, "OR": 2}
@@ -57,11 +60,14 @@ var nestingResets = map[string]bool{
 // AND or OR for MaxOperatorDepth.
 func (p *parser) checkNesting() error {
 	levels := []nestLevel{{}}
-	for _, t := range p.toks {
+	for i, t := range p.toks {
 		top := &levels[len(levels)-1]
 		word := ""
 		if t.kind == tokIdent {
 			word = strings.ToUpper(t.val)
+		}
+		if word == "FROM" && p.isDistinctFromAt(i) {
+			continue // an operator, counted at its IS
 		}
 		switch {
 		case t.isOp("(") || word == "CASE":
@@ -160,4 +166,13 @@ func (l *nestLevel) endSegment() {
 	l.flat.endSegment(l.ops)
 	l.tree.endSegment(l.ops)
 	l.ops, l.kinds = 0, 0
+}
+
+// isDistinctFromAt reports whether the FROM at toks[i] ends IS [NOT]
+// DISTINCT FROM, an operator, not a clause.
+func (p *parser) isDistinctFromAt(i int) bool {
+	if i < 2 || !p.toks[i-1].is("DISTINCT") {
+		return false
+	}
+	return p.toks[i-2].is("IS") || i >= 3 && p.toks[i-2].is("NOT") && p.toks[i-3].is("IS")
 }

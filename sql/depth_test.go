@@ -47,6 +47,10 @@ func TestNestingLimit(t *testing.T) {
 		// level's 7 + 11*4000 + 1 characters and 23 levels of 11*4000 + 1.
 		"or after group": {"SELECT k FROM s WHERE " + strings.Repeat("(", 30) + "k = 'a'" +
 			strings.Repeat(strings.Repeat(" OR k = 'a'", 4000)+")", 30) + ";", 52 + 44008 + 23*44001 + 11*3969 + 2},
+		// IS is an operator and the FROM of IS DISTINCT FROM no clause (a
+		// million of them crashed with a stack overflow): " IS DISTINCT
+		// FROM b" is 19 characters, the 10001st IS 2 into the 10001st.
+		"is distinct from": {"SELECT k FROM s WHERE b" + strings.Repeat(" IS DISTINCT FROM b", n) + ";", 23 + 19*MaxNesting + 2},
 		// "CASE WHEN true THEN " is 20 characters.
 		"case": {"SELECT " + strings.Repeat("CASE WHEN true THEN ", n) + "1" + strings.Repeat(" END", n) + " AS x FROM s;", 7 + 20*MaxNesting + 1},
 	} {
