@@ -9,10 +9,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-	kafkago "github.com/segmentio/kafka-go"
-
 	"github.com/weirdb/weir/catalog"
+	"github.com/weirdb/weir/operators/kafka/retry"
+	"github.com/weirdb/weir/operators/sink/postgres"
 	"github.com/weirdb/weir/planner"
 	"github.com/weirdb/weir/sql"
 )
@@ -298,22 +297,11 @@ func transientRestoreError(err error) bool {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
-	// PostgreSQL answered: only a connection exception (class 08), a
-	// server starting or shutting down, or one out of connections passes;
-	// a refused login (28), a missing table (42) ... stay.
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "57P01", "57P02", "57P03", "53300":
-			return true
-		}
-		return strings.HasPrefix(pgErr.Code, "08")
-	}
-	// A PostgreSQL connect that failed without an answer from the server
-	// (the PostgreSQL sink's "open failed for 10s ..., giving up").
-	var connErr *pgconn.ConnectError
-	if errors.As(err, &connErr) {
-		return true
+	// PostgreSQL answered (a connection exception, a server starting,
+	// shutting down or out of connections pass; a refused login or a
+	// missing table stay), or a connect got no answer.
+	if transient, known := postgres.Outage(err); known {
+		return transient
 	}
 	// A dial, read or write on the network that failed (a host name that
 	// does not resolve included: DNS may be what is down).
@@ -328,15 +316,8 @@ func transientRestoreError(err error) bool {
 	// A Kafka broker's answer that says to try again (a leader being
 	// elected, a broker not available, a request timed out). A topic that
 	// does not exist is not one: a source does not create its topic.
-	var kerr kafkago.Error
-	if errors.As(err, &kerr) {
-		switch kerr {
-		case kafkago.UnknownTopicOrPartition, kafkago.InvalidMessage:
-			return false
-		case kafkago.BrokerNotAvailable:
-			return true
-		}
-		return kerr.Temporary()
+	if transient, known := retry.Outage(err); known {
+		return transient
 	}
 	return false
 }

@@ -68,6 +68,25 @@ func Temporary(err error) bool {
 		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
+// Outage classifies an error that carries a Kafka broker's error code
+// (known): transient when the broker says to try again (kafka-go's
+// Temporary codes, BROKER_NOT_AVAILABLE), not for an unknown topic or an
+// invalid message. The runtime uses it to decide whether to retry a view
+// or sink that failed to restore.
+func Outage(err error) (transient, known bool) {
+	var kerr kafkago.Error
+	if !errors.As(err, &kerr) {
+		return false, false
+	}
+	switch kerr {
+	case kafkago.UnknownTopicOrPartition, kafkago.InvalidMessage:
+		return false, true
+	case kafkago.BrokerNotAvailable:
+		return true, true
+	}
+	return kerr.Temporary(), true
+}
+
 // GiveUpError is the error of a write still failing after its policy's
 // time: Err is the last attempt's.
 type GiveUpError struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"syscall"
 	"time"
 
@@ -183,4 +184,26 @@ func transient(err error) bool {
 		return true
 	}
 	return false
+}
+
+// Outage classifies an error that carries a PostgreSQL answer or a failed
+// connect (known): transient for an outage worth retrying later — a
+// connection exception (class 08), a server starting, shutting down or out
+// of connections (57P01, 57P02, 57P03, 53300), a connect without an answer
+// — and not for a refused login, a missing table or any other answer. The
+// runtime uses it to decide whether to retry a sink that failed to restore.
+func Outage(err error) (transient, known bool) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "57P01", "57P02", "57P03", "53300":
+			return true, true
+		}
+		return strings.HasPrefix(pgErr.Code, "08"), true
+	}
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &connErr) {
+		return true, true
+	}
+	return false, false
 }
