@@ -372,27 +372,13 @@ func TestColdTierAdoptsRowsOfAnOlderWeir(t *testing.T) {
 	dir, clock, stderr := coldFixture(t)
 	view := fmt.Sprintf("cold_old_%d", time.Now().UnixNano())
 
-	st := openState(t, filepath.Join(dir, "state"))
-	e := newColdServer(t, url, clock, stderr, st)
-	coldExec(t, e, coldScript(dir, "empty.jsonl", view))
-	waitQueries(t, e)
-	require.NoError(t, e.Close())
-	// What an older weir left: no identity record, a row with archive_id ''.
-	require.NoError(t, StoreCheckpoints{S: st}.Delete(coldIDKey(view)))
-	require.NoError(t, st.Close())
-	conn, err := pgx.Connect(ctx, url)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `INSERT INTO weir_cold_rows (archive_id, view, window_start, window_end, key, row, archived_at) `+
-		`VALUES ('', $1, '2026-11-09T10:00:00Z', '2026-11-09T10:01:00Z', '["a"]', `+
-		`'{"window_start":1794218400000,"window_end":1794218460000,"model":"a","n":5,"total":50}', now())`, view)
-	require.NoError(t, err)
+	leaveOlderWeirArchive(t, url, dir, clock, stderr, view)
 
-	st = openState(t, filepath.Join(dir, "state"))
+	st := openState(t, filepath.Join(dir, "state"))
 	t.Cleanup(func() { st.Close() })
 	e2 := newColdServer(t, url, clock, stderr, st)
 	t.Cleanup(func() { e2.Close() })
-	_, err = e2.Restore(ctx)
+	_, err := e2.Restore(ctx)
 	require.NoError(t, err)
 	waitQueries(t, e2)
 	q := "SELECT window_start, model, n, total FROM " + view
@@ -698,4 +684,27 @@ func TestColdTierDropWithFormerArchivePending(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, rec)
 	require.Contains(t, stderr.String(), "delete them with DELETE FROM weir_cold_rows WHERE archive_id IN ('"+id+"', '"+formerID+"')")
+}
+
+// leaveOlderWeirArchive runs view once in the state directory under dir,
+// then makes it what a weir without archive identities left: no identity
+// record, and one archived row (window 10:00–10:01, key a, n 5, total 50)
+// under the view's name with an empty archive_id.
+func leaveOlderWeirArchive(t *testing.T, url, dir string, clock *coldClock, stderr *syncBuffer, view string) {
+	t.Helper()
+	ctx := context.Background()
+	st := openState(t, filepath.Join(dir, "state"))
+	e := newColdServer(t, url, clock, stderr, st)
+	coldExec(t, e, coldScript(dir, "empty.jsonl", view))
+	waitQueries(t, e)
+	require.NoError(t, e.Close())
+	require.NoError(t, StoreCheckpoints{S: st}.Delete(coldIDKey(view)))
+	require.NoError(t, st.Close())
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `INSERT INTO weir_cold_rows (archive_id, view, window_start, window_end, key, row, archived_at) `+
+		`VALUES ('', $1, '2026-11-09T10:00:00Z', '2026-11-09T10:01:00Z', '["a"]', `+
+		`'{"window_start":1794218400000,"window_end":1794218460000,"model":"a","n":5,"total":50}', now())`, view)
+	require.NoError(t, err)
 }

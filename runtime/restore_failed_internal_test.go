@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/stretchr/testify/require"
@@ -67,25 +66,11 @@ func TestRestoreRetryAdoptsRowsOfAnOlderWeir(t *testing.T) {
 	dir, clock, stderr := coldFixture(t)
 	view := fmt.Sprintf("cold_retry_old_%d", time.Now().UnixNano())
 
-	st := openState(t, filepath.Join(dir, "state"))
-	e := newColdServer(t, url, clock, stderr, st)
-	coldExec(t, e, coldScript(dir, "empty.jsonl", view))
-	waitQueries(t, e)
-	require.NoError(t, e.Close())
-	// What an older weir left: no identity record, a row with archive_id ''.
-	require.NoError(t, StoreCheckpoints{S: st}.Delete(coldIDKey(view)))
-	require.NoError(t, st.Close())
-	conn, err := pgx.Connect(ctx, url)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `INSERT INTO weir_cold_rows (archive_id, view, window_start, window_end, key, row, archived_at) `+
-		`VALUES ('', $1, '2026-11-09T10:00:00Z', '2026-11-09T10:01:00Z', '["a"]', `+
-		`'{"window_start":1794218400000,"window_end":1794218460000,"model":"a","n":5,"total":50}', now())`, view)
-	require.NoError(t, err)
+	leaveOlderWeirArchive(t, url, dir, clock, stderr, view)
 
 	// The view's restore fails as if its broker were unreachable: it is
 	// kept as a failed query (what Restore does) and retried.
-	st = openState(t, filepath.Join(dir, "state"))
+	st := openState(t, filepath.Join(dir, "state"))
 	t.Cleanup(func() { st.Close() })
 	e2 := newColdServer(t, url, clock, stderr, st)
 	t.Cleanup(func() { e2.Close() })
