@@ -180,19 +180,11 @@ func TestRestoreTruncatedFileSinkStaysUntilDropped(t *testing.T) {
 // reading it gives its rows — no restart needed.
 func TestRestoreRetriesViewWhenBrokerReturns(t *testing.T) {
 	dir := t.TempDir()
-	// A port for the broker that can be taken again after it stops.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	require.NoError(t, ln.Close())
-	cluster, addr := kafkatest.NewCluster(t, map[string]int32{"ev": 1}, kfake.Ports(port))
-
+	cluster, addr, port := brokerOnReusablePort(t)
 	log := &lockedLog{}
 	eng, st := restoreEngine(t, filepath.Join(dir, "state"), log)
-	_, err = restoreExec(eng, fmt.Sprintf(`CREATE SOURCE k (ts TIMESTAMP, model VARCHAR, WATERMARK FOR ts AS ts - INTERVAL '0' SECOND)
-  WITH (connector = 'kafka', topic = 'ev', brokers = '%s')`, addr))
-	require.NoError(t, err)
-	_, err = restoreExec(eng, `CREATE MATERIALIZED VIEW v AS
+	createKafkaSourceK(t, eng, addr)
+	_, err := restoreExec(eng, `CREATE MATERIALIZED VIEW v AS
   SELECT window_start, window_end, model, COUNT(*) AS n FROM TUMBLE(k, ts, INTERVAL '1' MINUTE) GROUP BY window_start, window_end, model`)
 	require.NoError(t, err)
 	require.NoError(t, eng.Close())
@@ -252,18 +244,11 @@ func TestRestoreRetriesViewWhenBrokerReturns(t *testing.T) {
 // again.
 func TestRestoreDropWhileRetrying(t *testing.T) {
 	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	require.NoError(t, ln.Close())
-	cluster, addr := kafkatest.NewCluster(t, map[string]int32{"ev": 1}, kfake.Ports(port))
-
+	cluster, addr, _ := brokerOnReusablePort(t)
 	log := &lockedLog{}
 	eng, st := restoreEngine(t, filepath.Join(dir, "state"), log)
-	_, err = restoreExec(eng, fmt.Sprintf(`CREATE SOURCE k (ts TIMESTAMP, model VARCHAR, WATERMARK FOR ts AS ts - INTERVAL '0' SECOND)
-  WITH (connector = 'kafka', topic = 'ev', brokers = '%s')`, addr))
-	require.NoError(t, err)
-	_, err = restoreExec(eng, `CREATE MATERIALIZED VIEW v AS SELECT model FROM k`)
+	createKafkaSourceK(t, eng, addr)
+	_, err := restoreExec(eng, `CREATE MATERIALIZED VIEW v AS SELECT model FROM k`)
 	require.NoError(t, err)
 	_, err = restoreExec(eng, fmt.Sprintf(`CREATE SINK s AS SELECT model FROM k WITH (connector = 'file', path = '%s')`,
 		filepath.Join(dir, "s.jsonl")))
@@ -350,4 +335,24 @@ func TestRestoreNotRetriedWhenTheNameSaysTimeout(t *testing.T) {
 	require.Contains(t, log.String(), "timeouts.jsonl") // the error does name it
 	require.Equal(t, 2, strings.Count(log.String(), "stays listed as failed until it is dropped"))
 	require.NotContains(t, log.String(), "retried in the background")
+}
+
+// brokerOnReusablePort starts a one-partition topic "ev" on a broker whose
+// port can be taken again by another broker after this one stops.
+func brokerOnReusablePort(t *testing.T) (cluster *kfake.Cluster, addr string, port int) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port = ln.Addr().(*net.TCPAddr).Port
+	require.NoError(t, ln.Close())
+	cluster, addr = kafkatest.NewCluster(t, map[string]int32{"ev": 1}, kfake.Ports(port))
+	return cluster, addr, port
+}
+
+// createKafkaSourceK declares source k over topic "ev" at addr.
+func createKafkaSourceK(t *testing.T, eng *runtime.Engine, addr string) {
+	t.Helper()
+	_, err := restoreExec(eng, fmt.Sprintf(`CREATE SOURCE k (ts TIMESTAMP, model VARCHAR, WATERMARK FOR ts AS ts - INTERVAL '0' SECOND)
+  WITH (connector = 'kafka', topic = 'ev', brokers = '%s')`, addr))
+	require.NoError(t, err)
 }
