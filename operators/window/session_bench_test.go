@@ -44,20 +44,7 @@ func BenchmarkSessionManyKeysCloseAndReopen(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		bt.Reset(coldata.DefaultBatchSize)
-		for i := range bt.Len {
-			bt.Cols[0].Str[i] = keys[ev%nKeys]
-			bt.Cols[2].I64[i] = int64(1 + ev%5)
-			ts := int64(ev)*10 - int64(ev%7)*100
-			wm := int64(math.MinInt64)
-			if maxT != math.MinInt64 {
-				wm = maxT - 2000
-			}
-			bt.EventTime = append(bt.EventTime, ts)
-			bt.WmBefore = append(bt.WmBefore, wm)
-			maxT = max(maxT, ts)
-			ev++
-		}
+		fillSessionChurn(bt, keys, &ev, &maxT)
 		if err := op.Process(bt, emit); err != nil {
 			b.Fatal(err)
 		}
@@ -65,4 +52,26 @@ func BenchmarkSessionManyKeysCloseAndReopen(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(ev), "ns/event")
 	b.ReportMetric(float64(rows), "rows")
+}
+
+// fillSessionChurn fills bt with the next DefaultBatchSize events of the
+// session churn workload: event ev has key keys[ev % len(keys)], v = 1 +
+// ev % 5 and time ev·10 ms less up to 600 ms of disorder, judged against
+// a watermark 2 s behind the largest time so far (*maxT).
+func fillSessionChurn(bt *coldata.Batch, keys []string, ev *int, maxT *int64) {
+	bt.Reset(coldata.DefaultBatchSize)
+	for i := range bt.Len {
+		e := *ev
+		bt.Cols[0].Str[i] = keys[e%len(keys)]
+		bt.Cols[2].I64[i] = int64(1 + e%5)
+		ts := int64(e)*10 - int64(e%7)*100
+		wm := int64(math.MinInt64)
+		if *maxT != math.MinInt64 {
+			wm = *maxT - 2000
+		}
+		bt.EventTime = append(bt.EventTime, ts)
+		bt.WmBefore = append(bt.WmBefore, wm)
+		*maxT = max(*maxT, ts)
+		*ev++
+	}
 }

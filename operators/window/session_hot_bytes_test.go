@@ -47,21 +47,7 @@ func TestSessionHotBytesEstimate(t *testing.T) {
 	maxT := int64(math.MinInt64)
 	var peak int64
 	for ev := 0; ev < nEvents; {
-		bt.Reset(coldata.DefaultBatchSize)
-		bt.EventTime, bt.WmBefore = bt.EventTime[:0], bt.WmBefore[:0]
-		for i := range bt.Len {
-			bt.Cols[0].Str[i] = keys[ev%nKeys]
-			bt.Cols[2].I64[i] = int64(1 + ev%5)
-			ts := int64(ev)*10 - int64(ev%7)*100
-			wm := int64(math.MinInt64)
-			if maxT != math.MinInt64 {
-				wm = maxT - 2000
-			}
-			bt.EventTime = append(bt.EventTime, ts)
-			bt.WmBefore = append(bt.WmBefore, wm)
-			maxT = max(maxT, ts)
-			ev++
-		}
+		fillSessionChurn(bt, keys, &ev, &maxT)
 		require.NoError(t, o.Process(bt, emit))
 		if est, _ := o.(*op).hotBytes(); est > peak {
 			peak = est
