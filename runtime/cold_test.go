@@ -226,10 +226,7 @@ func TestColdTierArchiveReadPruneRestart(t *testing.T) {
 	dir, clock, stderr := coldFixture(t)
 	view := fmt.Sprintf("cold_v_%d", time.Now().UnixNano())
 
-	st := openState(t, filepath.Join(dir, "state"))
-	e := newColdServer(t, url, clock, stderr, st)
-	coldExec(t, e, coldScript(dir, "m.jsonl", view))
-	waitQueries(t, e)
+	st, e := startColdView(t, url, dir, clock, stderr, "m.jsonl", view)
 	mv := e.view(view)
 	require.Equal(t, 4, mv.Len())
 	id := mv.cold.id
@@ -536,10 +533,7 @@ func TestColdTierNewStatementStartsNewArchive(t *testing.T) {
 		[]byte(`{"ts":"2026-11-09T10:05:10Z","model":"c","v":7}`+"\n"), 0o644))
 	view := fmt.Sprintf("cold_new_%d", time.Now().UnixNano())
 
-	st := openState(t, filepath.Join(dir, "state"))
-	e := newColdServer(t, url, clock, stderr, st)
-	coldExec(t, e, coldScript(dir, "m.jsonl", view))
-	waitQueries(t, e)
+	st, e := startColdView(t, url, dir, clock, stderr, "m.jsonl", view)
 	require.NoError(t, e.cold.flush(ctx))
 	oldID := e.view(view).cold.id
 	require.Equal(t, 4, coldCountID(t, url, oldID))
@@ -603,10 +597,7 @@ func TestColdTierOlderRecordAdopted(t *testing.T) {
 	dir, clock, stderr := coldFixture(t)
 	view := fmt.Sprintf("cold_rec_%d", time.Now().UnixNano())
 
-	st := openState(t, filepath.Join(dir, "state"))
-	e := newColdServer(t, url, clock, stderr, st)
-	coldExec(t, e, coldScript(dir, "m.jsonl", view))
-	waitQueries(t, e)
+	st, e := startColdView(t, url, dir, clock, stderr, "m.jsonl", view)
 	require.NoError(t, e.cold.flush(ctx))
 	id := e.view(view).cold.id
 	fingerprint := statementFingerprint(e.cat.View(view).SQL)
@@ -693,10 +684,7 @@ func TestColdTierDropWithFormerArchivePending(t *testing.T) {
 func leaveOlderWeirArchive(t *testing.T, url, dir string, clock *coldClock, stderr *syncBuffer, view string) {
 	t.Helper()
 	ctx := context.Background()
-	st := openState(t, filepath.Join(dir, "state"))
-	e := newColdServer(t, url, clock, stderr, st)
-	coldExec(t, e, coldScript(dir, "empty.jsonl", view))
-	waitQueries(t, e)
+	st, e := startColdView(t, url, dir, clock, stderr, "empty.jsonl", view)
 	require.NoError(t, e.Close())
 	require.NoError(t, StoreCheckpoints{S: st}.Delete(coldIDKey(view)))
 	require.NoError(t, st.Close())
@@ -707,4 +695,16 @@ func leaveOlderWeirArchive(t *testing.T, url, dir string, clock *coldClock, stde
 		`VALUES ('', $1, '2026-11-09T10:00:00Z', '2026-11-09T10:01:00Z', '["a"]', `+
 		`'{"window_start":1794218400000,"window_end":1794218460000,"model":"a","n":5,"total":50}', now())`, view)
 	require.NoError(t, err)
+}
+
+// startColdView opens the state directory under dir, starts an engine with
+// the cold tier on it and creates view over the source file, then waits
+// until its query has read the file.
+func startColdView(t *testing.T, url, dir string, clock *coldClock, stderr *syncBuffer, file, view string) (*storage.Store, *Engine) {
+	t.Helper()
+	st := openState(t, filepath.Join(dir, "state"))
+	e := newColdServer(t, url, clock, stderr, st)
+	coldExec(t, e, coldScript(dir, file, view))
+	waitQueries(t, e)
+	return st, e
 }
